@@ -1,0 +1,5 @@
+import sys
+
+from wsaudit.cli import main
+
+sys.exit(main())
