@@ -17,7 +17,7 @@ from wsaudit.exceptions import InputError
 from wsaudit.model import Diagnostic, SourceFile
 
 
-def spec(patterns) -> pathspec.PathSpec:
+def spec(patterns) -> pathspec.GitIgnoreSpec:
     """A gitignore-style matcher.
 
     >>> spec(["backup*", "tests/**"]).match_file("a/backup_1/x.py")
@@ -25,7 +25,7 @@ def spec(patterns) -> pathspec.PathSpec:
     >>> spec(["**/test_*.py"]).match_file("test_root.py")
     True
     """
-    return pathspec.PathSpec.from_lines("gitwildmatch", list(patterns))
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
 def module_name(rel: str, roots: tuple[str, ...], root_name: str = "root") -> tuple[str, bool]:

@@ -1,0 +1,94 @@
+"""Shared helpers: build small real trees on disk and run the command line in-process."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from wsaudit.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data" / "sample_repo"
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+# The deprecated API of most small test trees: pkg.core re-exports pkg.core.impl's factory.
+RULES = """
+[[rule]]
+id = "R1"
+symbol = "pkg.core.create_websocket_manager"
+replacement = "pkg.core.manager.Manager"
+
+[[rule]]
+id = "R2"
+module = "pkg.core.factory"
+replacement = "pkg.core.manager"
+"""
+
+BASE_TREE = {
+    "pkg/__init__.py": "",
+    "pkg/core/__init__.py": "from .impl import create_websocket_manager\n",
+    "pkg/core/impl.py": '"""Home of create_websocket_manager."""\n\ndef create_websocket_manager(user_context=None):\n    return user_context\n',
+    "pkg/core/manager.py": "class Manager:\n    pass\n",
+    "pkg/core/factory.py": "from .impl import create_websocket_manager as build_manager\n\n__all__ = ['build_manager']\n",
+    "wsaudit.toml": RULES,
+}
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """``tree({"pkg/x.py": "..."})`` writes BASE_TREE plus the given files; returns the root."""
+
+    def make(files: dict[str, str | bytes] | None = None, base: bool = True) -> Path:
+        root = tmp_path / "repo"
+        root.mkdir(exist_ok=True)
+        return write_tree(root, {**(BASE_TREE if base else {}), **(files or {})})
+
+    return make
+
+
+@pytest.fixture
+def sample_copy(tmp_path):
+    dest = tmp_path / "sample_repo"
+    shutil.copytree(SAMPLE, dest, symlinks=True, ignore=shutil.ignore_patterns(".wsaudit"))
+    return dest
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys):
+    def run(*args: str) -> Result:
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def rows(result: Result) -> list[tuple]:
+    """Violations of a JSON scan as (path, line, rule, category, name) tuples."""
+    return [(v["path"], v["line"], v["rule_id"], v["category"], v["name"]) for v in result.json()["violations"]]
