@@ -78,7 +78,8 @@ def _audit(args: argparse.Namespace):
     progress = not args.quiet and sys.stderr.isatty()
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    return audit(args.path, args.config, cache=not args.no_cache, cache_dir=args.cache_dir, jobs=args.jobs,
+    cache_dir = Path(args.cache_dir).resolve() if args.cache_dir else None  # relative to where it was typed
+    return audit(args.path, args.config, cache=not args.no_cache, cache_dir=cache_dir, jobs=args.jobs,
                  progress=progress)
 
 
@@ -93,7 +94,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                                    result.violation_records, result.diagnostic_records)
         text = render.dumps(doc)
     elif args.format == "csv":
-        rows = [render._row(v, render.VIOLATION_FIELDS) for v in result.violation_records]
+        rows = [render.row_dict(v, render.VIOLATION_FIELDS) for v in result.violation_records]
         text = render.rows_csv(rows, render.VIOLATION_FIELDS)
     else:
         text = render.dumps(render.sarif(result.violation_records, result.config, _version()))

@@ -30,7 +30,7 @@ def dumps(document: Any) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _row(record: Any, fields: Iterable[str]) -> dict[str, Any]:
+def row_dict(record: Any, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(record, name) for name in fields}
 
 
@@ -42,8 +42,8 @@ def scan_document(root: str, config: Config, files_scanned: int, violations: lis
         "root": root,
         "config": config.source,
         "files_scanned": files_scanned,
-        "violations": [_row(v, VIOLATION_FIELDS) for v in violations],
-        "diagnostics": [_row(d, ("path", "kind", "line", "message")) for d in diagnostics],
+        "violations": [row_dict(v, VIOLATION_FIELDS) for v in violations],
+        "diagnostics": [row_dict(d, ("path", "kind", "line", "message")) for d in diagnostics],
     }
 
 
@@ -134,7 +134,7 @@ def graph_document(G: nx.DiGraph, imports: Iterable[DirectImport]) -> dict[str, 
     return {
         "nodes": [{k: G.nodes[n][k] for k in NODE_FIELDS} for n in sorted(G)],
         "edges": [{k: G.edges[e][k] for k in EDGE_FIELDS} for e in sorted(G.edges)],
-        "unresolved": [_row(r, ("source", "target", "line", "context")) for r in imports if not r.resolved],
+        "unresolved": [row_dict(r, ("source", "target", "line", "context")) for r in imports if not r.resolved],
     }
 
 
