@@ -1,0 +1,1 @@
+"""Netra backend application: routes, services, agents and the WebSocket core."""

@@ -1,0 +1,1 @@
+"""Agent implementations (supervisor and sub-agents)."""

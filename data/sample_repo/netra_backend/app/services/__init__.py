@@ -1,0 +1,1 @@
+"""Application services shared by routes and agents."""

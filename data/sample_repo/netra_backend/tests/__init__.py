@@ -1,0 +1,1 @@
+"""Backend test suites (e2e, integration, websocket_core)."""
