@@ -123,3 +123,18 @@ def test_scan_formats_write_to_output_atomically(cli, tree, tmp_path, fmt):
     assert cli("scan", root, "--format", fmt, "--output", out, "--no-cache").code == 0
     assert "pkg/user.py" in out.read_text()
     assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+def test_output_to_a_pipe_writes_into_it_instead_of_replacing_it(cli, tree, tmp_path):
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    assert cli("scan", tree(), "--format", "json", "--no-cache", "--output", fifo).code == 0
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert '"violations"' in received[0]

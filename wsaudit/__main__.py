@@ -1,5 +1,8 @@
+"""``python -m wsaudit``."""
+
 import sys
 
 from wsaudit.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())
