@@ -240,9 +240,11 @@ class ModuleWriter:
                 pool = self.by_top[top]
             else:
                 pool = self.everything
-            pool = [m for m in pool if m is not here and m not in targets]
-            if pool:
-                targets.append(rng.choice(pool))
+            for _attempt in range(3):  # a few draws instead of filtering a 10k-long pool
+                pick = rng.choice(pool) if pool else None
+                if pick is not None and pick is not here and all(pick is not t for t in targets):
+                    targets.append(pick)
+                    break
         return targets
 
     def function(self, name: str, extra: list[str] | None = None) -> list[str]:
@@ -658,7 +660,7 @@ def run_timed(cmd: list[str], cwd: Path, out_file: Path, timeout: float,
     with open(out_file, "wb") as out:
         start = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, cwd=cwd, stdout=out, stderr=subprocess.PIPE, timeout=timeout, env=env)
+            proc = subprocess.run(cmd, check=False, cwd=cwd, stdout=out, stderr=subprocess.PIPE, timeout=timeout, env=env)
         except subprocess.TimeoutExpired as exc:
             return time.perf_counter() - start, None, (exc.stderr or b"").decode("utf-8", "replace")
         elapsed = time.perf_counter() - start
@@ -823,7 +825,7 @@ def machine() -> dict:
     for tool, args in (("wsaudit", ["--version"]), ("ruff", ["--version"])):
         exe = _tool(tool)
         try:
-            versions[tool] = subprocess.run([exe, *args], capture_output=True, text=True,
+            versions[tool] = subprocess.run([exe, *args], check=False, capture_output=True, text=True,
                                             timeout=30).stdout.strip() if exe else None
         except (OSError, subprocess.TimeoutExpired):
             versions[tool] = None
@@ -834,9 +836,9 @@ def machine() -> dict:
         versions["grimp"] = None
     try:
         rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=30).stdout.strip()
+                             check=False, capture_output=True, text=True, timeout=30).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "wsaudit"],
-                               capture_output=True, text=True, timeout=30).stdout.strip()
+                               check=False, capture_output=True, text=True, timeout=30).stdout.strip()
         versions["wsaudit_git"] = rev + ("+dirty" if dirty else "") if rev else None
     except OSError:
         versions["wsaudit_git"] = None

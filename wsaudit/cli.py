@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(scan, SCAN_FORMATS, "table")
     graph = sub.add_parser("graph", help="the module import graph")
     _common(graph, GRAPH_FORMATS, "json")
+    # -- rank / simulate (see cmd_rank, cmd_simulate)
+    # -- check (see cmd_check)
+    # -- migrate / rollback (see cmd_migrate, cmd_rollback)
     return parser
 
 
