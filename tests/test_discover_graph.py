@@ -60,7 +60,9 @@ def test_graph_edges_packages_submodules_and_unresolved(tree):
     result = audit(root, cache=False)
     G = result.graph
     assert set(G.successors("pkg.a")) == {"pkg", "pkg.core", "pkg.core.manager", "pkg.core.factory"}
-    assert G.edges["pkg.a", "pkg.core"]["line"] == 1
+    # the first statement that names pkg.core is line 2; line 1 only implies it (its __init__ runs)
+    assert (G.edges["pkg.a", "pkg.core"]["line"], G.edges["pkg.a", "pkg.core"]["implicit"]) == (2, False)
+    assert (G.edges["pkg.a", "pkg"]["line"], G.edges["pkg.a", "pkg"]["implicit"]) == (1, True)
     assert G.edges["pkg.c", "pkg.b"]["context"] == "function"
     assert set(G.successors("pkg.b")) == {"pkg", "pkg.a"}
     unresolved = result.imports[~result.imports.resolved]
@@ -85,7 +87,8 @@ def test_bad_relative_import_is_a_diagnostic(tree):
 def test_graph_formats_round_trip(cli, tree):
     root = tree({"pkg/a.py": "import pkg.core.manager\n"})
     doc = cli("graph", root, "--no-cache").json()
-    assert {"source": "pkg.a", "target": "pkg.core.manager", "line": 1, "context": "module"} in doc["edges"]
+    assert {"source": "pkg.a", "target": "pkg.core.manager", "line": 1, "context": "module",
+            "implicit": False} in doc["edges"]
     assert {n["module"] for n in doc["nodes"]} >= {"pkg", "pkg.a", "pkg.core"}
     for fmt, reader in (("graphml", nx.read_graphml), ("gexf", nx.read_gexf)):
         out = cli("graph", root, "--format", fmt, "--no-cache").out

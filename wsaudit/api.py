@@ -86,15 +86,51 @@ class Audit:
     @cached_property
     def imports(self) -> "pd.DataFrame":
         """One row per (import statement, imported module): ``source, target, line, context,
-        resolved``; ``resolved`` is False for modules outside the tree (third-party, deleted)."""
+        resolved, implicit``; ``resolved`` is False for modules outside the tree (third-party,
+        deleted); ``implicit`` marks a package imported only as the parent of a submodule."""
         import pandas as pd
 
         return pd.DataFrame([r.__dict__ for r in self.import_records],
-                            columns=["source", "target", "line", "context", "resolved"])
+                            columns=["source", "target", "line", "context", "resolved", "implicit"])
 
     @property
     def files_scanned(self) -> int:
         return len(self.files)
+
+    @cached_property
+    def module_ranks(self) -> dict:
+        """:class:`wsaudit.rank.ModuleRank` of every module (computed once)."""
+        from wsaudit.rank import rank_modules
+
+        return rank_modules(self.graph, self.config)
+
+    def rank_rows(self, by: str = "violation") -> list[dict]:
+        """Ranked rows as plain dicts: per violation (the scan row plus ``tier, score,
+        golden_distance, golden_chain, reason``) or per file (``by="file"``)."""
+        from wsaudit.rank import rank_files, rank_violations
+
+        rows = rank_violations(self, self.module_ranks)
+        return rank_files(rows) if by == "file" else rows
+
+    def rank(self, by: str = "violation") -> "pd.DataFrame":
+        """:meth:`rank_rows` as a DataFrame (columns: ``wsaudit.rank.RANK_FIELDS`` or ``FILE_FIELDS``)."""
+        import pandas as pd
+
+        from wsaudit.rank import FILE_FIELDS, RANK_FIELDS
+
+        return pd.DataFrame(self.rank_rows(by), columns=list(FILE_FIELDS if by == "file" else RANK_FIELDS))
+
+    def centrality(self) -> "pd.DataFrame":
+        """Per module: ``module, path, is_test, tier, score, golden_distance, reach_share,
+        betweenness`` (Golden-Path-restricted), sorted by score, highest first."""
+        import pandas as pd
+
+        rows = [{"module": m.module, "path": self.graph.nodes[m.module]["path"],
+                 "is_test": self.graph.nodes[m.module]["is_test"], "tier": m.tier, "score": m.score,
+                 "golden_distance": m.golden_distance, "reach_share": m.reach_share, "betweenness": m.betweenness}
+                for m in self.module_ranks.values()]
+        frame = pd.DataFrame(rows).astype({"golden_distance": "Int64"})
+        return frame.sort_values(["score", "module"], ascending=[False, True], ignore_index=True)
 
 
 def _read(root: Path, f: SourceFile, limit: int) -> tuple[bytes | None, Diagnostic | None]:

@@ -45,7 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(scan, SCAN_FORMATS, "table")
     graph = sub.add_parser("graph", help="the module import graph")
     _common(graph, GRAPH_FORMATS, "json")
-    # -- rank / simulate (see cmd_rank, cmd_simulate)
+    rank = sub.add_parser("rank", help="violations ranked and tiered by centrality to the Golden Path")
+    _common(rank, SCAN_FORMATS, "table")
+    rank.add_argument("--by", choices=("violation", "file"), default="violation", help="one row per violation "
+                      "(default) or per file")
+    # -- simulate (see cmd_simulate)
     # -- check (see cmd_check)
     # -- migrate / rollback (see cmd_migrate, cmd_rollback)
     return parser
@@ -117,7 +121,37 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"scan": cmd_scan, "graph": cmd_graph}
+def cmd_rank(args: argparse.Namespace) -> int:
+    from wsaudit import render
+    from wsaudit.model import Violation
+    from wsaudit.rank import FILE_FIELDS, RANK_FIELDS, rank_table
+
+    result = _audit(args)
+    rows = result.rank_rows(args.by)
+    fields = FILE_FIELDS if args.by == "file" else RANK_FIELDS
+    if args.format == "table":
+        text = rank_table(rows, args.by)
+    elif args.format == "json":
+        doc = render.scan_document(str(Path(args.path).resolve()), result.config, result.files_scanned,
+                                   [], result.diagnostic_records)
+        doc.pop("violations")
+        doc["golden_path"] = sorted(m.module for m in result.module_ranks.values() if m.golden_distance == 0)
+        doc["files" if args.by == "file" else "violations"] = rows
+        text = render.dumps(doc)
+    elif args.format == "csv":
+        flat = [{k: (" > ".join(v) if isinstance(v, list) else v) for k, v in r.items()} for r in rows]
+        text = render.rows_csv(flat, fields)
+    else:
+        if args.by == "file":
+            raise UsageError("--format sarif needs --by violation (SARIF results are locations)")
+        records = [Violation(**{k: r[k] for k in render.VIOLATION_FIELDS}) for r in rows]
+        extra = [{k: r[k] for k in ("tier", "score", "golden_distance", "reason")} for r in rows]
+        text = render.dumps(render.sarif(records, result.config, _version(), extra))
+    write_output(text, args.output)
+    return EXIT_OK
+
+
+COMMANDS = {"scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,9 @@ profile's, the rest come from the profile. Every problem is collected and report
 
 from __future__ import annotations
 
+import ast
+import builtins
+import string
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from wsaudit.exceptions import ConfigError
-from wsaudit.model import Rule
+from wsaudit.model import Rewrite, Rule
 
 DEFAULT_PROFILE = "netra-websocket"
 PROFILES = ("netra-websocket",)
@@ -33,6 +36,16 @@ class GoldenPath:
 
 
 @dataclass(frozen=True)
+class RankSettings:
+    """Thresholds of the ranking (README, "Ranking and tiers")."""
+
+    alpha: float = 0.85  # PageRank damping: the chance of following one more import
+    type_checking: bool = False  # do `if TYPE_CHECKING:` imports carry Golden Path reachability?
+    p0_max_distance: int | None = None  # P0 only within this many import hops (None: any distance)
+    golden_test_imports_tier: str = "P1"  # tier of a test that imports a Golden Path module
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated configuration. ``source`` says where it came from, for reports."""
 
@@ -44,6 +57,7 @@ class Config:
     cache_dir: str = ".wsaudit/cache"
     golden_path: GoldenPath = field(default_factory=GoldenPath)
     rules: tuple[Rule, ...] = ()
+    rank: RankSettings = field(default_factory=RankSettings)
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -106,9 +120,11 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-TOP_KEYS = ("profile", "roots", "exclude", "tests", "max_file_size", "cache_dir", "golden_path", "rule")
+TOP_KEYS = ("profile", "roots", "exclude", "tests", "max_file_size", "cache_dir", "golden_path", "rule", "rank")
+RANK_KEYS = ("alpha", "type_checking", "p0_max_distance", "golden_test_imports_tier")
 GOLDEN_KEYS = ("modules", "tests")
-RULE_KEYS = ("id", "symbol", "module", "replacement", "message")
+RULE_KEYS = ("id", "symbol", "module", "replacement", "message", "parameters", "rewrite")
+REWRITE_KEYS = ("arguments", "call", "imports")
 
 
 def _validate(raw: dict[str, Any], file: str, prefix: str = ""):
@@ -152,7 +168,48 @@ def _validate(raw: dict[str, Any], file: str, prefix: str = ""):
                 out["golden_path"] = GoldenPath(modules, tests)
     if "rule" in raw:
         out["rules"] = _validate_rules(raw["rule"], check)
+    if "rank" in raw:
+        rank = _validate_rank(raw["rank"], check)
+        if rank is not None:
+            out["rank"] = rank
     return out, check.problems
+
+
+def _validate_rank(table: Any, check: _Checker) -> RankSettings | None:
+    if not isinstance(table, dict):
+        check.problem("rank", f"expected a table, got {_type_name(table)}")
+        return None
+    check.unknown(table, RANK_KEYS, "rank.")
+    values: dict[str, Any] = {}
+    ok = True
+    if "alpha" in table:
+        alpha = table["alpha"]
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+            check.problem("rank.alpha", f"expected a number between 0 and 1 (exclusive), got {alpha!r}")
+            ok = False
+        else:
+            values["alpha"] = float(alpha)
+    if "type_checking" in table:
+        if not isinstance(table["type_checking"], bool):
+            check.problem("rank.type_checking", f"expected true or false, got {table['type_checking']!r}")
+            ok = False
+        else:
+            values["type_checking"] = table["type_checking"]
+    if "p0_max_distance" in table:
+        hops = table["p0_max_distance"]
+        if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+            check.problem("rank.p0_max_distance", f"expected a whole number of import hops >= 0, got {hops!r}")
+            ok = False
+        else:
+            values["p0_max_distance"] = hops
+    if "golden_test_imports_tier" in table:
+        tier = table["golden_test_imports_tier"]
+        if tier not in ("P0", "P1", "P2"):
+            check.problem("rank.golden_test_imports_tier", f"expected \"P0\", \"P1\" or \"P2\", got {tier!r}")
+            ok = False
+        else:
+            values["golden_test_imports_tier"] = tier
+    return RankSettings(**values) if ok else None
 
 
 def _validate_rules(value: Any, check: _Checker) -> tuple[Rule, ...]:
@@ -185,9 +242,116 @@ def _validate_rules(value: Any, check: _Checker) -> tuple[Rule, ...]:
             else None
         )
         message = check.string(f"{key}.message", table["message"]) if "message" in table else None
+        parameters, rewrites = _validate_rewrites(table, key, check, has_symbol)
         if rule_id is not None and (symbol or module):
-            rules.append(Rule(rule_id, symbol, module, replacement, message))
+            rules.append(Rule(rule_id, symbol, module, replacement, message, parameters, rewrites))
     return tuple(rules)
+
+
+def _validate_rewrites(table: dict[str, Any], key: str, check: _Checker, has_symbol: bool):
+    """``parameters`` and ``[[rule.rewrite]]`` of one rule (symbol rules only): see :mod:`wsaudit.migrate`."""
+    parameters: tuple[str, ...] | None = None
+    if "parameters" in table:
+        parameters = check.strings(f"{key}.parameters", table["parameters"])
+        for name in parameters or ():
+            if not name.isidentifier():
+                check.problem(f"{key}.parameters", f"{name!r} is not a Python parameter name")
+        if not has_symbol:
+            check.problem(f"{key}.parameters", "only a symbol rule has parameters")
+    if "rewrite" not in table:
+        return parameters, ()
+    value = table["rewrite"]
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        check.problem(f"{key}.rewrite", "expected an array of tables ([[rule.rewrite]])")
+        return parameters, ()
+    if not has_symbol:
+        check.problem(f"{key}.rewrite", "only a symbol rule has call templates")
+    rewrites: list[Rewrite] = []
+    for i, entry in enumerate(value):
+        where = f"{key}.rewrite[{i}]"
+        check.unknown(entry, REWRITE_KEYS, f"{where}.")
+        for required in ("arguments", "call"):
+            if required not in entry:
+                check.problem(f"{where}.{required}", "missing")
+        arguments = check.strings(f"{where}.arguments", entry["arguments"]) if "arguments" in entry else None
+        for name in arguments or ():
+            if not name.isidentifier():
+                check.problem(f"{where}.arguments", f"{name!r} is not a Python parameter name")
+            elif parameters is not None and name not in parameters:
+                check.problem(f"{where}.arguments", f"{name!r} is not one of the rule's parameters")
+        imports = check.strings(f"{where}.imports", entry.get("imports", [])) or ()
+        bound: set[str] = set()
+        for statement in imports:
+            names, problem = import_statement_names(statement)
+            if problem:
+                check.problem(f"{where}.imports", problem)
+            bound.update(names)
+        call = check.string(f"{where}.call", entry["call"]) if "call" in entry else None
+        if call is not None and arguments is not None:
+            for problem in template_problems(call, arguments, bound):
+                check.problem(f"{where}.call", problem)
+        if arguments is not None and call is not None:
+            rewrites.append(Rewrite(arguments, call, imports))
+    return parameters, tuple(rewrites)
+
+
+def import_statement_names(statement: str) -> tuple[list[str], str | None]:
+    """The names one absolute import statement binds, or a problem.
+
+    >>> import_statement_names("from a.b import C, D as E")
+    (['C', 'E'], None)
+    >>> import_statement_names("from . import x")[1]
+    "'from . import x' must be absolute (relative imports are written by migrate where needed)"
+    """
+    try:
+        tree = ast.parse(statement)
+    except SyntaxError:
+        return [], f"{statement!r} is not a Python import statement"
+    if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.Import, ast.ImportFrom)):
+        return [], f"{statement!r} must be exactly one import statement"
+    node = tree.body[0]
+    if isinstance(node, ast.ImportFrom):
+        if node.level:
+            return [], f"{statement!r} must be absolute (relative imports are written by migrate where needed)"
+        if any(a.name == "*" for a in node.names):
+            return [], f"{statement!r}: a star import binds no known names"
+        return [a.asname or a.name for a in node.names], None
+    return [a.asname or a.name.split(".")[0] for a in node.names], None
+
+
+def template_fields(call: str) -> list[str]:
+    """The ``{name}`` placeholders of a call template, in order (``{{``/``}}`` are literal braces).
+
+    >>> template_fields("M(user_context={user_context}, d={{}})")
+    ['user_context']
+    """
+    return [name for _, name, _, _ in string.Formatter().parse(call) if name is not None]
+
+
+def template_problems(call: str, arguments: tuple[str, ...], bound: set[str]) -> list[str]:
+    """What is wrong with a call template: syntax, unknown or unused placeholders, unbound names."""
+    hint = "use {name} for an argument, {{ and }} for literal braces"
+    try:
+        fields = template_fields(call)
+        parsed = [(name, conv, spec) for _, name, spec, conv in string.Formatter().parse(call) if name is not None]
+        if not all(name.isidentifier() and not conv and not spec for name, conv, spec in parsed):
+            return [f"bad placeholder in {call!r}: {hint}"]
+        code = call.format(**{name: f"__wsaudit_arg_{name}" for name in {*fields, *arguments}})
+    except (ValueError, KeyError, IndexError, AttributeError) as exc:
+        return [f"bad placeholder in {call!r} ({exc}): {hint}"]
+    problems = [f"placeholder {{{name}}} is not in arguments" for name in fields if name not in arguments]
+    problems += [f"argument {name!r} is not used by the template: its value would be dropped"
+                 for name in arguments if name not in fields]
+    try:
+        tree = ast.parse(code, mode="eval")
+    except SyntaxError:
+        return problems + [f"{call!r} is not a Python expression"]
+    if not isinstance(tree.body, ast.Call):
+        problems.append(f"{call!r} must be a call, like 'NewClass(x={{x}})'")
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not n.id.startswith("__wsaudit_arg_")}
+    for name in sorted(names - bound - set(dir(builtins))):
+        problems.append(f"name {name!r} is not bound by the template's imports")
+    return problems
 
 
 # -------------------------------------------------------------------- loading
@@ -230,7 +394,7 @@ def from_table(raw: dict[str, Any], source: str, prefix: str = "") -> Config:
     if isinstance(raw.get("profile"), str):
         base = profile(raw["profile"])
         merged = {k: getattr(base, k) for k in ("roots", "exclude", "tests", "max_file_size", "cache_dir",
-                                                  "golden_path", "rules")}
+                                                  "golden_path", "rules", "rank")}
         merged.update(values)
         values = merged
     elif not values.get("rules"):

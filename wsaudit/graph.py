@@ -65,14 +65,18 @@ def direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], 
                 wanted = [base] + [f"{base}.{n}" for n, _ in imp.names if f"{base}.{n}" in modules]
             else:
                 wanted = [name for name, _ in imp.names]
-            targets: list[str] = []
+            named: dict[str, bool] = {}  # target -> implicit
             for name in wanted:
                 if name not in resolver.known:
                     records.append(DirectImport(f.module, name, imp.line, imp.context, False))
-                targets += [a for a in _ancestors(name) if a in modules] + ([name] if name in modules else [])
-            for target in dict.fromkeys(targets):
+                for package in _ancestors(name):
+                    if package in modules:
+                        named.setdefault(package, True)
+                if name in modules:
+                    named[name] = False
+            for target, implicit in named.items():
                 if target != f.module:
-                    records.append(DirectImport(f.module, target, imp.line, imp.context, True))
+                    records.append(DirectImport(f.module, target, imp.line, imp.context, True, implicit))
     records.sort(key=lambda r: (r.source, r.line, r.target, r.resolved))
     return records, problems
 
@@ -81,7 +85,8 @@ def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], imp
                 golden_modules: Iterable[str] = ()) -> nx.DiGraph:
     """The import graph: a node per module (attributes ``module, path, is_test, is_package,
     loc, golden_path``), an edge per importing pair (``source, target, line, context``:
-    the first statement that imports it)."""
+    the first statement that imports it; ``implicit``: True when no statement names the
+    target, only a submodule of it)."""
     patterns = tuple(golden_modules)
     G = nx.DiGraph()
     for f in sorted(files, key=lambda f: f.path):
@@ -91,7 +96,8 @@ def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], imp
         G.add_node(f.module, module=f.module, path=f.path, is_test=f.is_test, is_package=f.is_package,
                    loc=file_facts.loc if file_facts else 0,
                    golden_path=any(match_module(p, f.module) for p in patterns))
-    for r in sorted(imports, key=lambda r: (r.source, r.target, r.line)):
+    for r in sorted(imports, key=lambda r: (r.source, r.target, r.implicit, r.line)):
         if r.resolved and not G.has_edge(r.source, r.target):
-            G.add_edge(r.source, r.target, source=r.source, target=r.target, line=r.line, context=r.context)
+            G.add_edge(r.source, r.target, source=r.source, target=r.target, line=r.line, context=r.context,
+                       implicit=r.implicit)
     return G

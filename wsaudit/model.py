@@ -23,6 +23,21 @@ DIAGNOSTIC_KINDS = (
 
 
 @dataclass(frozen=True)
+class Rewrite:
+    """A call template of a symbol rule (``[[rule.rewrite]]``), used by ``wsaudit migrate``.
+
+    It applies to a call that passes exactly the parameters in ``arguments`` (by keyword, or
+    by position when the rule lists its ``parameters``); ``call`` is the new expression, with
+    ``{name}`` standing for the source of argument ``name``; ``imports`` are the import
+    statements that bind the names the template uses.
+    """
+
+    arguments: tuple[str, ...]
+    call: str
+    imports: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Rule:
     """One deprecated thing: a symbol (callable/class) or a module."""
 
@@ -31,6 +46,8 @@ class Rule:
     module: str | None = None
     replacement: str | None = None
     message: str | None = None
+    parameters: tuple[str, ...] | None = None  # the deprecated callable's parameters, in order
+    rewrites: tuple[Rewrite, ...] = ()  # call templates, tried in order
 
     @property
     def target(self) -> str:
@@ -141,13 +158,15 @@ class FileFacts:
 
 @dataclass(frozen=True)
 class DirectImport:
-    """An import of ``target`` by ``source``; ``resolved`` is False for modules outside the tree."""
+    """An import of ``target`` by ``source``; ``resolved`` is False for modules outside the tree;
+    ``implicit`` is True for a package whose ``__init__`` runs only because a submodule is imported."""
 
     source: str
     target: str
     line: int
     context: str
     resolved: bool
+    implicit: bool = False
 
 
 @dataclass(frozen=True)

@@ -77,12 +77,18 @@ def scan_table(violations: list[Violation], diagnostics: list[Diagnostic], files
     return "\n".join(lines) + "\n"
 
 
-def sarif(violations: list[Violation], config: Config, version: str) -> dict[str, Any]:
-    """A SARIF 2.1.0 log with one result per violation."""
+TIER_LEVELS = {"P0": "error", "P1": "warning", "P2": "note"}
+
+
+def sarif(violations: list[Violation], config: Config, version: str,
+          extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A SARIF 2.1.0 log with one result per violation; ``extra[i]`` (optional) adds
+    properties to result ``i``, and its ``tier`` sets the level (P0 error, P1 warning, P2 note)."""
     rules = list(config.rules)
     index = {r.id: i for i, r in enumerate(rules)}
     results = []
-    for v in violations:
+    for i, v in enumerate(violations):
+        more = extra[i] if extra is not None else {}
         rule = rules[index[v.rule_id]]
         text = rule.message or f"{v.symbol} is deprecated"
         if v.replacement:
@@ -90,7 +96,7 @@ def sarif(violations: list[Violation], config: Config, version: str) -> dict[str
         results.append({
             "ruleId": v.rule_id,
             "ruleIndex": index[v.rule_id],
-            "level": "warning",
+            "level": TIER_LEVELS.get(more.get("tier"), "warning"),
             "message": {"text": f"{v.category}: {v.name}: {text}"},
             "locations": [{
                 "physicalLocation": {
@@ -99,7 +105,7 @@ def sarif(violations: list[Violation], config: Config, version: str) -> dict[str
                 },
                 "logicalLocations": [{"fullyQualifiedName": v.module, "kind": "module"}],
             }],
-            "properties": {"category": v.category, "context": v.context, "is_test": v.is_test},
+            "properties": {"category": v.category, "context": v.context, "is_test": v.is_test, **more},
         })
     return {
         "$schema": SARIF_SCHEMA,
@@ -125,7 +131,7 @@ def sarif(violations: list[Violation], config: Config, version: str) -> dict[str
 
 
 NODE_FIELDS = ("module", "path", "is_test", "is_package", "loc", "golden_path")
-EDGE_FIELDS = ("source", "target", "line", "context")
+EDGE_FIELDS = ("source", "target", "line", "context", "implicit")
 
 
 def graph_document(G: nx.DiGraph, imports: Iterable[DirectImport]) -> dict[str, Any]:
