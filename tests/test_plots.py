@@ -1,0 +1,51 @@
+"""Plot helpers return figures built from the data, with no pyplot side effects."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from conftest import SAMPLE  # noqa: E402
+from wsaudit import plots  # noqa: E402
+from wsaudit.api import audit  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ranked():
+    a = audit(SAMPLE, cache=False)
+    return a, a.rank_rows()
+
+
+def test_golden_path_figure_shows_golden_modules_and_reached_violations(ranked):
+    a, rows = ranked
+    H = plots.golden_subgraph(a.graph, a.module_ranks, rows)
+    assert "netra_backend.app.routes.websocket_ssot" in H
+    assert "netra_backend.app.services.agent_bridge" in H  # reached, holds violations
+    assert "netra_backend.app.admin.maintenance" not in H  # never reached
+    fig = plots.plot_golden_path(a.graph, a.module_ranks, rows)
+    assert isinstance(fig, Figure)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"Golden Path", "1 import hop away", "services.agent_bridge"} <= texts
+    assert plt.get_fignums() == []
+
+
+def test_tier_bars_add_up_to_the_rows(ranked):
+    _, rows = ranked
+    fig = plots.plot_tiers_by_category(rows)
+    heights = sum(p.get_height() for p in fig.axes[0].patches)
+    assert heights == len(rows)
+    assert fig.axes[0].get_ylabel() == "violations"
+    assert plt.get_fignums() == []
+
+
+def test_score_distribution_counts_unreached_apart(ranked):
+    _, rows = ranked
+    fig = plots.plot_score_distribution(rows)
+    zero = sum(1 for r in rows if r["score"] == 0)
+    assert f"({zero} violations in unreached modules score 0)" in fig.axes[0].get_title()
+    assert sum(p.get_height() for p in fig.axes[0].patches) == len(rows) - zero
