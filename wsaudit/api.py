@@ -125,9 +125,15 @@ class Audit:
         betweenness`` (Golden-Path-restricted), sorted by score, highest first."""
         import pandas as pd
 
+        from wsaudit.rank import golden_betweenness, golden_reach_share, golden_sources, runtime_graph
+
+        R = runtime_graph(self.graph, self.config.rank.type_checking)
+        sources = golden_sources(self.graph, self.config)
+        share, between = golden_reach_share(R, sources), golden_betweenness(R, sources)
         rows = [{"module": m.module, "path": self.graph.nodes[m.module]["path"],
                  "is_test": self.graph.nodes[m.module]["is_test"], "tier": m.tier, "score": m.score,
-                 "golden_distance": m.golden_distance, "reach_share": m.reach_share, "betweenness": m.betweenness}
+                 "golden_distance": m.golden_distance, "reach_share": round(share[m.module], 6),
+                 "betweenness": float(f"{between[m.module]:.6g}")}
                 for m in self.module_ranks.values()]
         frame = pd.DataFrame(rows).astype({"golden_distance": "Int64"})
         return frame.sort_values(["score", "module"], ascending=[False, True], ignore_index=True)

@@ -51,9 +51,12 @@ def runtime_graph(G: nx.DiGraph, type_checking: bool = False) -> nx.DiGraph:
     >>> len(runtime_graph(G, type_checking=True).edges)
     2
     """
-    if type_checking:
+    dropped = [(a, b) for a, nbrs in G.adj.items() for b, d in nbrs.items() if d.get("context") == "type-checking"]
+    if type_checking or not dropped:
         return G
-    return nx.subgraph_view(G, filter_edge=lambda a, b: G.edges[a, b].get("context") != "type-checking")
+    R = G.copy()
+    R.remove_edges_from(dropped)
+    return R
 
 
 def golden_distance(G: nx.DiGraph, sources: Iterable[str]) -> tuple[dict[str, int], dict[str, str]]:
@@ -117,7 +120,7 @@ def golden_score(G: nx.DiGraph, sources: Iterable[str], alpha: float = 0.85) -> 
     total = sum(restart.values())
     restart = {n: v / total for n, v in restart.items()}
     scores = nx.pagerank(G, alpha=alpha, personalization=restart, nstart=restart, dangling=restart,
-                         max_iter=1000, tol=1e-12)
+                         max_iter=1000, tol=1e-12, weight=None)
     return {n: (0.0 if v < 1e-15 else v) for n, v in scores.items()}
 
 
@@ -159,7 +162,10 @@ def golden_sources(G: nx.DiGraph, config: Config) -> list[str]:
     problems = []
     found: set[str] = set()
     for pattern in config.golden_path.modules:
-        matched = {n for n in G if match_module(pattern, n)}
+        if "*" in pattern:
+            matched = {n for n in G if match_module(pattern, n)}
+        else:
+            matched = {pattern} if pattern in G else set()
         if not matched:
             problems.append((config.source, "golden_path.modules", f"{pattern!r} matches no module in the tree"))
         found |= matched
@@ -205,17 +211,7 @@ class ModuleRank:
     score: float
     golden_distance: int | None
     golden_chain: tuple[str, ...]
-    reach_share: float
-    betweenness: float
     reason: str
-
-
-def _describe_chain(G: nx.DiGraph, chain: list[str]) -> str:
-    path = lambda n: G.nodes[n]["path"]  # noqa: E731
-    parts = [f"{path(chain[0])} (Golden Path)"]
-    for a, b in zip(chain, chain[1:]):
-        parts.append(f"imports {path(b)} (line {G.edges[a, b]['line']})")
-    return ", which ".join([parts[0] + " " + parts[1]] + parts[2:]) if len(parts) > 1 else parts[0]
 
 
 def rank_modules(G: nx.DiGraph, config: Config) -> dict[str, ModuleRank]:
@@ -226,36 +222,60 @@ def rank_modules(G: nx.DiGraph, config: Config) -> dict[str, ModuleRank]:
     R = runtime_graph(G, settings.type_checking)
     distance, parent = golden_distance(R, sources)
     scores = golden_score(R, sources, settings.alpha)
-    share = golden_reach_share(R, sources)
-    between = golden_betweenness(R, sources)
     source_set = set(sources)
+    story: dict[str, str] = {}  # "a.py (Golden Path) imports b.py (line 3), which imports c.py (line 2)"
+
+    def describe(n: str) -> str:
+        if n not in story:  # iterative: chains can be thousands of modules long
+            todo = []
+            while n not in story and n in parent:
+                todo.append(n)
+                n = parent[n]
+            if n not in story:
+                story[n] = f"{G.nodes[n]['path']} (Golden Path)"
+            for m in reversed(todo):
+                joint = " " if parent[m] in source_set else ", which "
+                story[m] = f"{story[parent[m]]}{joint}imports {G.nodes[m]['path']} (line {G.edges[parent[m], m]['line']})"
+            n = todo[0] if todo else n
+        return story[n]
+
+    chains: dict[str, tuple[str, ...]] = {}
+
+    def chain_of(n: str) -> tuple[str, ...]:  # golden_chain, sharing the work of common prefixes
+        todo = []
+        while n not in chains and n in parent:
+            todo.append(n)
+            n = parent[n]
+        chains.setdefault(n, (n,))
+        for m in reversed(todo):
+            chains[m] = chains[parent[m]] + (m,)
+        return chains[todo[0] if todo else n]
+
     out = {}
     for n in sorted(G):
         attrs = G.nodes[n]
         hops = distance.get(n)
-        chain = golden_chain(parent, n) if hops is not None else []
+        chain = chain_of(n) if hops is not None else ()
         within = hops is not None and (settings.p0_max_distance is None or hops <= settings.p0_max_distance)
-        imports_golden = [m for m in named_imports(G, n) if m in source_set]
         if n in tests:
             tier, reason = "P0", f"{attrs['path']} is a configured Golden Path test"
         elif not attrs["is_test"] and within:
             if hops == 0:
                 tier, reason = "P0", f"{attrs['path']} is on the Golden Path"
             else:
-                tier, reason = "P0", _describe_chain(G, chain)
+                tier, reason = "P0", describe(n)
         elif not attrs["is_test"]:
             tier = "P1"
             reason = (f"{attrs['path']} is {hops} import hops from the Golden Path, beyond p0_max_distance"
                       if hops is not None else f"no Golden Path module imports {attrs['path']}, directly or not")
-        elif imports_golden:
+        elif imports_golden := [m for m in named_imports(G, n) if m in source_set]:
             first = imports_golden[0]
             tier = settings.golden_test_imports_tier
             reason = (f"test {attrs['path']} imports Golden Path module {G.nodes[first]['path']} "
                       f"(line {G.edges[n, first]['line']})")
         else:
             tier, reason = "P2", f"test {attrs['path']} does not import the Golden Path"
-        out[n] = ModuleRank(n, tier, float(f"{scores.get(n, 0.0):.6g}"), hops, tuple(chain),
-                            round(share.get(n, 0.0), 6), float(f"{between.get(n, 0.0):.6g}"), f"{tier}: {reason}")
+        out[n] = ModuleRank(n, tier, float(f"{scores.get(n, 0.0):.6g}"), hops, tuple(chain), f"{tier}: {reason}")
     return out
 
 
