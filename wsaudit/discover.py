@@ -65,6 +65,7 @@ def discover(root: str | Path, config: Config) -> tuple[list[SourceFile], list[D
     if not root_path.is_dir():
         raise InputError(f"{root}: not a folder (give the root of the code to audit)")
     real_root = os.path.realpath(root_path)
+    root_name = root_path.resolve().name
     excluded = spec([*ALWAYS_EXCLUDED, *config.exclude])
     tests = spec(config.tests)
     files: list[SourceFile] = []
@@ -104,7 +105,7 @@ def discover(root: str | Path, config: Config) -> tuple[list[SourceFile], list[D
             except OSError as exc:
                 diagnostics.append(Diagnostic(rel, "read-error", None, f"cannot stat: {exc.strerror}"))
                 continue
-            name, is_package = module_name(rel, config.roots, root_path.resolve().name)
+            name, is_package = module_name(rel, config.roots, root_name)
             files.append(SourceFile(rel, name, is_package, tests.match_file(rel), size))
         stack.extend(reversed(subdirs))
     files.sort(key=lambda f: f.path)
