@@ -120,6 +120,13 @@ class Audit:
 
         return pd.DataFrame(self.rank_rows(by), columns=list(FILE_FIELDS if by == "file" else RANK_FIELDS))
 
+    def simulate(self, strategies=None, *, seed: int = 0, runs: int | None = None, settings=None):
+        """Compare migration orderings (:func:`wsaudit.simulate.simulate`): ``strategies`` are
+        names, or a mapping name -> your own ordering function ``f(units, model, rng)``."""
+        from wsaudit.simulate import build_model, simulate
+
+        return simulate(build_model(self, settings), strategies, seed=seed, runs=runs)
+
     def centrality(self) -> "pd.DataFrame":
         """Per module: ``module, path, is_test, tier, score, golden_distance, reach_share,
         betweenness`` (Golden-Path-restricted), sorted by score, highest first."""

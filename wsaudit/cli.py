@@ -49,9 +49,48 @@ def build_parser() -> argparse.ArgumentParser:
     _common(rank, SCAN_FORMATS, "table")
     rank.add_argument("--by", choices=("violation", "file"), default="violation", help="one row per violation "
                       "(default) or per file")
-    # -- simulate (see cmd_simulate)
+    simulate = sub.add_parser("simulate", help="migration orderings compared; --plan writes the wave plan")
+    _common(simulate, ("table", "json", "csv"), "table")
+    simulate.add_argument("--strategy", help="strategy of the wave plan (default: the one with the least "
+                          "exposure-days among those that break no import)")
+    simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    simulate.add_argument("--runs", type=int, help="Monte Carlo runs (default: [simulate] runs, 200)")
+    simulate.add_argument("--plan", metavar="FILE", help="write the wave plan here as CSV, with a Markdown twin")
     # -- check (see cmd_check)
+    from wsaudit.check import CHECK_FORMATS
+
+    check = sub.add_parser("check", help="CI gate: exit 1 on violations not in the baseline")
+    _common(check, CHECK_FORMATS, "text")
+    check.add_argument("--baseline", metavar="FILE", help="accepted violations (JSON written by "
+                       "--update-baseline); without it every violation is new")
+    check.add_argument("--update-baseline", action="store_true", help="rewrite FILE: drop fixed (stale) "
+                       "entries; create FILE when missing")
+    check.add_argument("--allow-new", action="store_true", help="with --update-baseline: also accept the new "
+                       "violations (the baseline only grows with this)")
+    check.add_argument("--fail-on", metavar="TIERS", help="also fail on violations in these tiers, baselined or "
+                       "not (e.g. P0 or P0,P1); without --baseline, only on these")
     # -- migrate / rollback (see cmd_migrate, cmd_rollback)
+    migrate = sub.add_parser("migrate", help="codemod: a diff by default, --apply to write (with a rollback point)")
+    _common(migrate, ("diff", "json"), "diff")
+    migrate.add_argument("--files", nargs="+", metavar="FILE", help="only these files (root-relative paths)")
+    migrate.add_argument("--tier", metavar="TIERS", help="only files with violations in these tiers (P0 or P0,P1)")
+    migrate.add_argument("--plan", metavar="FILE", help="a wave plan CSV (wsaudit simulate --plan); needs --wave")
+    migrate.add_argument("--wave", type=int, metavar="N", help="only the files of wave N of --plan")
+    migrate.add_argument("--apply", action="store_true", help="write the files that passed every check")
+    migrate.add_argument("--force", action="store_true", help="with --apply: also files with uncommitted changes")
+    migrate.add_argument("--verify", metavar="COMMAND", help="with --apply: run COMMAND in PATH afterwards; "
+                         "roll back and exit 1 when it fails")
+    migrate.add_argument("--emit-shim", action="store_true", help="print the deprecated function as a "
+                         "warning-emitting wrapper around the replacement (the seed's compatibility bridge)")
+    migrate.add_argument("--rule", metavar="ID", help="with --emit-shim: the symbol rule (default: the first one "
+                         "with call templates)")
+    back = sub.add_parser("rollback", help="restore the files of a rollback point (default: the latest applied)")
+    back.add_argument("target", nargs="*", metavar="ID|PATH", help="a rollback point ID (or its number) and/or "
+                      "the audited root (default: .)")
+    back.add_argument("--list", action="store_true", help="list the rollback points")
+    back.add_argument("--force", action="store_true", help="also overwrite files changed since the apply")
+    back.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    back.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     return parser
 
 
@@ -151,7 +190,100 @@ def cmd_rank(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank}
+def cmd_check(args: argparse.Namespace) -> int:
+    from wsaudit.check import parse_tiers, render, run_check
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    cache_dir = Path(args.cache_dir).resolve() if args.cache_dir else None
+    result = run_check(args.path, args.config, baseline=args.baseline, update=args.update_baseline,
+                       allow_new=args.allow_new, fail_on=parse_tiers(args.fail_on) if args.fail_on else (),
+                       cache=not args.no_cache, cache_dir=cache_dir, jobs=args.jobs)
+    root = Path(args.path).resolve()  # annotations name files relative to where the command runs
+    prefix = os.path.relpath(root) if root.is_relative_to(Path.cwd()) else str(root)
+    write_output(render(result, args.format, _version(), prefix), args.output)
+    return EXIT_OK if result.passed else EXIT_GATE
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from wsaudit import migrate
+
+    root = Path(args.path)
+    if args.emit_shim:
+        write_output(migrate.shim(migrate.shim_rule(_audit_config(args), args.rule)), args.output)
+        return EXIT_OK
+    if (args.plan is None) != (args.wave is None):
+        raise UsageError("--plan and --wave go together")
+    if (args.force or args.verify) and not args.apply:
+        raise UsageError("--force and --verify need --apply")
+    result = _audit(args)
+    files = migrate.select_files(result, root, files=args.files, tiers=args.tier, plan_csv=args.plan, wave=args.wave)
+    m = migrate.plan(root, audit=result, files=files)
+    text = migrate.render(m, args.format)
+    if not args.apply:
+        write_output(text, args.output)
+        if not args.quiet:
+            sys.stderr.write(m.summary())
+        return EXIT_OK
+    done = migrate.apply(m, force=args.force, verify=args.verify,
+                         command="wsaudit migrate --apply" + (f" --verify {args.verify!r}" if args.verify else ""))
+    write_output(text, args.output)
+    if not args.quiet:
+        sys.stderr.write(m.summary() + migrate.applied_summary(done))
+    return EXIT_GATE if done.rolled_back else EXIT_OK
+
+
+def _audit_config(args: argparse.Namespace):
+    from wsaudit.config import load
+
+    return load(args.path, args.config)
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from wsaudit import rollback
+
+    point_id, root = rollback.parse_target(args.target)
+    if args.list:
+        write_output(rollback.render_points(rollback.list_points(root), args.format), args.output)
+        return EXIT_OK
+    done = rollback.restore(root, point_id, force=args.force)
+    write_output(rollback.render_restored(done, args.format), args.output)
+    return EXIT_OK
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from wsaudit import render
+    from wsaudit.simulate import MEASURES, EXTRA_MEASURES, STRATEGIES, comparison_table, plan_files
+
+    if args.runs is not None and args.runs < 1:
+        raise UsageError("--runs must be at least 1")
+    if args.strategy is not None and args.strategy not in STRATEGIES:
+        raise UsageError(f"unknown --strategy {args.strategy!r} (choose from {', '.join(STRATEGIES)})")
+    result = _audit(args)
+    simulation = result.simulate(seed=args.seed, runs=args.runs)
+    doc = simulation.document()
+    if args.format == "json":
+        text = render.dumps(doc)
+    elif args.format == "csv":
+        measures = (*MEASURES, *EXTRA_MEASURES)
+        fields = ["name", *(f"{m}_{q}" for m in measures for q in ("p10", "p50", "p90", "mean"))]
+        rows = [{"name": s["name"], **{f"{m}_{q}": s[m][q] for m in measures for q in ("p10", "p50", "p90", "mean")}}
+                for s in doc["strategies"]]
+        text = render.rows_csv(rows, fields)
+    else:
+        p = doc["parameters"]
+        text = (f"{p['files']} files, {p['violations']} violations; {p['runs']} runs, seed {p['seed']}\n\n"
+                + comparison_table(doc))
+    if args.plan:
+        strategy = args.strategy or doc["recommended"]
+        for path, content in plan_files(simulation, strategy, args.plan).items():
+            write_output(content, path)
+    write_output(text, args.output)
+    return EXIT_OK
+
+
+COMMANDS = {"scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": cmd_simulate, "check": cmd_check, "migrate": cmd_migrate,
+            "rollback": cmd_rollback}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ import ast
 import builtins
 import string
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,21 @@ class RankSettings:
 
 
 @dataclass(frozen=True)
+class SimulateSettings:
+    """The migration model (README, "Simulation"): hours, capacity, waves, failures."""
+
+    base_hours: float = 0.5  # effort of touching one file
+    per_violation_hours: float = 0.25  # effort per violation in it
+    effort_sigma: float = 0.5  # log-normal noise on a file's effort (0: none)
+    capacity_hours_per_day: float = 6.0  # team hours a day spent on the migration
+    wave_files: int = 4  # files per wave (one PR)
+    validation_hours: float = 2.0  # review, CI and staging checks per wave
+    failure_probability: float = 0.15  # chance a wave fails validation and goes back
+    rework_fraction: float = 0.5  # share of the wave's work redone after a failure
+    runs: int = 200  # Monte Carlo runs
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated configuration. ``source`` says where it came from, for reports."""
 
@@ -58,6 +73,7 @@ class Config:
     golden_path: GoldenPath = field(default_factory=GoldenPath)
     rules: tuple[Rule, ...] = ()
     rank: RankSettings = field(default_factory=RankSettings)
+    simulate: SimulateSettings = field(default_factory=SimulateSettings)
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -120,7 +136,7 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-TOP_KEYS = ("profile", "roots", "exclude", "tests", "max_file_size", "cache_dir", "golden_path", "rule", "rank")
+TOP_KEYS = ("profile", "roots", "exclude", "tests", "max_file_size", "cache_dir", "golden_path", "rule", "rank", "simulate")
 RANK_KEYS = ("alpha", "type_checking", "p0_max_distance", "golden_test_imports_tier")
 GOLDEN_KEYS = ("modules", "tests")
 RULE_KEYS = ("id", "symbol", "module", "replacement", "message", "parameters", "rewrite")
@@ -172,7 +188,46 @@ def _validate(raw: dict[str, Any], file: str, prefix: str = ""):
         rank = _validate_rank(raw["rank"], check)
         if rank is not None:
             out["rank"] = rank
+    if "simulate" in raw:
+        simulate = _validate_simulate(raw["simulate"], check)
+        if simulate is not None:
+            out["simulate"] = simulate
     return out, check.problems
+
+
+def _validate_simulate(table: Any, check: _Checker) -> SimulateSettings | None:
+    """Every field of SimulateSettings: numbers >= 0, counts >= 1, probabilities below 1."""
+    if not isinstance(table, dict):
+        check.problem("simulate", f"expected a table, got {_type_name(table)}")
+        return None
+    names = tuple(f.name for f in fields(SimulateSettings))
+    check.unknown(table, names, "simulate.")
+    values: dict[str, Any] = {}
+    ok = True
+    for name in names:
+        if name not in table:
+            continue
+        value = table[name]
+        key = f"simulate.{name}"
+        if name in ("wave_files", "runs"):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                check.problem(key, f"expected a whole number >= 1, got {value!r}")
+                ok = False
+                continue
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            check.problem(key, f"expected a number >= 0, got {value!r}")
+            ok = False
+            continue
+        elif name == "failure_probability" and value >= 1:
+            check.problem(key, f"expected a probability below 1, got {value!r}")
+            ok = False
+            continue
+        elif name == "capacity_hours_per_day" and value == 0:
+            check.problem(key, "expected a positive number of hours a day, got 0")
+            ok = False
+            continue
+        values[name] = value
+    return SimulateSettings(**values) if ok else None
 
 
 def _validate_rank(table: Any, check: _Checker) -> RankSettings | None:
@@ -394,7 +449,7 @@ def from_table(raw: dict[str, Any], source: str, prefix: str = "") -> Config:
     if isinstance(raw.get("profile"), str):
         base = profile(raw["profile"])
         merged = {k: getattr(base, k) for k in ("roots", "exclude", "tests", "max_file_size", "cache_dir",
-                                                  "golden_path", "rules", "rank")}
+                                                  "golden_path", "rules", "rank", "simulate")}
         merged.update(values)
         values = merged
     elif not values.get("rules"):

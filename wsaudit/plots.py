@@ -5,13 +5,16 @@ Layouts are deterministic (no random seeds involved)."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 from matplotlib.figure import Figure
 
 from wsaudit.model import CATEGORIES
 from wsaudit.rank import TIERS, ModuleRank
+
+if TYPE_CHECKING:
+    from wsaudit.simulate import Simulation
 
 TIER_COLORS = {"P0": "#d62728", "P1": "#ff7f0e", "P2": "#7f7f7f", None: "#dddddd"}
 CATEGORY_COLORS = dict(zip(CATEGORIES, ("#1f77b4", "#d62728", "#9467bd", "#2ca02c")))
@@ -107,4 +110,63 @@ def plot_score_distribution(rows: list[dict[str, Any]], bins: int = 20) -> Figur
     ax.set_xlabel("score (personalized PageRank from the Golden Path)")
     ax.set_ylabel("violations")
     ax.set_title(f"Score distribution ({zero} violations in unreached modules score 0)")
+    return fig
+
+
+STRATEGY_COLORS = {"tier": "#1f77b4", "centrality": "#d62728", "leaves-first": "#2ca02c",
+                   "dependency-safe": "#9467bd", "random": "#7f7f7f"}
+
+
+def plot_burndown(simulation: "Simulation") -> Figure:
+    """Violations left and Golden Path exposure left per day, per strategy: the median run
+    as a line, the p10-p90 band of the runs shaded."""
+    daily = simulation.daily()
+    fig = Figure(figsize=(11, 4), layout="constrained")
+    left_ax, right_ax = fig.subplots(1, 2)
+    for name in simulation.results:
+        rows = [r for r in daily if r["strategy"] == name]
+        days = [r["day"] for r in rows]
+        color = STRATEGY_COLORS.get(name, None)
+        for ax, key in ((left_ax, "left_total"), (right_ax, "exposure")):
+            ax.plot(days, [r[f"{key}_p50"] for r in rows], label=name, color=color, drawstyle="steps-post")
+            ax.fill_between(days, [r[f"{key}_p10"] for r in rows], [r[f"{key}_p90"] for r in rows],
+                            color=color, alpha=0.15, step="post", linewidth=0)
+    left_ax.set_title("Violations left (shim excluded)")
+    left_ax.set_ylabel("violations")
+    right_ax.set_title("Golden Path exposure left (summed score)")
+    right_ax.set_ylabel("exposure")
+    for ax in (left_ax, right_ax):
+        ax.set_xlabel("working days")
+        ax.set_ylim(bottom=0)
+    handles, labels = left_ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=9, frameon=False)
+    return fig
+
+
+def plot_wave_timeline(simulation: "Simulation", strategy: str) -> Figure:
+    """When each wave of ``strategy`` ships: bars from the median start to the median end,
+    whiskers over the p10-p90 of its completion day."""
+    import numpy as np
+
+    runs = simulation.results[strategy]
+    waves = simulation.orders[strategy]
+    ends = np.array([r.times for r in runs])
+    starts = np.hstack([np.zeros((len(runs), 1)), ends[:, :-1]])
+    fig = Figure(figsize=(9, 0.45 * len(waves) + 1.6), layout="constrained")
+    ax = fig.add_subplot()
+    for i, wave in enumerate(waves):
+        start, end = float(np.median(starts[:, i])), float(np.median(ends[:, i]))
+        lo, hi = np.percentile(ends[:, i], [10, 90])
+        shim = all(u.shim for u in wave)
+        color = "#7f7f7f" if shim else TIER_COLORS[min(u.tier for u in wave)]
+        ax.barh(i, end - start, left=start, color=color, height=0.6)
+        ax.plot([lo, hi], [i, i], color="black", linewidth=1)
+        files = f"{len(wave)} file" + ("s" if len(wave) > 1 else "")
+        label = "shim removal" if shim else f"{files}, {sum(u.violations for u in wave)} violations"
+        ax.annotate(label, (hi, i), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_yticks(range(len(waves)), [f"wave {i + 1}" for i in range(len(waves))])
+    ax.invert_yaxis()
+    ax.set_xlabel("working days (bar: median run; whisker: p10-p90 of the end)")
+    ax.set_title(f"Wave timeline ({strategy}); colour: worst tier in the wave")
+    ax.set_xlim(0, float(ends.max()) * 1.3 if ends.size else 1)
     return fig

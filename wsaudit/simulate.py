@@ -1,0 +1,473 @@
+"""Simulate migration orderings and produce a wave plan with a timeline.
+
+The model (every parameter in ``[simulate]`` of the configuration, defaults in
+:class:`wsaudit.config.SimulateSettings`):
+
+* the unit of work is a file with violations; its effort is
+  ``(base_hours + per_violation_hours * n) * LogNormal(0, effort_sigma)`` hours;
+* files ship in waves (a PR each) of at most ``wave_files`` files, in the order a strategy
+  gives; a wave costs its files' effort plus ``validation_hours``, and fails validation with
+  probability ``failure_probability``, which sends it back for ``rework_fraction`` of its work
+  and another validation, until it passes;
+* the team works ``capacity_hours_per_day`` hours a day on one wave at a time;
+* a module that re-exports the deprecated symbol may drop it only after every module that
+  imports it is migrated; migrating it earlier breaks those imports (``broken_imports``);
+* the shim (the deprecated modules and the file defining the deprecated symbol) goes last,
+  in a wave of its own, once no other violation is left.
+
+Strategies are plain functions ``order(units, model) -> list[Unit]``; users can pass their own.
+Everything random is drawn from ``numpy.random.default_rng`` seeded by ``(seed, run)``, so a
+seed gives the same output; all strategies of one run share the same file efforts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from wsaudit.config import SimulateSettings
+from wsaudit.detect import Resolver, absolute_module
+from wsaudit.model import CATEGORIES
+from wsaudit.rank import TIERS
+
+if TYPE_CHECKING:
+    from wsaudit.api import Audit
+
+MEASURES = ("waves", "days_to_zero_p0", "days_to_done", "exposure_days", "broken_imports")
+EXTRA_MEASURES = ("days_to_zero_p1", "days_to_zero_p2")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A file to migrate."""
+
+    path: str
+    module: str
+    tier: str  # of its worst violation
+    violations: int
+    by_tier: tuple[int, int, int]  # violations per tier P0, P1, P2
+    by_category: tuple[int, ...]  # violations per category, in CATEGORIES order
+    score: float  # summed score of its violations: the exposure it removes
+    importers: int  # modules that import it (how depended-upon it is)
+    shim: bool = False
+
+
+@dataclass(frozen=True)
+class Model:
+    """The work to schedule: units, who depends on whose re-export, tests, parameters."""
+
+    units: tuple[Unit, ...]
+    settings: SimulateSettings
+    depends: dict[str, frozenset[str]] = field(default_factory=dict)  # re-exporter -> files importing through it
+    tests: dict[str, tuple[str, ...]] = field(default_factory=dict)  # module -> test files importing it
+    golden_tests: tuple[str, ...] = ()
+
+    def hours(self, unit: Unit) -> float:
+        """Nominal (median) effort of a unit, in hours."""
+        return self.settings.base_hours + self.settings.per_violation_hours * unit.violations
+
+    def expected_hours(self, unit: Unit) -> float:
+        """Mean effort: the median times ``exp(sigma^2 / 2)``, the mean of the log-normal noise."""
+        return self.hours(unit) * math.exp(self.settings.effort_sigma ** 2 / 2)
+
+
+Strategy = Callable[[list[Unit], Model, np.random.Generator], list[Unit]]
+
+
+# ------------------------------------------------------------------------- strategies
+
+
+def order_tier(units: list[Unit], model: Model, rng: np.random.Generator) -> list[Unit]:
+    """The seed's order: P0, then P1, then P2; within a tier by path."""
+    return sorted(units, key=lambda u: (u.tier, u.path))
+
+
+def order_centrality(units: list[Unit], model: Model, rng: np.random.Generator) -> list[Unit]:
+    """Most Golden Path exposure removed per hour of work first."""
+    return sorted(units, key=lambda u: (-u.score / model.hours(u), u.tier, u.path))
+
+
+def order_leaves_first(units: list[Unit], model: Model, rng: np.random.Generator) -> list[Unit]:
+    """Least depended-upon first (fewest importing modules)."""
+    return sorted(units, key=lambda u: (u.importers, u.path))
+
+
+def order_dependency_safe(units: list[Unit], model: Model, rng: np.random.Generator) -> list[Unit]:
+    """Centrality order, except that a re-exporter waits for every file importing through it:
+    never breaks an import."""
+    preferred = {u.path: i for i, u in enumerate(order_centrality(units, model, rng))}
+    by_path = {u.path: u for u in units}
+    waiting = {u.path: {d for d in model.depends.get(u.path, ()) if d in by_path and d != u.path} for u in units}
+    done: set[str] = set()
+    out: list[Unit] = []
+    while len(out) < len(units):
+        ready = [p for p in by_path if p not in done and waiting[p] <= done]
+        if not ready:  # a cycle of re-exports: break it where the preferred order says
+            ready = [p for p in by_path if p not in done]
+        pick = min(ready, key=preferred.__getitem__)
+        done.add(pick)
+        out.append(by_path[pick])
+    return out
+
+
+def order_random(units: list[Unit], model: Model, rng: np.random.Generator) -> list[Unit]:
+    """A seeded shuffle: the baseline."""
+    ordered = sorted(units, key=lambda u: u.path)
+    return [ordered[i] for i in rng.permutation(len(ordered))]
+
+
+DETERMINISTIC = (order_tier, order_centrality, order_leaves_first, order_dependency_safe)
+STRATEGIES: dict[str, Strategy] = {
+    "tier": order_tier,
+    "centrality": order_centrality,
+    "leaves-first": order_leaves_first,
+    "dependency-safe": order_dependency_safe,
+    "random": order_random,
+}
+
+
+# ------------------------------------------------------------------------- the model from an audit
+
+
+def build_model(audit: "Audit", settings: SimulateSettings | None = None) -> Model:
+    """The units of work, re-export dependencies and tests of an audited tree."""
+    settings = settings or audit.config.simulate
+    G = audit.graph
+    rows = audit.rank_rows()
+    shim_modules = _shim_modules(audit)
+    per_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        per_file[r["path"]].append(r)
+    units = []
+    for path in sorted(per_file):
+        mine = per_file[path]
+        module = mine[0]["module"]
+        tiers = Counter(r["tier"] for r in mine)
+        cats = Counter(r["category"] for r in mine)
+        units.append(Unit(path, module, min(tiers), len(mine), tuple(tiers[t] for t in TIERS),
+                          tuple(cats[c] for c in CATEGORIES), float(sum(r["score"] for r in mine)),
+                          G.in_degree(module) if module in G else 0, module in shim_modules))
+    by_module = {u.module: u.path for u in units}
+    depends: dict[str, set[str]] = defaultdict(set)
+    resolver = Resolver(audit.files, audit.facts)
+    for r in rows:
+        via = _through(resolver, audit, r)
+        if via in by_module and by_module[via] != r["path"]:
+            depends[by_module[via]].add(r["path"])
+    tests: dict[str, tuple[str, ...]] = {}
+    for module in by_module:
+        if module in G:
+            tests[module] = tuple(sorted(G.nodes[m]["path"] for m in G.predecessors(module)
+                                         if G.nodes[m]["is_test"]))
+    from wsaudit.rank import golden_tests
+
+    golden = tuple(sorted(G.nodes[m]["path"] for m in golden_tests(G, audit.config)))
+    return Model(tuple(units), settings, {k: frozenset(v) for k, v in sorted(depends.items())}, tests, golden)
+
+
+def _through(resolver: Resolver, audit: "Audit", row: dict[str, Any]) -> str | None:
+    """The module a violation reaches the deprecated thing through: the module an import
+    statement names, or the module a dotted chain or string passes through. Migrating that
+    module (dropping its re-export) before this file breaks this file."""
+    facts = audit.facts.get(row["path"])
+    f = resolver.files.get(row["module"])
+    if facts is None or f is None:
+        return None
+    at = (row["line"], row["col"])
+    if row["category"] in ("deprecated-import", "deprecated-module"):
+        imp = next((i for i in facts.imports if (i.line, i.col) == at), None)
+        return absolute_module(f.module, f.is_package, imp.level, imp.module) if imp and imp.is_from else None
+    if any((ref.line, ref.col, ref.value) == (*at, row["name"]) for ref in facts.strings):
+        parts = row["name"].split(".")  # a dotted string: its longest module prefix
+        return next((m for m in (".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1))
+                     if m in resolver.files), None)
+    chain = tuple(row["name"].split("."))
+    use = next((u for u in facts.uses if (u.line, u.col) == at and u.chain[: len(chain)] == chain), None)
+    if use is None or len(chain) < 2:
+        return None
+    owner = sorted(path for kind, path in resolver.chain(f.module, facts, use)[len(chain) - 2] if kind == "mod")
+    return owner[0] if owner else None
+
+
+def _shim_modules(audit: "Audit") -> set[str]:
+    """The deprecated modules and the modules defining a deprecated symbol."""
+    from wsaudit.detect import deprecated_objects
+
+    names = {f.module for f in audit.files}
+    shim = {m for m in names for r in audit.config.rules if r.covers_module(m)}
+    resolver = Resolver(audit.files, audit.facts)
+    for objects in deprecated_objects(resolver, audit.config.rules).values():
+        for kind, dotted in objects:
+            if kind == "obj":
+                shim.add(dotted.rsplit(".", 1)[0])
+    return shim & names
+
+
+# ------------------------------------------------------------------------- waves and one run
+
+
+def make_waves(ordered: list[Unit], wave_files: int) -> list[list[Unit]]:
+    """Batch an ordering into waves of at most ``wave_files`` files; the shim goes last, alone.
+
+    >>> u = lambda p, shim=False: Unit(p, p, "P1", 1, (0, 1, 0), (1, 0, 0, 0), 0.0, 0, shim)
+    >>> [[x.path for x in w] for w in make_waves([u("s", True), u("a"), u("b"), u("c")], 2)]
+    [['a', 'b'], ['c'], ['s']]
+    """
+    work = [u for u in ordered if not u.shim]
+    waves = [work[i : i + wave_files] for i in range(0, len(work), wave_files)]
+    shim = [u for u in ordered if u.shim]
+    if shim:
+        waves.append(shim)
+    return waves
+
+
+def broken_imports(waves: list[list[Unit]], model: Model) -> int:
+    """Imports broken on the way: files still importing through a re-exporter that was
+    already migrated in an earlier wave.
+
+    >>> u = lambda p: Unit(p, p, "P1", 1, (0, 1, 0), (1, 0, 0, 0), 0.0, 0)
+    >>> m = Model((u("r"), u("a")), None, {"r": frozenset({"a"})})
+    >>> broken_imports([[u("r")], [u("a")]], m), broken_imports([[u("a"), u("r")]], m)
+    (1, 0)
+    """
+    wave_of = {u.path: i for i, wave in enumerate(waves) for u in wave}
+    return sum(1 for r, deps in model.depends.items() if r in wave_of
+               for d in deps if d in wave_of and wave_of[d] > wave_of[r])
+
+
+@dataclass
+class Run:
+    """The timeline of one Monte Carlo run: an event per wave completion."""
+
+    times: list[float]  # days at which each wave completed
+    remaining: list[tuple[int, int, int]]  # non-shim violations left per tier after each wave
+    exposure: list[float]  # summed score left after each wave
+    attempts: int  # wave submissions, rework included
+    broken: int
+    start: tuple[tuple[int, int, int], float]  # what was left at day 0
+
+    def day_to_zero(self, tier: int) -> float:
+        if self.start[0][tier] == 0:
+            return 0.0
+        return next(t for t, left in zip(self.times, self.remaining) if left[tier] == 0)
+
+    def exposure_days(self) -> float:
+        """Area under the exposure curve (piecewise constant between wave completions)."""
+        area, last_t, last_e = 0.0, 0.0, self.start[1]
+        for t, e in zip(self.times, self.exposure):
+            area += last_e * (t - last_t)
+            last_t, last_e = t, e
+        return area
+
+    def at(self, day: float) -> tuple[tuple[int, int, int], float]:
+        """What is left at ``day``."""
+        state = self.start
+        for t, left, e in zip(self.times, self.remaining, self.exposure):
+            if t > day:
+                break
+            state = (left, e)
+        return state
+
+
+def run_once(waves: list[list[Unit]], model: Model, efforts: dict[str, float], rng: np.random.Generator,
+             broken: int) -> Run:
+    s = model.settings
+    left = [sum(u.by_tier[i] for w in waves for u in w if not u.shim) for i in range(3)]
+    exposure = sum(u.score for w in waves for u in w if not u.shim)
+    run = Run([], [], [], 0, broken, (tuple(left), exposure))  # type: ignore[arg-type]
+    day = 0.0
+    for wave in waves:
+        work = sum(efforts[u.path] for u in wave) + s.validation_hours
+        hours = work
+        run.attempts += 1
+        while rng.random() < s.failure_probability:  # validation failed: rework and validate again
+            hours += s.rework_fraction * work + s.validation_hours
+            run.attempts += 1
+        day += hours / s.capacity_hours_per_day
+        for u in wave:
+            if not u.shim:
+                for i in range(3):
+                    left[i] -= u.by_tier[i]
+                exposure -= u.score
+        run.times.append(day)
+        run.remaining.append(tuple(left))  # type: ignore[arg-type]
+        run.exposure.append(max(exposure, 0.0))
+    return run
+
+
+# ------------------------------------------------------------------------- comparing strategies
+
+
+def _summary(values: Iterable[float]) -> dict[str, float]:
+    a = np.asarray(list(values), dtype=float)
+    p10, p50, p90 = np.percentile(a, [10, 50, 90]) if len(a) else (0.0, 0.0, 0.0)
+    return {"p10": round(float(p10), 3), "p50": round(float(p50), 3), "p90": round(float(p90), 3),
+            "mean": round(float(a.mean()) if len(a) else 0.0, 3)}
+
+
+@dataclass
+class Simulation:
+    """The outcome of :func:`simulate`: per strategy, its runs and their summaries."""
+
+    model: Model
+    seed: int
+    runs: int
+    results: dict[str, list[Run]]
+    orders: dict[str, list[list[Unit]]]  # the waves of each strategy in run 0
+
+    def document(self) -> dict[str, Any]:
+        """The ``wsaudit simulate --format json`` document (DESIGN.md, "JSON of simulate")."""
+        strategies = []
+        for name, runs in self.results.items():
+            entry: dict[str, Any] = {"name": name}
+            entry["waves"] = _summary(r.attempts for r in runs)
+            entry["days_to_zero_p0"] = _summary(r.day_to_zero(0) for r in runs)
+            entry["days_to_done"] = _summary(r.times[-1] if r.times else 0.0 for r in runs)
+            entry["exposure_days"] = _summary(r.exposure_days() for r in runs)
+            entry["broken_imports"] = _summary(r.broken for r in runs)
+            entry["days_to_zero_p1"] = _summary(r.day_to_zero(1) for r in runs)
+            entry["days_to_zero_p2"] = _summary(r.day_to_zero(2) for r in runs)
+            entry["planned_waves"] = len(self.orders[name])
+            strategies.append(entry)
+        parameters = {"seed": self.seed, "runs": self.runs, "files": len(self.model.units),
+                      "violations": sum(u.violations for u in self.model.units), **asdict(self.model.settings)}
+        return {"parameters": parameters, "strategies": strategies, "recommended": self.recommended()}
+
+    def recommended(self) -> str:
+        """The strategy with the least mean exposure-days among those that never break an import."""
+        doc = {name: runs for name, runs in self.results.items()}
+        safe = [n for n, runs in doc.items() if all(r.broken == 0 for r in runs)] or list(doc)
+        return min(safe, key=lambda n: (np.mean([r.exposure_days() for r in doc[n]]), n))
+
+    def daily(self) -> list[dict[str, Any]]:
+        """Per strategy and day: p10/p50/p90 of the violations left per tier, the total and the
+        exposure left, over the runs (for burndown plots)."""
+        out = []
+        horizon = max((r.times[-1] for runs in self.results.values() for r in runs if r.times), default=0.0)
+        for name, runs in self.results.items():
+            for day in range(int(math.ceil(horizon)) + 1):
+                states = [r.at(day) for r in runs]
+                row: dict[str, Any] = {"strategy": name, "day": day}
+                series = {f"left_{t}": [s[0][i] for s in states] for i, t in enumerate(TIERS)}
+                series["left_total"] = [sum(s[0]) for s in states]
+                series["exposure"] = [s[1] for s in states]
+                for key, values in series.items():
+                    p10, p50, p90 = np.percentile(values, [10, 50, 90])
+                    row.update({f"{key}_p10": float(p10), f"{key}_p50": float(p50), f"{key}_p90": float(p90)})
+                row["broken_imports"] = float(np.mean([r.broken for r in runs]))
+                out.append(row)
+        return out
+
+
+def simulate(model: Model, strategies: dict[str, Strategy] | Iterable[str] | None = None, *, seed: int = 0,
+             runs: int | None = None) -> Simulation:
+    """Run every strategy ``runs`` times (default: the configured number) with seeded noise.
+
+    ``strategies``: names from :data:`STRATEGIES`, or a mapping name -> ordering function
+    (your own ordering: ``f(units, model, rng) -> list of units``)."""
+    if strategies is None:
+        chosen = dict(STRATEGIES)
+    elif isinstance(strategies, dict):
+        chosen = dict(strategies)
+    else:
+        chosen = {name: STRATEGIES[name] for name in strategies}
+    runs = runs if runs is not None else model.settings.runs
+    units = list(model.units)
+    s = model.settings
+    results: dict[str, list[Run]] = {name: [] for name in chosen}
+    orders: dict[str, list[list[Unit]]] = {}
+    fixed: dict[str, tuple[list[list[Unit]], int]] = {}
+    for run in range(runs):
+        noise = np.random.default_rng([seed, run, 0])
+        factors = noise.lognormal(0.0, s.effort_sigma, size=len(units)) if s.effort_sigma > 0 else np.ones(len(units))
+        efforts = {u.path: model.hours(u) * float(f) for u, f in zip(units, factors)}
+        for k, (name, order) in enumerate(chosen.items()):
+            if name in fixed:
+                waves, broken = fixed[name]
+            else:
+                ordered = order(list(units), model, np.random.default_rng([seed, run, 1, k]))
+                if sorted(u.path for u in ordered) != sorted(u.path for u in units):
+                    raise ValueError(f"strategy {name!r} must return every unit exactly once")
+                waves = make_waves(ordered, s.wave_files)
+                broken = broken_imports(waves, model)
+                if order in DETERMINISTIC:  # the same order every run: compute it once
+                    fixed[name] = (waves, broken)
+            if run == 0:
+                orders[name] = waves
+            results[name].append(run_once(waves, model, efforts, np.random.default_rng([seed, run, 2, k]), broken))
+    return Simulation(model, seed, runs, results, orders)
+
+
+# ------------------------------------------------------------------------- the wave plan
+
+
+PLAN_FIELDS = ("wave", "path", "module", "tier", "violations", "hours", "tests", *CATEGORIES, "shim")
+
+
+def plan_rows(simulation: Simulation, strategy: str) -> list[dict[str, Any]]:
+    """One row per file of ``strategy``'s plan: wave, path, module, tier, violations, expected
+    hours and the tests to run after its wave (tests importing the wave's modules, and the
+    Golden Path tests). The last wave removes the shim."""
+    model = simulation.model
+    rows = []
+    for number, wave in enumerate(simulation.orders[strategy], start=1):
+        tests = sorted({t for u in wave for t in model.tests.get(u.module, ())} | set(model.golden_tests))
+        for u in wave:
+            rows.append({"wave": number, "path": u.path, "module": u.module, "tier": u.tier,
+                         "violations": u.violations, "hours": round(model.expected_hours(u), 2),
+                         "tests": " ".join(tests), **dict(zip(CATEGORIES, u.by_category)), "shim": u.shim})
+    return rows
+
+
+def plan_markdown(simulation: Simulation, strategy: str) -> str:
+    """The wave plan as Markdown: a section per wave."""
+    rows = plan_rows(simulation, strategy)
+    s = simulation.model.settings
+    lines = [f"# Wave plan ({strategy})", "",
+             f"{len(rows)} files in {max((r['wave'] for r in rows), default=0)} waves; "
+             f"{s.capacity_hours_per_day:g} team hours a day, {s.validation_hours:g} h validation per wave.", ""]
+    for number in sorted({r["wave"] for r in rows}):
+        mine = [r for r in rows if r["wave"] == number]
+        hours = sum(r["hours"] for r in mine) + s.validation_hours
+        title = "remove the shim" if all(r["shim"] for r in mine) else f"{len(mine)} files"
+        lines.append(f"## Wave {number}: {title}, about {hours:.1f} hours")
+        lines.append("")
+        lines.append("| path | tier | violations | " + " | ".join(c.split("-")[1] for c in CATEGORIES) + " | hours |")
+        lines.append("| --- | --- | ---: | " + " | ".join("---:" for _ in CATEGORIES) + " | ---: |")
+        for r in mine:
+            lines.append(f"| `{r['path']}` | {r['tier']} | {r['violations']} | "
+                         + " | ".join(str(r[c]) for c in CATEGORIES) + f" | {r['hours']:.2f} |")
+        lines.append("")
+        tests = mine[0]["tests"].split()
+        lines.append("Tests to run after it: " + (", ".join(f"`{t}`" for t in tests) if tests else "none found") + ".")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def comparison_table(document: dict[str, Any]) -> str:
+    """The strategies compared, as a Markdown table (p50 and p90 over the runs)."""
+    head = ("| strategy | waves p50 | days to zero P0 p50 (p90) | days to done p50 (p90) | exposure-days p50 | "
+            "broken imports |")
+    lines = [head, "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for s in document["strategies"]:
+        mark = " (recommended)" if s["name"] == document["recommended"] else ""
+        lines.append(
+            f"| {s['name']}{mark} | {s['waves']['p50']:g} | {s['days_to_zero_p0']['p50']:.2f} "
+            f"({s['days_to_zero_p0']['p90']:.2f}) | {s['days_to_done']['p50']:.2f} ({s['days_to_done']['p90']:.2f}) | "
+            f"{s['exposure_days']['p50']:.3f} | {s['broken_imports']['p50']:g} |")
+    return "\n".join(lines) + "\n"
+
+
+def plan_files(simulation: Simulation, strategy: str, target: str) -> dict[str, str]:
+    """The plan's CSV and Markdown twin: ``{"x.csv": text, "x.md": text}`` for ``target``
+    ``x.csv`` or ``x.md`` (any other name gets both suffixes appended)."""
+    from wsaudit.render import rows_csv
+
+    stem = target[: -len(".csv")] if target.endswith(".csv") else target[: -len(".md")] if target.endswith(".md") else target
+    return {f"{stem}.csv": rows_csv(plan_rows(simulation, strategy), PLAN_FIELDS),
+            f"{stem}.md": plan_markdown(simulation, strategy)}
