@@ -28,7 +28,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -397,7 +397,7 @@ def statements(data: bytes, positions: Iterable[tuple[int, int]]) -> dict[tuple[
     >>> statements(src, [(3, 10), (2, 5)])
     {(3, 10): "mgr = cwm(ctx, 'a')", (2, 5): 'if ok:'}
     """
-    text, problem = decode_source(data)
+    text, _ = decode_source(data)
     wanted = list(dict.fromkeys(positions))
     if text is None:
         return {}
@@ -479,7 +479,7 @@ class Entry:
     statement: str
 
     @classmethod
-    def of(cls, finding: Finding) -> "Entry":
+    def of(cls, finding: Finding) -> Entry:
         v = finding.violation
         return cls(finding.fingerprint, v.path, v.rule_id, v.category, v.name, finding.occurrence, finding.statement)
 
