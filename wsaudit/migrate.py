@@ -1274,6 +1274,9 @@ def _checks(path: str, f: SourceFile, before: list[Violation], run: _Run, encodi
     introduced = {}
     for need in run.needs[path]:
         introduced.setdefault(need.bound, set()).add(need.target)
+    for name, targets in sorted(introduced.items()):
+        if len(targets) > 1:
+            problems.append(f"{name!r} would be imported from {len(targets)} places: {', '.join(sorted(targets))}")
     for u in ff.uses:
         if u.chain[0] not in introduced:
             continue
