@@ -49,3 +49,19 @@ def test_score_distribution_counts_unreached_apart(ranked):
     zero = sum(1 for r in rows if r["score"] == 0)
     assert f"({zero} violations in unreached modules score 0)" in fig.axes[0].get_title()
     assert sum(p.get_height() for p in fig.axes[0].patches) == len(rows) - zero
+
+
+def test_burndown_and_wave_timeline(ranked):
+    a, _ = ranked
+    sim = a.simulate(seed=0, runs=20)
+    fig = plots.plot_burndown(sim)
+    left, right = fig.axes[:2]
+    assert [line.get_label() for line in left.lines] == list(sim.results)
+    first = left.lines[0].get_ydata()
+    assert first[0] == sum(u.violations for u in sim.model.units if not u.shim) and first[-1] == 0
+    strategy = sim.recommended()
+    timeline = plots.plot_wave_timeline(sim, strategy)
+    labels = [t.get_text() for t in timeline.axes[0].get_yticklabels()]
+    assert labels == [f"wave {i + 1}" for i in range(len(sim.orders[strategy]))]
+    assert timeline.axes[0].texts[-1].get_text() == "shim removal"
+    assert plt.get_fignums() == []

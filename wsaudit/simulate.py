@@ -274,30 +274,44 @@ class Run:
         return state
 
 
-def run_once(waves: list[list[Unit]], model: Model, efforts: dict[str, float], rng: np.random.Generator,
+@dataclass(frozen=True)
+class _Layout:
+    """An ordering's waves as arrays, computed once per ordering and reused by every run."""
+
+    members: np.ndarray  # unit indices, wave after wave
+    starts: np.ndarray  # where each wave begins in ``members``
+    tiers: np.ndarray  # (waves, 3) non-shim violations removed per tier
+    scores: np.ndarray  # exposure removed per wave
+    start: tuple[tuple[int, int, int], float]
+
+
+def _layout(waves: list[list[Unit]], index: dict[str, int]) -> _Layout:
+    members = np.array([index[u.path] for w in waves for u in w], dtype=int)
+    starts = np.cumsum([0] + [len(w) for w in waves[:-1]]).astype(int)
+    tiers = np.array([[sum(u.by_tier[i] for u in w if not u.shim) for i in range(3)] for w in waves], dtype=int)
+    scores = np.array([sum(u.score for u in w if not u.shim) for w in waves], dtype=float)
+    left = tuple(int(x) for x in tiers.sum(axis=0)) if len(waves) else (0, 0, 0)
+    return _Layout(members, starts, tiers.reshape(-1, 3), scores, (left, float(scores.sum())))  # type: ignore[arg-type]
+
+
+def run_once(layout: _Layout, settings: SimulateSettings, efforts: np.ndarray, rng: np.random.Generator,
              broken: int) -> Run:
-    s = model.settings
-    left = [sum(u.by_tier[i] for w in waves for u in w if not u.shim) for i in range(3)]
-    exposure = sum(u.score for w in waves for u in w if not u.shim)
-    run = Run([], [], [], 0, broken, (tuple(left), exposure))  # type: ignore[arg-type]
-    day = 0.0
-    for wave in waves:
-        work = sum(efforts[u.path] for u in wave) + s.validation_hours
-        hours = work
-        run.attempts += 1
-        while rng.random() < s.failure_probability:  # validation failed: rework and validate again
-            hours += s.rework_fraction * work + s.validation_hours
-            run.attempts += 1
-        day += hours / s.capacity_hours_per_day
-        for u in wave:
-            if not u.shim:
-                for i in range(3):
-                    left[i] -= u.by_tier[i]
-                exposure -= u.score
-        run.times.append(day)
-        run.remaining.append(tuple(left))  # type: ignore[arg-type]
-        run.exposure.append(max(exposure, 0.0))
-    return run
+    """One run: each wave's work is its files' effort plus validation; every failed validation
+    (a geometric number of them) adds ``rework_fraction`` of the work and another validation."""
+    s = settings
+    if not len(layout.starts):
+        return Run([], [], [], 0, broken, layout.start)
+    work = np.add.reduceat(efforts[layout.members], layout.starts) + s.validation_hours
+    if s.failure_probability > 0:
+        failures = rng.geometric(1.0 - s.failure_probability, size=len(work)) - 1
+    else:
+        failures = np.zeros(len(work), dtype=int)
+    hours = work + failures * (s.rework_fraction * work + s.validation_hours)
+    times = np.cumsum(hours) / s.capacity_hours_per_day
+    left = np.array(layout.start[0]) - np.cumsum(layout.tiers, axis=0)
+    exposure = np.maximum(layout.start[1] - np.cumsum(layout.scores), 0.0)
+    return Run([float(t) for t in times], [tuple(int(x) for x in row) for row in left],  # type: ignore[misc]
+               [float(e) for e in exposure], int(len(work) + failures.sum()), broken, layout.start)
 
 
 # ------------------------------------------------------------------------- comparing strategies
@@ -334,8 +348,8 @@ class Simulation:
             entry["days_to_zero_p2"] = _summary(r.day_to_zero(2) for r in runs)
             entry["planned_waves"] = len(self.orders[name])
             strategies.append(entry)
-        parameters = {"seed": self.seed, "runs": self.runs, "files": len(self.model.units),
-                      "violations": sum(u.violations for u in self.model.units), **asdict(self.model.settings)}
+        parameters = {**asdict(self.model.settings), "seed": self.seed, "runs": self.runs,
+                      "files": len(self.model.units), "violations": sum(u.violations for u in self.model.units)}
         return {"parameters": parameters, "strategies": strategies, "recommended": self.recommended()}
 
     def recommended(self) -> str:
@@ -381,25 +395,28 @@ def simulate(model: Model, strategies: dict[str, Strategy] | Iterable[str] | Non
     s = model.settings
     results: dict[str, list[Run]] = {name: [] for name in chosen}
     orders: dict[str, list[list[Unit]]] = {}
-    fixed: dict[str, tuple[list[list[Unit]], int]] = {}
+    fixed: dict[str, tuple[list[list[Unit]], _Layout, int]] = {}
+    index = {u.path: i for i, u in enumerate(units)}
+    nominal = np.array([model.hours(u) for u in units], dtype=float)
+    expected = sorted(index)
     for run in range(runs):
         noise = np.random.default_rng([seed, run, 0])
         factors = noise.lognormal(0.0, s.effort_sigma, size=len(units)) if s.effort_sigma > 0 else np.ones(len(units))
-        efforts = {u.path: model.hours(u) * float(f) for u, f in zip(units, factors)}
+        efforts = nominal * factors
         for k, (name, order) in enumerate(chosen.items()):
             if name in fixed:
-                waves, broken = fixed[name]
+                waves, layout, broken = fixed[name]
             else:
                 ordered = order(list(units), model, np.random.default_rng([seed, run, 1, k]))
-                if sorted(u.path for u in ordered) != sorted(u.path for u in units):
+                if sorted(u.path for u in ordered) != expected:
                     raise ValueError(f"strategy {name!r} must return every unit exactly once")
                 waves = make_waves(ordered, s.wave_files)
-                broken = broken_imports(waves, model)
+                layout, broken = _layout(waves, index), broken_imports(waves, model)
                 if order in DETERMINISTIC:  # the same order every run: compute it once
-                    fixed[name] = (waves, broken)
+                    fixed[name] = (waves, layout, broken)
             if run == 0:
                 orders[name] = waves
-            results[name].append(run_once(waves, model, efforts, np.random.default_rng([seed, run, 2, k]), broken))
+            results[name].append(run_once(layout, s, efforts, np.random.default_rng([seed, run, 2, k]), broken))
     return Simulation(model, seed, runs, results, orders)
 
 
