@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ASSETS
 
-from conftest import ASSETS, write_tree
 from wsaudit import migrate, rollback
 from wsaudit.api import audit
 from wsaudit.config import from_table

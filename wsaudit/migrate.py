@@ -159,9 +159,9 @@ class Migration:
         }
 
     def summary(self) -> str:
-        lines = [f"{len(self.changes)} file(s) rewritten ({sum(f.rewritten for f in self.changes)} violations), "
-                 f"{len(self.failed)} failed a check, {len(self.manual)} violation(s) left for a person, "
-                 f"{len(self.skipped)} file(s) skipped"]
+        lines = [(f"{len(self.changes)} file(s) rewritten ({sum(f.rewritten for f in self.changes)} violations), "
+                  f"{len(self.failed)} failed a check, {len(self.manual)} violation(s) left for a person, "
+                  f"{len(self.skipped)} file(s) skipped")]
         for f in self.failed:
             for c in f.failures():
                 lines.append(f"  not written: {f.path}: {c.name}: {c.detail}")
@@ -372,7 +372,7 @@ class _Tree:
     importers: set[tuple[str, str]]
 
     @classmethod
-    def build(cls, files: list[SourceFile], facts: dict[str, FileFacts], rules: tuple[Rule, ...]) -> "_Tree":
+    def build(cls, files: list[SourceFile], facts: dict[str, FileFacts], rules: tuple[Rule, ...]) -> _Tree:
         resolver = Resolver(files, facts)
         by_path: dict[str, list[Violation]] = {}
         for v in detect(files, facts, rules, resolver):
@@ -1103,8 +1103,8 @@ def _replace_string(node: cst.CSTNode, old: str, new: str) -> cst.CSTNode | None
             replacement = piece.with_changes(value=f"{piece.prefix}{piece.quote}{raw}{piece.quote}")
 
             class _Swap(cst.CSTTransformer):
-                def leave_SimpleString(self, original, updated):
-                    return replacement if original is piece else updated
+                def leave_SimpleString(self, original, updated, new=replacement, old=piece):
+                    return new if original is old else updated
 
             return node.visit(_Swap())
         offset += len(value)
@@ -1436,12 +1436,13 @@ def dirty_files(root: str | Path, paths: Iterable[str]) -> list[str] | None:
     paths = list(paths)
     try:
         proc = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths],
-                              cwd=root, capture_output=True, timeout=60)
+                              cwd=root, capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if proc.returncode != 0:
         return None
-    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True)
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True,
+                         check=False)
     base = Path(top.stdout.strip()).resolve()
     dirty = set()
     entries = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
@@ -1463,7 +1464,8 @@ def dirty_files(root: str | Path, paths: Iterable[str]) -> list[str] | None:
 
 def git_head(root: str | Path) -> str | None:
     try:
-        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=30)
+        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=30,
+                              check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return proc.stdout.strip() if proc.returncode == 0 else None
@@ -1510,7 +1512,7 @@ def apply(m: Migration, *, force: bool = False, verify: str | None = None, comma
     rollback.mark(point, "applied")
     result = Applied(point, written)
     if verify:
-        proc = subprocess.run(verify, shell=True, cwd=m.root)
+        proc = subprocess.run(verify, shell=True, cwd=m.root, check=False)  # the user's own command
         result.verify_code = proc.returncode
         if proc.returncode != 0:
             rollback.restore(m.root, point.id)
@@ -1631,8 +1633,8 @@ def render(m: Migration, fmt: str) -> str:
 def applied_summary(done: Applied) -> str:
     if done.point is None:
         return "nothing to write\n"
-    lines = [f"wrote {len(done.written)} file(s); rollback point {done.point.id} "
-             f"(undo with: wsaudit rollback {done.point.id})"]
+    lines = [(f"wrote {len(done.written)} file(s); rollback point {done.point.id} "
+              f"(undo with: wsaudit rollback {done.point.id})")]
     if done.verify_code is not None:
         if done.rolled_back:
             lines.append(f"verify command failed (exit {done.verify_code}): rolled back to {done.point.id}")

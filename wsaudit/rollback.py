@@ -306,7 +306,7 @@ def render_restored(done: Restored, fmt: str = "text") -> str:
     if fmt == "json":
         return json.dumps({"point": done.point.id, "restored": done.restored, "unchanged": done.unchanged,
                            "forced": done.forced}, indent=2) + "\n"
-    lines = [f"rolled back {done.point.id}: {len(done.restored) + len(done.forced)} file(s) restored "
-             f"byte-identical, {len(done.unchanged)} already original"]
+    lines = [(f"rolled back {done.point.id}: {len(done.restored) + len(done.forced)} file(s) restored "
+              f"byte-identical, {len(done.unchanged)} already original")]
     lines += [f"  restored {p}" for p in done.restored] + [f"  forced {p}" for p in done.forced]
     return "\n".join(lines) + "\n"
