@@ -122,9 +122,10 @@ def test_mentions_needs_a_whole_word():
     assert mentions(b"x = 1\ncwm", b"cwm") and mentions(b"cwm", b"cwm")
 
 
-def test_check_does_not_import_pandas_or_matplotlib(tmp_path):
+def test_check_does_not_import_pandas_matplotlib_or_networkx(tmp_path):
+    heavy = "('pandas', 'matplotlib', 'networkx', 'scipy')"
     code = ("import sys; from wsaudit.cli import main; code = main(['check', sys.argv[1], '--no-cache', '-q', "
-            "'--output', sys.argv[2]]); print(code, sorted(m for m in ('pandas', 'matplotlib') if m in sys.modules))")
+            f"'--output', sys.argv[2]]); print(code, sorted(m for m in {heavy} if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code, str(SAMPLE), str(tmp_path / "out.txt")],
                           capture_output=True, text=True, check=False)
     assert proc.stdout.strip() == "1 []", proc.stderr  # no baseline: every violation fails the gate
@@ -154,8 +155,12 @@ def test_identical_statements_in_one_file_are_told_apart_by_occurrence(tree):
     assert [(f.violation.line, f.statement, f.occurrence) for f in found] == [
         (1, "from pkg.core import create_websocket_manager as cwm", 0), (4, "return cwm()", 0), (7, "return cwm()", 1)]
     assert len({f.fingerprint for f in found}) == 3
-    sample = fingerprint(audit(SAMPLE, cache=False).violation_records, lambda p: (SAMPLE / p).read_bytes())
+    rows = audit(SAMPLE, cache=False).violation_records
+    sample = fingerprint(rows, lambda p: (SAMPLE / p).read_bytes())
     assert len({f.fingerprint for f in sample}) == 96
+    for path in {v.path for v in rows}:  # every statement is found in the AST (no snippet fallback)
+        here = [(v.line, v.col) for v in rows if v.path == path]
+        assert set(statements((SAMPLE / path).read_bytes(), here)) == set(here), path
 
 
 # ---------------------------------------------------------------- the gate

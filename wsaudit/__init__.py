@@ -5,9 +5,18 @@
 True
 """
 
-from wsaudit.api import Audit, audit
 from wsaudit.config import Config
 from wsaudit.exceptions import ConfigError, InputError, UsageError, WsauditError
+
+
+def __getattr__(name: str):
+    """``Audit`` and ``audit`` are imported on first use, so that a command line run that does
+    not need them (``wsaudit check``) does not pay for importing networkx."""
+    if name in ("Audit", "audit"):
+        from wsaudit import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'wsaudit' has no attribute {name!r}")
 
 __version__ = "0.1.0"
 __all__ = ["Audit", "Config", "ConfigError", "InputError", "UsageError", "WsauditError", "audit"]

@@ -22,6 +22,7 @@ the new ones only with ``allow_new``), optionally gate on ranking tiers.
 from __future__ import annotations
 
 import ast
+import bisect
 import copy
 import hashlib
 import json
@@ -50,7 +51,7 @@ MAX_STATEMENT = 240  # longer normalised statements are cut and suffixed with a 
 PARALLEL_THRESHOLD = 200  # as in wsaudit.api: below this many files, worker processes cost more
 
 _EMPTY: frozenset = frozenset()
-_STAR = re.compile(rb"\bimport[\s\\]*\*")
+_STAR = re.compile(rb"import[\s\\]*\*")  # no \b: a literal prefix searches fast; over-including is safe
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 
 
@@ -410,10 +411,17 @@ def statements(data: bytes, positions: Iterable[tuple[int, int]]) -> dict[tuple[
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
+    lines_wanted = sorted({line for line, _ in by_bytes})
     best: dict[tuple[int, int], tuple[int, ast.AST]] = {}
     stack: list[tuple[ast.AST, ast.AST | None, int]] = [(tree, None, 0)]
     while stack:
         node, container, depth = stack.pop()
+        end = getattr(node, "end_lineno", None)
+        if end is not None:  # skip subtrees that span none of the lines asked for
+            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])  # type: ignore[attr-defined]
+            first = bisect.bisect_left(lines_wanted, start)
+            if first == len(lines_wanted) or lines_wanted[first] > end:
+                continue
         if isinstance(node, _CONTAINERS):
             container = node
             depth += 1

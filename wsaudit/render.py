@@ -11,12 +11,13 @@ import io
 import json
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from wsaudit.config import Config
 from wsaudit.model import CATEGORIES, Diagnostic, DirectImport, Violation
+
+if TYPE_CHECKING:  # networkx is imported where a graph is written, not by every command line run
+    import networkx as nx
 
 VIOLATION_FIELDS = ("rule_id", "category", "path", "line", "col", "module", "symbol", "name", "context",
                     "snippet", "replacement", "is_test")
@@ -151,6 +152,7 @@ def _dot_id(text: str) -> str:
 def graph_dot(G: nx.DiGraph) -> str:
     """Graphviz DOT; Golden Path modules drawn bold, tests dashed.
 
+    >>> import networkx as nx
     >>> G = nx.DiGraph(); G.add_node("a", golden_path=True, is_test=False); G.add_node("b")
     >>> G.add_edge("a", "b", line=3, context="module")
     >>> print(graph_dot(G), end="")
@@ -180,6 +182,8 @@ def graph_text(G: nx.DiGraph, imports: list[DirectImport], fmt: str) -> str:
         return dumps(graph_document(G, imports))
     if fmt == "dot":
         return graph_dot(G)
+    import networkx as nx
+
     ordered = nx.DiGraph()  # writers keep insertion order: insert sorted for byte-identical output
     ordered.add_nodes_from((n, G.nodes[n]) for n in sorted(G))
     ordered.add_edges_from((a, b, G.edges[a, b]) for a, b in sorted(G.edges))
