@@ -116,6 +116,56 @@ def test_collect_equals_a_full_audit_on_tricky_trees(tree, case):
     assert "pkg/unrelated.py" not in {v.path for v in fast.violations}
 
 
+def random_tree(seed: int) -> dict[str, str]:
+    """A small random tree whose modules import, alias, re-export and star-import the deprecated
+    symbol (and harmless names) from each other in random ways."""
+    import random
+
+    rng = random.Random(seed)
+    mods = [f"pkg.m{i}" for i in range(10)]
+    names = ["create_websocket_manager", "build_manager", "Manager", "helper"]
+    sources = {"create_websocket_manager": "pkg.core", "build_manager": "pkg.core.factory",
+               "Manager": "pkg.core.manager", "helper": "pkg.m0"}
+    files: dict[str, list[str]] = {m: [] for m in mods}
+    files["pkg.m0"].append("def helper():\n    return 1")
+    for i, mod in enumerate(mods):
+        for k in range(rng.randint(1, 5)):
+            name = rng.choice(names)
+            src = sources[name] if rng.random() < 0.6 else rng.choice(mods[:i] or ["pkg.core"])
+            alias = f"a{i}_{k}"
+            form = rng.randrange(8)
+            if form == 0:
+                files[mod].append(f"from {src} import {name} as {alias}")
+                names.append(alias)
+                sources[alias] = mod
+            elif form == 1:
+                files[mod].append(f"import {src} as mod{k}\nmod{k}.{name}()")
+            elif form == 2:
+                files[mod].append(f"from {src} import *")
+            elif form == 3:
+                files[mod].append(f"from {src} import {name}\n{alias} = {name}")
+                names.append(alias)
+                sources[alias] = mod
+            elif form == 4:
+                files[mod].append(f"def f{k}():\n    from {src} import {name} as r\n    return r()")
+            elif form == 5:
+                files[mod].append(f"X{k} = '{src}.{name}'")
+            elif form == 6:
+                files[mod].append(f"def g{k}():\n    global {alias}\n    from {src} import {name} as {alias}")
+                names.append(alias)
+                sources[alias] = mod
+            else:
+                files[mod].append(f"import {src}\n{src}.{name}")
+    return {m.replace(".", "/") + ".py": "\n".join(body) + "\n" for m, body in files.items()}
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_collect_equals_a_full_audit_on_random_trees(tree, seed):
+    root = tree(random_tree(seed))
+    fast = collect(root, cache=False)
+    assert fast.violations == audit(root, cache=False).violation_records
+
+
 def test_mentions_needs_a_whole_word():
     assert mentions(b"from x import cwm", b"cwm")
     assert not mentions(b"my_cwm = 1\ncwm_2 = 2", b"cwm")

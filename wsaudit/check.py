@@ -58,12 +58,12 @@ _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 # ============================================================================ collect
 
 
-def _read(root: Path, f: SourceFile, limit: int) -> tuple[bytes | None, Diagnostic | None]:
+def _read(root: str, f: SourceFile, limit: int) -> tuple[bytes | None, Diagnostic | None]:
     """The bytes of ``f`` or why not (the same rules as :func:`wsaudit.api.load_facts`)."""
     if f.size > limit:
         return None, Diagnostic(f.path, "too-large", None, f"{f.size} bytes is over max_file_size ({limit})")
     try:
-        with open(root / f.path, "rb") as handle:
+        with open(os.path.join(root, f.path), "rb") as handle:  # str paths: pathlib costs more than the read
             data = handle.read(limit + 1)
     except OSError as exc:
         return None, Diagnostic(f.path, "read-error", None, f"cannot read: {exc.strerror}")
@@ -91,8 +91,9 @@ class _Store:
                  jobs: int | None):
         self.blobs: dict[str, bytes] = {}
         self.diagnostics: list[Diagnostic] = []
+        base = os.fspath(root)
         for f in files:
-            data, problem = _read(root, f, config.max_file_size)
+            data, problem = _read(base, f, config.max_file_size)
             if problem is not None:
                 self.diagnostics.append(problem)
             else:
