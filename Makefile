@@ -15,18 +15,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 audit: $(STAMP)
-	mkdir -p $(REPORTS)
-	$(BIN)/wsaudit scan $(SAMPLE) --quiet --output $(REPORTS)/scan.txt
-	$(BIN)/wsaudit scan $(SAMPLE) --quiet --format json --output $(REPORTS)/scan.json
-	$(BIN)/wsaudit scan $(SAMPLE) --quiet --format csv --output $(REPORTS)/scan.csv
-	$(BIN)/wsaudit scan $(SAMPLE) --quiet --format sarif --output $(REPORTS)/scan.sarif
-	$(BIN)/wsaudit graph $(SAMPLE) --quiet --format json --output $(REPORTS)/graph.json
-	$(BIN)/wsaudit graph $(SAMPLE) --quiet --format dot --output $(REPORTS)/graph.dot
-	@tail -n 12 $(REPORTS)/scan.txt
-	@echo "Reports written to $(REPORTS)/ (scan.txt, scan.json, scan.csv, scan.sarif, graph.json, graph.dot)"
+	$(BIN)/wsaudit report $(SAMPLE) --output $(REPORTS)
+	@echo "Open $(REPORTS)/05_summary.html (summary) or the other $(REPORTS)/*.html pages."
 
+# --nbval (strict, not --nbval-lax): every stored notebook output must be reproduced exactly.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbval --nbval-current-env tests wsaudit notebooks
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

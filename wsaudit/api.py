@@ -118,7 +118,8 @@ class Audit:
 
         from wsaudit.rank import FILE_FIELDS, RANK_FIELDS
 
-        return pd.DataFrame(self.rank_rows(by), columns=list(FILE_FIELDS if by == "file" else RANK_FIELDS))
+        frame = pd.DataFrame(self.rank_rows(by), columns=list(FILE_FIELDS if by == "file" else RANK_FIELDS))
+        return frame.astype({"golden_distance": "Int64"})
 
     def simulate(self, strategies=None, *, seed: int = 0, runs: int | None = None, settings=None):
         """Compare migration orderings (:func:`wsaudit.simulate.simulate`): ``strategies`` are

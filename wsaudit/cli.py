@@ -56,6 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     simulate.add_argument("--runs", type=int, help="Monte Carlo runs (default: [simulate] runs, 200)")
     simulate.add_argument("--plan", metavar="FILE", help="write the wave plan here as CSV, with a Markdown twin")
+    report = sub.add_parser("report", help="run the notebooks with papermill into --output DIR (HTML, CSV/JSON)")
+    report.add_argument("path", nargs="?", default=".", metavar="PATH", help="root of the code to audit (default: .)")
+    report.add_argument("--config", metavar="FILE", help="TOML configuration (default: as for scan)")
+    report.add_argument("--format", choices=("html",), default="html", help="report format (default: html)")
+    report.add_argument("--output", "-o", metavar="DIR", default="reports", help="report folder (default: reports)")
+    report.add_argument("--seed", type=int, default=0, help="random seed of the simulation (default 0)")
+    report.add_argument("--runs", type=int, help="Monte Carlo runs (default: [simulate] runs)")
+    report.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"),
+                        help="extra notebook parameter (repeatable); VALUE is JSON when it parses")
+    report.add_argument("--notebooks", metavar="DIR", help="folder of the notebooks (default: the repository's)")
     # -- check (see cmd_check)
     from wsaudit.check import CHECK_FORMATS
 
@@ -282,7 +292,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": cmd_simulate, "check": cmd_check, "migrate": cmd_migrate,
+def cmd_report(args: argparse.Namespace) -> int:
+    from wsaudit.report import parse_value, report
+
+    if args.runs is not None and args.runs < 1:
+        raise UsageError("--runs must be at least 1")
+    extra = {key: parse_value(value) for key, value in args.parameter}
+    source = Path(args.notebooks).resolve() if args.notebooks else None
+    done = report(args.path, args.output, args.config, seed=args.seed, runs=args.runs, extra=extra,
+                  source_dir=source)
+    for page in done["html"]:
+        print(f"HTML report: {page}")
+    print(f"Tables: {len(done['tables'])} files in {Path(args.output).resolve()}; history: {done['history']}")
+    return EXIT_OK
+
+
+COMMANDS = {"scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": cmd_simulate, "report": cmd_report, "check": cmd_check, "migrate": cmd_migrate,
             "rollback": cmd_rollback}
 
 

@@ -170,3 +170,13 @@ def plot_wave_timeline(simulation: "Simulation", strategy: str) -> Figure:
     ax.set_title(f"Wave timeline ({strategy}); colour: worst tier in the wave")
     ax.set_xlim(0, float(ends.max()) * 1.3 if ends.size else 1)
     return fig
+
+
+def save(fig: Figure, output_dir: str | None, name: str) -> Figure:
+    """Also write ``fig`` as ``output_dir/name`` (PNG, no software/time metadata) when a
+    folder is given; returns the figure so that a notebook cell shows it."""
+    if output_dir:
+        from pathlib import Path
+
+        fig.savefig(Path(output_dir) / name, dpi=110, metadata={"Software": None})
+    return fig
