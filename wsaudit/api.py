@@ -59,7 +59,7 @@ class Audit:
     graph: nx.DiGraph = field(repr=False)
 
     @cached_property
-    def violations(self) -> "pd.DataFrame":
+    def violations(self) -> pd.DataFrame:
         """One row per violation: the columns of ``wsaudit scan --format json``."""
         import pandas as pd
 
@@ -68,7 +68,7 @@ class Audit:
         return pd.DataFrame([v.__dict__ for v in self.violation_records], columns=list(VIOLATION_FIELDS))
 
     @cached_property
-    def diagnostics(self) -> "pd.DataFrame":
+    def diagnostics(self) -> pd.DataFrame:
         """One row per diagnostic: ``path, kind, line, message``."""
         import pandas as pd
 
@@ -76,7 +76,7 @@ class Audit:
                             columns=["path", "kind", "line", "message"]).astype({"line": "Int64"})
 
     @cached_property
-    def modules(self) -> "pd.DataFrame":
+    def modules(self) -> pd.DataFrame:
         """One row per module (graph node): ``module, path, is_test, is_package, loc, golden_path``."""
         import pandas as pd
 
@@ -84,7 +84,7 @@ class Audit:
         return pd.DataFrame([self.graph.nodes[n] for n in sorted(self.graph)], columns=columns)
 
     @cached_property
-    def imports(self) -> "pd.DataFrame":
+    def imports(self) -> pd.DataFrame:
         """One row per (import statement, imported module): ``source, target, line, context,
         resolved, implicit``; ``resolved`` is False for modules outside the tree (third-party,
         deleted); ``implicit`` marks a package imported only as the parent of a submodule."""
@@ -112,7 +112,7 @@ class Audit:
         rows = rank_violations(self, self.module_ranks)
         return rank_files(rows) if by == "file" else rows
 
-    def rank(self, by: str = "violation") -> "pd.DataFrame":
+    def rank(self, by: str = "violation") -> pd.DataFrame:
         """:meth:`rank_rows` as a DataFrame (columns: ``wsaudit.rank.RANK_FIELDS`` or ``FILE_FIELDS``)."""
         import pandas as pd
 
@@ -128,12 +128,17 @@ class Audit:
 
         return simulate(build_model(self, settings), strategies, seed=seed, runs=runs)
 
-    def centrality(self) -> "pd.DataFrame":
+    def centrality(self) -> pd.DataFrame:
         """Per module: ``module, path, is_test, tier, score, golden_distance, reach_share,
         betweenness`` (Golden-Path-restricted), sorted by score, highest first."""
         import pandas as pd
 
-        from wsaudit.rank import golden_betweenness, golden_reach_share, golden_sources, runtime_graph
+        from wsaudit.rank import (
+            golden_betweenness,
+            golden_reach_share,
+            golden_sources,
+            runtime_graph,
+        )
 
         R = runtime_graph(self.graph, self.config.rank.type_checking)
         sources = golden_sources(self.graph, self.config)

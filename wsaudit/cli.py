@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from wsaudit.exceptions import ConfigError, UsageError, WsauditError
@@ -116,20 +115,9 @@ def write_output(text: str, output: str | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    target = Path(output)
-    if target.exists() and not target.is_file():  # a device or a pipe: never replace it
-        with open(target, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from wsaudit.iorw import write_text
+
+    write_text(output, text)
 
 
 def _audit(args: argparse.Namespace):
@@ -263,7 +251,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from wsaudit import render
-    from wsaudit.simulate import MEASURES, EXTRA_MEASURES, STRATEGIES, comparison_table, plan_files
+    from wsaudit.simulate import EXTRA_MEASURES, MEASURES, STRATEGIES, comparison_table, plan_files
 
     if args.runs is not None and args.runs < 1:
         raise UsageError("--runs must be at least 1")

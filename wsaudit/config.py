@@ -453,8 +453,8 @@ def from_table(raw: dict[str, Any], source: str, prefix: str = "") -> Config:
         merged.update(values)
         values = merged
     elif not values.get("rules"):
-        raise ConfigError([(source, prefix + "rule", "no [[rule]] given: add one, or start from a profile "
-                                            f"with profile = \"{DEFAULT_PROFILE}\"")])
+        raise ConfigError([(source, prefix + "rule", ("no [[rule]] given: add one, or start from a profile "
+                                            f"with profile = \"{DEFAULT_PROFILE}\""))])
     return Config(source=source, **values)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from wsaudit.model import Binding, FileFacts, Rule, SourceFile, Use, Violation
+from wsaudit.model import Binding, FileFacts, ImportStmt, Rule, SourceFile, Use, Violation
 
 Canon = tuple[str, str]
 _EMPTY: frozenset[Canon] = frozenset()
@@ -190,6 +190,50 @@ def deprecated_objects(resolver: Resolver, rules: Iterable[Rule]) -> dict[str, f
     return {r.id: resolver.resolve(r.symbol) for r in rules if r.symbol is not None}
 
 
+def _violation(f: SourceFile, rule: Rule, category: str, line: int, col: int, name: str, context: str,
+               snippet: str) -> Violation:
+    return Violation(rule.id, category, f.path, line, col, f.module, rule.target, name, context, snippet,
+                     rule.replacement, f.is_test)
+
+
+def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolver, targets: dict[str, frozenset[Canon]],
+                 rules: tuple[Rule, ...]) -> dict[tuple[Rule, str], str]:
+    """What one import statement imports that is deprecated: ``(rule, category) -> name``,
+    one row per (statement, deprecated thing), named after the first name that binds it."""
+    hits: dict[tuple[Rule, str], str] = {}
+    module_rules = [r for r in rules if r.module is not None]
+    symbol_rules = [r for r in rules if r.symbol is not None]
+    if not imp.is_from:
+        for name, asname in imp.names:
+            for rule in module_rules:
+                if rule.covers_module(name):
+                    hits.setdefault((rule, "deprecated-module"), asname or name)
+        return hits
+    base = absolute_module(f.module, f.is_package, imp.level, imp.module)
+    if base is None:
+        return hits
+    for rule in module_rules:
+        if rule.covers_module(base):
+            hits.setdefault((rule, "deprecated-module"), "." * imp.level + (imp.module or ""))
+    for name, asname in imp.names:
+        if name == "*":
+            for exported in sorted(resolver.exported(base)):
+                objects = resolver.module_attribute(base, exported)
+                for rule in symbol_rules:
+                    if objects & targets[rule.id]:
+                        hits.setdefault((rule, "deprecated-import"), exported)
+            continue
+        full = f"{base}.{name}"
+        for rule in module_rules:
+            if rule.covers_module(full):
+                hits.setdefault((rule, "deprecated-module"), asname or name)
+        objects = resolver.resolve(full)
+        for rule in symbol_rules:
+            if objects & targets[rule.id]:
+                hits.setdefault((rule, "deprecated-import"), asname or name)
+    return hits
+
+
 def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: tuple[Rule, ...],
            resolver: Resolver | None = None) -> list[Violation]:
     """Every violation in ``files``, sorted by (path, line, col, category, rule)."""
@@ -197,53 +241,14 @@ def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: t
     resolver = resolver or Resolver(files, facts)
     targets = deprecated_objects(resolver, rules)
     symbol_rules = [r for r in rules if r.symbol is not None]
-    module_rules = [r for r in rules if r.module is not None]
     rows: list[Violation] = []
     for f in files:
         file_facts = facts.get(f.path)
         if file_facts is None:
             continue
-
-        def row(rule: Rule, category: str, line: int, col: int, name: str, context: str, snippet: str):
-            rows.append(Violation(rule.id, category, f.path, line, col, f.module, rule.target, name, context,
-                                  snippet, rule.replacement, f.is_test))
-
         for imp in file_facts.imports:
-            seen: set[tuple[str, str]] = set()
-
-            def once(rule: Rule, category: str, name: str) -> None:
-                if (rule.id, category) not in seen:
-                    seen.add((rule.id, category))
-                    row(rule, category, imp.line, imp.col, name, imp.context, imp.snippet)
-
-            if not imp.is_from:
-                for name, asname in imp.names:
-                    for rule in module_rules:
-                        if rule.covers_module(name):
-                            once(rule, "deprecated-module", asname or name)
-                continue
-            base = absolute_module(f.module, f.is_package, imp.level, imp.module)
-            if base is None:
-                continue
-            for rule in module_rules:
-                if rule.covers_module(base):
-                    once(rule, "deprecated-module", "." * imp.level + (imp.module or ""))
-            for name, asname in imp.names:
-                if name == "*":
-                    for exported in sorted(resolver.exported(base)):
-                        objects = resolver.module_attribute(base, exported)
-                        for rule in symbol_rules:
-                            if objects & targets[rule.id]:
-                                once(rule, "deprecated-import", exported)
-                    continue
-                full = f"{base}.{name}"
-                for rule in module_rules:
-                    if rule.covers_module(full):
-                        once(rule, "deprecated-module", asname or name)
-                objects = resolver.resolve(full)
-                for rule in symbol_rules:
-                    if objects & targets[rule.id]:
-                        once(rule, "deprecated-import", asname or name)
+            for (rule, category), name in _import_hits(f, imp, resolver, targets, rules).items():
+                rows.append(_violation(f, rule, category, imp.line, imp.col, name, imp.context, imp.snippet))
 
         for use in file_facts.uses:
             prefixes = None
@@ -252,7 +257,8 @@ def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: t
                 for k, objects in enumerate(prefixes, start=1):
                     if objects & targets[rule.id]:
                         category = "deprecated-call" if use.is_call and k == len(use.chain) else "deprecated-reference"
-                        row(rule, category, use.line, use.col, ".".join(use.chain[:k]), use.context, use.snippet)
+                        rows.append(_violation(f, rule, category, use.line, use.col, ".".join(use.chain[:k]),
+                                               use.context, use.snippet))
                         break
 
         for ref in file_facts.strings:
@@ -260,6 +266,7 @@ def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: t
             for rule in rules:
                 hit = rule.covers_module(ref.value) if rule.module else bool(objects & targets[rule.id])
                 if hit:
-                    row(rule, "deprecated-reference", ref.line, ref.col, ref.value, ref.context, ref.snippet)
+                    rows.append(_violation(f, rule, "deprecated-reference", ref.line, ref.col, ref.value, ref.context,
+                                           ref.snippet))
     rows.sort(key=Violation.sort_key)
     return rows

@@ -46,8 +46,7 @@ def decode_source(data: bytes) -> tuple[str | None, tuple[str, int | None, str] 
         line = data.count(b"\n", 0, exc.start) + 1
         bad = data[exc.start : exc.start + 1]
         return None, ("decode-error", line, f"byte 0x{bad.hex()} is not valid {encoding}")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return text, None
 
 
@@ -93,20 +92,20 @@ def parse_source(data: bytes) -> FileFacts:
 @dataclass
 class _Scope:
     kind: str  # module, function, class, comprehension
-    parent: "_Scope | None"
+    parent: _Scope | None
     bindings: dict[str, list[tuple[tuple[int, int], bool, int]]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
     stars: list[tuple[tuple[int, int], bool, int]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     name: str
     pos: tuple[int, int]
     scope: _Scope
     line: int
-    col: int
+    col: int  # UTF-8 byte offset, as ast gives it
     chain: tuple[str, ...]
     is_call: bool
     context: str
@@ -408,7 +407,7 @@ class _Extractor:
     def _pend(self, node: ast.expr, chain, is_call, scope, context) -> int:
         line, col = node.lineno, node.col_offset
         self.pending.append(
-            _Pending(chain[0], (line, col), scope, line, self._col(line, col), chain, is_call, context)
+            _Pending(chain[0], (line, col), scope, line, col, chain, is_call, context)
         )
         return len(self.pending) - 1
 
@@ -515,7 +514,16 @@ class _Extractor:
         return [index for _, _, index in entries[start:] if index >= 0]
 
     def _finish(self) -> FileFacts:
-        reaching = [self._reaching(p) for p in self.pending]
+        # Only names with a binding that can matter outside the file (an import, an alias, a
+        # module-level name) need resolving; with star imports, so do names bound nowhere.
+        wanted = {b.name for b in self.bindings}
+        stars = bool(self.module.stars)
+        bound: set[str] = set()
+        if stars:
+            scopes = {id(p.scope): p.scope for p in self.pending}
+            bound = {name for sc in scopes.values() for name in sc.bindings} | set(self.module.bindings)
+        reaching = [self._reaching(p) if p.name in wanted or (stars and p.name not in bound) else []
+                    for p in self.pending]
         memo: dict[int, bool] = {}
 
         def binding_ok(index: int, seen: frozenset[int]) -> bool:
@@ -549,7 +557,8 @@ class _Extractor:
         for pi in kept:
             p = self.pending[pi]
             reach = tuple(i for i in reaching[pi] if i in live)
-            uses.append(Use(p.line, p.col, p.chain, p.is_call, p.context, self._snippet(p.line), reach))
+            uses.append(Use(p.line, self._col(p.line, p.col), p.chain, p.is_call, p.context,
+                            self._snippet(p.line), reach))
         namespace: dict[str, tuple[int, ...]] = {}
         for name, entries in self.module.bindings.items():
             start = 0

@@ -117,7 +117,7 @@ STRATEGY_COLORS = {"tier": "#1f77b4", "centrality": "#d62728", "leaves-first": "
                    "dependency-safe": "#9467bd", "random": "#7f7f7f"}
 
 
-def plot_burndown(simulation: "Simulation") -> Figure:
+def plot_burndown(simulation: Simulation) -> Figure:
     """Violations left and Golden Path exposure left per day, per strategy: the median run
     as a line, the p10-p90 band of the runs shaded."""
     daily = simulation.daily()
@@ -143,7 +143,7 @@ def plot_burndown(simulation: "Simulation") -> Figure:
     return fig
 
 
-def plot_wave_timeline(simulation: "Simulation", strategy: str) -> Figure:
+def plot_wave_timeline(simulation: Simulation, strategy: str) -> Figure:
     """When each wave of ``strategy`` ships: bars from the median start to the median end,
     whiskers over the p10-p90 of its completion day."""
     import numpy as np

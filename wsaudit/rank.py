@@ -284,7 +284,7 @@ _SITS = {"deprecated-import": "where the deprecated import sits", "deprecated-ca
          "deprecated-reference": "where the deprecated reference sits"}
 
 
-def rank_violations(audit: "Audit", modules: dict[str, ModuleRank] | None = None) -> list[dict[str, Any]]:
+def rank_violations(audit: Audit, modules: dict[str, ModuleRank] | None = None) -> list[dict[str, Any]]:
     """The scan rows plus ``tier, score, golden_distance, golden_chain, reason``, ordered
     by tier, then score (highest first), then path, line and column."""
     modules = modules if modules is not None else rank_modules(audit.graph, audit.config)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from wsaudit.exceptions import WsauditError
+from wsaudit.iorw import write_text
 
 NOTEBOOKS = ("01_import_graph", "02_violations", "03_ranking", "04_migration", "05_summary")
 KERNEL_NAME = "wsaudit"
@@ -55,27 +56,15 @@ def ensure_kernel() -> str:
         pass
     folder = Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
     try:
-        _write_atomic(folder / "kernel.json", json.dumps(spec, indent=1) + "\n")
+        write_text(folder / "kernel.json", json.dumps(spec, indent=1) + "\n")
     except OSError:
         private = Path(tempfile.mkdtemp(prefix="wsaudit-jupyter-"))
-        _write_atomic(private / "kernels" / KERNEL_NAME / "kernel.json", json.dumps(spec, indent=1) + "\n")
+        write_text(private / "kernels" / KERNEL_NAME / "kernel.json", json.dumps(spec, indent=1) + "\n")
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(private), os.environ.get("JUPYTER_PATH")]))
     if KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv != spec["argv"]:
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(folder.parent.parent),
                                                                     os.environ.get("JUPYTER_PATH")]))
     return KERNEL_NAME
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def parse_value(text: str) -> Any:
@@ -116,7 +105,7 @@ def to_html(notebook: Path) -> Path:
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_filename(str(notebook))
     target = notebook.with_suffix(".html")
-    _write_atomic(target, body)
+    write_text(target, body)
     return target
 
 
@@ -131,7 +120,7 @@ def write_tables(audit: Any, simulation: Any, output_dir: Path) -> list[Path]:
     def both(stem: str, rows: list[dict[str, Any]], fields) -> None:
         flat = [{k: (" > ".join(v) if isinstance(v, list) else v) for k, v in r.items()} for r in rows]
         for suffix, text in ((".csv", render.rows_csv(flat, fields)), (".json", render.dumps(rows))):
-            _write_atomic(output_dir / f"{stem}{suffix}", text)
+            write_text(output_dir / f"{stem}{suffix}", text)
             written.append(output_dir / f"{stem}{suffix}")
 
     both("violations", audit.rank_rows(), RANK_FIELDS)
@@ -139,12 +128,12 @@ def write_tables(audit: Any, simulation: Any, output_dir: Path) -> list[Path]:
     both("diagnostics", [render.row_dict(d, ("path", "kind", "line", "message")) for d in audit.diagnostic_records],
          ("path", "kind", "line", "message"))
     doc = simulation.document()
-    _write_atomic(output_dir / "simulation.json", render.dumps(doc))
+    write_text(output_dir / "simulation.json", render.dumps(doc))
     for path, text in plan_files(simulation, doc["recommended"], str(output_dir / "plan.csv")).items():
-        _write_atomic(Path(path), text)
+        write_text(Path(path), text)
         written.append(Path(path))
-    _write_atomic(output_dir / "graph.json", render.dumps(render.graph_document(audit.graph, audit.import_records)))
-    _write_atomic(output_dir / "summary.json", render.dumps(summary.headline(audit, simulation)))
+    write_text(output_dir / "graph.json", render.dumps(render.graph_document(audit.graph, audit.import_records)))
+    write_text(output_dir / "summary.json", render.dumps(summary.headline(audit, simulation)))
     written += [output_dir / n for n in ("simulation.json", "graph.json", "summary.json")]
     return sorted(written)
 
@@ -152,7 +141,7 @@ def write_tables(audit: Any, simulation: Any, output_dir: Path) -> list[Path]:
 def git_commit(path: Path) -> str:
     """The commit checked out at ``path``, or "" when it is not a git checkout."""
     try:
-        proc = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True,
+        proc = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True, check=False,
                               timeout=20)
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -175,7 +164,7 @@ def append_history(output_dir: Path, row: dict[str, Any]) -> Path:
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    _write_atomic(target, out.getvalue())
+    write_text(target, out.getvalue())
     return target
 
 
@@ -201,7 +190,7 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     tables = write_tables(result, simulation, out)
     from wsaudit.summary import headline
 
-    moment = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0)
+    moment = (now or _dt.datetime.now(_dt.UTC)).replace(microsecond=0)
     row = {"date": moment.isoformat(), "commit": git_commit(root), "repo": root.name, "seed": seed,
            **headline(result, simulation)}
     history = append_history(out, row)
@@ -227,7 +216,7 @@ def refresh(names: tuple[str, ...] = NOTEBOOKS, source_dir: Path | None = None) 
         if kernelspec is not None:
             nb.metadata["kernelspec"] = kernelspec
         nb.metadata.get("language_info", {}).pop("version", None)  # differs between patch releases
-        _write_atomic(path, nbformat.writes(nb) + "\n")
+        write_text(path, nbformat.writes(nb) + "\n")
         done.append(path)
     return done
 

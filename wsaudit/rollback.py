@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from wsaudit.exceptions import InputError, WsauditError
+from wsaudit.iorw import _fsync_dir, atomic_write  # shared by every command that writes
 
 ROLLBACK_DIR = Path(".wsaudit") / "rollback"
 MANIFEST = "manifest.json"
@@ -41,50 +42,6 @@ def sha256(data: bytes) -> str:
     'e3b0c44298fc'
     """
     return hashlib.sha256(data).hexdigest()
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # not supported on this platform / file system
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: str | Path, data: bytes, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` so that a reader (or a crash) sees the old bytes or the new,
-    never a mix: a temporary file in the same folder, fsynced, given ``mode`` (default: the
-    current file's permissions), then renamed over the target. A link is followed: the file
-    it points to is replaced, the link stays.
-
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "f.py"
-    >>> atomic_write(p, b"x = 1\\r\\n", 0o640); p.read_bytes(), oct(p.stat().st_mode & 0o777)
-    (b'x = 1\\r\\n', '0o640')
-    """
-    target = Path(os.path.realpath(path))
-    if mode is None:
-        try:
-            mode = stat.S_IMODE(target.stat().st_mode)
-        except FileNotFoundError:
-            mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".wsaudit-tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
 
 
 @dataclass

@@ -134,7 +134,7 @@ STRATEGIES: dict[str, Strategy] = {
 # ------------------------------------------------------------------------- the model from an audit
 
 
-def build_model(audit: "Audit", settings: SimulateSettings | None = None) -> Model:
+def build_model(audit: Audit, settings: SimulateSettings | None = None) -> Model:
     """The units of work, re-export dependencies and tests of an audited tree."""
     settings = settings or audit.config.simulate
     G = audit.graph
@@ -170,7 +170,7 @@ def build_model(audit: "Audit", settings: SimulateSettings | None = None) -> Mod
     return Model(tuple(units), settings, {k: frozenset(v) for k, v in sorted(depends.items())}, tests, golden)
 
 
-def _through(resolver: Resolver, audit: "Audit", row: dict[str, Any]) -> str | None:
+def _through(resolver: Resolver, audit: Audit, row: dict[str, Any]) -> str | None:
     """The module a violation reaches the deprecated thing through: the module an import
     statement names, or the module a dotted chain or string passes through. Migrating that
     module (dropping its re-export) before this file breaks this file."""
@@ -194,7 +194,7 @@ def _through(resolver: Resolver, audit: "Audit", row: dict[str, Any]) -> str | N
     return owner[0] if owner else None
 
 
-def _shim_modules(audit: "Audit") -> set[str]:
+def _shim_modules(audit: Audit) -> set[str]:
     """The deprecated modules and the modules defining a deprecated symbol."""
     from wsaudit.detect import deprecated_objects
 
@@ -364,7 +364,7 @@ class Simulation:
         out = []
         horizon = max((r.times[-1] for runs in self.results.values() for r in runs if r.times), default=0.0)
         for name, runs in self.results.items():
-            for day in range(int(math.ceil(horizon)) + 1):
+            for day in range(math.ceil(horizon) + 1):
                 states = [r.at(day) for r in runs]
                 row: dict[str, Any] = {"strategy": name, "day": day}
                 series = {f"left_{t}": [s[0][i] for s in states] for i, t in enumerate(TIERS)}
@@ -446,8 +446,8 @@ def plan_markdown(simulation: Simulation, strategy: str) -> str:
     rows = plan_rows(simulation, strategy)
     s = simulation.model.settings
     lines = [f"# Wave plan ({strategy})", "",
-             f"{len(rows)} files in {max((r['wave'] for r in rows), default=0)} waves; "
-             f"{s.capacity_hours_per_day:g} team hours a day, {s.validation_hours:g} h validation per wave.", ""]
+             (f"{len(rows)} files in {max((r['wave'] for r in rows), default=0)} waves; "
+             f"{s.capacity_hours_per_day:g} team hours a day, {s.validation_hours:g} h validation per wave."), ""]
     for number in sorted({r["wave"] for r in rows}):
         mine = [r for r in rows if r["wave"] == number]
         hours = sum(r["hours"] for r in mine) + s.validation_hours
@@ -485,6 +485,6 @@ def plan_files(simulation: Simulation, strategy: str, target: str) -> dict[str, 
     ``x.csv`` or ``x.md`` (any other name gets both suffixes appended)."""
     from wsaudit.render import rows_csv
 
-    stem = target[: -len(".csv")] if target.endswith(".csv") else target[: -len(".md")] if target.endswith(".md") else target
+    stem = target[: -len(".csv")] if target.endswith(".csv") else target.removesuffix(".md")
     return {f"{stem}.csv": rows_csv(plan_rows(simulation, strategy), PLAN_FIELDS),
             f"{stem}.md": plan_markdown(simulation, strategy)}

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from wsaudit.simulate import Simulation
 
 
-def graph_summary(audit: "Audit") -> pd.DataFrame:
+def graph_summary(audit: Audit) -> pd.DataFrame:
     """Size of the import graph: modules, packages, tests, edges, unresolved imports, cycles."""
     G = audit.graph
     cycles = [c for c in nx.strongly_connected_components(G) if len(c) > 1]
@@ -48,10 +48,10 @@ def graph_summary(audit: "Audit") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "value"])
 
 
-def packages(audit: "Audit", depth: int = 3) -> pd.DataFrame:
+def packages(audit: Audit, depth: int = 3) -> pd.DataFrame:
     """Modules, lines of code and imports in and out, per package prefix of ``depth`` segments."""
     G = audit.graph
-    key = lambda n: ".".join(n.split(".")[:depth])  # noqa: E731
+    key = lambda n: ".".join(n.split(".")[:depth])
     stats: dict[str, Counter] = {}
     for n in G:
         c = stats.setdefault(key(n), Counter())
@@ -66,13 +66,13 @@ def packages(audit: "Audit", depth: int = 3) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["modules", "package"], ascending=[False, True], ignore_index=True)
 
 
-def cycles(audit: "Audit") -> pd.DataFrame:
+def cycles(audit: Audit) -> pd.DataFrame:
     """Each import cycle (strongly connected component of more than one module)."""
     found = sorted(sorted(c) for c in nx.strongly_connected_components(audit.graph) if len(c) > 1)
     return pd.DataFrame([{"modules": len(c), "cycle": ", ".join(c)} for c in found], columns=["modules", "cycle"])
 
 
-def by_category(audit: "Audit") -> pd.DataFrame:
+def by_category(audit: Audit) -> pd.DataFrame:
     """Violations per rule and category, with a total row per rule."""
     counts = Counter((v.rule_id, v.category) for v in audit.violation_records)
     rules = [r.id for r in audit.config.rules]
@@ -82,7 +82,7 @@ def by_category(audit: "Audit") -> pd.DataFrame:
     return frame
 
 
-def by_folder(audit: "Audit", depth: int = 3) -> pd.DataFrame:
+def by_folder(audit: Audit, depth: int = 3) -> pd.DataFrame:
     """Violations per folder (the first ``depth`` path segments), tests apart."""
     rows = Counter()
     for v in audit.violation_records:
@@ -96,7 +96,7 @@ def by_folder(audit: "Audit", depth: int = 3) -> pd.DataFrame:
     return frame.sort_values(["total"], ascending=False, kind="stable")
 
 
-def by_file(audit: "Audit", top: int | None = None) -> pd.DataFrame:
+def by_file(audit: Audit, top: int | None = None) -> pd.DataFrame:
     """Violations per file and category, most first."""
     rows = Counter((v.path, v.category) for v in audit.violation_records)
     paths = sorted({p for p, _ in rows})
@@ -110,7 +110,7 @@ def by_file(audit: "Audit", top: int | None = None) -> pd.DataFrame:
 # ------------------------------------------------------------------ the seed's line-regex count
 
 
-def naive_patterns(audit: "Audit") -> list[re.Pattern[str]]:
+def naive_patterns(audit: Audit) -> list[re.Pattern[str]]:
     """Line patterns like the seed's scanner: the deprecated names where they are called or
     imported, and the deprecated modules' dotted paths."""
     pats = []
@@ -137,7 +137,7 @@ def _code_spans(text: str) -> tuple[set[int], set[int]]:
     return comments, strings
 
 
-def naive_comparison(audit: "Audit") -> pd.DataFrame:
+def naive_comparison(audit: Audit) -> pd.DataFrame:
     """Per file: what a line-regex count (like the seed's) reports, what wsaudit finds, and why
     they differ: matches in comments or strings (docstrings included) counted by the regex,
     violations on lines the regex cannot see (aliases, re-exports, module aliases) missed by it.
@@ -186,7 +186,7 @@ def naive_comparison(audit: "Audit") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["path", "naive", "wsaudit", "difference", "why"])
 
 
-def naive_totals(audit: "Audit") -> pd.DataFrame:
+def naive_totals(audit: Audit) -> pd.DataFrame:
     """The naive line count against wsaudit's, over the whole tree."""
     patterns = naive_patterns(audit)
     naive = 0
@@ -203,7 +203,7 @@ def naive_totals(audit: "Audit") -> pd.DataFrame:
 # ------------------------------------------------------------------ ranking and migration
 
 
-def tiers(audit: "Audit") -> pd.DataFrame:
+def tiers(audit: Audit) -> pd.DataFrame:
     """Violations and files per tier."""
     rows = audit.rank_rows()
     per = Counter(r["tier"] for r in rows)
@@ -211,7 +211,7 @@ def tiers(audit: "Audit") -> pd.DataFrame:
     return pd.DataFrame([{"tier": t, "violations": per[t], "files": files[t]} for t in TIERS])
 
 
-def chains(audit: "Audit", tier: str = "P0") -> pd.DataFrame:
+def chains(audit: Audit, tier: str = "P0") -> pd.DataFrame:
     """One row per file of ``tier`` with the reason for its tier (the import chain)."""
     files = [f for f in audit.rank_rows("file") if f["tier"] == tier]
     frame = pd.DataFrame([{"path": f["path"], "violations": f["violations"], "hops": f["golden_distance"],
@@ -219,13 +219,13 @@ def chains(audit: "Audit", tier: str = "P0") -> pd.DataFrame:
     return frame.astype({"hops": "Int64"})
 
 
-def central_modules(audit: "Audit", top: int = 10) -> pd.DataFrame:
+def central_modules(audit: Audit, top: int = 10) -> pd.DataFrame:
     """The modules most central to the Golden Path: score, hops, reach share, betweenness."""
     columns = ["module", "tier", "score", "golden_distance", "reach_share", "betweenness"]
     return audit.centrality()[columns].head(top)
 
 
-def strategies(simulation: "Simulation") -> pd.DataFrame:
+def strategies(simulation: Simulation) -> pd.DataFrame:
     """The strategies compared: p50 and p90 of each measure."""
     doc = simulation.document()
     rows = []
@@ -240,7 +240,7 @@ def strategies(simulation: "Simulation") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plan(simulation: "Simulation", strategy: str | None = None) -> pd.DataFrame:
+def plan(simulation: Simulation, strategy: str | None = None) -> pd.DataFrame:
     """The wave plan of ``strategy`` (default: the recommended one), one row per file."""
     from wsaudit.simulate import PLAN_FIELDS, plan_rows
 
@@ -248,7 +248,7 @@ def plan(simulation: "Simulation", strategy: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(PLAN_FIELDS)).drop(columns=["module", "tests"])
 
 
-def headline(audit: "Audit", simulation: "Simulation") -> dict[str, Any]:
+def headline(audit: Audit, simulation: Simulation) -> dict[str, Any]:
     """The headline figures of a scheduled report (also the row appended to ``history.csv``)."""
     rows = audit.rank_rows()
     doc = simulation.document()
