@@ -70,7 +70,8 @@ def direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], 
                 if name not in resolver.known:
                     records.append(DirectImport(f.module, name, imp.line, imp.context, False))
                 for package in _ancestors(name):
-                    if package in modules:
+                    # the importer's own packages have run before it: no dependency to record
+                    if package in modules and not f.module.startswith(package + "."):
                         named.setdefault(package, True)
                 if name in modules:
                     named[name] = False
