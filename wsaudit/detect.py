@@ -55,6 +55,7 @@ class Resolver:
         self._resolved: dict[str, frozenset[Canon]] = {}
         self._attrs: dict[tuple[str, str], frozenset[Canon]] = {}
         self._exports: dict[str, frozenset[str]] = {}
+        self._chains: dict[tuple, list[frozenset[Canon]]] = {}
         self._busy: set[object] = set()
 
     # -- modules -----------------------------------------------------------------
@@ -171,7 +172,10 @@ class Resolver:
 
     def chain(self, module: str, facts: FileFacts, use: Use) -> list[frozenset[Canon]]:
         """The objects denoted by each prefix of a use's chain: ``a``, ``a.b``, ``a.b.c``."""
-        key = ("use", module, use.line, use.col, use.chain)
+        # Uses with the same bindings and chain denote the same objects: resolve them once.
+        key = ("use", module, use.reaching, use.chain)
+        if key in self._chains:
+            return self._chains[key]
         if key in self._busy:
             return [_EMPTY] * len(use.chain)
         self._busy.add(key)
@@ -182,6 +186,7 @@ class Resolver:
         for attr in use.chain[1:]:
             prefixes.append(self.attribute(prefixes[-1], attr))
         self._busy.discard(key)
+        self._chains[key] = prefixes
         return prefixes
 
 
@@ -241,6 +246,7 @@ def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: t
     resolver = resolver or Resolver(files, facts)
     targets = deprecated_objects(resolver, rules)
     symbol_rules = [r for r in rules if r.symbol is not None]
+    every_target = frozenset().union(*targets.values())
     rows: list[Violation] = []
     for f in files:
         file_facts = facts.get(f.path)
@@ -251,9 +257,10 @@ def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: t
                 rows.append(_violation(f, rule, category, imp.line, imp.col, name, imp.context, imp.snippet))
 
         for use in file_facts.uses:
-            prefixes = None
+            prefixes = resolver.chain(f.module, file_facts, use) if symbol_rules else []
+            if not any(objects & every_target for objects in prefixes):
+                continue  # the common case: nothing deprecated anywhere along the chain
             for rule in symbol_rules:
-                prefixes = prefixes or resolver.chain(f.module, file_facts, use)
                 for k, objects in enumerate(prefixes, start=1):
                     if objects & targets[rule.id]:
                         category = "deprecated-call" if use.is_call and k == len(use.chain) else "deprecated-reference"
