@@ -24,6 +24,8 @@ _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+_EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # per expression type, the fields that can hold expressions
+_CODE_LINE = re.compile(r"^[ \t\f]*[^ \t\f\n#]", re.M)
 
 
 def decode_source(data: bytes) -> tuple[str | None, tuple[str, int | None, str] | None]:
@@ -72,7 +74,7 @@ def parse_source(data: bytes) -> FileFacts:
     if problem is not None:
         return FileFacts(problems=(problem,))
     lines = split_lines(text)
-    loc = sum(1 for ln in lines if ln.strip() and not ln.lstrip().startswith("#"))
+    loc = len(_CODE_LINE.findall("\n".join(lines)))
     try:
         tree = ast.parse(text)
         return _Extractor(lines, loc).run(tree)
@@ -415,15 +417,16 @@ class _Extractor:
         stack: list[tuple[ast.AST, _Scope, str]] = [(root, scope, context)]
         while stack:
             node, sc, ctx = stack.pop()
-            if isinstance(node, (ast.Name, ast.Attribute)):
+            kind = type(node)
+            if kind is ast.Name or kind is ast.Attribute:
                 chain, base = _chain(node)
-                if isinstance(base, ast.Name):
-                    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                if type(base) is ast.Name:
+                    if kind is ast.Name and type(node.ctx) is not ast.Load:
                         continue
                     self._rhs_pending[id(node)] = self._pend(node, chain, False, sc, ctx)
                 else:
                     stack.append((base, sc, ctx))
-            elif isinstance(node, ast.Call):
+            elif kind is ast.Call:
                 chain, base = _chain(node.func)
                 if isinstance(base, ast.Name) and isinstance(node.func, (ast.Name, ast.Attribute)):
                     self._pend(node.func, chain, True, sc, ctx)
@@ -433,7 +436,7 @@ class _Extractor:
                     stack.append((arg, sc, ctx))
                 for kw in reversed(node.keywords):
                     stack.append((kw.value, sc, ctx))
-            elif isinstance(node, ast.Constant):
+            elif kind is ast.Constant:
                 value = node.value
                 if isinstance(value, str) and _DOTTED.fullmatch(value):
                     line = node.lineno
@@ -471,8 +474,17 @@ class _Extractor:
                 end = (node.end_lineno, node.end_col_offset)
                 self._bind(owner, node.target.id, end, False, "local")
                 stack.append((node.value, sc, ctx))
-            else:
-                children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
+            else:  # any other expression: walk the fields that hold expressions
+                fields = _EXPR_FIELDS.get(kind)
+                if fields is None:
+                    fields = _EXPR_FIELDS[kind] = tuple(f for f in kind._fields if f not in ("ctx", "op", "ops"))
+                children = []
+                for name in fields:
+                    value = getattr(node, name, None)
+                    if type(value) is list:
+                        children.extend(v for v in value if isinstance(v, ast.expr))
+                    elif isinstance(value, ast.expr):
+                        children.append(value)
                 for child in reversed(children):
                     stack.append((child, sc, ctx))
 
