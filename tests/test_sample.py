@@ -22,7 +22,11 @@ def test_every_expected_row_and_no_other(cli):
 
 
 def test_the_ground_truth_plants_every_category_and_context():
+    from wsaudit.model import CATEGORIES, CONTEXTS, DIAGNOSTIC_KINDS
+
     rows = EXPECTED["violations"]
+    assert {r["category"] for r in rows} <= set(CATEGORIES) and {r["context"] for r in rows} == set(CONTEXTS)
+    assert {d["kind"] for d in EXPECTED["diagnostics"]} <= set(DIAGNOSTIC_KINDS)
     assert {r["category"] for r in rows} == {"deprecated-import", "deprecated-call", "deprecated-module",
                                              "deprecated-reference"}
     assert {r["context"] for r in rows} == {"module", "function", "class", "type-checking", "try", "conditional"}
