@@ -3,11 +3,16 @@
 ``discover`` yields :class:`SourceFile`; ``parse`` turns each into :class:`FileFacts`
 (config-independent, so they can be cached by content hash); ``detect`` and ``graph``
 turn facts into :class:`Violation`, :class:`DirectImport` and the import graph.
+
+The many small records inside FileFacts (imports, bindings, uses, strings) are named
+tuples rather than frozen dataclasses: just as immutable, and three times cheaper to
+build, which is most of the cost of loading a warm cache.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 CATEGORIES = ("deprecated-import", "deprecated-call", "deprecated-module", "deprecated-reference")
 CONTEXTS = ("module", "function", "class", "type-checking", "try", "conditional")
@@ -86,8 +91,7 @@ class Diagnostic:
     message: str
 
 
-@dataclass(frozen=True)
-class ImportStmt:
+class ImportStmt(NamedTuple):
     """One ``import``/``from ... import`` statement as written (relative levels unresolved)."""
 
     line: int
@@ -100,8 +104,7 @@ class ImportStmt:
     snippet: str
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):
     """A name bound in some scope, as far as resolution needs it.
 
     ``kind`` is one of ``module`` (``target``: absolute module name bound), ``from``
@@ -117,8 +120,7 @@ class Binding:
     module_scope: bool
 
 
-@dataclass(frozen=True)
-class Use:
+class Use(NamedTuple):
     """A load of a name or attribute chain whose root may be bound by an import."""
 
     line: int
@@ -130,8 +132,7 @@ class Use:
     reaching: tuple[int, ...]  # indices into FileFacts.bindings
 
 
-@dataclass(frozen=True)
-class StringRef:
+class StringRef(NamedTuple):
     """A string literal (not a docstring) whose whole value is a dotted path."""
 
     line: int
