@@ -202,12 +202,10 @@ def _violation(f: SourceFile, rule: Rule, category: str, line: int, col: int, na
 
 
 def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolver, targets: dict[str, frozenset[Canon]],
-                 rules: tuple[Rule, ...]) -> dict[tuple[Rule, str], str]:
+                 module_rules: list[Rule], symbol_rules: list[Rule]) -> dict[tuple[Rule, str], str]:
     """What one import statement imports that is deprecated: ``(rule, category) -> name``,
     one row per (statement, deprecated thing), named after the first name that binds it."""
     hits: dict[tuple[Rule, str], str] = {}
-    module_rules = [r for r in rules if r.module is not None]
-    symbol_rules = [r for r in rules if r.symbol is not None]
     if not imp.is_from:
         for name, asname in imp.names:
             for rule in module_rules:
@@ -246,6 +244,7 @@ def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: t
     resolver = resolver or Resolver(files, facts)
     targets = deprecated_objects(resolver, rules)
     symbol_rules = [r for r in rules if r.symbol is not None]
+    module_rules = [r for r in rules if r.module is not None]
     every_target = frozenset().union(*targets.values())
     rows: list[Violation] = []
     for f in files:
@@ -253,7 +252,7 @@ def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: t
         if file_facts is None:
             continue
         for imp in file_facts.imports:
-            for (rule, category), name in _import_hits(f, imp, resolver, targets, rules).items():
+            for (rule, category), name in _import_hits(f, imp, resolver, targets, module_rules, symbol_rules).items():
                 rows.append(_violation(f, rule, category, imp.line, imp.col, name, imp.context, imp.snippet))
 
         for use in file_facts.uses:

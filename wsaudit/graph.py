@@ -39,9 +39,10 @@ def match_module(pattern: str, name: str) -> bool:
     return _module_pattern(pattern).fullmatch(name) is not None
 
 
-def _ancestors(name: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _ancestors(name: str) -> tuple[str, ...]:
     parts = name.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts))]
+    return tuple(".".join(parts[:i]) for i in range(1, len(parts)))
 
 
 def direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], resolver: Resolver
