@@ -61,6 +61,14 @@ _MODULE_DUNDERS = {"__name__", "__file__", "__doc__", "__spec__", "__path__", "_
                    "__dict__", "__all__"}
 
 
+
+def _by_position(rows: list[Violation]) -> dict[tuple[int, int], list[Violation]]:
+    """Violations grouped by (line, col): one statement or expression may carry several rules."""
+    groups: dict[tuple[int, int], list[Violation]] = {}
+    for v in rows:
+        groups.setdefault((v.line, v.col), []).append(v)
+    return groups
+
 class MigrationError(WsauditError):
     """A migration cannot be applied as asked (dirty files, a failed verification, ...)."""
 
@@ -656,10 +664,7 @@ class _FileRewriter:
     # -- references -------------------------------------------------------------------
 
     def _references(self, refs: list[Violation]) -> None:
-        groups: dict[tuple[int, int], list[Violation]] = {}
-        for v in refs:
-            groups.setdefault((v.line, v.col), []).append(v)
-        for key, group in groups.items():
+        for key, group in _by_position(refs).items():
             node = self.strings.get(key)
             value = group[0].name
             if node is None or node.evaluated_value != value:  # type: ignore[union-attr]
@@ -744,10 +749,7 @@ class _FileRewriter:
         return None
 
     def _imports(self, rows: list[Violation]) -> None:
-        groups: dict[tuple[int, int], list[Violation]] = {}
-        for v in rows:
-            groups.setdefault((v.line, v.col), []).append(v)
-        for key, group in groups.items():
+        for key, group in _by_position(rows).items():
             stmt = self.stmts.get(key)
             if stmt is None:
                 reason = "the import could not be located in the syntax tree"
