@@ -20,7 +20,7 @@ audit: $(STAMP)
 
 # --nbval (strict, not --nbval-lax): every stored notebook output must be reproduced exactly.
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env tests wsaudit notebooks
+	$(BIN)/python -m pytest --nbval --nbval-current-env tests wsaudit
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -15,8 +15,14 @@ import time
 
 import networkx as nx
 
+from wsaudit.analysis.rank import (
+    golden_betweenness,
+    golden_distance,
+    golden_reach_share,
+    golden_score,
+    rank_modules,
+)
 from wsaudit.config import Config, GoldenPath
-from wsaudit.rank import golden_betweenness, golden_distance, golden_reach_share, golden_score, rank_modules
 
 
 def make_graph(n: int, seed: int = 0) -> nx.DiGraph:

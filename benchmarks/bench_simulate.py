@@ -14,8 +14,9 @@ import time
 
 import numpy as np
 
+from wsaudit.analysis.simulate import STRATEGIES, simulate
+from wsaudit.analysis.work import Model, Unit
 from wsaudit.config import SimulateSettings
-from wsaudit.simulate import STRATEGIES, Model, Unit, simulate
 
 
 def make_model(files: int, runs: int, seed: int = 0) -> Model:

@@ -14,6 +14,7 @@ from wsaudit.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample_repo"
+NOTEBOOK_DIR = REPO / "wsaudit" / "report" / "notebooks"
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 # The deprecated API of most small test trees: pkg.core re-exports pkg.core.impl's factory.

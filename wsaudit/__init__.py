@@ -6,7 +6,7 @@ True
 """
 
 from wsaudit.config import Config
-from wsaudit.exceptions import ConfigError, InputError, UsageError, WsauditError
+from wsaudit.errors import ConfigError, InputError, UsageError, WsauditError
 
 
 def __getattr__(name: str):

@@ -1,34 +1,51 @@
 """The Python API: ``wsaudit.audit(path) -> Audit``.
 
-This module wires the pipeline stages together (discover -> parse -> detect/graph); it holds
-no analysis of its own. DataFrames are built lazily so that the command line can render
-records without importing pandas.
+:func:`audit` runs the engine (discover -> facts -> resolve/detect -> imports -> graph);
+:class:`Audit` composes the analyses over its records on first use (ranking, simulation) and
+shows them as pandas DataFrames at the edge. It holds no analysis of its own. DataFrames are
+built lazily, so that the command line can render records without importing pandas.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from wsaudit.cache import FactsCache, key
-from wsaudit.config import Config, load
-from wsaudit.detect import Resolver, detect
-from wsaudit.discover import discover
-from wsaudit.graph import build_graph, direct_imports
-from wsaudit.model import Diagnostic, DirectImport, FileFacts, SourceFile, Violation
-from wsaudit.parse import parse_source
+from wsaudit.config import Config, SimulateSettings, load
+from wsaudit.engine.detect import deprecated_objects, detect
+from wsaudit.engine.discover import discover
+from wsaudit.engine.graph import build_graph
+from wsaudit.engine.imports import direct_imports
+from wsaudit.engine.modules import ModuleTable
+from wsaudit.engine.resolve import Canon, Resolver
+from wsaudit.engine.store import FactStore
+from wsaudit.errors import UsageError
+from wsaudit.model import (
+    DIAGNOSTIC_FIELDS,
+    FILE_FIELDS,
+    RANK_FIELDS,
+    VIOLATION_FIELDS,
+    Diagnostic,
+    DirectImport,
+    FileFacts,
+    FileRank,
+    ModuleRank,
+    RankedViolation,
+    SourceFile,
+    Violation,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# Below this many files to parse, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 200
+    from wsaudit.analysis.simulate import Simulation
+    from wsaudit.analysis.work import Model
+
+RANK_BY = ("violation", "file")
 
 
 @dataclass
@@ -43,10 +60,14 @@ class Audit:
         The configuration used.
     files : list of SourceFile
         Every Python file found, sorted by path.
+    facts : dict
+        Path -> :class:`~wsaudit.model.FileFacts` of every readable file.
     violation_records, diagnostic_records, import_records : lists of records
         The rows behind the DataFrames below.
     graph : networkx.DiGraph
-        The module import graph (see :func:`wsaudit.graph.build_graph`).
+        The module import graph (see :func:`wsaudit.engine.graph.build_graph`).
+    deprecated : dict
+        Rule id -> the objects a symbol rule's path resolves to (its definitions).
     """
 
     root: Path
@@ -57,23 +78,85 @@ class Audit:
     diagnostic_records: list[Diagnostic] = field(repr=False)
     import_records: list[DirectImport] = field(repr=False)
     graph: nx.DiGraph = field(repr=False)
+    deprecated: dict[str, frozenset[Canon]] = field(default_factory=dict, repr=False)
+
+    # -- records -------------------------------------------------------------------
+
+    @property
+    def files_scanned(self) -> int:
+        return len(self.files)
+
+    @cached_property
+    def module_ranks(self) -> dict[str, ModuleRank]:
+        """:class:`~wsaudit.model.ModuleRank` of every module (computed once)."""
+        from wsaudit.analysis.rank import rank_modules
+
+        return rank_modules(self.graph, self.config)
+
+    @cached_property
+    def ranked(self) -> list[RankedViolation]:
+        """Every violation with its tier, score and chain, in rank order."""
+        from wsaudit.analysis.rank import rank_violations
+
+        return rank_violations(self.violation_records, self.graph, self.module_ranks)
+
+    @cached_property
+    def file_ranks(self) -> list[FileRank]:
+        """One :class:`~wsaudit.model.FileRank` per file with violations, in rank order."""
+        from wsaudit.analysis.rank import rank_files
+
+        return rank_files(self.ranked)
+
+    @property
+    def golden_path(self) -> list[str]:
+        """The Golden Path modules (configured, and imported by the Golden Path tests), sorted."""
+        return sorted(m.module for m in self.module_ranks.values() if m.golden_distance == 0)
+
+    def rank_rows(self, by: str = "violation") -> list[dict[str, Any]]:
+        """Ranked rows as plain dicts: per violation (the scan row plus ``tier, score,
+        golden_distance, golden_chain, reason``) or per file (``by="file"``)."""
+        return [r.row() for r in self._ranked_by(by)]
+
+    def _ranked_by(self, by: str) -> list[RankedViolation] | list[FileRank]:
+        if by not in RANK_BY:
+            raise UsageError(f"rank by {by!r}: expected one of {', '.join(RANK_BY)}")
+        return self.file_ranks if by == "file" else self.ranked
+
+    def model(self, settings: SimulateSettings | None = None) -> Model:
+        """The work to schedule (:func:`wsaudit.analysis.work.build_model`)."""
+        from wsaudit.analysis.rank import golden_tests
+        from wsaudit.analysis.work import build_model, shim_modules
+
+        definitions = [dotted for objects in self.deprecated.values() for kind, dotted in objects if kind == "obj"]
+        shim = shim_modules((f.module for f in self.files), self.config.rules, definitions)
+        tests = [self.graph.nodes[m]["path"] for m in golden_tests(self.graph, self.config)]
+        return build_model(self.ranked, self.file_ranks, self.graph, settings or self.config.simulate, shim=shim,
+                           golden_tests=tests)
+
+    def simulate(self, strategies=None, *, seed: int = 0, runs: int | None = None,
+                 settings: SimulateSettings | None = None) -> Simulation:
+        """Compare migration orderings (:func:`wsaudit.analysis.simulate.simulate`): ``strategies`` are
+        names, or a mapping name -> your own ordering function ``f(units, model, rng)``."""
+        from wsaudit.analysis.simulate import simulate
+
+        return simulate(self.model(settings), strategies, seed=seed, runs=runs)
+
+    # -- DataFrames ----------------------------------------------------------------
 
     @cached_property
     def violations(self) -> pd.DataFrame:
         """One row per violation: the columns of ``wsaudit scan --format json``."""
         import pandas as pd
 
-        from wsaudit.render import VIOLATION_FIELDS
-
-        return pd.DataFrame([v.__dict__ for v in self.violation_records], columns=list(VIOLATION_FIELDS))
+        return pd.DataFrame([v.row() for v in self.violation_records], columns=list(VIOLATION_FIELDS))
 
     @cached_property
     def diagnostics(self) -> pd.DataFrame:
         """One row per diagnostic: ``path, kind, line, message``."""
         import pandas as pd
 
-        return pd.DataFrame([d.__dict__ for d in self.diagnostic_records],
-                            columns=["path", "kind", "line", "message"]).astype({"line": "Int64"})
+        return pd.DataFrame([d.row() for d in self.diagnostic_records],
+                            columns=list(DIAGNOSTIC_FIELDS)).astype({"line": "Int64"})
 
     @cached_property
     def modules(self) -> pd.DataFrame:
@@ -93,47 +176,19 @@ class Audit:
         return pd.DataFrame([r.__dict__ for r in self.import_records],
                             columns=["source", "target", "line", "context", "resolved", "implicit"])
 
-    @property
-    def files_scanned(self) -> int:
-        return len(self.files)
-
-    @cached_property
-    def module_ranks(self) -> dict:
-        """:class:`wsaudit.rank.ModuleRank` of every module (computed once)."""
-        from wsaudit.rank import rank_modules
-
-        return rank_modules(self.graph, self.config)
-
-    def rank_rows(self, by: str = "violation") -> list[dict]:
-        """Ranked rows as plain dicts: per violation (the scan row plus ``tier, score,
-        golden_distance, golden_chain, reason``) or per file (``by="file"``)."""
-        from wsaudit.rank import rank_files, rank_violations
-
-        rows = rank_violations(self, self.module_ranks)
-        return rank_files(rows) if by == "file" else rows
-
     def rank(self, by: str = "violation") -> pd.DataFrame:
-        """:meth:`rank_rows` as a DataFrame (columns: ``wsaudit.rank.RANK_FIELDS`` or ``FILE_FIELDS``)."""
+        """:meth:`rank_rows` as a DataFrame (columns: ``wsaudit.model.RANK_FIELDS`` or ``FILE_FIELDS``)."""
         import pandas as pd
-
-        from wsaudit.rank import FILE_FIELDS, RANK_FIELDS
 
         frame = pd.DataFrame(self.rank_rows(by), columns=list(FILE_FIELDS if by == "file" else RANK_FIELDS))
         return frame.astype({"golden_distance": "Int64"})
-
-    def simulate(self, strategies=None, *, seed: int = 0, runs: int | None = None, settings=None):
-        """Compare migration orderings (:func:`wsaudit.simulate.simulate`): ``strategies`` are
-        names, or a mapping name -> your own ordering function ``f(units, model, rng)``."""
-        from wsaudit.simulate import build_model, simulate
-
-        return simulate(build_model(self, settings), strategies, seed=seed, runs=runs)
 
     def centrality(self) -> pd.DataFrame:
         """Per module: ``module, path, is_test, tier, score, golden_distance, reach_share,
         betweenness`` (Golden-Path-restricted), sorted by score, highest first."""
         import pandas as pd
 
-        from wsaudit.rank import (
+        from wsaudit.analysis.rank import (
             golden_betweenness,
             golden_reach_share,
             golden_sources,
@@ -150,79 +205,6 @@ class Audit:
                 for m in self.module_ranks.values()]
         frame = pd.DataFrame(rows).astype({"golden_distance": "Int64"})
         return frame.sort_values(["score", "module"], ascending=[False, True], ignore_index=True)
-
-
-def _read(root: Path, f: SourceFile, limit: int) -> tuple[bytes | None, Diagnostic | None]:
-    if f.size > limit:
-        return None, Diagnostic(f.path, "too-large", None, f"{f.size} bytes is over max_file_size ({limit})")
-    try:
-        with open(root / f.path, "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        return None, Diagnostic(f.path, "read-error", None, f"cannot read: {exc.strerror}")
-    if len(data) > limit:  # grew since discovery
-        return None, Diagnostic(f.path, "too-large", None, f"over max_file_size ({limit})")
-    return data, None
-
-
-def _parse_all(blobs: list[bytes], jobs: int | None, progress: bool) -> list[FileFacts]:
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(blobs), desc="parsing", unit="file", leave=False)
-    try:
-        if workers <= 1 or len(blobs) < PARALLEL_THRESHOLD:
-            out = []
-            for data in blobs:
-                out.append(parse_source(data))
-                if bar is not None:
-                    bar.update()
-            return out
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            out = []
-            for facts in pool.map(parse_source, blobs, chunksize=32):
-                out.append(facts)
-                if bar is not None:
-                    bar.update()
-            return out
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-def load_facts(root: Path, files: list[SourceFile], config: Config, *, cache: bool = True,
-               cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False
-               ) -> tuple[dict[str, FileFacts], list[Diagnostic]]:
-    """Facts for every readable file (path -> facts) and the diagnostics of the others."""
-    diagnostics: list[Diagnostic] = []
-    blobs: dict[str, bytes] = {}
-    for f in files:
-        data, problem = _read(root, f, config.max_file_size)
-        if problem is not None:
-            diagnostics.append(problem)
-        else:
-            blobs[f.path] = data  # type: ignore[assignment]
-    keys = {path: key(data) for path, data in blobs.items()}
-    store = FactsCache(root / (cache_dir or config.cache_dir)) if cache else None
-    try:
-        known = store.get_many(keys.values()) if store else {}
-        missing = [path for path in blobs if keys[path] not in known]
-        fresh = dict(zip((keys[p] for p in missing), _parse_all([blobs[p] for p in missing], jobs, progress)))
-        if store:
-            store.put_many(fresh)
-    finally:
-        if store:
-            store.close()
-    known.update(fresh)
-    facts = {path: known[keys[path]] for path in blobs}
-    for path, file_facts in facts.items():
-        diagnostics += [Diagnostic(path, kind, line, message) for kind, line, message in file_facts.problems]
-    return facts, diagnostics
 
 
 def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, cache: bool = True,
@@ -254,12 +236,14 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     root = Path(path)
     cfg = config if isinstance(config, Config) else load(root, config)
     files, diagnostics = discover(root, cfg)
-    facts, problems = load_facts(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress)
-    resolver = Resolver(files, facts)
+    with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress) as store:
+        facts = store.load_all()
+        diagnostics += store.diagnostics()
+    modules = ModuleTable.of(files, facts)
+    resolver = Resolver(modules, facts.get)
     violations = detect(files, facts, cfg.rules, resolver)
-    imports, import_problems = direct_imports(files, facts, resolver)
-    diagnostics = sorted(diagnostics + problems + import_problems,
-                         key=lambda d: (d.path, d.line or 0, d.kind, d.message))
+    imports, import_problems = direct_imports(files, facts, modules)
+    diagnostics = sorted(diagnostics + import_problems, key=Diagnostic.sort_key)
     graph = build_graph(files, facts, imports, cfg.golden_path.modules)
-    return Audit(root, cfg, files, facts, violations, diagnostics, imports, graph)
-
+    return Audit(root, cfg, files, facts, violations, diagnostics, imports, graph,
+                 deprecated_objects(resolver, cfg.rules))

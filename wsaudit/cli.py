@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from wsaudit.exceptions import ConfigError, UsageError, WsauditError
+from wsaudit.errors import ConfigError, UsageError, WsauditError
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
 
@@ -21,20 +21,37 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
-def _common(parser: argparse.ArgumentParser, formats: tuple[str, ...], default: str) -> None:
-    parser.add_argument("path", nargs="?", default=".", metavar="PATH", help="root of the code to audit (default: .)")
+def _common(parser: argparse.ArgumentParser, formats: tuple[str, ...], default: str, *, path: bool = True,
+            output: str = "FILE") -> None:
+    """The options every command takes (README, "Command line")."""
+    if path:
+        parser.add_argument("path", nargs="?", default=".", metavar="PATH",
+                            help="root of the code to audit (default: .)")
     parser.add_argument("--config", metavar="FILE", help="TOML configuration (default: PATH/wsaudit.toml, "
                         "[tool.wsaudit] in PATH/pyproject.toml, else the netra-websocket profile)")
     parser.add_argument("--format", choices=formats, default=default, help=f"output format (default: {default})")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+    if output == "DIR":
+        parser.add_argument("--output", "-o", metavar="DIR", default="reports", help="report folder (default: reports)")
+    else:
+        parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     parser.add_argument("--no-cache", action="store_true", help="parse every file afresh; leave the cache alone")
     parser.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: PATH/.wsaudit/cache)")
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="parser processes (default: all cores)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
+def _store_options(args: argparse.Namespace) -> dict:
+    """``cache``, ``cache_dir``, ``jobs``, ``progress`` for the API, from the common options."""
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    return {"cache": not args.no_cache,
+            "cache_dir": Path(args.cache_dir).resolve() if args.cache_dir else None,  # relative to where it was typed
+            "jobs": args.jobs, "progress": not args.quiet and sys.stderr.isatty()}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from wsaudit.render import GRAPH_FORMATS, SCAN_FORMATS
+    from wsaudit.render.graph import GRAPH_FORMATS
+    from wsaudit.render.scan import SCAN_FORMATS
 
     parser = _Parser(prog="wsaudit", description="Find, rank and migrate every use of a deprecated Python API.")
     parser.add_argument("--version", action="version", version=f"wsaudit {_version()}")
@@ -56,17 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--runs", type=int, help="Monte Carlo runs (default: [simulate] runs, 200)")
     simulate.add_argument("--plan", metavar="FILE", help="write the wave plan here as CSV, with a Markdown twin")
     report = sub.add_parser("report", help="run the notebooks with papermill into --output DIR (HTML, CSV/JSON)")
-    report.add_argument("path", nargs="?", default=".", metavar="PATH", help="root of the code to audit (default: .)")
-    report.add_argument("--config", metavar="FILE", help="TOML configuration (default: as for scan)")
-    report.add_argument("--format", choices=("html",), default="html", help="report format (default: html)")
-    report.add_argument("--output", "-o", metavar="DIR", default="reports", help="report folder (default: reports)")
+    _common(report, ("html",), "html", output="DIR")
     report.add_argument("--seed", type=int, default=0, help="random seed of the simulation (default 0)")
     report.add_argument("--runs", type=int, help="Monte Carlo runs (default: [simulate] runs)")
     report.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"),
                         help="extra notebook parameter (repeatable); VALUE is JSON when it parses")
     report.add_argument("--notebooks", metavar="DIR", help="folder of the notebooks (default: the repository's)")
     # -- check (see cmd_check)
-    from wsaudit.check import CHECK_FORMATS
+    from wsaudit.gate.check import CHECK_FORMATS
 
     check = sub.add_parser("check", help="CI gate: exit 1 on violations not in the baseline")
     _common(check, CHECK_FORMATS, "text")
@@ -98,8 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "the audited root (default: .)")
     back.add_argument("--list", action="store_true", help="list the rollback points")
     back.add_argument("--force", action="store_true", help="also overwrite files changed since the apply")
-    back.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    back.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+    _common(back, ("text", "json"), "text", path=False)
     return parser
 
 
@@ -123,80 +136,46 @@ def write_output(text: str, output: str | None) -> None:
 def _audit(args: argparse.Namespace):
     from wsaudit.api import audit
 
-    progress = not args.quiet and sys.stderr.isatty()
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    cache_dir = Path(args.cache_dir).resolve() if args.cache_dir else None  # relative to where it was typed
-    return audit(args.path, args.config, cache=not args.no_cache, cache_dir=cache_dir, jobs=args.jobs,
-                 progress=progress)
+    return audit(args.path, args.config, **_store_options(args))
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from wsaudit import render
+    from wsaudit.render.scan import render_scan
 
     result = _audit(args)
-    if args.format == "table":
-        text = render.scan_table(result.violation_records, result.diagnostic_records, result.files_scanned)
-    elif args.format == "json":
-        doc = render.scan_document(str(Path(args.path).resolve()), result.config, result.files_scanned,
-                                   result.violation_records, result.diagnostic_records)
-        text = render.dumps(doc)
-    elif args.format == "csv":
-        rows = [render.row_dict(v, render.VIOLATION_FIELDS) for v in result.violation_records]
-        text = render.rows_csv(rows, render.VIOLATION_FIELDS)
-    else:
-        text = render.dumps(render.sarif(result.violation_records, result.config, _version()))
-    write_output(text, args.output)
+    write_output(render_scan(args.format, str(Path(args.path).resolve()), result.config, result.files_scanned,
+                             result.violation_records, result.diagnostic_records, _version()), args.output)
     return EXIT_OK
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from wsaudit import render
+    from wsaudit.render.graph import graph_text
 
     result = _audit(args)
-    write_output(render.graph_text(result.graph, result.import_records, args.format), args.output)
+    write_output(graph_text(result.graph, result.import_records, args.format), args.output)
     return EXIT_OK
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
-    from wsaudit import render
-    from wsaudit.model import Violation
-    from wsaudit.rank import FILE_FIELDS, RANK_FIELDS, rank_table
+    from wsaudit.render.rank import render_rank
 
+    if args.by == "file" and args.format == "sarif":  # before the audit: a usage error fails fast
+        raise UsageError("--format sarif needs --by violation (SARIF results are locations)")
     result = _audit(args)
-    rows = result.rank_rows(args.by)
-    fields = FILE_FIELDS if args.by == "file" else RANK_FIELDS
-    if args.format == "table":
-        text = rank_table(rows, args.by)
-    elif args.format == "json":
-        doc = render.scan_document(str(Path(args.path).resolve()), result.config, result.files_scanned,
-                                   [], result.diagnostic_records)
-        doc.pop("violations")
-        doc["golden_path"] = sorted(m.module for m in result.module_ranks.values() if m.golden_distance == 0)
-        doc["files" if args.by == "file" else "violations"] = rows
-        text = render.dumps(doc)
-    elif args.format == "csv":
-        flat = [{k: (" > ".join(v) if isinstance(v, list) else v) for k, v in r.items()} for r in rows]
-        text = render.rows_csv(flat, fields)
-    else:
-        if args.by == "file":
-            raise UsageError("--format sarif needs --by violation (SARIF results are locations)")
-        records = [Violation(**{k: r[k] for k in render.VIOLATION_FIELDS}) for r in rows]
-        extra = [{k: r[k] for k in ("tier", "score", "golden_distance", "reason")} for r in rows]
-        text = render.dumps(render.sarif(records, result.config, _version(), extra))
-    write_output(text, args.output)
+    records = result.file_ranks if args.by == "file" else result.ranked
+    write_output(render_rank(args.format, args.by, records, root=str(Path(args.path).resolve()), config=result.config,
+                             files_scanned=result.files_scanned, diagnostics=result.diagnostic_records,
+                             golden_path=result.golden_path, version=_version()), args.output)
     return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from wsaudit.check import parse_tiers, render, run_check
+    from wsaudit.gate.check import parse_tiers, render, run_check
 
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    cache_dir = Path(args.cache_dir).resolve() if args.cache_dir else None
+    options = _store_options(args)
     result = run_check(args.path, args.config, baseline=args.baseline, update=args.update_baseline,
                        allow_new=args.allow_new, fail_on=parse_tiers(args.fail_on) if args.fail_on else (),
-                       cache=not args.no_cache, cache_dir=cache_dir, jobs=args.jobs)
+                       cache=options["cache"], cache_dir=options["cache_dir"], jobs=options["jobs"])
     root = Path(args.path).resolve()  # annotations name files relative to where the command runs
     prefix = os.path.relpath(root) if root.is_relative_to(Path.cwd()) else str(root)
     write_output(render(result, args.format, _version(), prefix), args.output)
@@ -204,7 +183,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from wsaudit import migrate
+    from wsaudit.codemod import migrate
 
     root = Path(args.path)
     if args.emit_shim:
@@ -238,7 +217,7 @@ def _audit_config(args: argparse.Namespace):
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from wsaudit import rollback
+    from wsaudit.codemod import rollback
 
     point_id, root = rollback.parse_target(args.target)
     if args.list:
@@ -250,8 +229,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from wsaudit import render
-    from wsaudit.simulate import EXTRA_MEASURES, MEASURES, STRATEGIES, comparison_table, plan_files
+    from wsaudit.analysis.simulate import STRATEGIES
+    from wsaudit.render.simulate import plan_files, render_simulation
 
     if args.runs is not None and args.runs < 1:
         raise UsageError("--runs must be at least 1")
@@ -260,18 +239,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     result = _audit(args)
     simulation = result.simulate(seed=args.seed, runs=args.runs)
     doc = simulation.document()
-    if args.format == "json":
-        text = render.dumps(doc)
-    elif args.format == "csv":
-        measures = (*MEASURES, *EXTRA_MEASURES)
-        fields = ["name", *(f"{m}_{q}" for m in measures for q in ("p10", "p50", "p90", "mean"))]
-        rows = [{"name": s["name"], **{f"{m}_{q}": s[m][q] for m in measures for q in ("p10", "p50", "p90", "mean")}}
-                for s in doc["strategies"]]
-        text = render.rows_csv(rows, fields)
-    else:
-        p = doc["parameters"]
-        text = (f"{p['files']} files, {p['violations']} violations; {p['runs']} runs, seed {p['seed']}\n\n"
-                + comparison_table(doc))
+    text = render_simulation(args.format, doc)
     if args.plan:
         strategy = args.strategy or doc["recommended"]
         for path, content in plan_files(simulation, strategy, args.plan).items():
@@ -281,22 +249,23 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from wsaudit.report import parse_value, report
+    from wsaudit.report.runner import parse_value, report
 
     if args.runs is not None and args.runs < 1:
         raise UsageError("--runs must be at least 1")
     extra = {key: parse_value(value) for key, value in args.parameter}
     source = Path(args.notebooks).resolve() if args.notebooks else None
+    options = _store_options(args)
     done = report(args.path, args.output, args.config, seed=args.seed, runs=args.runs, extra=extra,
-                  source_dir=source)
+                  source_dir=source, cache=options["cache"], cache_dir=options["cache_dir"], jobs=options["jobs"])
     for page in done["html"]:
         print(f"HTML report: {page}")
     print(f"Tables: {len(done['tables'])} files in {Path(args.output).resolve()}; history: {done['history']}")
     return EXIT_OK
 
 
-COMMANDS = {"scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": cmd_simulate, "report": cmd_report, "check": cmd_check, "migrate": cmd_migrate,
-            "rollback": cmd_rollback}
+COMMANDS = {"scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": cmd_simulate, "report": cmd_report,
+            "check": cmd_check, "migrate": cmd_migrate, "rollback": cmd_rollback}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,11 @@
 """The domain model: small frozen records that flow one way through the pipeline.
 
 ``discover`` yields :class:`SourceFile`; ``parse`` turns each into :class:`FileFacts`
-(config-independent, so they can be cached by content hash); ``detect`` and ``graph``
-turn facts into :class:`Violation`, :class:`DirectImport` and the import graph.
+(config-independent, so they can be cached by content hash); ``detect`` and ``imports``
+turn facts into :class:`Violation` and :class:`DirectImport` records, from which the import
+graph is built. Ranking turns violations into :class:`RankedViolation`, :class:`FileRank` and
+:class:`ModuleRank`. Each record that is a row of a command's output has ``row()``: a plain
+dict with the fields of DESIGN.md in their documented order.
 
 The many small records inside FileFacts (imports, bindings, uses, strings) are named
 tuples rather than frozen dataclasses: just as immutable, and three times cheaper to
@@ -16,6 +19,7 @@ from typing import NamedTuple
 
 CATEGORIES = ("deprecated-import", "deprecated-call", "deprecated-module", "deprecated-reference")
 CONTEXTS = ("module", "function", "class", "type-checking", "try", "conditional")
+TIERS = ("P0", "P1", "P2")
 DIAGNOSTIC_KINDS = (
     "syntax-error",
     "decode-error",
@@ -89,6 +93,12 @@ class Diagnostic:
     kind: str
     line: int | None
     message: str
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line or 0, self.kind, self.message)
+
+    def row(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in DIAGNOSTIC_FIELDS}
 
 
 class ImportStmt(NamedTuple):
@@ -170,9 +180,23 @@ class DirectImport:
     implicit: bool = False
 
 
+VIOLATION_FIELDS = ("rule_id", "category", "path", "line", "col", "module", "symbol", "name", "context",
+                    "snippet", "replacement", "is_test")
+DIAGNOSTIC_FIELDS = ("path", "kind", "line", "message")
+RANK_FIELDS = (*VIOLATION_FIELDS, "tier", "score", "golden_distance", "golden_chain", "reason")
+FILE_FIELDS = ("path", "module", "tier", "violations", *CATEGORIES, "score", "golden_distance", "golden_chain",
+               "is_test", "reason")
+
+
 @dataclass(frozen=True)
 class Violation:
-    """One use of a deprecated thing: a row of ``wsaudit scan``."""
+    """One use of a deprecated thing: a row of ``wsaudit scan``.
+
+    ``via`` is not part of the row: the module of the tree through which this use reaches the
+    deprecated thing (the module a ``from`` import names, the module an attribute chain or a
+    dotted string passes through), found by detection. Dropping the deprecated name from that
+    module before this file is migrated breaks this file's import.
+    """
 
     rule_id: str
     category: str
@@ -186,6 +210,101 @@ class Violation:
     snippet: str
     replacement: str | None
     is_test: bool
+    via: str | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.col, self.category, self.rule_id, self.name)
+
+    def row(self) -> dict[str, object]:
+        """The row of ``wsaudit scan --format json`` (:data:`VIOLATION_FIELDS`)."""
+        return {name: getattr(self, name) for name in VIOLATION_FIELDS}
+
+
+@dataclass(frozen=True)
+class ModuleRank:
+    """Where a module stands relative to the Golden Path; ``reason`` says why its tier."""
+
+    module: str
+    tier: str
+    score: float
+    golden_distance: int | None
+    golden_chain: tuple[str, ...]
+    reason: str
+
+
+_SITS = {"deprecated-import": "where the deprecated import sits", "deprecated-call": "where the deprecated call sits",
+         "deprecated-module": "where the deprecated module import sits",
+         "deprecated-reference": "where the deprecated reference sits"}
+
+
+@dataclass(frozen=True)
+class RankedViolation:
+    """A violation with the rank of its module: a row of ``wsaudit rank``.
+
+    ``module_reason`` is why the module has its tier; :attr:`reason` adds where the violation
+    sits when the module is reached through imports.
+    """
+
+    violation: Violation
+    tier: str
+    score: float
+    golden_distance: int | None
+    golden_chain: tuple[str, ...]
+    module_reason: str
+
+    @property
+    def reason(self) -> str:
+        if self.golden_distance:
+            return f"{self.module_reason}, {_SITS[self.violation.category]}"
+        return self.module_reason
+
+    def sort_key(self) -> tuple:
+        """Tier, then score (highest first), then position."""
+        v = self.violation
+        return (self.tier, -self.score, v.path, v.line, v.col, v.category, v.rule_id)
+
+    def row(self) -> dict[str, object]:
+        """The row of ``wsaudit rank --format json`` (:data:`RANK_FIELDS`)."""
+        return {**self.violation.row(), "tier": self.tier, "score": self.score,
+                "golden_distance": self.golden_distance, "golden_chain": list(self.golden_chain),
+                "reason": self.reason}
+
+
+def shown_score(score: float) -> float:
+    """A score as reported: six significant digits.
+
+    >>> shown_score(0.123456789)
+    0.123457
+    """
+    return float(f"{score:.6g}")
+
+
+@dataclass(frozen=True)
+class FileRank:
+    """The violations of one file together: a row of ``wsaudit rank --by file``.
+
+    ``tier`` is its worst violation's; ``score`` the exact sum of its violations' scores (how
+    much Golden Path exposure migrating it removes), shown to six digits in rows.
+    """
+
+    path: str
+    module: str
+    tier: str
+    violations: int
+    by_category: tuple[int, ...]  # in CATEGORIES order
+    by_tier: tuple[int, ...]  # in TIERS order
+    score: float
+    golden_distance: int | None
+    golden_chain: tuple[str, ...]
+    is_test: bool
+    reason: str  # the module's reason for its tier
+
+    def sort_key(self) -> tuple:
+        return (self.tier, -shown_score(self.score), self.path)
+
+    def row(self) -> dict[str, object]:
+        """The row of ``wsaudit rank --by file --format json`` (:data:`FILE_FIELDS`)."""
+        return {"path": self.path, "module": self.module, "tier": self.tier, "violations": self.violations,
+                **dict(zip(CATEGORIES, self.by_category)), "score": shown_score(self.score),
+                "golden_distance": self.golden_distance, "golden_chain": list(self.golden_chain),
+                "is_test": self.is_test, "reason": self.reason}

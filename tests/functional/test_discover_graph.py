@@ -1,0 +1,110 @@
+"""Discovery (roots, excludes, test globs, module names) and the import graph."""
+
+from __future__ import annotations
+
+import io
+
+import networkx as nx
+
+from wsaudit.api import audit
+from wsaudit.config import Config
+from wsaudit.engine.discover import discover
+
+
+def test_module_names_from_roots_packages_and_namespace_packages(tree):
+    root = tree({
+        "src/lib/__init__.py": "",
+        "src/lib/util.py": "",
+        "scripts/tool.py": "",
+        "top.py": "",
+        "wsaudit.toml": 'roots = ["src", "."]\n[[rule]]\nid = "R"\nmodule = "m"\n',
+    }, base=False)
+    cfg = Config(roots=("src", "."))
+    files, _ = discover(root, cfg)
+    assert [(f.path, f.module, f.is_package) for f in files] == [
+        ("scripts/tool.py", "scripts.tool", False),
+        ("src/lib/__init__.py", "lib", True),
+        ("src/lib/util.py", "lib.util", False),
+        ("top.py", "top", False),
+    ]
+
+
+def test_excludes_and_test_globs_are_gitignore_style(tree):
+    root = tree({
+        "app/x.py": "", "app/backup_old/y.py": "", ".venv/lib/z.py": "", "build/b.py": "",
+        "tests/unit/test_a.py": "", "app/tests/helpers.py": "", "app/conftest.py": "", "app/thing_test.py": "",
+        "app/test_data.txt": "", "app/__pycache__/x.cpython-311.py": "",
+    }, base=False)
+    files, _ = discover(root, Config())
+    assert [(f.path, f.is_test) for f in files] == [
+        ("app/conftest.py", True),
+        ("app/tests/helpers.py", True),
+        ("app/thing_test.py", True),
+        ("app/x.py", False),
+        ("tests/unit/test_a.py", True),
+    ]
+
+
+def test_a_file_matching_two_test_globs_is_counted_once(cli, tree):
+    root = tree({"tests/test_x.py": "from pkg.core import create_websocket_manager\n"})
+    doc = cli("scan", root, "--format", "json", "--no-cache").json()
+    assert [v["path"] for v in doc["violations"]].count("tests/test_x.py") == 1
+
+
+def test_graph_edges_packages_submodules_and_unresolved(tree):
+    root = tree({
+        "pkg/a.py": "import pkg.core.manager\nfrom pkg.core import factory, create_websocket_manager\nimport os\n",
+        "pkg/b.py": "from pkg import a\nimport pkg.deleted.module\n",
+        "pkg/c.py": "def f():\n    from . import b\n",
+        "top.py": "import pkg.core.manager\n",
+    })
+    result = audit(root, cache=False)
+    G = result.graph
+    # pkg.a sits in pkg, which has run before it: no edge to its own package
+    assert set(G.successors("pkg.a")) == {"pkg.core", "pkg.core.manager", "pkg.core.factory"}
+    assert set(G.successors("top")) == {"pkg", "pkg.core", "pkg.core.manager"}
+    # the first statement that names pkg.core is line 2; line 1 only implies it (its __init__ runs)
+    assert (G.edges["pkg.a", "pkg.core"]["line"], G.edges["pkg.a", "pkg.core"]["implicit"]) == (2, False)
+    assert (G.edges["top", "pkg"]["line"], G.edges["top", "pkg"]["implicit"]) == (1, True)
+    assert G.edges["pkg.c", "pkg.b"]["context"] == "function"
+    assert set(G.successors("pkg.b")) == {"pkg", "pkg.a"}  # `from pkg import a` names pkg
+    unresolved = result.imports[~result.imports.resolved]
+    assert sorted(zip(unresolved.source, unresolved.target)) == [("pkg.a", "os"), ("pkg.b", "pkg.deleted.module")]
+    assert G.nodes["pkg.core"]["is_package"] and not G.nodes["pkg.a"]["is_package"]
+    assert G.nodes["pkg.a"]["loc"] == 3
+
+
+def test_golden_path_modules_accept_globs(tree):
+    root = tree({"pkg/routes/__init__.py": "", "pkg/routes/ws.py": "", "wsaudit.toml":
+                 '[golden_path]\nmodules = ["pkg.routes.*"]\n[[rule]]\nid = "R"\nmodule = "m"\n'})
+    G = audit(root, cache=False).graph
+    assert G.nodes["pkg.routes.ws"]["golden_path"] and not G.nodes["pkg.routes"]["golden_path"]
+
+
+def test_bad_relative_import_is_a_diagnostic(tree):
+    root = tree({"loose.py": "from . import x\n"})
+    result = audit(root, cache=False)
+    assert [(d.path, d.kind, d.line) for d in result.diagnostic_records] == [("loose.py", "bad-relative-import", 1)]
+
+
+def test_graph_formats_round_trip(cli, tree):
+    root = tree({"pkg/a.py": "import pkg.core.manager\n"})
+    doc = cli("graph", root, "--no-cache").json()
+    assert {"source": "pkg.a", "target": "pkg.core.manager", "line": 1, "context": "module",
+            "implicit": False} in doc["edges"]
+    assert {n["module"] for n in doc["nodes"]} >= {"pkg", "pkg.a", "pkg.core"}
+    for fmt, reader in (("graphml", nx.read_graphml), ("gexf", nx.read_gexf)):
+        out = cli("graph", root, "--format", fmt, "--no-cache").out
+        G = reader(io.BytesIO(out.encode()))
+        assert G.has_edge("pkg.a", "pkg.core.manager")
+        assert out == cli("graph", root, "--format", fmt).out
+    dot = cli("graph", root, "--format", "dot", "--no-cache").out
+    assert '"pkg.a" -> "pkg.core.manager" [label="1"];' in dot
+
+
+def test_api_dataframes_match_the_records(tree):
+    result = audit(tree({"pkg/user.py": "from pkg.core import create_websocket_manager\n"}), cache=False)
+    assert list(result.violations.columns[:4]) == ["rule_id", "category", "path", "line"]
+    assert len(result.violations) == len(result.violation_records)
+    assert set(result.modules.module) == set(result.graph.nodes)
+    assert list(result.diagnostics.columns) == ["path", "kind", "line", "message"]

@@ -1,0 +1,477 @@
+"""wsaudit migrate / rollback: rewrites, safety checks, atomic apply, byte-identical rollback."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ASSETS
+
+from wsaudit.api import audit
+from wsaudit.codemod import migrate, rollback
+from wsaudit.config import from_table
+from wsaudit.errors import ConfigError
+
+DIFFS = ASSETS / "migrate_diffs"
+WSAUDIT = [sys.executable, "-m", "wsaudit"]
+
+
+def hashes(root: Path) -> dict[str, str]:
+    """SHA-256 of every file of the tree (wsaudit's own .wsaudit/ records aside)."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and ".wsaudit" not in p.relative_to(root).parts}
+
+
+def violation_keys(root: Path) -> list[tuple]:
+    return sorted((v.path, v.line, v.col, v.rule_id, v.category, v.name)
+                  for v in audit(root, cache=False).violation_records)
+
+
+def manual_keys(m: migrate.Migration) -> list[tuple]:
+    return sorted((x.path, x.line, x.col, x.rule_id, x.category, x.name) for x in m.manual)
+
+
+@pytest.fixture(scope="module")
+def full_plan(tmp_path_factory):
+    """The whole sample migrated in memory (planning is deterministic, so once is enough)."""
+    import shutil
+
+    from conftest import SAMPLE
+
+    root = tmp_path_factory.mktemp("plan") / "sample_repo"
+    shutil.copytree(SAMPLE, root)
+    return migrate.plan(root, cache=False)
+
+
+# ------------------------------------------------------------------------ the whole sample
+
+
+def test_migrating_everything_leaves_only_the_manual_list(sample_copy):
+    before = audit(sample_copy, cache=False)
+    m = migrate.plan(sample_copy, cache=False)
+    assert not m.failed, m.summary()
+    assert len(m.changes) == 18 and sum(f.rewritten for f in m.changes) == 54
+    assert len(m.manual) == 42 and all(item.reason for item in m.manual)
+    assert sum(f.rewritten for f in m.changes) + len(m.manual) == len(before.violation_records)
+    migrate.apply(m)
+    after = audit(sample_copy, cache=False)
+    # a re-scan agrees with the manual list, position for position
+    assert violation_keys(sample_copy) == manual_keys(m)
+    # the migrated tree parses: the only diagnostics are the three broken files it already had
+    assert [(d.path, d.kind) for d in after.diagnostic_records] == \
+           [(d.path, d.kind) for d in before.diagnostic_records]
+    for f in m.changes:
+        data = (sample_copy / f.path).read_bytes()
+        text, problem = migrate.decode_source(data)
+        assert problem is None
+        ast.parse(text)
+
+
+def test_every_changed_file_passes_the_four_named_checks(full_plan):
+    for f in full_plan.changes:
+        assert [c.name for c in f.checks] == list(migrate.CHECKS)
+        assert all(c.ok and c.detail for c in f.checks), f.checks
+
+
+def test_manual_reasons_for_the_hard_cases(full_plan):
+    reasons = {(m.path, m.category): m.reason for m in full_plan.manual}
+    assert "star import" in reasons[("netra_backend/tests/websocket_core/test_send_after_close_race_condition.py",
+                                     "deprecated-import")]
+    assert "__all__" in reasons[("netra_backend/app/websocket_core/__init__.py", "deprecated-import")]
+    assert "deprecated module" in reasons[("netra_backend/app/websocket_core/factory.py", "deprecated-import")]
+    assert "used as a value" in reasons[("netra_backend/app/services/user_sessions.py", "deprecated-reference")]
+    assert "unpacking" in reasons[("netra_backend/app/services/compat.py", "deprecated-call")]
+    assert "not a mock.patch target" in reasons[("scripts/migrate_ws_factory.py", "deprecated-reference")]
+
+
+def test_applying_twice_changes_nothing_the_second_time(sample_copy):
+    migrate.apply(migrate.plan(sample_copy, cache=False))
+    once = hashes(sample_copy)
+    again = migrate.plan(sample_copy, cache=False)
+    assert again.changes == [] and again.diff() == ""
+    assert migrate.apply(again).point is None
+    assert hashes(sample_copy) == once
+
+
+def test_rollback_gives_a_byte_identical_tree(sample_copy, cli):
+    original = hashes(sample_copy)
+    assert cli("migrate", sample_copy, "--apply", "-q").code == 0
+    assert hashes(sample_copy) != original
+    listed = cli("rollback", sample_copy, "--list")
+    assert listed.code == 0 and "applied" in listed.out
+    done = cli("rollback", sample_copy)
+    assert done.code == 0 and "18 file(s) restored" in done.out
+    assert hashes(sample_copy) == original
+    points = json.loads(cli("rollback", sample_copy, "--list", "--format", "json").out)["points"]
+    assert [p["state"] for p in points] == ["rolled-back"]
+    assert len(points[0]["files"]) == 18 and all(len(f["before_sha256"]) == 64 for f in points[0]["files"])
+
+
+def test_encoding_bom_line_endings_and_permissions_are_kept(sample_copy):
+    bom = sample_copy / "netra_backend/app/services/windows_bridge.py"
+    latin = sample_copy / "netra_backend/app/services/notifications_fr.py"
+    os.chmod(latin, 0o640)
+    migrate.apply(migrate.plan(sample_copy, cache=False, files=[str(bom.relative_to(sample_copy)),
+                                                                  str(latin.relative_to(sample_copy))]))
+    data = bom.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"WebSocketManager(" in data
+    assert data.count(b"\n") == data.count(b"\r\n")  # every line still ends with CRLF
+    raw = latin.read_bytes()
+    assert b"R\xe9seau pr\xeat" in raw and b"WebSocketManager(" in raw  # still latin-1
+    assert oct(latin.stat().st_mode & 0o777) == "0o640"
+
+
+# ------------------------------------------------------------------------ pinned diffs of the hard cases
+
+PINNED = {
+    "aliases": ["conftest.py", "netra_backend/app/services/windows_bridge.py",
+                "netra_backend/app/admin/maintenance.py"],
+    "multi-line calls": ["netra_backend/app/services/user_sessions.py", "netra_backend/app/routes/websocket_ssot.py",
+                         "netra_backend/tests/websocket_core/test_send_after_close_race_condition.py"],
+    "relative imports": ["netra_backend/app/websocket_core/agent_handler.py", "netra_backend/app/routes/legacy_ws.py",
+                         "netra_backend/app/agents/supervisor.py", "netra_backend/app/websocket_core/factory_test.py"],
+    "BOM and CRLF": ["netra_backend/app/services/windows_bridge.py"],
+    "latin-1": ["netra_backend/app/services/notifications_fr.py"],
+    "mock.patch targets": ["tests/mission_critical/test_websocket_agent_events_suite.py",
+                           "netra_backend/tests/integration/test_agent_execution_core.py"],
+}
+
+
+def _file_diff(m: migrate.Migration, path: str) -> str:
+    one = migrate.Migration(m.root, m.config, [path], [f for f in m.files if f.path == path], [], [])
+    return one.diff()
+
+
+@pytest.mark.parametrize("path", sorted({p for paths in PINNED.values() for p in paths}))
+def test_pinned_diff(full_plan, path):
+    """Each expected diff was reviewed by eye; regenerate one only after reviewing the change."""
+    expected = (DIFFS / (path.replace("/", "__") + ".diff")).read_bytes().decode("utf-8")
+    assert _file_diff(full_plan, path) == expected
+
+
+# ------------------------------------------------------------------------ interrupted applies
+
+
+def _either_before_or_after(root: Path, m: migrate.Migration) -> tuple[int, int]:
+    untouched = migrated = 0
+    for f in m.changes:
+        data = (root / f.path).read_bytes()
+        assert data in (f.before, f.after), f"{f.path} is neither the original nor the migration"
+        untouched += data == f.before
+        migrated += data == f.after
+    return untouched, migrated
+
+
+def test_a_failure_in_the_middle_leaves_whole_files_and_rollback_restores_all(sample_copy, monkeypatch):
+    original = hashes(sample_copy)
+    m = migrate.plan(sample_copy, cache=False)
+    written = []
+
+    def boom(path):
+        written.append(path)
+        if len(written) == 5:
+            raise OSError("disk full (injected)")
+
+    monkeypatch.setattr(migrate, "_between_files", boom)
+    with pytest.raises(OSError, match="injected"):
+        migrate.apply(m)
+    untouched, migrated = _either_before_or_after(sample_copy, m)
+    assert migrated == 5 and untouched == len(m.changes) - 5
+    point = rollback.find_point(sample_copy)
+    assert point.state == "applying"  # the point was complete before the first write
+    rollback.restore(sample_copy)
+    assert hashes(sample_copy) == original
+
+
+def test_kill_9_in_the_middle_leaves_whole_files_and_rollback_restores_all(sample_copy):
+    original = hashes(sample_copy)
+    m = migrate.plan(sample_copy, cache=False)
+    env = {**os.environ, migrate.PAUSE_ENV: "0.4"}
+    proc = subprocess.Popen([*WSAUDIT, "migrate", str(sample_copy), "--apply", "-q", "--no-cache"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if sum((sample_copy / f.path).read_bytes() == f.after for f in m.changes) >= 3:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the apply never got going: " + proc.stderr.read().decode())
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    untouched, migrated = _either_before_or_after(sample_copy, m)
+    assert migrated >= 3 and untouched >= 1
+    out = subprocess.run([*WSAUDIT, "rollback", str(sample_copy)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert hashes(sample_copy) == original
+
+
+# ------------------------------------------------------------------------ the command line
+
+
+def test_dry_run_is_the_default_and_writes_nothing(sample_copy, cli):
+    original = hashes(sample_copy)
+    result = cli("migrate", sample_copy, "--no-cache")
+    assert result.code == 0
+    assert result.out.startswith("--- a/conftest.py\n+++ b/conftest.py\n")
+    assert "18 file(s) rewritten (54 violations)" in result.err and "manual:" in result.err
+    assert hashes(sample_copy) == original
+    doc = json.loads(cli("migrate", sample_copy, "--format", "json", "-q", "--no-cache").out)
+    assert {"files", "manual", "skipped", "diff"} <= set(doc) and len(doc["manual"]) == 42
+    assert set(doc["files"][0]["checks"]) == set(migrate.CHECKS)
+
+
+def test_select_by_files_plan_wave_and_tier(sample_copy, cli, tmp_path):
+    out = cli("migrate", sample_copy, "--files", "conftest.py", "scripts/test_migration_smoke.py", "-q").out
+    assert [l for l in out.splitlines() if l.startswith("+++")] == ["+++ b/conftest.py",
+                                                                    "+++ b/scripts/test_migration_smoke.py"]
+    plan_csv = tmp_path / "plan.csv"
+    with open(plan_csv, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["wave", "path", "module", "tier", "violations", "hours", "tests"])
+        writer.writerow([1, "netra_backend/app/websocket_core/agent_handler.py", "x", "P0", 2, 1.0, ""])
+        writer.writerow([2, "conftest.py", "conftest", "P2", 2, 1.0, ""])
+    out = cli("migrate", sample_copy, "--plan", plan_csv, "--wave", "2", "-q").out
+    assert [l for l in out.splitlines() if l.startswith("+++")] == ["+++ b/conftest.py"]
+    p0 = {r["path"] for r in audit(sample_copy, cache=False).rank_rows() if r["tier"] == "P0"}
+    out = cli("migrate", sample_copy, "--tier", "P0", "-q").out
+    changed = {l[len("+++ b/"):] for l in out.splitlines() if l.startswith("+++")}
+    assert changed and changed <= p0
+    assert cli("migrate", sample_copy, "--plan", plan_csv).code == 2
+    assert cli("migrate", sample_copy, "--tier", "P7").code == 2
+    assert cli("migrate", sample_copy, "--files", "nope.py").code == 2
+
+
+def test_verify_failure_rolls_back_and_exits_1(sample_copy, cli):
+    original = hashes(sample_copy)
+    result = cli("migrate", sample_copy, "--apply", "--verify", "exit 3", "-q")
+    assert result.code == 1
+    assert hashes(sample_copy) == original
+    assert cli("migrate", sample_copy, "--apply", "--verify", "true", "-q").code == 0
+    assert hashes(sample_copy) != original
+
+
+def test_apply_refuses_uncommitted_files_in_git_unless_forced(sample_copy, cli):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=sample_copy, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "-m", "sample")
+    (sample_copy / "conftest.py").write_text((sample_copy / "conftest.py").read_text() + "# local edit\n")
+    refused = cli("migrate", sample_copy, "--apply", "-q")
+    assert refused.code == 2 and "uncommitted" in refused.err and "conftest.py" in refused.err
+    assert not (sample_copy / ".wsaudit" / "rollback").exists() or not rollback.list_points(sample_copy)
+    assert cli("migrate", sample_copy, "--apply", "--force", "-q").code == 0
+    point = rollback.find_point(sample_copy)
+    assert point.git_head and len(point.git_head) == 40
+
+
+def test_rollback_refuses_files_changed_since_the_apply_unless_forced(sample_copy, cli):
+    original = hashes(sample_copy)
+    cli("migrate", sample_copy, "--apply", "-q")
+    edited = sample_copy / "conftest.py"
+    edited.write_text(edited.read_text() + "# edited after the migration\n")
+    refused = cli("rollback", sample_copy)
+    assert refused.code == 2 and "conftest.py" in refused.err and "--force" in refused.err
+    assert "# edited after" in edited.read_text()  # nothing at all was restored
+    assert cli("rollback", sample_copy, "--force").code == 0
+    assert hashes(sample_copy) == original
+
+
+def test_rollback_without_id_undoes_the_latest_applied_point(sample_copy, cli):
+    original = hashes(sample_copy)
+    cli("migrate", sample_copy, "--apply", "--files", "conftest.py", "-q")
+    after_first = hashes(sample_copy)
+    cli("migrate", sample_copy, "--apply", "--files", "scripts/test_migration_smoke.py", "-q")
+    ids = [p.id for p in rollback.list_points(sample_copy)]
+    assert [i[:4] for i in ids] == ["0001", "0002"]
+    assert cli("rollback", sample_copy).code == 0
+    assert hashes(sample_copy) == after_first
+    assert cli("rollback", "1", sample_copy).code == 0  # by number
+    assert hashes(sample_copy) == original
+    assert cli("rollback", sample_copy).code == 2  # nothing left to undo
+    assert cli("rollback", "0009", sample_copy).code == 2
+
+
+def test_emit_shim_is_the_seeds_bridge(sample_copy, cli):
+    result = cli("migrate", sample_copy, "--emit-shim")
+    assert result.code == 0
+    tree = ast.parse(result.out)
+    func = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
+    assert func.name == "create_websocket_manager" and [a.arg for a in func.args.args] == ["user_context"]
+    assert "DeprecationWarning" in result.out and "stacklevel=2" in result.out
+    assert "WebSocketManager(mode=WebSocketManagerMode.TEST)" in result.out
+    assert "_ssot_authorization_token=secrets.token_urlsafe(32)" in result.out
+    namespace: dict = {}
+    code = result.out.replace("from netra_backend.app.websocket_core.websocket_manager import "
+                              "WebSocketManager, WebSocketManagerMode", "")
+    exec(compile(code, "shim", "exec"), namespace)  # the shim itself, with stand-ins for the replacement
+    namespace["WebSocketManager"] = lambda **kw: kw
+    namespace["WebSocketManagerMode"] = type("Mode", (), {"TEST": "test"})
+    with pytest.warns(DeprecationWarning):
+        assert namespace["create_websocket_manager"]() == {"mode": "test"}
+    with pytest.warns(DeprecationWarning):
+        made = namespace["create_websocket_manager"](user_context="ctx")
+    assert made["user_context"] == "ctx" and len(made["_ssot_authorization_token"]) > 20
+
+
+# ------------------------------------------------------------------------ small trees: what is never guessed
+
+RULES_WITH_TEMPLATES = """
+[[rule]]
+id = "R1"
+symbol = "pkg.core.create_websocket_manager"
+replacement = "pkg.core.manager.Manager"
+parameters = ["user_context"]
+
+[[rule.rewrite]]
+arguments = ["user_context"]
+call = "Manager(ctx={user_context})"
+imports = ["from pkg.core.manager import Manager"]
+
+[[rule.rewrite]]
+arguments = []
+call = "Manager()"
+imports = ["from pkg.core.manager import Manager"]
+
+[[rule]]
+id = "R2"
+module = "pkg.core.factory"
+replacement = "pkg.core.manager"
+"""
+
+
+def _plan(tree, files: dict[str, str], rules: str = RULES_WITH_TEMPLATES) -> migrate.Migration:
+    root = tree({**files, "wsaudit.toml": rules})
+    return migrate.plan(root, cache=False)
+
+
+def test_unusual_calls_are_left_for_a_person(tree):
+    m = _plan(tree, {"app/__init__.py": "", "app/use.py": (
+        "import pkg.core as core\n"
+        "from pkg.core import create_websocket_manager as cwm\n"
+        "args = {}\n"
+        "a = cwm(**args)\n"
+        "b = cwm(1, 2)\n"
+        "c = cwm(other=1)\n"
+        "d = (core  # the package\n     .create_websocket_manager(user_context=1))\n"
+        "e = cwm(5)\n"
+        "f = cwm(\n    user_context=6,  # trailing remark\n    # own-line remark\n)\n")})
+    reasons = {x.snippet.split(" = ")[0]: x.reason for x in m.manual if x.category == "deprecated-call"}
+    assert "unpacking" in reasons["a"]
+    assert "positional" in reasons["b"]
+    assert "no call template of R1 takes exactly (other)" in reasons["c"]
+    assert "comments" in reasons["d"]
+    assert set(reasons) == {"a", "b", "c", "d"}
+    diff = m.diff()
+    assert "+e = Manager(ctx=5)\n" in diff  # a positional argument bound through the rule's parameters
+    assert "+f = Manager(\n+    ctx=6,  # trailing remark\n" in diff  # comments stay where they were
+    assert "-from pkg.core import" not in diff  # still used by the calls left for a person
+
+
+def test_name_conflicts_are_never_guessed(tree):
+    m = _plan(tree, {"app/__init__.py": "", "app/use.py": (
+        "from pkg.core import create_websocket_manager\n"
+        "Manager = object\n"
+        "x = create_websocket_manager()\n")})
+    assert m.changes == []
+    assert any("already bound to something else" in x.reason for x in m.manual)
+
+
+def test_a_file_failing_a_check_is_not_written(tree):
+    rules = RULES_WITH_TEMPLATES.replace('"from pkg.core.manager import Manager"]\n\n[[rule.rewrite]]',
+                                         '"from pkg.core.missing import Manager"]\n\n[[rule.rewrite]]')
+    m = _plan(tree, {"app/__init__.py": "", "app/use.py": (
+        "from pkg.core import create_websocket_manager\n"
+        "x = create_websocket_manager(user_context=1)\n")}, rules)
+    [failed] = m.failed
+    assert failed.path == "app/use.py"
+    assert {c.name: c.ok for c in failed.checks}["replacement-resolves"] is False
+    assert "pkg.core.missing.Manager" in " ".join(c.detail for c in failed.checks)
+    assert m.changes == [] and migrate.apply(m).point is None
+    assert any("failed a safety check" in x.reason for x in m.manual)
+    assert "app/use.py" in m.summary() and "not written" in m.summary()
+
+
+def test_merges_into_an_existing_import_and_keeps_relative_style(tree):
+    m = _plan(tree, {
+        "pkg/core/user.py": ("from .manager import Manager as M2, Manager\n"
+                             "from . import create_websocket_manager\n"
+                             "x = create_websocket_manager()\n"),
+        "pkg/core/other.py": "import os\nfrom . import create_websocket_manager as make\n\nx = make(user_context=2)\n",
+        "pkg/core/more.py": "from .manager import M3\nfrom . import create_websocket_manager as make\nx = make()\n",
+        "pkg/core/manager.py": "class Manager:\n    pass\n\n\nclass M3:\n    pass\n",
+    })
+    diffs = {f.path: migrate.Migration(m.root, m.config, [], [f], [], []).diff() for f in m.changes}
+    assert diffs["pkg/core/user.py"].endswith(
+        " from .manager import Manager as M2, Manager\n"
+        "-from . import create_websocket_manager\n"
+        "-x = create_websocket_manager()\n"
+        "+x = Manager()\n")
+    assert diffs["pkg/core/other.py"].endswith(
+        " import os\n"
+        "-from . import create_websocket_manager as make\n"
+        "+from .manager import Manager\n"
+        " \n"
+        "-x = make(user_context=2)\n"
+        "+x = Manager(ctx=2)\n")
+    assert diffs["pkg/core/more.py"].endswith(
+        "-from .manager import M3\n"
+        "-from . import create_websocket_manager as make\n"
+        "-x = make()\n"
+        "+from .manager import M3, Manager\n"
+        "+x = Manager()\n")
+
+
+# ------------------------------------------------------------------------ configuration of the templates
+
+
+def _config_errors(rule_extra: str) -> list[str]:
+    import tomllib
+
+    raw = tomllib.loads('[[rule]]\nid = "R"\nsymbol = "a.b.c"\n' + rule_extra)
+    with pytest.raises(ConfigError) as err:
+        from_table(raw, "t.toml")
+    return err.value.lines()
+
+
+def test_template_configuration_is_validated():
+    assert from_table({"rule": [{"id": "R", "symbol": "a.b.c", "parameters": ["x"], "rewrite": [
+        {"arguments": ["x"], "call": "New(x={x})", "imports": ["from a.b import New"]}]}]}, "t").rules[0].rewrites
+    lines = _config_errors('[[rule.rewrite]]\narguments = ["x"]\ncall = "New(y={y})"\nimports = ["from . import New"]\n'
+                           'colour = 1\n')
+    text = "\n".join(lines)
+    assert "t.toml: rule[0].rewrite[0].colour: unknown key" in text
+    assert "placeholder {y} is not in arguments" in text
+    assert "argument 'x' is not used by the template" in text
+    assert "must be absolute" in text and "name 'New' is not bound" in text
+    text = "\n".join(_config_errors('parameters = ["x"]\n[[rule.rewrite]]\narguments = ["z"]\ncall = "f(1)"\n'))
+    assert "'z' is not one of the rule's parameters" in text
+    assert "must be a call" not in text
+    text = "\n".join(_config_errors('[[rule.rewrite]]\narguments = []\ncall = "1 +"\n'))
+    assert "is not a Python expression" in text
+    text = "\n".join(_config_errors('[[rule.rewrite]]\ncall = "f()"\n'))
+    assert "rule[0].rewrite[0].arguments: missing" in text
+
+
+def test_shipped_profile_carries_the_seeds_two_forms():
+    from wsaudit.config import profile
+
+    rule = profile().rules[0]
+    assert rule.parameters == ("user_context",)
+    assert [rw.call for rw in rule.rewrites] == [
+        "WebSocketManager(user_context={user_context}, _ssot_authorization_token=secrets.token_urlsafe(32))",
+        "WebSocketManager(mode=WebSocketManagerMode.TEST)"]
+    assert "import secrets" in rule.rewrites[0].imports

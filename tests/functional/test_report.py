@@ -1,0 +1,122 @@
+"""``wsaudit report``: notebooks run with papermill into a report folder; history; failures."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import NOTEBOOK_DIR, SAMPLE
+
+from wsaudit.report.runner import KERNEL_NAME, NOTEBOOKS, ensure_kernel, report
+
+
+@pytest.fixture(scope="module")
+def full_report(tmp_path_factory):
+    """One full run of the command, as `make audit` does it."""
+    from wsaudit.cli import main
+
+    out = tmp_path_factory.mktemp("report")
+    assert main(["report", str(SAMPLE), "--output", str(out), "--runs", "50"]) == 0
+    return out
+
+
+def test_report_writes_notebooks_html_tables_and_history(full_report):
+    for name in NOTEBOOKS:
+        executed = nbformat.read(full_report / f"{name}.ipynb", as_version=4)
+        code = [c for c in executed.cells if c.cell_type == "code"]
+        assert all(c.get("execution_count") for c in code)
+        assert any(c.metadata.get("tags") == ["injected-parameters"] for c in executed.cells)
+        html = (full_report / f"{name}.html").read_text(encoding="utf-8")
+        assert "wsaudit.audit(repo_path" not in html  # no code cells
+        assert "sample_repo: 40 Python files" in html
+    rows = json.loads((full_report / "violations.json").read_text())
+    assert len(rows) == 96 and {"tier", "reason"} <= set(rows[0])
+    assert (full_report / "plan.csv").read_text().startswith("wave,path,module,tier,violations,hours,tests")
+    assert str(full_report) not in (full_report / "violations.json").read_text()
+    history = list(csv.DictReader(open(full_report / "history.csv")))
+    assert len(history) == 1 and history[0]["violations"] == "96" and history[0]["P0"] == "32"
+    assert len(history[0]["commit"]) == 40  # the sample sits inside this git checkout
+    assert (full_report / "burndown.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_parameters_change_the_outputs_and_history_grows(tmp_path, tree):
+    out = tmp_path / "out"
+    first = report(SAMPLE, out, seed=0, runs=20, notebooks=("05_summary",))
+    second = report(SAMPLE, out, seed=1, runs=20, notebooks=("05_summary",))
+    assert first["summary"]["days_to_done_p50"] != second["summary"]["days_to_done_p50"]
+    other = tree({"pkg/user.py": "from pkg.core import create_websocket_manager\ncreate_websocket_manager()\n"})
+    third = report(other, out, config=other / "wsaudit.toml", runs=20, notebooks=("05_summary",))
+    history = list(csv.DictReader(open(out / "history.csv")))
+    assert [(h["repo"], h["seed"]) for h in history] == [("sample_repo", "0"), ("sample_repo", "1"), ("repo", "0")]
+    assert history[2]["violations"] == str(third["summary"]["violations"]) != history[0]["violations"]
+    executed = nbformat.read(out / "05_summary.ipynb", as_version=4)
+    injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "seed = 0" in injected.source and f'repo_path = "{other}"' in injected.source
+    assert "repo: 6 Python files" in (out / "05_summary.html").read_text(encoding="utf-8")
+
+
+def test_extra_parameters_reach_the_notebook(tmp_path):
+    from wsaudit.cli import main
+
+    assert main(["report", str(SAMPLE), "--output", str(tmp_path), "--runs", "5", "-p", "runs", "7",
+                 "--notebooks", str(_only(tmp_path / "nbs", "04_migration"))]) == 0
+    executed = nbformat.read(tmp_path / "04_migration.ipynb", as_version=4)
+    injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "runs = 7" in injected.source
+
+
+def _only(folder: Path, *names: str) -> Path:
+    """A notebooks folder holding the given notebooks, and stand-ins that just succeed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in NOTEBOOKS:
+        if name in names:
+            shutil.copy(NOTEBOOK_DIR / f"{name}.ipynb", folder)
+        else:
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("seed = 0")],
+                                          metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"},
+                                                    "language_info": {"name": "python"}})
+            nb.cells[0].metadata["tags"] = ["parameters"]
+            nbformat.write(nb, folder / f"{name}.ipynb")
+    return folder
+
+
+def test_a_failing_cell_fails_the_command_naming_cell_and_error(tmp_path):
+    folder = _only(tmp_path / "nbs")
+    broken = nbformat.read(folder / "02_violations.ipynb", as_version=4)
+    broken.cells.append(nbformat.v4.new_code_cell("x = 1"))
+    broken.cells.append(nbformat.v4.new_code_cell("raise ValueError('planted failure')"))
+    nbformat.write(broken, folder / "02_violations.ipynb")
+    proc = subprocess.run([sys.executable, "-m", "wsaudit", "report", str(SAMPLE), "--output", str(tmp_path / "out"),
+                           "--runs", "5", "--notebooks", str(folder)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].startswith(
+        "wsaudit: error: 02_violations.ipynb: cell 4 failed: ValueError: planted failure")
+    assert "Traceback" not in proc.stderr
+    partial = nbformat.read(tmp_path / "out" / "02_violations.ipynb", as_version=4)
+    assert any(o.get("output_type") == "error" for c in partial.cells if c.cell_type == "code" for o in c.outputs)
+    assert not (tmp_path / "out" / "history.csv").exists()
+
+
+def test_the_papermill_cli_runs_a_notebook_the_same_way(tmp_path):
+    out = tmp_path / "violations.ipynb"
+    papermill = Path(sys.executable).parent / "papermill"
+    proc = subprocess.run([str(papermill), str(NOTEBOOK_DIR / "02_violations.ipynb"), str(out),
+                           "-p", "repo_path", str(SAMPLE), "--cwd", str(NOTEBOOK_DIR)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    executed = nbformat.read(out, as_version=4)
+    texts = [o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert "sample_repo: 40 Python files; configuration: profile:netra-websocket\n" in texts
+
+
+def test_the_kernel_is_this_interpreter():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    assert ensure_kernel() == KERNEL_NAME
+    assert KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv[0] == sys.executable

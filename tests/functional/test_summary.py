@@ -1,0 +1,54 @@
+"""The notebook tables: computed by the package, checked on small trees."""
+
+from __future__ import annotations
+
+from wsaudit.api import audit
+from wsaudit.report import summary
+
+
+def test_naive_comparison_explains_each_difference(tree):
+    root = tree({"pkg/user.py": '''
+        """Docstring: create_websocket_manager(ctx) is deprecated."""
+        from pkg.core import create_websocket_manager as cwm  # create_websocket_manager( in a comment
+
+
+        def f(ctx):
+            # create_websocket_manager(ctx)
+            return cwm(ctx)
+
+
+        class Service:
+            def create_websocket_manager(self):
+                return None
+        '''})
+    a = audit(root, cache=False)
+    rows = summary.naive_comparison(a).set_index("path")
+    user = rows.loc["pkg/user.py"]
+    # regex lines: docstring, import (also matches), comment, the method def; wsaudit: import + call
+    assert (user.naive, user.wsaudit) == (4, 2)
+    assert user.why == ("1 in comments; 1 in strings or docstrings; 1 on lines it cannot match (aliases, re-exports); "
+                        "1 look-alike names or the definition itself")
+    totals = summary.naive_totals(a).set_index("count")["value"]
+    assert totals["wsaudit, by name resolution"] == len(a.violation_records)
+
+
+def test_graph_summary_and_cycles(tree):
+    root = tree({"pkg/a.py": "import pkg.b\n", "pkg/b.py": "import pkg.a\nimport requests\n"})
+    a = audit(root, cache=False)
+    measures = summary.graph_summary(a).set_index("measure")["value"]
+    assert measures["Python files"] == 7
+    assert measures["import cycles"] == 1 and measures["modules in import cycles"] == 2
+    assert measures["imports outside the tree (third-party or deleted)"] == 1
+    assert summary.cycles(a).cycle.tolist() == ["pkg.a, pkg.b"]
+
+
+def test_category_folder_file_tables_add_up(tree):
+    root = tree({"pkg/user.py": "from pkg.core import create_websocket_manager as c\nc()\n",
+                 "tests/test_x.py": "import pkg.core.factory\n"})
+    a = audit(root, cache=False)
+    n = len(a.violation_records)
+    assert summary.by_category(a).loc["total", "total"] == n
+    assert summary.by_folder(a)["total"].sum() == n
+    assert summary.by_file(a)["total"].sum() == n
+    top = summary.by_file(a, top=1)
+    assert len(top) == 1 and top["total"].iloc[0] == summary.by_file(a)["total"].max() == 2

@@ -1,0 +1,112 @@
+"""Find the Python files under the audited root and name their modules.
+
+Patterns (``exclude``, ``tests``) are gitignore-style, matched against root-relative POSIX
+paths: a pattern without a slash matches a name at any depth. Links are followed only while
+they stay inside the root; a link that leaves it is an ``outside-root`` diagnostic.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+import pathspec
+
+from wsaudit.config import ALWAYS_EXCLUDED, Config
+from wsaudit.errors import InputError
+from wsaudit.model import Diagnostic, SourceFile
+
+
+def spec(patterns) -> pathspec.GitIgnoreSpec:
+    """A gitignore-style matcher.
+
+    >>> spec(["backup*", "tests/**"]).match_file("a/backup_1/x.py")
+    True
+    >>> spec(["**/test_*.py"]).match_file("test_root.py")
+    True
+    """
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+
+def module_name(rel: str, roots: tuple[str, ...], root_name: str = "root") -> tuple[str, bool]:
+    """The dotted module name of root-relative path ``rel`` and whether it is a package.
+
+    The most specific configured root that contains the file decides the name.
+
+    >>> module_name("src/pkg/__init__.py", ("src", "."))
+    ('pkg', True)
+    >>> module_name("scripts/tool.py", ("src", "."))
+    ('scripts.tool', False)
+    """
+    path = PurePosixPath(rel)
+    best: tuple[str, ...] | None = None
+    for root in roots:
+        root_parts = PurePosixPath(root).parts if root not in ("", ".") else ()
+        if path.parts[: len(root_parts)] == root_parts and (best is None or len(root_parts) > len(best)):
+            best = root_parts
+    parts = list(path.parts[len(best or ()) :])
+    is_package = parts[-1] == "__init__.py"
+    if is_package:
+        parts.pop()
+    else:
+        parts[-1] = parts[-1][: -len(".py")]
+    return (".".join(parts) or root_name), is_package
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def discover(root: str | Path, config: Config) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """List the ``.py`` files to audit, sorted by path, and the diagnostics met on the way."""
+    root_path = Path(root)
+    if not root_path.exists():
+        raise InputError(f"{root}: no such folder (give the root of the code to audit)")
+    if not root_path.is_dir():
+        raise InputError(f"{root}: not a folder (give the root of the code to audit)")
+    real_root = os.path.realpath(root_path)
+    root_name = root_path.resolve().name
+    excluded = spec([*ALWAYS_EXCLUDED, *config.exclude])
+    tests = spec(config.tests)
+    files: list[SourceFile] = []
+    diagnostics: list[Diagnostic] = []
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        try:
+            entries = sorted(os.scandir(os.path.join(real_root, rel_dir)), key=lambda e: e.name)
+        except OSError as exc:
+            diagnostics.append(Diagnostic(rel_dir or ".", "read-error", None, f"cannot list folder: {exc.strerror}"))
+            continue
+        subdirs = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                is_link, is_dir = entry.is_symlink(), entry.is_dir()
+            except OSError:
+                is_link, is_dir = True, False
+            if excluded.match_file(rel + "/" if is_dir else rel):
+                continue
+            if not is_dir and not entry.name.endswith(".py"):
+                continue
+            if is_link:
+                # A link inside the root points at something audited under its own path anyway.
+                real = os.path.realpath(entry.path)
+                if not _inside(real, real_root):
+                    diagnostics.append(Diagnostic(rel, "outside-root", None, "link leaves the audited root; not followed"))
+                elif not os.path.exists(real):
+                    diagnostics.append(Diagnostic(rel, "read-error", None, "broken link"))
+                continue
+            if is_dir:
+                subdirs.append(rel)
+                continue
+            try:
+                size = entry.stat().st_size
+            except OSError as exc:
+                diagnostics.append(Diagnostic(rel, "read-error", None, f"cannot stat: {exc.strerror}"))
+                continue
+            name, is_package = module_name(rel, config.roots, root_name)
+            files.append(SourceFile(rel, name, is_package, tests.match_file(rel), size))
+        stack.extend(reversed(subdirs))
+    files.sort(key=lambda f: f.path)
+    return files, diagnostics

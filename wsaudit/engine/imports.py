@@ -1,0 +1,53 @@
+"""Import records: one per (import statement, imported module), from the facts alone.
+
+Importing ``a.b.c`` also runs the ``__init__`` of ``a`` and ``a.b``, so it depends on them
+too (``implicit`` records); ``from P import M`` where ``M`` is a submodule imports ``M``.
+Imports of modules outside the tree are kept as unresolved records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+from wsaudit.engine.modules import ModuleTable, ancestors
+from wsaudit.model import Diagnostic, DirectImport, FileFacts, SourceFile
+
+_ancestors = lru_cache(maxsize=65536)(ancestors)
+
+
+def direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], modules: ModuleTable
+                   ) -> tuple[list[DirectImport], list[Diagnostic]]:
+    """One record per (import statement, imported module), sorted; and bad relative imports."""
+    records: list[DirectImport] = []
+    problems: list[Diagnostic] = []
+    for f in files:
+        file_facts = facts.get(f.path)
+        if file_facts is None or not modules.owns(f):
+            continue
+        for imp in file_facts.imports:
+            if imp.is_from:
+                base = modules.absolute(f.module, imp.level, imp.module)
+                if base is None:
+                    written = "." * imp.level + (imp.module or "")
+                    problems.append(Diagnostic(f.path, "bad-relative-import", imp.line,
+                                               f"'from {written} import' goes above the top-level package"))
+                    continue
+                wanted = [base] + [f"{base}.{n}" for n, _ in imp.names if f"{base}.{n}" in modules]
+            else:
+                wanted = [name for name, _ in imp.names]
+            named: dict[str, bool] = {}  # target -> implicit
+            for name in wanted:
+                if name not in modules.known:
+                    records.append(DirectImport(f.module, name, imp.line, imp.context, False))
+                for package in _ancestors(name):
+                    # the importer's own packages have run before it: no dependency to record
+                    if package in modules and not f.module.startswith(package + "."):
+                        named.setdefault(package, True)
+                if name in modules:
+                    named[name] = False
+            for target, implicit in named.items():
+                if target != f.module:
+                    records.append(DirectImport(f.module, target, imp.line, imp.context, True, implicit))
+    records.sort(key=lambda r: (r.source, r.line, r.target, r.resolved))
+    return records, problems

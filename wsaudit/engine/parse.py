@@ -1,0 +1,591 @@
+"""Turn the bytes of one Python file into :class:`~wsaudit.model.FileFacts`.
+
+Static only: the source is decoded and parsed with :mod:`ast`, never imported or run.
+The facts do not depend on the configuration, so they are cached by content hash.
+
+Name resolution follows Python's scoping rules (LEGB, class bodies invisible to the
+functions inside them, ``global``/``nonlocal``) and approximates control flow: a use sees
+the bindings of its name that can reach it, back to the last unconditional one.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Use
+
+FACTS_VERSION = 1
+
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+_EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # per expression type, the fields that can hold expressions
+_CODE_LINE = re.compile(r"^[ \t\f]*[^ \t\f\n#]", re.MULTILINE)
+
+
+def decode_source(data: bytes) -> tuple[str | None, tuple[str, int | None, str] | None]:
+    """Decode file bytes as Python does (BOM, PEP 263 coding cookie, default UTF-8).
+
+    Returns ``(text, None)`` or ``(None, (kind, line, message))``.
+
+    >>> decode_source(b"# -*- coding: latin-1 -*-\\nx = '\\xe9'\\n")[0].splitlines()[1]
+    "x = 'é'"
+    >>> decode_source(b"x = 1\\ny = '\\xff'\\n")[1]
+    ('decode-error', 2, 'byte 0xff is not valid utf-8')
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # unknown or inconsistent coding cookie
+        return None, ("decode-error", getattr(exc, "lineno", None) or 1, str(exc))
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.start + 1]
+        return None, ("decode-error", line, f"byte 0x{bad.hex()} is not valid {encoding}")
+    text = text.removeprefix("\ufeff")
+    return text, None
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on the line ends Python's tokenizer knows (``\\r\\n``, ``\\r``, ``\\n``) only.
+
+    >>> split_lines("a\\r\\nb\\x0cc\\rd")
+    ['a', 'b\\x0cc', 'd']
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def parse_source(data: bytes) -> FileFacts:
+    """Parse the bytes of a file into facts; any failure becomes a problem, never an exception.
+
+    >>> facts = parse_source(b"from a.b import c as d\\nd(1)\\n")
+    >>> [(u.chain, u.is_call, u.line) for u in facts.uses]
+    [(('d',), True, 2)]
+    >>> parse_source(b"def f(:\\n").problems[0][:2]
+    ('syntax-error', 1)
+    """
+    text, problem = decode_source(data)
+    if problem is not None:
+        return FileFacts(problems=(problem,))
+    lines = split_lines(text)
+    loc = len(_CODE_LINE.findall("\n".join(lines)))
+    try:
+        tree = ast.parse(text)
+        return _Extractor(lines, loc).run(tree)
+    except SyntaxError as exc:
+        return FileFacts(loc=loc, problems=(("syntax-error", exc.lineno, exc.msg),))
+    except ValueError as exc:  # e.g. null bytes on older 3.11 patch releases
+        return FileFacts(loc=loc, problems=(("syntax-error", None, str(exc)),))
+    except RecursionError:
+        return FileFacts(loc=loc, problems=(("too-complex", None, "nesting too deep to parse (RecursionError)"),))
+    except MemoryError:
+        return FileFacts(loc=loc, problems=(("too-complex", None, "file too complex to parse (MemoryError)"),))
+
+
+# ---------------------------------------------------------------------------- scopes
+
+
+@dataclass
+class _Scope:
+    kind: str  # module, function, class, comprehension
+    parent: _Scope | None
+    bindings: dict[str, list[tuple[tuple[int, int], bool, int]]] = field(default_factory=dict)
+    globals: set[str] = field(default_factory=set)
+    nonlocals: set[str] = field(default_factory=set)
+    stars: list[tuple[tuple[int, int], bool, int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Pending:
+    name: str
+    pos: tuple[int, int]
+    scope: _Scope
+    line: int
+    col: int  # UTF-8 byte offset, as ast gives it
+    chain: tuple[str, ...]
+    is_call: bool
+    context: str
+
+
+def _chain(node: ast.expr) -> tuple[tuple[str, ...], ast.expr]:
+    """The attribute names of ``a.b.c`` and its root node."""
+    names: list[str] = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        names.append(node.id)
+    names.reverse()
+    return tuple(names), node
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _docstring_node(body: list[ast.stmt]) -> ast.stmt | None:
+    if body and isinstance(body[0], ast.Expr):
+        value = body[0].value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return body[0]
+    return None
+
+
+def _inner(context: str, new: str) -> str:
+    """Code under ``if TYPE_CHECKING`` never runs: that context wins over any inner one."""
+    return context if context == "type-checking" else new
+
+
+class _Extractor:
+    def __init__(self, lines: list[str], loc: int):
+        self.lines = lines
+        self.loc = loc
+        self.imports: list[ImportStmt] = []
+        self.bindings: list[Binding] = []
+        self.pending: list[_Pending] = []
+        self.alias_rhs: dict[int, int] = {}  # binding index -> pending index
+        self.strings: list[StringRef] = []
+        self.all_names: list[str] | None = None
+        self.module = _Scope("module", None)
+        self._rhs_pending: dict[int, int] = {}  # id of a right-hand-side node -> pending use
+
+    # -- positions ---------------------------------------------------------------
+
+    def _col(self, line: int, byte_col: int) -> int:
+        """ast columns count UTF-8 bytes; rows report characters."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+    def _snippet(self, line: int) -> str:
+        return self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+
+    # -- bindings ----------------------------------------------------------------
+
+    def _bind(self, scope: _Scope, name: str, pos, unconditional: bool, kind: str, target=None) -> int:
+        if name in scope.globals:
+            scope, unconditional = self.module, False
+        elif name in scope.nonlocals:
+            outer = scope.parent
+            while outer is not None and (outer.kind == "class" or name not in outer.bindings):
+                if outer.kind == "module":
+                    break
+                outer = outer.parent
+            scope, unconditional = (outer or self.module), False
+        module_scope = scope is self.module
+        if kind == "local" and module_scope:
+            kind = "def"
+        index = -1
+        if kind != "local":
+            index = len(self.bindings)
+            self.bindings.append(Binding(name, kind, target, module_scope))
+        scope.bindings.setdefault(name, []).append((pos, unconditional, index))
+        return index
+
+    def _bind_targets(self, scope: _Scope, target: ast.expr, pos, unconditional: bool, context: str) -> None:
+        """Bind the names of an assignment target; walk the loads inside it."""
+        todo = [target]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.Name):
+                self._bind(scope, node.id, pos, unconditional, "local")
+            elif isinstance(node, (ast.Tuple, ast.List)):
+                todo.extend(node.elts)
+            elif isinstance(node, ast.Starred):
+                todo.append(node.value)
+            else:  # attribute or subscript target: its root is a load
+                self._expr(node, scope, context)
+
+    # -- driver ------------------------------------------------------------------
+
+    def run(self, tree: ast.Module) -> FileFacts:
+        self._body(tree.body, self.module, "module", False, docstring=True)
+        return self._finish()
+
+    def _body(self, body, scope: _Scope, context: str, conditional: bool, docstring: bool = False) -> None:
+        skip = _docstring_node(body) if docstring else None
+        for stmt in body:
+            if stmt is not skip:
+                self._stmt(stmt, scope, context, conditional)
+
+    def _stmt(self, node: ast.stmt, scope: _Scope, context: str, conditional: bool) -> None:
+        end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        uncond = not conditional
+        if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
+            for dec in node.decorator_list:
+                self._expr(dec, scope, context)
+            if isinstance(node, ast.ClassDef):
+                for base in node.bases:
+                    self._expr(base, scope, context)
+                for kw in node.keywords:
+                    self._expr(kw.value, scope, context)
+                inner = _Scope("class", scope)
+                self._body(node.body, inner, _inner(context, "class"), False, docstring=True)
+            else:
+                inner = self._function_scope(node.args, scope, context, (node.lineno, node.col_offset))
+                if node.returns is not None:
+                    self._expr(node.returns, scope, context)
+                self._body(node.body, inner, _inner(context, "function"), False, docstring=True)
+            self._bind(scope, node.name, end, uncond, "local")
+        elif isinstance(node, ast.Import):
+            self._import(node, scope, context, end, uncond)
+        elif isinstance(node, ast.ImportFrom):
+            self._import_from(node, scope, context, end, uncond)
+        elif isinstance(node, ast.Assign):
+            self._expr(node.value, scope, context)
+            self._assign(node.targets, node.value, scope, context, end, uncond)
+        elif isinstance(node, ast.AnnAssign):
+            self._expr(node.annotation, scope, context)
+            if node.value is not None:
+                self._expr(node.value, scope, context)
+                self._assign([node.target], node.value, scope, context, end, uncond)
+            elif not isinstance(node.target, ast.Name):
+                self._expr(node.target, scope, context)
+        elif isinstance(node, ast.AugAssign):
+            self._expr(node.value, scope, context)
+            if isinstance(node.target, ast.Name):
+                self._use_name(node.target, scope, context)
+                if scope is self.module and node.target.id == "__all__":
+                    self._collect_all(node.value, extend=True)
+                self._bind(scope, node.target.id, end, uncond, "local")
+            else:
+                self._expr(node.target, scope, context)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self._expr(node.iter, scope, context)
+            inner = _inner(context, "conditional")
+            self._bind_targets(scope, node.target, (node.target.lineno, node.target.col_offset), False, inner)
+            self._body(node.body, scope, inner, True)
+            self._body(node.orelse, scope, inner, True)
+        elif isinstance(node, ast.While):
+            self._expr(node.test, scope, context)
+            inner = _inner(context, "conditional")
+            self._body(node.body, scope, inner, True)
+            self._body(node.orelse, scope, inner, True)
+        elif isinstance(node, ast.If):
+            self._expr(node.test, scope, context)
+            if _is_type_checking(node.test):
+                self._body(node.body, scope, "type-checking", True)
+            else:
+                self._body(node.body, scope, _inner(context, "conditional"), True)
+            self._body(node.orelse, scope, _inner(context, "conditional"), True)
+        elif isinstance(node, _TRY):
+            inner = _inner(context, "try")
+            self._body(node.body, scope, inner, True)
+            for handler in node.handlers:
+                if handler.type is not None:
+                    self._expr(handler.type, scope, inner)
+                if handler.name:
+                    self._bind(scope, handler.name, (handler.lineno, handler.col_offset), False, "local")
+                self._body(handler.body, scope, inner, True)
+            self._body(node.orelse, scope, inner, True)
+            self._body(node.finalbody, scope, inner, True)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                self._expr(item.context_expr, scope, context)
+                if item.optional_vars is not None:
+                    pos = (item.optional_vars.end_lineno, item.optional_vars.end_col_offset)
+                    self._bind_targets(scope, item.optional_vars, pos, uncond, context)
+            self._body(node.body, scope, context, conditional)
+        elif isinstance(node, ast.Match):
+            self._expr(node.subject, scope, context)
+            inner = _inner(context, "conditional")
+            for case in node.cases:
+                for sub in ast.walk(case.pattern):
+                    name = getattr(sub, "name", None) or getattr(sub, "rest", None)
+                    if isinstance(name, str):
+                        self._bind(scope, name, (case.pattern.lineno, case.pattern.col_offset), False, "local")
+                    if isinstance(sub, ast.MatchValue):
+                        self._expr(sub.value, scope, inner)
+                    elif isinstance(sub, ast.MatchClass):
+                        self._expr(sub.cls, scope, inner)
+                if case.guard is not None:
+                    self._expr(case.guard, scope, inner)
+                self._body(case.body, scope, inner, True)
+        elif isinstance(node, ast.Global):
+            scope.globals.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            scope.nonlocals.update(node.names)
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                if not isinstance(target, ast.Name):
+                    self._expr(target, scope, context)
+        else:  # Expr, Return, Raise, Assert, Pass, Break, Continue
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self._expr(child, scope, context)
+
+    def _function_scope(self, args: ast.arguments, scope: _Scope, context: str, start) -> _Scope:
+        for default in [*args.defaults, *[d for d in args.kw_defaults if d is not None]]:
+            self._expr(default, scope, context)
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        every += [a for a in (args.vararg, args.kwarg) if a is not None]
+        for arg in every:
+            if arg.annotation is not None:
+                self._expr(arg.annotation, scope, context)
+        inner = _Scope("function", scope)
+        for arg in every:
+            self._bind(inner, arg.arg, start, True, "local")
+        return inner
+
+    def _import(self, node: ast.Import, scope, context, end, uncond) -> None:
+        self.imports.append(
+            ImportStmt(
+                node.lineno,
+                self._col(node.lineno, node.col_offset),
+                0,
+                None,
+                tuple((a.name, a.asname) for a in node.names),
+                False,
+                context,
+                self._snippet(node.lineno),
+            )
+        )
+        for alias in node.names:
+            if alias.asname:
+                self._bind(scope, alias.asname, end, uncond, "module", alias.name)
+            else:
+                top = alias.name.split(".")[0]
+                self._bind(scope, top, end, uncond, "module", top)
+
+    def _import_from(self, node: ast.ImportFrom, scope, context, end, uncond) -> None:
+        names = tuple((a.name, a.asname) for a in node.names)
+        self.imports.append(
+            ImportStmt(
+                node.lineno,
+                self._col(node.lineno, node.col_offset),
+                node.level or 0,
+                node.module,
+                names,
+                True,
+                context,
+                self._snippet(node.lineno),
+            )
+        )
+        for name, asname in names:
+            if name == "*":
+                index = len(self.bindings)
+                self.bindings.append(Binding("*", "star", (node.level or 0, node.module or ""), True))
+                self.module.stars.append((end, False, index))
+            else:
+                target = (node.level or 0, node.module or "", name)
+                self._bind(scope, asname or name, end, uncond, "from", target)
+
+    def _assign(self, targets, value, scope, context, end, uncond) -> None:
+        names, root = _chain(value)
+        aliasable = isinstance(root, ast.Name) and names and isinstance(value, (ast.Name, ast.Attribute))
+        for target in targets:
+            if isinstance(target, ast.Name):
+                if scope is self.module and target.id == "__all__":
+                    self._collect_all(value, extend=False)
+                if aliasable:
+                    rhs = self._rhs_pending.get(id(value))
+                    index = self._bind(scope, target.id, end, uncond, "alias", None)
+                    if rhs is not None and index >= 0:
+                        self.alias_rhs[index] = rhs
+                    continue
+            self._bind_targets(scope, target, end, uncond, context)
+
+    def _collect_all(self, value: ast.expr, extend: bool) -> None:
+        if isinstance(value, (ast.List, ast.Tuple)) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+        ):
+            found = [e.value for e in value.elts]
+            self.all_names = (self.all_names or []) + found if extend else found
+
+    # -- expressions (iterative: deeply nested expressions must not blow the stack) ---
+
+    def _use_name(self, node: ast.Name, scope, context) -> int:
+        return self._pend(node, (node.id,), False, scope, context)
+
+    def _pend(self, node: ast.expr, chain, is_call, scope, context) -> int:
+        line, col = node.lineno, node.col_offset
+        self.pending.append(
+            _Pending(chain[0], (line, col), scope, line, col, chain, is_call, context)
+        )
+        return len(self.pending) - 1
+
+    def _expr(self, root: ast.expr, scope: _Scope, context: str) -> None:
+        stack: list[tuple[ast.AST, _Scope, str]] = [(root, scope, context)]
+        while stack:
+            node, sc, ctx = stack.pop()
+            kind = type(node)
+            if kind is ast.Name or kind is ast.Attribute:
+                chain, base = _chain(node)
+                if type(base) is ast.Name:
+                    if kind is ast.Name and type(node.ctx) is not ast.Load:
+                        continue
+                    self._rhs_pending[id(node)] = self._pend(node, chain, False, sc, ctx)
+                else:
+                    stack.append((base, sc, ctx))
+            elif kind is ast.Call:
+                chain, base = _chain(node.func)
+                if isinstance(base, ast.Name) and isinstance(node.func, (ast.Name, ast.Attribute)):
+                    self._pend(node.func, chain, True, sc, ctx)
+                else:
+                    stack.append((node.func, sc, ctx))
+                for arg in reversed(node.args):
+                    stack.append((arg, sc, ctx))
+                for kw in reversed(node.keywords):
+                    stack.append((kw.value, sc, ctx))
+            elif kind is ast.Constant:
+                value = node.value
+                if isinstance(value, str) and _DOTTED.fullmatch(value):
+                    line = node.lineno
+                    self.strings.append(
+                        StringRef(line, self._col(line, node.col_offset), value, ctx, self._snippet(line))
+                    )
+            elif isinstance(node, ast.JoinedStr):
+                for part in node.values:  # the literal parts of an f-string are prose
+                    if isinstance(part, ast.FormattedValue):
+                        stack.append((part.value, sc, ctx))
+                        if part.format_spec is not None:
+                            stack.append((part.format_spec, sc, ctx))
+            elif isinstance(node, ast.Lambda):
+                inner = self._function_scope(node.args, sc, ctx, (node.lineno, node.col_offset))
+                stack.append((node.body, inner, _inner(ctx, "function")))
+            elif isinstance(node, _COMPREHENSIONS):
+                gens = node.generators
+                stack.append((gens[0].iter, sc, ctx))
+                inner = _Scope("comprehension", sc)
+                start = (node.lineno, node.col_offset)
+                for gen in gens:
+                    self._bind_targets(inner, gen.target, start, True, ctx)
+                parts: list[ast.AST] = []
+                for i, gen in enumerate(gens):
+                    if i:
+                        parts.append(gen.iter)
+                    parts.extend(gen.ifs)
+                parts.extend([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt])
+                for part in reversed(parts):
+                    stack.append((part, inner, ctx))
+            elif isinstance(node, ast.NamedExpr):
+                owner = sc
+                while owner.kind == "comprehension" and owner.parent is not None:
+                    owner = owner.parent
+                end = (node.end_lineno, node.end_col_offset)
+                self._bind(owner, node.target.id, end, False, "local")
+                stack.append((node.value, sc, ctx))
+            else:  # any other expression: walk the fields that hold expressions
+                fields = _EXPR_FIELDS.get(kind)
+                if fields is None:
+                    fields = _EXPR_FIELDS[kind] = tuple(f for f in kind._fields if f not in ("ctx", "op", "ops"))
+                children = []
+                for name in fields:
+                    value = getattr(node, name, None)
+                    if type(value) is list:
+                        children.extend(v for v in value if isinstance(v, ast.expr))
+                    elif isinstance(value, ast.expr):
+                        children.append(value)
+                for child in reversed(children):
+                    stack.append((child, sc, ctx))
+
+    # -- resolution --------------------------------------------------------------
+
+    def _reaching(self, p: _Pending) -> list[int]:
+        name, scope = p.name, p.scope
+        deferred = False
+        target: _Scope | None = None
+        if name in scope.globals:
+            target, deferred = self.module, True
+        elif name in scope.bindings and name not in scope.nonlocals:
+            target = scope
+        else:
+            current = scope
+            while current.parent is not None:
+                if current.kind == "function":
+                    deferred = True
+                current = current.parent
+                if current.kind == "class":
+                    continue
+                if name in current.bindings or current.kind == "module":
+                    target = current
+                    break
+            if target is None:
+                target = self.module
+        entries = list(target.bindings.get(name, ()))
+        if target is self.module and self.module.stars:
+            entries = sorted(entries + self.module.stars, key=lambda e: e[0])
+        if not entries:
+            return []
+        if not deferred:
+            before = [e for e in entries if e[0] <= p.pos]
+            entries = before or entries
+        start = 0
+        for i, (_, unconditional, _) in enumerate(entries):
+            if unconditional:
+                start = i
+        return [index for _, _, index in entries[start:] if index >= 0]
+
+    def _finish(self) -> FileFacts:
+        # Only names with a binding that can matter outside the file (an import, an alias, a
+        # module-level name) need resolving; with star imports, so do names bound nowhere.
+        wanted = {b.name for b in self.bindings}
+        stars = bool(self.module.stars)
+        bound: set[str] = set()
+        if stars:
+            scopes = {id(p.scope): p.scope for p in self.pending}
+            bound = {name for sc in scopes.values() for name in sc.bindings} | set(self.module.bindings)
+        reaching = [self._reaching(p) if p.name in wanted or (stars and p.name not in bound) else []
+                    for p in self.pending]
+        memo: dict[int, bool] = {}
+
+        def binding_ok(index: int, seen: frozenset[int]) -> bool:
+            b = self.bindings[index]
+            if b.kind != "alias":
+                return True
+            if index in memo:
+                return memo[index]
+            rhs = self.alias_rhs.get(index)
+            ok = rhs is not None and index not in seen and use_ok(rhs, seen | {index})
+            memo[index] = ok
+            return ok
+
+        def use_ok(pi: int, seen: frozenset[int]) -> bool:
+            return any(binding_ok(i, seen) for i in reaching[pi])
+
+        kept = [i for i in range(len(self.pending)) if use_ok(i, frozenset())]
+        new_index = {pi: k for k, pi in enumerate(kept)}
+        # aliases whose right-hand side resolves to nothing outside the file are plain bindings
+        bindings = list(self.bindings)
+        for index, b in enumerate(bindings):
+            if b.kind == "alias":
+                rhs = self.alias_rhs.get(index)
+                if rhs in new_index:
+                    bindings[index] = Binding(b.name, "alias", new_index[rhs], b.module_scope)
+                else:
+                    kind = "def" if b.module_scope else "local"
+                    bindings[index] = Binding(b.name, kind, None, b.module_scope)
+        live = {i for i, b in enumerate(bindings) if b.kind != "local"}
+        uses = []
+        for pi in kept:
+            p = self.pending[pi]
+            reach = tuple(i for i in reaching[pi] if i in live)
+            uses.append(Use(p.line, self._col(p.line, p.col), p.chain, p.is_call, p.context,
+                            self._snippet(p.line), reach))
+        namespace: dict[str, tuple[int, ...]] = {}
+        for name, entries in self.module.bindings.items():
+            start = 0
+            for i, (_, unconditional, _) in enumerate(entries):
+                if unconditional:
+                    start = i
+            namespace[name] = tuple(index for _, _, index in entries[start:] if index >= 0)
+        return FileFacts(
+            loc=self.loc,
+            imports=tuple(self.imports),
+            bindings=tuple(bindings),
+            namespace=namespace,
+            stars=tuple(index for _, _, index in self.module.stars),
+            uses=tuple(uses),
+            strings=tuple(self.strings),
+            all_names=tuple(self.all_names) if self.all_names is not None else None,
+            problems=(),
+        )

@@ -1,0 +1,171 @@
+"""Resolve dotted names and bindings to the objects they denote, across the whole tree.
+
+An object is identified by where it is *defined*: ``("obj", "pkg.mod.name")`` for a name
+defined in a module of the tree, ``("mod", "pkg.mod")`` for a module, ``("ext", "dotted")``
+for anything outside the tree. Resolution follows re-export chains, renamed re-exports,
+star imports (honouring a literal ``__all__``) and module aliases; every answer is memoised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from wsaudit.engine.modules import ModuleTable, absolute_module
+from wsaudit.model import Binding, FileFacts, Use
+
+__all__ = ["Canon", "Resolver", "absolute_module"]
+
+Canon = tuple[str, str]
+_EMPTY: frozenset[Canon] = frozenset()
+
+
+class Resolver:
+    """Resolves dotted names and bindings to the objects they denote, across the whole tree."""
+
+    def __init__(self, modules: ModuleTable, facts_of: Callable[[str], FileFacts | None]):
+        """``modules``: the tree's module table; ``facts_of(path)``: a file's facts, read or
+        parsed on demand (resolution asks only for the modules it has to look into)."""
+        self.modules = modules
+        self.files = modules.files
+        self.known = modules.known
+        self._facts_of = facts_of
+        self._resolved: dict[str, frozenset[Canon]] = {}
+        self._attrs: dict[tuple[str, str], frozenset[Canon]] = {}
+        self._exports: dict[str, frozenset[str]] = {}
+        self._chains: dict[tuple, list[frozenset[Canon]]] = {}
+        self._busy: set[object] = set()
+
+    def facts(self, module: str) -> FileFacts | None:
+        """The facts of the file that module ``module`` is, or None outside the tree."""
+        f = self.files.get(module)
+        return self._facts_of(f.path) if f is not None else None
+
+    # -- modules -----------------------------------------------------------------
+
+    def absolute(self, module: str, level: int, name: str | None) -> str | None:
+        return self.modules.absolute(module, level, name)
+
+    def exported(self, module: str) -> frozenset[str]:
+        """Names ``from module import *`` binds: ``__all__`` if literal, else the public names."""
+        if module in self._exports:
+            return self._exports[module]
+        key = ("exports", module)
+        facts = self.facts(module)
+        if facts is None or key in self._busy:
+            return frozenset()
+        if facts.all_names is not None:
+            result = frozenset(facts.all_names)
+        else:
+            self._busy.add(key)
+            names = {n for n in facts.namespace if not n.startswith("_")}
+            for index in facts.stars:
+                target = self._star_module(module, facts.bindings[index])
+                if target:
+                    names |= self.exported(target)
+            self._busy.discard(key)
+            result = frozenset(names)
+        self._exports[module] = result
+        return result
+
+    def _star_module(self, module: str, binding: Binding) -> str | None:
+        level, name = binding.target  # type: ignore[misc]
+        return self.absolute(module, level, name or None)
+
+    # -- objects -----------------------------------------------------------------
+
+    def resolve(self, dotted: str) -> frozenset[Canon]:
+        """The objects a dotted path denotes (usually one; more when bindings are conditional)."""
+        if dotted in self._resolved:
+            return self._resolved[dotted]
+        if dotted in self._busy:
+            return _EMPTY
+        self._busy.add(dotted)
+        parts = dotted.split(".")
+        for i in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:i])
+            if prefix in self.known:
+                break
+        else:
+            self._busy.discard(dotted)
+            self._resolved[dotted] = result = frozenset({("ext", dotted)})
+            return result
+        rest = parts[i:]
+        found = frozenset({("mod", prefix)})
+        for attr in rest:
+            found = self.attribute(found, attr)
+        self._busy.discard(dotted)
+        self._resolved[dotted] = found
+        return found
+
+    def attribute(self, objects: frozenset[Canon], attr: str) -> frozenset[Canon]:
+        """The objects ``x.attr`` denotes for each ``x`` in ``objects``."""
+        out: set[Canon] = set()
+        for kind, path in objects:
+            if kind == "mod":
+                out |= self.module_attribute(path, attr)
+            else:
+                out.add((kind, f"{path}.{attr}"))
+        return frozenset(out)
+
+    def module_attribute(self, module: str, name: str) -> frozenset[Canon]:
+        key = (module, name)
+        if key in self._attrs:
+            return self._attrs[key]
+        if key in self._busy:
+            return _EMPTY
+        self._busy.add(key)
+        out: set[Canon] = set()
+        facts = self.facts(module)
+        if facts is not None:
+            for index in facts.namespace.get(name, ()):
+                out |= self.binding(module, facts, index, name)
+            if not out:
+                for index in facts.stars:
+                    target = self._star_module(module, facts.bindings[index])
+                    if target and name in self.exported(target):
+                        out |= self.module_attribute(target, name)
+        if not out:
+            sub = f"{module}.{name}"
+            out.add(("mod", sub) if sub in self.known else ("obj", sub))
+        self._busy.discard(key)
+        result = self._attrs[key] = frozenset(out)
+        return result
+
+    def binding(self, module: str, facts: FileFacts, index: int, name: str) -> frozenset[Canon]:
+        """What binding ``index`` of ``module`` binds ``name`` to."""
+        b = facts.bindings[index]
+        if b.kind == "module":
+            return self.resolve(b.target)  # type: ignore[arg-type]
+        if b.kind == "from":
+            level, source, attr = b.target  # type: ignore[misc]
+            base = self.absolute(module, level, source or None)
+            return self.resolve(f"{base}.{attr}") if base else _EMPTY
+        if b.kind == "star":
+            target = self._star_module(module, b)
+            if target and name in self.exported(target):
+                return self.module_attribute(target, name)
+            return _EMPTY
+        if b.kind == "alias":
+            return self.chain(module, facts, facts.uses[b.target])[-1]  # type: ignore[index]
+        if b.kind == "def":
+            return frozenset({("obj", f"{module}.{b.name}")})
+        return _EMPTY
+
+    def chain(self, module: str, facts: FileFacts, use: Use) -> list[frozenset[Canon]]:
+        """The objects denoted by each prefix of a use's chain: ``a``, ``a.b``, ``a.b.c``."""
+        # Uses with the same bindings and chain denote the same objects: resolve them once.
+        key = ("use", module, use.reaching, use.chain)
+        if key in self._chains:
+            return self._chains[key]
+        if key in self._busy:
+            return [_EMPTY] * len(use.chain)
+        self._busy.add(key)
+        root: set[Canon] = set()
+        for index in use.reaching:
+            root |= self.binding(module, facts, index, use.chain[0])
+        prefixes = [frozenset(root)]
+        for attr in use.chain[1:]:
+            prefixes.append(self.attribute(prefixes[-1], attr))
+        self._busy.discard(key)
+        self._chains[key] = prefixes
+        return prefixes

@@ -1,0 +1,65 @@
+"""``wsaudit rank``: ranked violations (or files) as a table, JSON, CSV or SARIF."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from wsaudit.config import Config
+from wsaudit.errors import UsageError
+from wsaudit.model import (
+    CATEGORIES,
+    FILE_FIELDS,
+    RANK_FIELDS,
+    TIERS,
+    Diagnostic,
+    FileRank,
+    RankedViolation,
+)
+from wsaudit.render.sarif import sarif
+from wsaudit.render.scan import scan_document
+from wsaudit.render.text import dumps, flat, rows_csv
+
+
+def rank_table(rows: list[dict[str, Any]], by: str = "violation") -> str:
+    """A human-readable ranking: one line per row, its reason below it, and tier counts."""
+    lines = []
+    for r in rows:
+        if by == "file":
+            counts = " ".join(f"{r[c]} {c.split('-')[1]}" for c in CATEGORIES if r[c])
+            lines.append(f"{r['tier']}  {r['score']:<9.4g} {r['path']}  {r['violations']} violations ({counts})")
+        else:
+            lines.append(f"{r['tier']}  {r['score']:<9.4g} {r['path']}:{r['line']}:{r['col']}  {r['rule_id']}  "
+                         f"{r['category']}  {r['name']}")
+        lines.append(f"      {r['reason']}")
+    tiers = Counter(r["tier"] for r in rows)
+    unit = "files" if by == "file" else "violations"
+    lines.append("")
+    lines.append(f"{len(rows)} {unit}: " + ", ".join(f"{tiers[t]} {t}" for t in TIERS))
+    return "\n".join(lines) + "\n"
+
+
+def render_rank(fmt: str, by: str, records: Sequence[RankedViolation] | Sequence[FileRank], *, root: str,
+                config: Config, files_scanned: int, diagnostics: list[Diagnostic], golden_path: list[str],
+                version: str) -> str:
+    """The ranking in ``fmt`` (table, json, csv, sarif); ``by`` is ``violation`` or ``file``."""
+    rows = [r.row() for r in records]
+    if fmt == "table":
+        return rank_table(rows, by)
+    if fmt == "json":
+        doc = scan_document(root, config, files_scanned, [], diagnostics)
+        doc.pop("violations")
+        doc["golden_path"] = golden_path
+        doc["files" if by == "file" else "violations"] = rows
+        return dumps(doc)
+    if fmt == "csv":
+        return rows_csv(flat(rows), FILE_FIELDS if by == "file" else RANK_FIELDS)
+    if fmt == "sarif":
+        if by == "file":
+            raise UsageError("--format sarif needs --by violation (SARIF results are locations)")
+        ranked = [r for r in records if isinstance(r, RankedViolation)]
+        extra = [{"tier": r.tier, "score": r.score, "golden_distance": r.golden_distance, "reason": r.reason}
+                 for r in ranked]
+        return dumps(sarif([r.violation for r in ranked], config, version, extra))
+    raise ValueError(f"unknown rank format {fmt!r}")

@@ -1,0 +1,76 @@
+"""``wsaudit simulate``: the strategies compared (table, JSON, CSV) and the wave plan (CSV, Markdown)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wsaudit.analysis.simulate import EXTRA_MEASURES, MEASURES, Simulation
+from wsaudit.analysis.waves import PLAN_FIELDS
+from wsaudit.model import CATEGORIES
+from wsaudit.render.text import dumps, rows_csv
+
+QUANTILES = ("p10", "p50", "p90", "mean")
+
+
+def plan_markdown(simulation: Simulation, strategy: str) -> str:
+    """The wave plan as Markdown: a section per wave."""
+    rows = simulation.plan_rows(strategy)
+    s = simulation.model.settings
+    lines = [f"# Wave plan ({strategy})", "",
+             (f"{len(rows)} files in {max((r['wave'] for r in rows), default=0)} waves; "
+             f"{s.capacity_hours_per_day:g} team hours a day, {s.validation_hours:g} h validation per wave."), ""]
+    for number in sorted({r["wave"] for r in rows}):
+        mine = [r for r in rows if r["wave"] == number]
+        hours = sum(r["hours"] for r in mine) + s.validation_hours
+        title = "remove the shim" if all(r["shim"] for r in mine) else f"{len(mine)} files"
+        lines.append(f"## Wave {number}: {title}, about {hours:.1f} hours")
+        lines.append("")
+        lines.append("| path | tier | violations | " + " | ".join(c.split("-")[1] for c in CATEGORIES) + " | hours |")
+        lines.append("| --- | --- | ---: | " + " | ".join("---:" for _ in CATEGORIES) + " | ---: |")
+        for r in mine:
+            lines.append(f"| `{r['path']}` | {r['tier']} | {r['violations']} | "
+                         + " | ".join(str(r[c]) for c in CATEGORIES) + f" | {r['hours']:.2f} |")
+        lines.append("")
+        tests = mine[0]["tests"].split()
+        lines.append("Tests to run after it: " + (", ".join(f"`{t}`" for t in tests) if tests else "none found") + ".")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def comparison_table(document: dict[str, Any]) -> str:
+    """The strategies compared, as a Markdown table (p50 and p90 over the runs)."""
+    head = ("| strategy | waves p50 | days to zero P0 p50 (p90) | days to done p50 (p90) | exposure-days p50 | "
+            "broken imports |")
+    lines = [head, "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for s in document["strategies"]:
+        mark = " (recommended)" if s["name"] == document["recommended"] else ""
+        lines.append(
+            f"| {s['name']}{mark} | {s['waves']['p50']:g} | {s['days_to_zero_p0']['p50']:.2f} "
+            f"({s['days_to_zero_p0']['p90']:.2f}) | {s['days_to_done']['p50']:.2f} ({s['days_to_done']['p90']:.2f}) | "
+            f"{s['exposure_days']['p50']:.3f} | {s['broken_imports']['p50']:g} |")
+    return "\n".join(lines) + "\n"
+
+
+def plan_files(simulation: Simulation, strategy: str, target: str) -> dict[str, str]:
+    """The plan's CSV and Markdown twin: ``{"x.csv": text, "x.md": text}`` for ``target``
+    ``x.csv`` or ``x.md`` (any other name gets both suffixes appended)."""
+    stem = target[: -len(".csv")] if target.endswith(".csv") else target.removesuffix(".md")
+    return {f"{stem}.csv": rows_csv(simulation.plan_rows(strategy), PLAN_FIELDS),
+            f"{stem}.md": plan_markdown(simulation, strategy)}
+
+
+def render_simulation(fmt: str, document: dict[str, Any]) -> str:
+    """The comparison of :meth:`Simulation.document` in ``fmt`` (table, json, csv)."""
+    if fmt == "json":
+        return dumps(document)
+    if fmt == "csv":
+        measures = (*MEASURES, *EXTRA_MEASURES)
+        fields = ["name", *(f"{m}_{q}" for m in measures for q in QUANTILES)]
+        rows = [{"name": s["name"], **{f"{m}_{q}": s[m][q] for m in measures for q in QUANTILES}}
+                for s in document["strategies"]]
+        return rows_csv(rows, fields)
+    if fmt == "table":
+        p = document["parameters"]
+        return (f"{p['files']} files, {p['violations']} violations; {p['runs']} runs, seed {p['seed']}\n\n"
+                + comparison_table(document))
+    raise ValueError(f"unknown simulate format {fmt!r}")

@@ -1,0 +1,229 @@
+"""``wsaudit report``: run the notebooks with papermill and write a report folder.
+
+For each notebook of ``notebooks/``: the executed notebook, an HTML page without code cells
+(nbconvert), and beside them the tables as CSV and JSON; one summary row per run is appended
+to ``history.csv`` so that scheduled runs build a trend. The notebooks run on a kernel that
+uses this very interpreter (registered as ``wsaudit`` in this environment), never on whatever
+kernel happens to be installed by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from wsaudit.errors import WsauditError
+from wsaudit.iorw import write_text
+
+NOTEBOOKS = ("01_import_graph", "02_violations", "03_ranking", "04_migration", "05_summary")
+KERNEL_NAME = "wsaudit"
+
+
+class ReportError(WsauditError):
+    """A notebook failed, or the report folder cannot be written."""
+
+
+def notebooks_dir() -> Path:
+    """The notebooks, shipped inside the package (``wsaudit/report/notebooks/``), so that an
+    installed wheel carries them."""
+    return Path(__file__).resolve().parent / "notebooks"
+
+
+def ensure_kernel() -> str:
+    """Register (once) a kernelspec running ``sys.executable`` in this environment; its name.
+
+    Lives in ``sys.prefix/share/jupyter/kernels/wsaudit``; if that folder is not writable,
+    in a private folder put first on ``JUPYTER_PATH`` for this process.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    # log_level: the kernel's start-up chatter would otherwise end up on the user's terminal
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                     "--IPKernelApp.log_level=ERROR"],
+            "display_name": "Python (wsaudit)", "language": "python", "metadata": {"debugger": True}}
+    try:
+        current = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if current.argv == spec["argv"]:
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    folder = Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    try:
+        write_text(folder / "kernel.json", json.dumps(spec, indent=1) + "\n")
+    except OSError:
+        private = Path(tempfile.mkdtemp(prefix="wsaudit-jupyter-"))
+        write_text(private / "kernels" / KERNEL_NAME / "kernel.json", json.dumps(spec, indent=1) + "\n")
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(private), os.environ.get("JUPYTER_PATH")]))
+    if KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv != spec["argv"]:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(folder.parent.parent),
+                                                                    os.environ.get("JUPYTER_PATH")]))
+    return KERNEL_NAME
+
+
+def parse_value(text: str) -> Any:
+    """A ``-p key value`` value: JSON when it parses (numbers, booleans, null), else the string.
+
+    >>> parse_value("3"), parse_value("true"), parse_value("null"), parse_value("abc")
+    (3, True, None, 'abc')
+    """
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def run_notebook(name: str, output_dir: Path, parameters: dict[str, Any], kernel: str,
+                 source_dir: Path | None = None) -> Path:
+    """Execute one notebook with papermill into ``output_dir``; raise ReportError naming the
+    failing cell (the partial notebook is still written)."""
+    import papermill as pm
+
+    source = (source_dir or notebooks_dir()) / f"{name}.ipynb"
+    if not source.is_file():
+        raise ReportError(f"{source}: notebook not found (give --notebooks DIR)")
+    target = output_dir / f"{name}.ipynb"
+    try:
+        pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=kernel,
+                            cwd=str(source.parent), progress_bar=False, log_output=False)
+    except pm.PapermillExecutionError as exc:
+        raise ReportError(f"{name}.ipynb: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue} "
+                          f"(partial notebook written to {target})") from None
+    return target
+
+
+def to_html(notebook: Path) -> Path:
+    """An HTML page of an executed notebook, without code cells or prompts."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_filename(str(notebook))
+    target = notebook.with_suffix(".html")
+    write_text(target, body)
+    return target
+
+
+def write_tables(audit: Any, simulation: Any, output_dir: Path) -> list[Path]:
+    """The report's tables as CSV and JSON (no absolute paths, sorted rows)."""
+    from wsaudit.model import DIAGNOSTIC_FIELDS, FILE_FIELDS, RANK_FIELDS
+    from wsaudit.render.graph import graph_document
+    from wsaudit.render.simulate import plan_files
+    from wsaudit.render.text import dumps, flat, rows_csv
+    from wsaudit.report import summary
+
+    written = []
+
+    def both(stem: str, rows: list[dict[str, Any]], fields) -> None:
+        for suffix, text in ((".csv", rows_csv(flat(rows), fields)), (".json", dumps(rows))):
+            write_text(output_dir / f"{stem}{suffix}", text)
+            written.append(output_dir / f"{stem}{suffix}")
+
+    both("violations", audit.rank_rows(), RANK_FIELDS)
+    both("files", audit.rank_rows("file"), FILE_FIELDS)
+    both("diagnostics", [d.row() for d in audit.diagnostic_records], DIAGNOSTIC_FIELDS)
+    doc = simulation.document()
+    write_text(output_dir / "simulation.json", dumps(doc))
+    for path, text in plan_files(simulation, doc["recommended"], str(output_dir / "plan.csv")).items():
+        write_text(Path(path), text)
+        written.append(Path(path))
+    write_text(output_dir / "graph.json", dumps(graph_document(audit.graph, audit.import_records)))
+    write_text(output_dir / "summary.json", dumps(summary.headline(audit, simulation)))
+    written += [output_dir / n for n in ("simulation.json", "graph.json", "summary.json")]
+    return sorted(written)
+
+
+def git_commit(path: Path) -> str:
+    """The commit checked out at ``path``, or "" when it is not a git checkout."""
+    try:
+        proc = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True, check=False,
+                              timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return proc.stdout.strip() if proc.returncode == 0 else ""
+
+
+def append_history(output_dir: Path, row: dict[str, Any]) -> Path:
+    """Append ``row`` to ``history.csv``; new columns widen the file, old rows keep theirs."""
+    target = output_dir / "history.csv"
+    rows: list[dict[str, Any]] = []
+    fields: list[str] = []
+    if target.exists():
+        with open(target, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            fields = list(reader.fieldnames or [])
+            rows = list(reader)
+    fields += [k for k in row if k not in fields]
+    rows.append(row)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(target, out.getvalue())
+    return target
+
+
+def report(path: str | Path, output_dir: str | Path, config: str | Path | None = None, *, seed: int = 0,
+           runs: int | None = None, extra: dict[str, Any] | None = None, notebooks: tuple[str, ...] = NOTEBOOKS,
+           source_dir: Path | None = None, now: _dt.datetime | None = None, cache: bool = True,
+           cache_dir: str | Path | None = None, jobs: int | None = None) -> dict[str, Any]:
+    """Run the notebooks on ``path`` into ``output_dir``; returns what was written. ``cache``,
+    ``cache_dir`` and ``jobs`` are those of :func:`wsaudit.audit`, for the report's own audit."""
+    from wsaudit.api import audit as run_audit
+
+    root = Path(path).resolve()
+    out = Path(output_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    config_path = str(Path(config).resolve()) if config is not None else None
+    result = run_audit(root, config_path, cache=cache, cache_dir=cache_dir, jobs=jobs)  # fails early on bad input
+    simulation = result.simulate(seed=seed, runs=runs)
+    kernel = ensure_kernel()
+    parameters = {"repo_path": str(root), "config_path": config_path, "output_dir": str(out), "seed": seed,
+                  **({"runs": runs} if runs is not None else {}), **(extra or {})}
+    executed, pages = [], []
+    for name in notebooks:
+        executed.append(run_notebook(name, out, parameters, kernel, source_dir))
+        pages.append(to_html(executed[-1]))
+    tables = write_tables(result, simulation, out)
+    from wsaudit.report.summary import headline
+
+    moment = (now or _dt.datetime.now(_dt.UTC)).replace(microsecond=0)
+    row = {"date": moment.isoformat(), "commit": git_commit(root), "repo": root.name, "seed": seed,
+           **headline(result, simulation)}
+    history = append_history(out, row)
+    return {"notebooks": executed, "html": pages, "tables": tables, "history": history, "summary": row}
+
+
+def refresh(names: tuple[str, ...] = NOTEBOOKS, source_dir: Path | None = None) -> list[Path]:
+    """Re-execute the committed notebooks in place with their default parameters (the sample),
+    keeping their metadata free of timings, so that nbval has stable outputs to compare with.
+    For maintainers: ``python -m wsaudit.report.runner``."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    kernel = ensure_kernel()
+    folder = source_dir or notebooks_dir()
+    done = []
+    for name in names:
+        path = folder / f"{name}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        kernelspec = nb.metadata.get("kernelspec")
+        NotebookClient(nb, kernel_name=kernel, record_timing=False, timeout=600,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+        if kernelspec is not None:
+            nb.metadata["kernelspec"] = kernelspec
+        nb.metadata.get("language_info", {}).pop("version", None)  # differs between patch releases
+        write_text(path, nbformat.writes(nb) + "\n")
+        done.append(path)
+    return done
+
+
+if __name__ == "__main__":
+    for refreshed in refresh(tuple(sys.argv[1:]) or NOTEBOOKS):
+        print(f"refreshed {refreshed}")
