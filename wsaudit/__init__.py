@@ -6,7 +6,15 @@ True
 """
 
 from wsaudit.config import Config
-from wsaudit.errors import ConfigError, InputError, UsageError, WsauditError
+from wsaudit.errors import (
+    ConfigError,
+    InputError,
+    MigrationError,
+    ReportError,
+    RollbackError,
+    UsageError,
+    WsauditError,
+)
 
 
 def __getattr__(name: str):
@@ -19,4 +27,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'wsaudit' has no attribute {name!r}")
 
 __version__ = "0.1.0"
-__all__ = ["Audit", "Config", "ConfigError", "InputError", "UsageError", "WsauditError", "audit"]
+__all__ = ["Audit", "Config", "ConfigError", "InputError", "MigrationError", "ReportError", "RollbackError", "UsageError",
+           "WsauditError", "audit"]

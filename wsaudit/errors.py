@@ -1,7 +1,8 @@
-"""Every error wsaudit raises on purpose.
+"""Every error wsaudit raises on purpose: one hierarchy, in one module.
 
 Each message says what is wrong and how to fix it. The command line turns any
-:class:`WsauditError` into one line on standard error and exit code 2.
+:class:`WsauditError` into one line on standard error and exit code 2; the API raises only
+these (never a bare ``KeyError`` or ``ValueError`` for a mistake of the caller's).
 """
 
 from __future__ import annotations
@@ -32,3 +33,15 @@ class InputError(WsauditError):
 
 class UsageError(WsauditError):
     """The command line asks for something impossible (bad option combination, unknown format)."""
+
+
+class ReportError(WsauditError):
+    """A notebook failed, or the report folder cannot be written."""
+
+
+class MigrationError(WsauditError):
+    """A migration cannot be applied as asked (dirty files, a failed verification, ...)."""
+
+
+class RollbackError(WsauditError):
+    """A rollback point cannot be made or restored (missing, corrupt, files changed since)."""

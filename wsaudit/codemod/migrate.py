@@ -52,7 +52,7 @@ from wsaudit.engine.detect import deprecated_objects, detect
 from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.engine.parse import decode_source, parse_source
 from wsaudit.engine.resolve import Resolver
-from wsaudit.errors import InputError, UsageError, WsauditError
+from wsaudit.errors import InputError, MigrationError, UsageError
 from wsaudit.model import FileFacts, Rewrite, Rule, SourceFile, Violation
 
 CHECKS = ("parses", "rescan-clean", "names-bound", "replacement-resolves")
@@ -70,10 +70,6 @@ def _by_position(rows: list[Violation]) -> dict[tuple[int, int], list[Violation]
     for v in rows:
         groups.setdefault((v.line, v.col), []).append(v)
     return groups
-
-class MigrationError(WsauditError):
-    """A migration cannot be applied as asked (dirty files, a failed verification, ...)."""
-
 
 # ------------------------------------------------------------------------ records
 

@@ -24,16 +24,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from wsaudit.errors import InputError, WsauditError
+from wsaudit.errors import InputError, RollbackError
 from wsaudit.iorw import _fsync_dir, atomic_write  # shared by every command that writes
 
 ROLLBACK_DIR = Path(".wsaudit") / "rollback"
 MANIFEST = "manifest.json"
 STATES = ("applying", "applied", "rolled-back")
-
-
-class RollbackError(WsauditError):
-    """A rollback point cannot be made or restored (missing, corrupt, files changed since)."""
 
 
 def sha256(data: bytes) -> str:

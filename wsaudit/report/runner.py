@@ -20,15 +20,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from wsaudit.errors import WsauditError
+from wsaudit.errors import ReportError
 from wsaudit.iorw import write_text
 
 NOTEBOOKS = ("01_import_graph", "02_violations", "03_ranking", "04_migration", "05_summary")
 KERNEL_NAME = "wsaudit"
-
-
-class ReportError(WsauditError):
-    """A notebook failed, or the report folder cannot be written."""
 
 
 def notebooks_dir() -> Path:
