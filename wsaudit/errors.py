@@ -31,8 +31,9 @@ class InputError(WsauditError):
     """The audited path or another input file cannot be used (missing, not a folder, corrupt)."""
 
 
-class UsageError(WsauditError):
-    """The command line asks for something impossible (bad option combination, unknown format)."""
+class UsageError(WsauditError, ValueError):
+    """The caller asks for something impossible: a bad option combination, an unknown format,
+    strategy or ranking. It is a ``ValueError`` too, for callers of the Python API."""
 
 
 class ReportError(WsauditError):

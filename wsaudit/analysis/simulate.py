@@ -32,6 +32,7 @@ import numpy as np
 from wsaudit.analysis.waves import broken_imports, make_waves, plan_rows
 from wsaudit.analysis.work import Model, Unit
 from wsaudit.config import SimulateSettings
+from wsaudit.errors import UsageError
 from wsaudit.model import TIERS
 
 __all__ = ["DETERMINISTIC", "EXTRA_MEASURES", "MEASURES", "STRATEGIES", "Run", "Simulation", "Strategy",
@@ -112,9 +113,12 @@ class Run:
     start: tuple[tuple[int, int, int], float]  # what was left at day 0
 
     def day_to_zero(self, tier: int) -> float:
+        """The day the last violation of ``tier`` (0 for P0) is migrated; the end of the run
+        when some are left (a user strategy that leaves them for the shim wave)."""
         if self.start[0][tier] == 0:
             return 0.0
-        return next(t for t, left in zip(self.times, self.remaining) if left[tier] == 0)
+        return next((t for t, left in zip(self.times, self.remaining) if left[tier] == 0),
+                    self.times[-1] if self.times else 0.0)
 
     def exposure_days(self) -> float:
         """Area under the exposure curve (piecewise constant between wave completions)."""
@@ -220,6 +224,8 @@ class Simulation:
 
     def plan_rows(self, strategy: str) -> list[dict[str, Any]]:
         """The wave plan of ``strategy`` (see :func:`wsaudit.analysis.waves.plan_rows`)."""
+        if strategy not in self.orders:
+            raise UsageError(f"strategy {strategy!r} was not simulated (simulated: {', '.join(self.orders)})")
         return plan_rows(self.model, self.orders[strategy])
 
     def daily(self) -> list[dict[str, Any]]:
@@ -253,7 +259,12 @@ def simulate(model: Model, strategies: dict[str, Strategy] | Iterable[str] | Non
     elif isinstance(strategies, dict):
         chosen = dict(strategies)
     else:
-        chosen = {name: STRATEGIES[name] for name in strategies}
+        names = list(strategies)
+        unknown = [n for n in names if n not in STRATEGIES]
+        if unknown:
+            raise UsageError(f"unknown strategy {', '.join(map(repr, unknown))} (known: {', '.join(STRATEGIES)}; "
+                             "or pass a mapping name -> ordering function)")
+        chosen = {name: STRATEGIES[name] for name in names}
     runs = runs if runs is not None else model.settings.runs
     units = list(model.units)
     s = model.settings
@@ -273,7 +284,7 @@ def simulate(model: Model, strategies: dict[str, Strategy] | Iterable[str] | Non
             else:
                 ordered = order(list(units), model, np.random.default_rng([seed, run, 1, k]))
                 if sorted(u.path for u in ordered) != expected:
-                    raise ValueError(f"strategy {name!r} must return every unit exactly once")
+                    raise UsageError(f"strategy {name!r} must return every unit exactly once")
                 waves = make_waves(ordered, s.wave_files)
                 layout, broken = _layout(waves, index), broken_imports(waves, model)
                 if order in DETERMINISTIC:  # the same order every run: compute it once

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from wsaudit.errors import UsageError
 from wsaudit.model import DirectImport
 from wsaudit.render.text import dumps
 
@@ -73,4 +74,4 @@ def graph_text(G: nx.DiGraph, imports: list[DirectImport], fmt: str) -> str:
         return "\n".join(nx.generate_graphml(ordered)) + "\n"
     if fmt == "gexf":
         return "\n".join(nx.generate_gexf(ordered)) + "\n"
-    raise ValueError(f"unknown graph format {fmt!r}")
+    raise UsageError(f"unknown graph format {fmt!r}")

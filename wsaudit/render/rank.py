@@ -62,4 +62,4 @@ def render_rank(fmt: str, by: str, records: Sequence[RankedViolation] | Sequence
         extra = [{"tier": r.tier, "score": r.score, "golden_distance": r.golden_distance, "reason": r.reason}
                  for r in ranked]
         return dumps(sarif([r.violation for r in ranked], config, version, extra))
-    raise ValueError(f"unknown rank format {fmt!r}")
+    raise UsageError(f"unknown rank format {fmt!r}")

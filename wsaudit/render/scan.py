@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from wsaudit.config import Config
+from wsaudit.errors import UsageError
 from wsaudit.model import CATEGORIES, VIOLATION_FIELDS, Diagnostic, Violation
 from wsaudit.render.sarif import sarif
 from wsaudit.render.text import dumps, rows_csv
@@ -57,4 +58,4 @@ def render_scan(fmt: str, root: str, config: Config, files_scanned: int, violati
         return rows_csv([v.row() for v in violations], VIOLATION_FIELDS)
     if fmt == "sarif":
         return dumps(sarif(violations, config, version))
-    raise ValueError(f"unknown scan format {fmt!r}")
+    raise UsageError(f"unknown scan format {fmt!r}")

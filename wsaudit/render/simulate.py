@@ -6,6 +6,7 @@ from typing import Any
 
 from wsaudit.analysis.simulate import EXTRA_MEASURES, MEASURES, Simulation
 from wsaudit.analysis.waves import PLAN_FIELDS
+from wsaudit.errors import UsageError
 from wsaudit.model import CATEGORIES
 from wsaudit.render.text import dumps, rows_csv
 
@@ -73,4 +74,4 @@ def render_simulation(fmt: str, document: dict[str, Any]) -> str:
         p = document["parameters"]
         return (f"{p['files']} files, {p['violations']} violations; {p['runs']} runs, seed {p['seed']}\n\n"
                 + comparison_table(document))
-    raise ValueError(f"unknown simulate format {fmt!r}")
+    raise UsageError(f"unknown simulate format {fmt!r}")
