@@ -79,28 +79,14 @@ def mentions(data: bytes, word: bytes) -> bool:
     return False
 
 
-def _source_name(facts: FileFacts, index: int) -> str | None:
-    """The name a binding copies: only when it is a deprecated name can the binding be one."""
-    b = facts.bindings[index]
-    if b.kind == "from":
-        return b.target[2]  # type: ignore[index]
-    if b.kind == "module":
-        return str(b.target).rpartition(".")[2]
-    if b.kind == "alias":
-        return facts.uses[b.target].chain[-1]  # type: ignore[index]
-    if b.kind == "def":
-        return b.name
-    return None  # star: binds no new name; local: nothing outside the file
-
-
 def _local_names(facts: FileFacts, names: set[str]) -> set[str]:
     """``names`` plus every name that a binding in this file (any scope) copies from one of them."""
     out = set(names)
     changed = True
     while changed:
         changed = False
-        for i, b in enumerate(facts.bindings):
-            if b.name not in out and _source_name(facts, i) in out:
+        for b in facts.bindings:
+            if b.name not in out and b.source_name(facts.uses) in out:
                 out.add(b.name)
                 changed = True
     return out
@@ -226,7 +212,7 @@ def collect(path: str | Path = ".", config: Config | str | Path | None = None, *
                             continue
                         if local is None:
                             local = _local_names(facts, names)
-                        if (any(_source_name(facts, i) in local for i in indices)
+                        if (any(facts.bindings[i].source_name(facts.uses) in local for i in indices)
                                 and resolver.module_attribute(by_path[p].module, name) & targets):
                             names.add(name)
                             pending.add(name)
