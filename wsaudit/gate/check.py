@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,10 +41,10 @@ from wsaudit.engine.parse import decode_source, split_lines
 from wsaudit.engine.resolve import Resolver
 from wsaudit.engine.store import FactStore
 from wsaudit.errors import InputError, UsageError
-from wsaudit.model import Diagnostic, FileFacts, SourceFile, Violation
+from wsaudit.iorw import atomic_write
+from wsaudit.model import TIERS, Diagnostic, FileFacts, SourceFile, Violation
 
 CHECK_FORMATS = ("text", "json", "sarif", "github")
-TIERS = ("P0", "P1", "P2")
 BASELINE_KIND = "wsaudit-baseline"
 BASELINE_VERSION = 1
 SCHEME = "wsaudit/v1"  # the fingerprint recipe; part of every fingerprint and of the baseline
@@ -486,19 +485,16 @@ def load_baseline(path: str | Path) -> list[Entry]:
 
 
 def write_baseline(path: str | Path, entries: Iterable[Entry]) -> None:
-    """Write the baseline atomically (a reader never sees half of it)."""
+    """Write the baseline atomically (a reader never sees half of it).
+
+    A target that exists and is not a regular file (a folder, a device, a pipe) is refused
+    with an :class:`InputError`: a baseline is a file under version control, never a stream.
+    """
     target = Path(path)
     if target.exists() and not target.is_file():
         raise InputError(f"{path}: exists and is not a regular file; will not replace it with a baseline")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(dump_baseline(entries))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, dump_baseline(entries).encode("utf-8"))
 
 
 # ============================================================================ the gate
