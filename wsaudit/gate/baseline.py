@@ -150,10 +150,21 @@ def load_baseline(path: str | Path) -> list[Entry]:
 def write_baseline(path: str | Path, entries: Iterable[Entry]) -> None:
     """Write the baseline atomically (a reader never sees half of it).
 
-    A target that exists and is not a regular file (a folder, a device, a pipe) is refused
-    with an :class:`InputError`: a baseline is a file under version control, never a stream.
+    Parameters
+    ----------
+    path : str or Path
+        The baseline file; its folder is created when missing.
+    entries : iterable of Entry
+        The accepted violations, in any order (:func:`dump_baseline` sorts them).
+
+    Raises
+    ------
+    InputError
+        When ``path`` exists and is not a regular file (a folder, a device, a pipe).
     """
     target = Path(path)
+    # Refused rather than written into (as iorw.write_text does for /dev/stdout): the next run
+    # must read the baseline back, and a device or a pipe would lose it.
     if target.exists() and not target.is_file():
         raise InputError(f"{path}: exists and is not a regular file; will not replace it with a baseline")
     target.parent.mkdir(parents=True, exist_ok=True)
