@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="extra notebook parameter (repeatable); VALUE is JSON when it parses")
     report.add_argument("--notebooks", metavar="DIR", help="folder of the notebooks (default: the repository's)")
     # -- check (see cmd_check)
-    from wsaudit.gate.check import CHECK_FORMATS
+    from wsaudit.render.check import CHECK_FORMATS
 
     check = sub.add_parser("check", help="CI gate: exit 1 on violations not in the baseline")
     _common(check, CHECK_FORMATS, "text")
@@ -170,7 +170,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from wsaudit.gate.check import parse_tiers, render, run_check
+    from wsaudit.gate.check import parse_tiers, run_check
+    from wsaudit.render.check import render
 
     options = _store_options(args)
     result = run_check(args.path, args.config, baseline=args.baseline, update=args.update_baseline,

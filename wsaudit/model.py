@@ -14,6 +14,7 @@ build, which is most of the cost of loading a warm cache.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -128,6 +129,46 @@ class Binding(NamedTuple):
     kind: str
     target: object
     module_scope: bool
+
+    def source_name(self, uses: Sequence[Use]) -> str | None:
+        """The last name of what this binding copies, or None when it copies nothing named.
+
+        ``uses`` are the :attr:`FileFacts.uses` of the binding's file (an ``alias`` target
+        indexes them). An object keeps the name it was defined under, so only a binding whose
+        source name is some object's name can bind that object.
+
+        Parameters
+        ----------
+        uses : sequence of Use
+            The uses of the file this binding belongs to.
+
+        Returns
+        -------
+        str or None
+            The imported attribute (``from``), the last part of the module (``module``), the
+            last name of the right-hand side's chain (``alias``), the binding's own name
+            (``def``); None for ``star`` (binds no name of its own) and ``local`` (nothing
+            outside the file).
+
+        Examples
+        --------
+        >>> Binding("m", "from", (1, "pkg", "cwm"), True).source_name(())
+        'cwm'
+        >>> Binding("pkg", "module", "pkg.factory", True).source_name(())
+        'factory'
+        >>> rhs = Use(3, 4, ("pkg", "cwm"), False, "module", "m = pkg.cwm", ())
+        >>> Binding("m", "alias", 0, True).source_name([rhs]), Binding("x", "local", None, False).source_name(())
+        ('cwm', None)
+        """
+        if self.kind == "from":
+            return self.target[2]  # type: ignore[index]
+        if self.kind == "module":
+            return str(self.target).rpartition(".")[2]
+        if self.kind == "alias":
+            return uses[self.target].chain[-1]  # type: ignore[index]
+        if self.kind == "def":
+            return self.name
+        return None
 
 
 class Use(NamedTuple):

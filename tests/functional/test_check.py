@@ -14,14 +14,9 @@ import pytest
 from conftest import REPO, SAMPLE, write_tree
 
 from wsaudit.api import audit
-from wsaudit.gate.check import (
-    collect,
-    dump_baseline,
-    fingerprint,
-    load_baseline,
-    mentions,
-    statements,
-)
+from wsaudit.gate.baseline import dump_baseline, load_baseline
+from wsaudit.gate.collect import collect, mentions
+from wsaudit.gate.fingerprint import fingerprint, statements
 
 SERVICES = "netra_backend/app/services"
 NEW_FILE = f"{SERVICES}/brand_new.py"
@@ -375,7 +370,7 @@ def test_a_corrupt_or_hand_edited_baseline_is_one_clear_error(adopted, cli, dama
 
 
 def test_an_edit_that_recomputes_the_checksum_is_still_caught(adopted, cli):
-    from wsaudit.gate.check import _checksum
+    from wsaudit.gate.baseline import _checksum
 
     root, baseline = adopted
 

@@ -1,0 +1,151 @@
+"""Fingerprints of violations: an identity that survives unrelated edits.
+
+A fingerprint hashes the path, rule, category, name, the *normalised source of the violation's
+statement* (``ast.unparse``: no comments, quotes and whitespace canonical, wrapped lines joined)
+and its occurrence index among identical keys in the file. No line numbers: inserting lines
+above a violation or reformatting the file does not change it; copying it elsewhere does.
+See :func:`fingerprint`.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import copy
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from wsaudit.engine.parse import decode_source, split_lines
+from wsaudit.model import Violation
+
+SCHEME = "wsaudit/v1"  # the fingerprint recipe; part of every fingerprint and of the baseline
+MAX_STATEMENT = 240  # longer normalised statements are cut and suffixed with a hash of the whole
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A violation and its fingerprint (see :func:`fingerprint`)."""
+
+    violation: Violation
+    statement: str
+    occurrence: int
+    fingerprint: str
+
+    def key(self) -> tuple:
+        v = self.violation
+        return (v.path, v.rule_id, v.category, v.name, self.statement, self.occurrence)
+
+
+def fingerprint_of(path: str, rule_id: str, category: str, name: str, statement: str, occurrence: int) -> str:
+    """The fingerprint of one baseline key: 32 hex digits of SHA-256.
+
+    >>> fingerprint_of("a.py", "R1", "deprecated-call", "cwm", "m = cwm(ctx)", 0)
+    'd96741b53683f2abafcfb38f3fd65db6'
+    """
+    text = "\x1f".join((SCHEME, path, rule_id, category, name, statement, str(occurrence)))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= MAX_STATEMENT:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return f"{text[:MAX_STATEMENT - 20]}... #{digest}"
+
+
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+_CONTAINERS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _header(node: ast.AST) -> str:
+    """A statement as canonical source; a compound statement without its body (its header)."""
+    if any(isinstance(getattr(node, f, None), list) for f in _BODIES):
+        node = copy.copy(node)
+        for f in _BODIES:
+            if isinstance(getattr(node, f, None), list):
+                setattr(node, f, [])
+    return _collapse(ast.unparse(node))
+
+
+def statements(data: bytes, positions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The normalised source of the innermost statement (or compound statement header, or
+    ``except``/``case`` clause) that holds an AST node starting at each ``(line, col)``
+    (``col`` in characters, as in violation rows).
+
+    >>> src = b"x = 1\\nif   ok:\\n    mgr = cwm( ctx,\\n      'a')  # old\\n"
+    >>> statements(src, [(3, 10), (2, 5)])
+    {(3, 10): "mgr = cwm(ctx, 'a')", (2, 5): 'if ok:'}
+    """
+    text, _ = decode_source(data)
+    wanted = list(dict.fromkeys(positions))
+    if text is None:
+        return {}
+    lines = split_lines(text)
+    by_bytes: dict[tuple[int, int], tuple[int, int]] = {}
+    for line, col in wanted:
+        row = lines[line - 1] if 0 < line <= len(lines) else ""
+        by_bytes[(line, len(row[:col].encode("utf-8")))] = (line, col)
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    lines_wanted = sorted({line for line, _ in by_bytes})
+    best: dict[tuple[int, int], tuple[int, ast.AST]] = {}
+    stack: list[tuple[ast.AST, ast.AST | None, int]] = [(tree, None, 0)]
+    while stack:
+        node, container, depth = stack.pop()
+        end = getattr(node, "end_lineno", None)
+        if end is not None:  # skip subtrees that span none of the lines asked for
+            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])  # type: ignore[attr-defined]
+            first = bisect.bisect_left(lines_wanted, start)
+            if first == len(lines_wanted) or lines_wanted[first] > end:
+                continue
+        if isinstance(node, _CONTAINERS):
+            container = node
+            depth += 1
+        start = (getattr(node, "lineno", None), getattr(node, "col_offset", None))
+        if container is not None and start in by_bytes:
+            pos = by_bytes[start]  # type: ignore[index]
+            if pos not in best or best[pos][0] < depth:
+                best[pos] = (depth, container)
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, container, depth))
+    out = {}
+    for pos, (_, node) in best.items():
+        try:
+            out[pos] = _shorten(_header(node))
+        except (RecursionError, ValueError, AttributeError, TypeError):
+            pass
+    return out
+
+
+def fingerprint(violations: Iterable[Violation], read: Callable[[str], bytes | None]) -> list[Finding]:
+    """A :class:`Finding` per violation, in the same order; ``read(path)`` gives a file's bytes.
+
+    The key is ``(path, rule_id, category, name, statement, occurrence)`` where ``statement``
+    is the normalised source of the violation's statement (its snippet with whitespace
+    collapsed when the file cannot be parsed again) and ``occurrence`` counts the earlier
+    violations of the file with the same first five fields.
+    """
+    violations = list(violations)
+    by_path: dict[str, list[int]] = {}
+    for i, v in enumerate(violations):
+        by_path.setdefault(v.path, []).append(i)
+    out: list[Finding | None] = [None] * len(violations)
+    for path, indices in by_path.items():
+        data = read(path)
+        found = statements(data, [(violations[i].line, violations[i].col) for i in indices]) if data else {}
+        seen: dict[tuple, int] = {}
+        for i in sorted(indices, key=lambda i: violations[i].sort_key()):
+            v = violations[i]
+            statement = found.get((v.line, v.col)) or _shorten(_collapse(v.snippet))
+            k = (v.path, v.rule_id, v.category, v.name, statement)
+            occurrence = seen.get(k, 0)
+            seen[k] = occurrence + 1
+            out[i] = Finding(v, statement, occurrence, fingerprint_of(*k, occurrence))
+    return out  # type: ignore[return-value]
