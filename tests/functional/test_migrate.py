@@ -19,7 +19,9 @@ from conftest import ASSETS
 from wsaudit.api import audit
 from wsaudit.codemod import migrate, rollback
 from wsaudit.config import from_table
+from wsaudit.engine.parse import decode_source
 from wsaudit.errors import ConfigError
+from wsaudit.render.migrate import migration_diff, migration_summary
 
 DIFFS = ASSETS / "migrate_diffs"
 WSAUDIT = [sys.executable, "-m", "wsaudit"]
@@ -58,7 +60,7 @@ def full_plan(tmp_path_factory):
 def test_migrating_everything_leaves_only_the_manual_list(sample_copy):
     before = audit(sample_copy, cache=False)
     m = migrate.plan(sample_copy, cache=False)
-    assert not m.failed, m.summary()
+    assert not m.failed, migration_summary(m)
     assert len(m.changes) == 18 and sum(f.rewritten for f in m.changes) == 54
     assert len(m.manual) == 42 and all(item.reason for item in m.manual)
     assert sum(f.rewritten for f in m.changes) + len(m.manual) == len(before.violation_records)
@@ -71,7 +73,7 @@ def test_migrating_everything_leaves_only_the_manual_list(sample_copy):
            [(d.path, d.kind) for d in before.diagnostic_records]
     for f in m.changes:
         data = (sample_copy / f.path).read_bytes()
-        text, problem = migrate.decode_source(data)
+        text, problem = decode_source(data)
         assert problem is None
         ast.parse(text)
 
@@ -97,7 +99,7 @@ def test_applying_twice_changes_nothing_the_second_time(sample_copy):
     migrate.apply(migrate.plan(sample_copy, cache=False))
     once = hashes(sample_copy)
     again = migrate.plan(sample_copy, cache=False)
-    assert again.changes == [] and again.diff() == ""
+    assert again.changes == [] and migration_diff(again) == ""
     assert migrate.apply(again).point is None
     assert hashes(sample_copy) == once
 
@@ -148,7 +150,7 @@ PINNED = {
 
 def _file_diff(m: migrate.Migration, path: str) -> str:
     one = migrate.Migration(m.root, m.config, [path], [f for f in m.files if f.path == path], [], [])
-    return one.diff()
+    return migration_diff(one)
 
 
 @pytest.mark.parametrize("path", sorted({p for paths in PINNED.values() for p in paths}))
@@ -375,7 +377,7 @@ def test_unusual_calls_are_left_for_a_person(tree):
     assert "no call template of R1 takes exactly (other)" in reasons["c"]
     assert "comments" in reasons["d"]
     assert set(reasons) == {"a", "b", "c", "d"}
-    diff = m.diff()
+    diff = migration_diff(m)
     assert "+e = Manager(ctx=5)\n" in diff  # a positional argument bound through the rule's parameters
     assert "+f = Manager(\n+    ctx=6,  # trailing remark\n" in diff  # comments stay where they were
     assert "-from pkg.core import" not in diff  # still used by the calls left for a person
@@ -402,7 +404,7 @@ def test_a_file_failing_a_check_is_not_written(tree):
     assert "pkg.core.missing.Manager" in " ".join(c.detail for c in failed.checks)
     assert m.changes == [] and migrate.apply(m).point is None
     assert any("failed a safety check" in x.reason for x in m.manual)
-    assert "app/use.py" in m.summary() and "not written" in m.summary()
+    assert "app/use.py" in migration_summary(m) and "not written" in migration_summary(m)
 
 
 def test_merges_into_an_existing_import_and_keeps_relative_style(tree):
@@ -414,7 +416,7 @@ def test_merges_into_an_existing_import_and_keeps_relative_style(tree):
         "pkg/core/more.py": "from .manager import M3\nfrom . import create_websocket_manager as make\nx = make()\n",
         "pkg/core/manager.py": "class Manager:\n    pass\n\n\nclass M3:\n    pass\n",
     })
-    diffs = {f.path: migrate.Migration(m.root, m.config, [], [f], [], []).diff() for f in m.changes}
+    diffs = {f.path: migration_diff(migrate.Migration(m.root, m.config, [], [f], [], [])) for f in m.changes}
     assert diffs["pkg/core/user.py"].endswith(
         " from .manager import Manager as M2, Manager\n"
         "-from . import create_websocket_manager\n"

@@ -27,15 +27,11 @@ applying it twice changes nothing the second time.
 from __future__ import annotations
 
 import ast
-import codecs
 import csv
-import difflib
-import io
 import os
 import subprocess
 import sys
 import time
-import tokenize
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,10 +43,12 @@ from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvide
 from wsaudit.api import Audit
 from wsaudit.api import audit as run_audit
 from wsaudit.codemod import rollback
+from wsaudit.codemod.encoding import Encoding, decode, encode, encoding_of
+from wsaudit.codemod.records import Applied, Check, FileResult, ManualItem, Migration
 from wsaudit.config import Config
 from wsaudit.engine.detect import deprecated_objects, detect
 from wsaudit.engine.modules import ModuleTable, absolute_module
-from wsaudit.engine.parse import decode_source, parse_source
+from wsaudit.engine.parse import parse_source
 from wsaudit.engine.resolve import Resolver
 from wsaudit.errors import InputError, MigrationError, UsageError
 from wsaudit.model import FileFacts, Rewrite, Rule, SourceFile, Violation
@@ -70,142 +68,6 @@ def _by_position(rows: list[Violation]) -> dict[tuple[int, int], list[Violation]
     for v in rows:
         groups.setdefault((v.line, v.col), []).append(v)
     return groups
-
-# ------------------------------------------------------------------------ records
-
-
-@dataclass(frozen=True)
-class Check:
-    """One named safety check of one file."""
-
-    name: str
-    ok: bool
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class ManualItem:
-    """A violation left for a person, with why. ``line``/``col`` are in the file as migrated."""
-
-    path: str
-    line: int
-    col: int
-    rule_id: str
-    category: str
-    name: str
-    snippet: str
-    reason: str
-
-
-@dataclass
-class FileResult:
-    """One selected file: its bytes before, what the migration makes of it, and the checks."""
-
-    path: str
-    before: bytes
-    proposed: bytes  # what the rewrite produced (== before when nothing was rewritten)
-    rewritten: int = 0  # violations rewritten
-    checks: list[Check] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
-
-    @property
-    def after(self) -> bytes:
-        """What ``--apply`` writes: the proposal when every check passed, else the original."""
-        return self.proposed if self.ok else self.before
-
-    @property
-    def changed(self) -> bool:
-        return self.ok and self.proposed != self.before
-
-    def failures(self) -> list[Check]:
-        return [c for c in self.checks if not c.ok]
-
-
-@dataclass
-class Migration:
-    """The outcome of :func:`plan`: per-file results, the manual list, and skipped files."""
-
-    root: Path
-    config: Config
-    selected: list[str]
-    files: list[FileResult]
-    manual: list[ManualItem]
-    skipped: list[tuple[str, str]]  # (path, why it could not be migrated at all)
-
-    @property
-    def changes(self) -> list[FileResult]:
-        return [f for f in self.files if f.changed]
-
-    @property
-    def failed(self) -> list[FileResult]:
-        return [f for f in self.files if not f.ok]
-
-    def diff(self) -> str:
-        """A unified diff (``a/PATH``, ``b/PATH``) of every file that would be written."""
-        out = []
-        for f in self.changes:
-            before, after = _text(f.before), _text(f.after)
-            out.extend(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                            f"a/{f.path}", f"b/{f.path}"))
-            if out and not out[-1].endswith(("\n", "\r")):
-                out[-1] += "\n\\ No newline at end of file\n"
-        return "".join(out)
-
-    def to_dict(self) -> dict:
-        return {
-            "files": [{"path": f.path, "changed": f.changed, "rewritten": f.rewritten,
-                       "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in f.checks}}
-                      for f in self.files],
-            "manual": [m.__dict__ for m in self.manual],
-            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
-            "diff": self.diff(),
-        }
-
-    def summary(self) -> str:
-        lines = [(f"{len(self.changes)} file(s) rewritten ({sum(f.rewritten for f in self.changes)} violations), "
-                  f"{len(self.failed)} failed a check, {len(self.manual)} violation(s) left for a person, "
-                  f"{len(self.skipped)} file(s) skipped")]
-        for f in self.failed:
-            for c in f.failures():
-                lines.append(f"  not written: {f.path}: {c.name}: {c.detail}")
-        for p, why in self.skipped:
-            lines.append(f"  skipped: {p}: {why}")
-        for m in self.manual:
-            lines.append(f"  manual: {m.path}:{m.line}:{m.col} {m.rule_id} {m.category} {m.name}: {m.reason}")
-        return "\n".join(lines) + "\n"
-
-
-# ------------------------------------------------------------------------ encoding
-
-
-@dataclass(frozen=True)
-class _Encoding:
-    name: str
-    bom: bool
-
-
-def _encoding(data: bytes) -> _Encoding:
-    name, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    bom = data.startswith(codecs.BOM_UTF8)
-    return _Encoding("utf-8" if name == "utf-8-sig" else name, bom)
-
-
-def _text(data: bytes) -> str:
-    text, _ = decode_source(data)
-    return text if text is not None else data.decode("utf-8", errors="replace")
-
-
-def _encode(text: str, enc: _Encoding) -> bytes:
-    """Text back to bytes in the file's own encoding, with its BOM (line ends are in the text).
-
-    >>> _encode("x = 'é'\\r\\n", _Encoding("iso-8859-1", False))
-    b"x = '\\xe9'\\r\\n"
-    """
-    return (codecs.BOM_UTF8 if enc.bom else b"") + text.encode(enc.name)
-
 
 # ------------------------------------------------------------------------ imports
 
@@ -1208,7 +1070,7 @@ class _Run:
 
 
 def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts], originals: dict[str, str],
-                       encodings: dict[str, _Encoding], selected: list[str], rules: tuple[Rule, ...]) -> _Run:
+                       encodings: dict[str, Encoding], selected: list[str], rules: tuple[Rule, ...]) -> _Run:
     texts = dict(originals)
     facts = dict(base_facts)
     claimed: dict[str, Counter] = {p: Counter() for p in selected}
@@ -1233,7 +1095,7 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
                 needs[path] += outcome.needs
                 patched[path] += outcome.patched
                 try:
-                    facts[path] = parse_source(_encode(outcome.text, encodings[path]))
+                    facts[path] = parse_source(encode(outcome.text, encodings[path]))
                 except UnicodeEncodeError as exc:
                     facts[path] = FileFacts(problems=(("decode-error", None, str(exc)),))
         if not changed:
@@ -1242,12 +1104,12 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
     return _Run(texts, claimed, needs, patched, reasons, tree, MAX_PASSES)
 
 
-def _checks(path: str, f: SourceFile, before: list[Violation], run: _Run, encoding: _Encoding,
+def _checks(path: str, f: SourceFile, before: list[Violation], run: _Run, encoding: Encoding,
             rules: dict[str, Rule]) -> tuple[list[Check], bytes | None]:
     text = run.texts[path]
     tree = run.tree
     try:
-        data = _encode(text, encoding)
+        data = encode(text, encoding)
     except UnicodeEncodeError as exc:
         return [Check("parses", False, f"cannot be written back as {encoding.name}: {exc.reason}")], None
     facts = parse_source(data)
@@ -1319,9 +1181,10 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     violation) in memory, with the checks of each file. Nothing is written.
 
     >>> from pathlib import Path
+    >>> from wsaudit.render.migrate import migration_diff
     >>> m = plan(Path(__file__).parents[2] / "data" / "sample_repo", cache=False,
     ...          files=["netra_backend/app/websocket_core/agent_handler.py"])
-    >>> "-from . import create_websocket_manager" in m.diff().splitlines()
+    >>> "-from . import create_websocket_manager" in migration_diff(m).splitlines()
     True
     >>> [c.name for c in m.files[0].checks if c.ok]
     ['parses', 'rescan-clean', 'names-bound', 'replacement-resolves']
@@ -1344,8 +1207,8 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     skipped = [(p, f"{diagnosed[p].kind}: {diagnosed[p].message}") for p in selected if p in diagnosed]
     candidates = [p for p in selected if p in a.facts and p not in diagnosed]
     originals: dict[str, bytes] = {p: (root / p).read_bytes() for p in candidates}
-    encodings = {p: _encoding(data) for p, data in originals.items()}
-    texts = {p: _text(data) for p, data in originals.items()}
+    encodings = {p: encoding_of(data) for p, data in originals.items()}
+    texts = {p: decode(data) for p, data in originals.items()}
     before = {p: [v for v in a.violation_records if v.path == p] for p in candidates}
     rules = {r.id: r for r in a.config.rules}
     excluded: dict[str, tuple[list[Check], bytes]] = {}
@@ -1467,14 +1330,6 @@ def git_head(root: str | Path) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return proc.stdout.strip() if proc.returncode == 0 else None
-
-
-@dataclass
-class Applied:
-    point: rollback.Point | None
-    written: list[str]
-    verify_code: int | None = None
-    rolled_back: bool = False
 
 
 def _between_files(path: str) -> None:
@@ -1618,24 +1473,3 @@ def _cli_path(root: Path, path: str) -> str:
     if not p.is_absolute() and p.exists() and not (root / p).exists():
         p = p.resolve()
     return _relative(root, str(p))
-
-
-def render(m: Migration, fmt: str) -> str:
-    if fmt == "json":
-        import json
-
-        return json.dumps(m.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    return m.diff()
-
-
-def applied_summary(done: Applied) -> str:
-    if done.point is None:
-        return "nothing to write\n"
-    lines = [(f"wrote {len(done.written)} file(s); rollback point {done.point.id} "
-              f"(undo with: wsaudit rollback {done.point.id})")]
-    if done.verify_code is not None:
-        if done.rolled_back:
-            lines.append(f"verify command failed (exit {done.verify_code}): rolled back to {done.point.id}")
-        else:
-            lines.append("verify command passed")
-    return "\n".join(lines) + "\n"
