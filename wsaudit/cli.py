@@ -184,6 +184,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from wsaudit.codemod import migrate
+    from wsaudit.codemod.apply import apply
+    from wsaudit.codemod.select import select_files
     from wsaudit.render.migrate import applied_summary, migration_summary, render_migration
 
     root = Path(args.path)
@@ -195,7 +197,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     if (args.force or args.verify) and not args.apply:
         raise UsageError("--force and --verify need --apply")
     result = _audit(args)
-    files = migrate.select_files(result, root, files=args.files, tiers=args.tier, plan_csv=args.plan, wave=args.wave)
+    files = select_files(result, root, files=args.files, tiers=args.tier, plan_csv=args.plan, wave=args.wave)
     m = migrate.plan(root, audit=result, files=files)
     text = render_migration(args.format, m)
     if not args.apply:
@@ -203,8 +205,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         if not args.quiet:
             sys.stderr.write(migration_summary(m))
         return EXIT_OK
-    done = migrate.apply(m, force=args.force, verify=args.verify,
-                         command="wsaudit migrate --apply" + (f" --verify {args.verify!r}" if args.verify else ""))
+    done = apply(m, force=args.force, verify=args.verify,
+                 command="wsaudit migrate --apply" + (f" --verify {args.verify!r}" if args.verify else ""))
     write_output(text, args.output)
     if not args.quiet:
         sys.stderr.write(migration_summary(m) + applied_summary(done))

@@ -17,7 +17,7 @@ import pytest
 from conftest import ASSETS
 
 from wsaudit.api import audit
-from wsaudit.codemod import migrate, rollback
+from wsaudit.codemod import apply, migrate, rollback
 from wsaudit.config import from_table
 from wsaudit.engine.parse import decode_source
 from wsaudit.errors import ConfigError
@@ -64,7 +64,7 @@ def test_migrating_everything_leaves_only_the_manual_list(sample_copy):
     assert len(m.changes) == 18 and sum(f.rewritten for f in m.changes) == 54
     assert len(m.manual) == 42 and all(item.reason for item in m.manual)
     assert sum(f.rewritten for f in m.changes) + len(m.manual) == len(before.violation_records)
-    migrate.apply(m)
+    apply.apply(m)
     after = audit(sample_copy, cache=False)
     # a re-scan agrees with the manual list, position for position
     assert violation_keys(sample_copy) == manual_keys(m)
@@ -96,11 +96,11 @@ def test_manual_reasons_for_the_hard_cases(full_plan):
 
 
 def test_applying_twice_changes_nothing_the_second_time(sample_copy):
-    migrate.apply(migrate.plan(sample_copy, cache=False))
+    apply.apply(migrate.plan(sample_copy, cache=False))
     once = hashes(sample_copy)
     again = migrate.plan(sample_copy, cache=False)
     assert again.changes == [] and migration_diff(again) == ""
-    assert migrate.apply(again).point is None
+    assert apply.apply(again).point is None
     assert hashes(sample_copy) == once
 
 
@@ -122,7 +122,7 @@ def test_encoding_bom_line_endings_and_permissions_are_kept(sample_copy):
     bom = sample_copy / "netra_backend/app/services/windows_bridge.py"
     latin = sample_copy / "netra_backend/app/services/notifications_fr.py"
     os.chmod(latin, 0o640)
-    migrate.apply(migrate.plan(sample_copy, cache=False, files=[str(bom.relative_to(sample_copy)),
+    apply.apply(migrate.plan(sample_copy, cache=False, files=[str(bom.relative_to(sample_copy)),
                                                                   str(latin.relative_to(sample_copy))]))
     data = bom.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"WebSocketManager(" in data
@@ -183,9 +183,9 @@ def test_a_failure_in_the_middle_leaves_whole_files_and_rollback_restores_all(sa
         if len(written) == 5:
             raise OSError("disk full (injected)")
 
-    monkeypatch.setattr(migrate, "_between_files", boom)
+    monkeypatch.setattr(apply, "_between_files", boom)
     with pytest.raises(OSError, match="injected"):
-        migrate.apply(m)
+        apply.apply(m)
     untouched, migrated = _either_before_or_after(sample_copy, m)
     assert migrated == 5 and untouched == len(m.changes) - 5
     point = rollback.find_point(sample_copy)
@@ -197,7 +197,7 @@ def test_a_failure_in_the_middle_leaves_whole_files_and_rollback_restores_all(sa
 def test_kill_9_in_the_middle_leaves_whole_files_and_rollback_restores_all(sample_copy):
     original = hashes(sample_copy)
     m = migrate.plan(sample_copy, cache=False)
-    env = {**os.environ, migrate.PAUSE_ENV: "0.4"}
+    env = {**os.environ, apply.PAUSE_ENV: "0.4"}
     proc = subprocess.Popen([*WSAUDIT, "migrate", str(sample_copy), "--apply", "-q", "--no-cache"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -402,7 +402,7 @@ def test_a_file_failing_a_check_is_not_written(tree):
     assert failed.path == "app/use.py"
     assert {c.name: c.ok for c in failed.checks}["replacement-resolves"] is False
     assert "pkg.core.missing.Manager" in " ".join(c.detail for c in failed.checks)
-    assert m.changes == [] and migrate.apply(m).point is None
+    assert m.changes == [] and apply.apply(m).point is None
     assert any("failed a safety check" in x.reason for x in m.manual)
     assert "app/use.py" in migration_summary(m) and "not written" in migration_summary(m)
 

@@ -27,11 +27,7 @@ applying it twice changes nothing the second time.
 from __future__ import annotations
 
 import ast
-import csv
-import os
-import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,20 +38,19 @@ from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvide
 
 from wsaudit.api import Audit
 from wsaudit.api import audit as run_audit
-from wsaudit.codemod import rollback
 from wsaudit.codemod.encoding import Encoding, decode, encode, encoding_of
-from wsaudit.codemod.records import Applied, Check, FileResult, ManualItem, Migration
+from wsaudit.codemod.records import Check, FileResult, ManualItem, Migration
+from wsaudit.codemod.select import root_relative
 from wsaudit.config import Config
 from wsaudit.engine.detect import deprecated_objects, detect
 from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.engine.parse import parse_source
 from wsaudit.engine.resolve import Resolver
-from wsaudit.errors import InputError, MigrationError, UsageError
+from wsaudit.errors import InputError, UsageError
 from wsaudit.model import FileFacts, Rewrite, Rule, SourceFile, Violation
 
 CHECKS = ("parses", "rescan-clean", "names-bound", "replacement-resolves")
 MAX_PASSES = 8
-PAUSE_ENV = "WSAUDIT_APPLY_PAUSE"  # seconds to wait between two written files (tests, demos)
 _ARG = "__wsaudit_arg_"
 _MODULE_DUNDERS = {"__name__", "__file__", "__doc__", "__spec__", "__path__", "__package__", "__loader__",
                    "__dict__", "__all__"}
@@ -1199,7 +1194,7 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     else:
         selected = []
         for p in files:
-            rel = _relative(root, p)
+            rel = root_relative(root, p)
             if rel not in by_path:
                 raise InputError(f"{p}: not a Python file audited under {root} (excluded, missing or not .py)")
             selected.append(rel)
@@ -1245,132 +1240,6 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     manual.sort(key=lambda m: (m.path, m.line, m.col, m.category, m.rule_id))
     ordered = [results[p] for p in sorted(results) if results[p].proposed != results[p].before or not results[p].ok]
     return Migration(root, a.config, selected, ordered, manual, skipped)
-
-
-def _relative(root: Path, path: str) -> str:
-    p = Path(path)
-    if p.is_absolute():
-        try:
-            p = p.resolve().relative_to(root.resolve())
-        except ValueError:
-            raise InputError(f"{path}: not under {root}") from None
-    return p.as_posix().removeprefix("./")
-
-
-# ------------------------------------------------------------------------ selecting files
-
-
-def files_of_wave(plan_csv: str | Path, wave: int) -> list[str]:
-    """The paths of wave ``wave`` in a wave plan CSV (``wave, path, module, tier, ...``)."""
-    try:
-        with open(plan_csv, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise InputError(f"{plan_csv}: cannot read: {exc.strerror}") from None
-    if rows and not {"wave", "path"} <= set(rows[0]):
-        raise InputError(f"{plan_csv}: not a wave plan (needs the columns wave and path)")
-    out = []
-    for row in rows:
-        try:
-            number = int(row["wave"])
-        except (TypeError, ValueError):
-            raise InputError(f"{plan_csv}: wave {row['wave']!r} is not a number") from None
-        if number == wave and row.get("path"):
-            out.append(row["path"])
-    if not out:
-        raise InputError(f"{plan_csv}: no file in wave {wave}")
-    return out
-
-
-def files_of_tiers(a: Audit, tiers: Iterable[str]) -> list[str]:
-    """The files holding at least one violation of the given tiers (``P0``, ``P1``, ``P2``)."""
-    wanted = set(tiers)
-    return sorted({r.violation.path for r in a.ranked if r.tier in wanted})
-
-
-# ------------------------------------------------------------------------ applying
-
-
-def dirty_files(root: str | Path, paths: Iterable[str]) -> list[str] | None:
-    """The ``paths`` with uncommitted changes (or untracked) in the git checkout holding
-    ``root``; None when ``root`` is not in a git checkout (or git is missing)."""
-    paths = list(paths)
-    try:
-        proc = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths],
-                              cwd=root, capture_output=True, timeout=60, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if proc.returncode != 0:
-        return None
-    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True,
-                         check=False)
-    base = Path(top.stdout.strip()).resolve()
-    dirty = set()
-    entries = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
-    i = 0
-    while i < len(entries):
-        entry = entries[i]
-        i += 1
-        if len(entry) < 4:
-            continue
-        if entry[0] in "RC":
-            i += 1  # the rename's source path follows
-        full = (base / entry[3:]).resolve()
-        try:
-            dirty.add(full.relative_to(Path(root).resolve()).as_posix())
-        except ValueError:
-            continue
-    return sorted(p for p in paths if p in dirty)
-
-
-def git_head(root: str | Path) -> str | None:
-    try:
-        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=30,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return proc.stdout.strip() if proc.returncode == 0 else None
-
-
-def _between_files(path: str) -> None:
-    """Called after each file is written: a hook for tests, and the optional pause."""
-    pause = os.environ.get(PAUSE_ENV)
-    if pause:
-        time.sleep(float(pause))
-
-
-def apply(m: Migration, *, force: bool = False, verify: str | None = None, command: str = "") -> Applied:
-    """Write every changed file of ``m`` that passed its checks, after recording a rollback
-    point; with ``verify``, run that shell command in the root afterwards and roll back when it
-    fails. Files with uncommitted changes in a git checkout are refused unless ``force``."""
-    changes = m.changes
-    if not changes:
-        return Applied(None, [])
-    paths = [c.path for c in changes]
-    if not force:
-        dirty = dirty_files(m.root, paths)
-        if dirty:
-            raise MigrationError(f"{len(dirty)} file(s) have uncommitted changes (commit or stash them, or use "
-                                 f"--force): {', '.join(dirty)}")
-    for c in changes:  # the tree must still be what was planned
-        if (m.root / c.path).read_bytes() != c.before:
-            raise MigrationError(f"{c.path} changed while the migration was computed; run it again")
-    point = rollback.create_point(m.root, [(c.path, c.before, c.after) for c in changes], command,
-                                  git_head(m.root))
-    written = []
-    for c in changes:
-        rollback.atomic_write(m.root / c.path, c.after)
-        written.append(c.path)
-        _between_files(c.path)
-    rollback.mark(point, "applied")
-    result = Applied(point, written)
-    if verify:
-        proc = subprocess.run(verify, shell=True, cwd=m.root, check=False)  # the user's own command
-        result.verify_code = proc.returncode
-        if proc.returncode != 0:
-            rollback.restore(m.root, point.id)
-            result.rolled_back = True
-    return result
 
 
 # ------------------------------------------------------------------------ the compatibility shim
@@ -1439,37 +1308,3 @@ def shim_rule(config: Config, rule_id: str | None = None) -> Rule:
         if r.symbol is not None and r.rewrites:
             return r
     raise UsageError("--emit-shim: no symbol rule has call templates ([[rule.rewrite]])")
-
-
-# ------------------------------------------------------------------------ command-line helpers
-
-
-def select_files(a: Audit, root: Path, *, files: list[str] | None = None, tiers: str | None = None,
-                 plan_csv: str | None = None, wave: int | None = None) -> list[str] | None:
-    """The files ``migrate`` works on: the intersection of the selectors given (None: all)."""
-    chosen: set[str] | None = None
-
-    def narrow(paths: Iterable[str]) -> None:
-        nonlocal chosen
-        paths = set(paths)
-        chosen = paths if chosen is None else chosen & paths
-
-    if files is not None:
-        narrow(_cli_path(root, p) for p in files)
-    if plan_csv is not None and wave is not None:
-        narrow(_cli_path(root, p) for p in files_of_wave(plan_csv, wave))
-    if tiers is not None:
-        wanted = [t.strip().upper() for t in tiers.split(",") if t.strip()]
-        bad = [t for t in wanted if t not in ("P0", "P1", "P2")]
-        if bad or not wanted:
-            raise UsageError(f"--tier {tiers}: expected P0, P1 or P2 (comma-separated)")
-        narrow(files_of_tiers(a, wanted))
-    return sorted(chosen) if chosen is not None else None
-
-
-def _cli_path(root: Path, path: str) -> str:
-    """A path as typed: relative to the current folder when it exists there, else to the root."""
-    p = Path(path)
-    if not p.is_absolute() and p.exists() and not (root / p).exists():
-        p = p.resolve()
-    return _relative(root, str(p))
