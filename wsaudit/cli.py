@@ -183,14 +183,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from wsaudit.codemod import migrate
     from wsaudit.codemod.apply import apply
+    from wsaudit.codemod.plan import plan
     from wsaudit.codemod.select import select_files
+    from wsaudit.codemod.shim import shim, shim_rule
     from wsaudit.render.migrate import applied_summary, migration_summary, render_migration
 
     root = Path(args.path)
     if args.emit_shim:
-        write_output(migrate.shim(migrate.shim_rule(_audit_config(args), args.rule)), args.output)
+        write_output(shim(shim_rule(_audit_config(args), args.rule)), args.output)
         return EXIT_OK
     if (args.plan is None) != (args.wave is None):
         raise UsageError("--plan and --wave go together")
@@ -198,7 +199,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         raise UsageError("--force and --verify need --apply")
     result = _audit(args)
     files = select_files(result, root, files=args.files, tiers=args.tier, plan_csv=args.plan, wave=args.wave)
-    m = migrate.plan(root, audit=result, files=files)
+    m = plan(root, audit=result, files=files)
     text = render_migration(args.format, m)
     if not args.apply:
         write_output(text, args.output)
