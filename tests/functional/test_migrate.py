@@ -126,7 +126,7 @@ def test_encoding_bom_line_endings_and_permissions_are_kept(sample_copy):
     latin = sample_copy / "netra_backend/app/services/notifications_fr.py"
     os.chmod(latin, 0o640)
     apply.apply(plan(sample_copy, cache=False, files=[str(bom.relative_to(sample_copy)),
-                                                                  str(latin.relative_to(sample_copy))]))
+                                                      str(latin.relative_to(sample_copy))]))
     data = bom.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"WebSocketManager(" in data
     assert data.count(b"\n") == data.count(b"\r\n")  # every line still ends with CRLF
