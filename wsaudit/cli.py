@@ -184,30 +184,34 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from wsaudit.codemod import migrate
+    from wsaudit.codemod.apply import apply
+    from wsaudit.codemod.plan import plan
+    from wsaudit.codemod.select import select_files
+    from wsaudit.codemod.shim import shim, shim_rule
+    from wsaudit.render.migrate import applied_summary, migration_summary, render_migration
 
     root = Path(args.path)
     if args.emit_shim:
-        write_output(migrate.shim(migrate.shim_rule(_audit_config(args), args.rule)), args.output)
+        write_output(shim(shim_rule(_audit_config(args), args.rule)), args.output)
         return EXIT_OK
     if (args.plan is None) != (args.wave is None):
         raise UsageError("--plan and --wave go together")
     if (args.force or args.verify) and not args.apply:
         raise UsageError("--force and --verify need --apply")
     result = _audit(args)
-    files = migrate.select_files(result, root, files=args.files, tiers=args.tier, plan_csv=args.plan, wave=args.wave)
-    m = migrate.plan(root, audit=result, files=files)
-    text = migrate.render(m, args.format)
+    files = select_files(result, root, files=args.files, tiers=args.tier, plan_csv=args.plan, wave=args.wave)
+    m = plan(root, audit=result, files=files)
+    text = render_migration(args.format, m)
     if not args.apply:
         write_output(text, args.output)
         if not args.quiet:
-            sys.stderr.write(m.summary())
+            sys.stderr.write(migration_summary(m))
         return EXIT_OK
-    done = migrate.apply(m, force=args.force, verify=args.verify,
-                         command="wsaudit migrate --apply" + (f" --verify {args.verify!r}" if args.verify else ""))
+    done = apply(m, force=args.force, verify=args.verify,
+                 command="wsaudit migrate --apply" + (f" --verify {args.verify!r}" if args.verify else ""))
     write_output(text, args.output)
     if not args.quiet:
-        sys.stderr.write(m.summary() + migrate.applied_summary(done))
+        sys.stderr.write(migration_summary(m) + applied_summary(done))
     return EXIT_GATE if done.rolled_back else EXIT_OK
 
 
@@ -219,13 +223,14 @@ def _audit_config(args: argparse.Namespace):
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     from wsaudit.codemod import rollback
+    from wsaudit.render.rollback import render_points, render_restored
 
     point_id, root = rollback.parse_target(args.target)
     if args.list:
-        write_output(rollback.render_points(rollback.list_points(root), args.format), args.output)
+        write_output(render_points(rollback.list_points(root), args.format), args.output)
         return EXIT_OK
     done = rollback.restore(root, point_id, force=args.force)
-    write_output(rollback.render_restored(done, args.format), args.output)
+    write_output(render_restored(done, args.format), args.output)
     return EXIT_OK
 
 

@@ -304,7 +304,7 @@ def _validate_rules(value: Any, check: _Checker) -> tuple[Rule, ...]:
 
 
 def _validate_rewrites(table: dict[str, Any], key: str, check: _Checker, has_symbol: bool):
-    """``parameters`` and ``[[rule.rewrite]]`` of one rule (symbol rules only): see :mod:`wsaudit.codemod.migrate`."""
+    """``parameters`` and ``[[rule.rewrite]]`` of one rule (symbol rules only): see :mod:`wsaudit.codemod.calls`."""
     parameters: tuple[str, ...] | None = None
     if "parameters" in table:
         parameters = check.strings(f"{key}.parameters", table["parameters"])

@@ -17,9 +17,14 @@ import pytest
 from conftest import ASSETS
 
 from wsaudit.api import audit
-from wsaudit.codemod import migrate, rollback
+from wsaudit.codemod import apply, rollback
+from wsaudit.codemod.checks import CHECKS
+from wsaudit.codemod.plan import plan
+from wsaudit.codemod.records import Migration
 from wsaudit.config import from_table
+from wsaudit.engine.parse import decode_source
 from wsaudit.errors import ConfigError
+from wsaudit.render.migrate import migration_diff, migration_summary
 
 DIFFS = ASSETS / "migrate_diffs"
 WSAUDIT = [sys.executable, "-m", "wsaudit"]
@@ -36,7 +41,7 @@ def violation_keys(root: Path) -> list[tuple]:
                   for v in audit(root, cache=False).violation_records)
 
 
-def manual_keys(m: migrate.Migration) -> list[tuple]:
+def manual_keys(m: Migration) -> list[tuple]:
     return sorted((x.path, x.line, x.col, x.rule_id, x.category, x.name) for x in m.manual)
 
 
@@ -49,7 +54,7 @@ def full_plan(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("plan") / "sample_repo"
     shutil.copytree(SAMPLE, root)
-    return migrate.plan(root, cache=False)
+    return plan(root, cache=False)
 
 
 # ------------------------------------------------------------------------ the whole sample
@@ -57,12 +62,12 @@ def full_plan(tmp_path_factory):
 
 def test_migrating_everything_leaves_only_the_manual_list(sample_copy):
     before = audit(sample_copy, cache=False)
-    m = migrate.plan(sample_copy, cache=False)
-    assert not m.failed, m.summary()
+    m = plan(sample_copy, cache=False)
+    assert not m.failed, migration_summary(m)
     assert len(m.changes) == 18 and sum(f.rewritten for f in m.changes) == 54
     assert len(m.manual) == 42 and all(item.reason for item in m.manual)
     assert sum(f.rewritten for f in m.changes) + len(m.manual) == len(before.violation_records)
-    migrate.apply(m)
+    apply.apply(m)
     after = audit(sample_copy, cache=False)
     # a re-scan agrees with the manual list, position for position
     assert violation_keys(sample_copy) == manual_keys(m)
@@ -71,14 +76,14 @@ def test_migrating_everything_leaves_only_the_manual_list(sample_copy):
            [(d.path, d.kind) for d in before.diagnostic_records]
     for f in m.changes:
         data = (sample_copy / f.path).read_bytes()
-        text, problem = migrate.decode_source(data)
+        text, problem = decode_source(data)
         assert problem is None
         ast.parse(text)
 
 
 def test_every_changed_file_passes_the_four_named_checks(full_plan):
     for f in full_plan.changes:
-        assert [c.name for c in f.checks] == list(migrate.CHECKS)
+        assert [c.name for c in f.checks] == list(CHECKS)
         assert all(c.ok and c.detail for c in f.checks), f.checks
 
 
@@ -94,11 +99,11 @@ def test_manual_reasons_for_the_hard_cases(full_plan):
 
 
 def test_applying_twice_changes_nothing_the_second_time(sample_copy):
-    migrate.apply(migrate.plan(sample_copy, cache=False))
+    apply.apply(plan(sample_copy, cache=False))
     once = hashes(sample_copy)
-    again = migrate.plan(sample_copy, cache=False)
-    assert again.changes == [] and again.diff() == ""
-    assert migrate.apply(again).point is None
+    again = plan(sample_copy, cache=False)
+    assert again.changes == [] and migration_diff(again) == ""
+    assert apply.apply(again).point is None
     assert hashes(sample_copy) == once
 
 
@@ -120,8 +125,8 @@ def test_encoding_bom_line_endings_and_permissions_are_kept(sample_copy):
     bom = sample_copy / "netra_backend/app/services/windows_bridge.py"
     latin = sample_copy / "netra_backend/app/services/notifications_fr.py"
     os.chmod(latin, 0o640)
-    migrate.apply(migrate.plan(sample_copy, cache=False, files=[str(bom.relative_to(sample_copy)),
-                                                                  str(latin.relative_to(sample_copy))]))
+    apply.apply(plan(sample_copy, cache=False, files=[str(bom.relative_to(sample_copy)),
+                                                      str(latin.relative_to(sample_copy))]))
     data = bom.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"WebSocketManager(" in data
     assert data.count(b"\n") == data.count(b"\r\n")  # every line still ends with CRLF
@@ -146,9 +151,9 @@ PINNED = {
 }
 
 
-def _file_diff(m: migrate.Migration, path: str) -> str:
-    one = migrate.Migration(m.root, m.config, [path], [f for f in m.files if f.path == path], [], [])
-    return one.diff()
+def _file_diff(m: Migration, path: str) -> str:
+    one = Migration(m.root, m.config, [path], [f for f in m.files if f.path == path], [], [])
+    return migration_diff(one)
 
 
 @pytest.mark.parametrize("path", sorted({p for paths in PINNED.values() for p in paths}))
@@ -161,7 +166,7 @@ def test_pinned_diff(full_plan, path):
 # ------------------------------------------------------------------------ interrupted applies
 
 
-def _either_before_or_after(root: Path, m: migrate.Migration) -> tuple[int, int]:
+def _either_before_or_after(root: Path, m: Migration) -> tuple[int, int]:
     untouched = migrated = 0
     for f in m.changes:
         data = (root / f.path).read_bytes()
@@ -173,7 +178,7 @@ def _either_before_or_after(root: Path, m: migrate.Migration) -> tuple[int, int]
 
 def test_a_failure_in_the_middle_leaves_whole_files_and_rollback_restores_all(sample_copy, monkeypatch):
     original = hashes(sample_copy)
-    m = migrate.plan(sample_copy, cache=False)
+    m = plan(sample_copy, cache=False)
     written = []
 
     def boom(path):
@@ -181,9 +186,9 @@ def test_a_failure_in_the_middle_leaves_whole_files_and_rollback_restores_all(sa
         if len(written) == 5:
             raise OSError("disk full (injected)")
 
-    monkeypatch.setattr(migrate, "_between_files", boom)
+    monkeypatch.setattr(apply, "_between_files", boom)
     with pytest.raises(OSError, match="injected"):
-        migrate.apply(m)
+        apply.apply(m)
     untouched, migrated = _either_before_or_after(sample_copy, m)
     assert migrated == 5 and untouched == len(m.changes) - 5
     point = rollback.find_point(sample_copy)
@@ -194,8 +199,8 @@ def test_a_failure_in_the_middle_leaves_whole_files_and_rollback_restores_all(sa
 
 def test_kill_9_in_the_middle_leaves_whole_files_and_rollback_restores_all(sample_copy):
     original = hashes(sample_copy)
-    m = migrate.plan(sample_copy, cache=False)
-    env = {**os.environ, migrate.PAUSE_ENV: "0.4"}
+    m = plan(sample_copy, cache=False)
+    env = {**os.environ, apply.PAUSE_ENV: "0.4"}
     proc = subprocess.Popen([*WSAUDIT, "migrate", str(sample_copy), "--apply", "-q", "--no-cache"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -229,7 +234,7 @@ def test_dry_run_is_the_default_and_writes_nothing(sample_copy, cli):
     assert hashes(sample_copy) == original
     doc = json.loads(cli("migrate", sample_copy, "--format", "json", "-q", "--no-cache").out)
     assert {"files", "manual", "skipped", "diff"} <= set(doc) and len(doc["manual"]) == 42
-    assert set(doc["files"][0]["checks"]) == set(migrate.CHECKS)
+    assert set(doc["files"][0]["checks"]) == set(CHECKS)
 
 
 def test_select_by_files_plan_wave_and_tier(sample_copy, cli, tmp_path):
@@ -353,9 +358,9 @@ replacement = "pkg.core.manager"
 """
 
 
-def _plan(tree, files: dict[str, str], rules: str = RULES_WITH_TEMPLATES) -> migrate.Migration:
+def _plan(tree, files: dict[str, str], rules: str = RULES_WITH_TEMPLATES) -> Migration:
     root = tree({**files, "wsaudit.toml": rules})
-    return migrate.plan(root, cache=False)
+    return plan(root, cache=False)
 
 
 def test_unusual_calls_are_left_for_a_person(tree):
@@ -375,7 +380,7 @@ def test_unusual_calls_are_left_for_a_person(tree):
     assert "no call template of R1 takes exactly (other)" in reasons["c"]
     assert "comments" in reasons["d"]
     assert set(reasons) == {"a", "b", "c", "d"}
-    diff = m.diff()
+    diff = migration_diff(m)
     assert "+e = Manager(ctx=5)\n" in diff  # a positional argument bound through the rule's parameters
     assert "+f = Manager(\n+    ctx=6,  # trailing remark\n" in diff  # comments stay where they were
     assert "-from pkg.core import" not in diff  # still used by the calls left for a person
@@ -400,9 +405,9 @@ def test_a_file_failing_a_check_is_not_written(tree):
     assert failed.path == "app/use.py"
     assert {c.name: c.ok for c in failed.checks}["replacement-resolves"] is False
     assert "pkg.core.missing.Manager" in " ".join(c.detail for c in failed.checks)
-    assert m.changes == [] and migrate.apply(m).point is None
+    assert m.changes == [] and apply.apply(m).point is None
     assert any("failed a safety check" in x.reason for x in m.manual)
-    assert "app/use.py" in m.summary() and "not written" in m.summary()
+    assert "app/use.py" in migration_summary(m) and "not written" in migration_summary(m)
 
 
 def test_merges_into_an_existing_import_and_keeps_relative_style(tree):
@@ -414,7 +419,7 @@ def test_merges_into_an_existing_import_and_keeps_relative_style(tree):
         "pkg/core/more.py": "from .manager import M3\nfrom . import create_websocket_manager as make\nx = make()\n",
         "pkg/core/manager.py": "class Manager:\n    pass\n\n\nclass M3:\n    pass\n",
     })
-    diffs = {f.path: migrate.Migration(m.root, m.config, [], [f], [], []).diff() for f in m.changes}
+    diffs = {f.path: migration_diff(Migration(m.root, m.config, [], [f], [], [])) for f in m.changes}
     assert diffs["pkg/core/user.py"].endswith(
         " from .manager import Manager as M2, Manager\n"
         "-from . import create_websocket_manager\n"

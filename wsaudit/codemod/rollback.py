@@ -244,22 +244,3 @@ def parse_target(target: list[str]) -> tuple[str | None, Path]:
         else:
             raise InputError(f"{item}: not a folder (the root to restore)")
     return point_id, root if root is not None else Path(".")
-
-
-def render_points(points: list[Point], fmt: str = "text") -> str:
-    if fmt == "json":
-        return json.dumps({"points": [p.manifest() for p in points]}, indent=2) + "\n"
-    if not points:
-        return "no rollback points\n"
-    lines = [f"{p.id}  {p.state:<11} {p.created}  {len(p.files)} file(s)  {p.command}".rstrip() for p in points]
-    return "\n".join(lines) + "\n"
-
-
-def render_restored(done: Restored, fmt: str = "text") -> str:
-    if fmt == "json":
-        return json.dumps({"point": done.point.id, "restored": done.restored, "unchanged": done.unchanged,
-                           "forced": done.forced}, indent=2) + "\n"
-    lines = [(f"rolled back {done.point.id}: {len(done.restored) + len(done.forced)} file(s) restored "
-              f"byte-identical, {len(done.unchanged)} already original")]
-    lines += [f"  restored {p}" for p in done.restored] + [f"  forced {p}" for p in done.forced]
-    return "\n".join(lines) + "\n"

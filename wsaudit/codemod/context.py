@@ -1,0 +1,78 @@
+"""The per-file context of a migration pass: everything the parts of one file's rewrite
+(calls, mock.patch targets, imports, their placement) and its safety checks read, in one
+record, like LibCST's ``CodemodContext``.
+
+It holds no syntax tree: the libcst module of the text is :class:`wsaudit.codemod.syntax.Syntax`,
+built once per pass by the rewriter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wsaudit.codemod.encoding import Encoding
+from wsaudit.codemod.snapshot import TreeSnapshot
+from wsaudit.model import FileFacts, Rule, SourceFile, Violation
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """One file at one moment of the migration.
+
+    Attributes
+    ----------
+    path : str
+        Root-relative POSIX path.
+    source : SourceFile
+        The file's record (its module name, whether it is a package).
+    text : str
+        The file's current text (as the previous passes left it).
+    encoding : Encoding
+        The encoding its bytes are written back in.
+    facts : FileFacts
+        The facts of ``text``.
+    violations : list of Violation
+        What detection finds in ``text``.
+    tree : TreeSnapshot
+        The whole tree at the same moment.
+    rules : dict
+        Rule ID to rule.
+    """
+
+    path: str
+    source: SourceFile
+    text: str
+    encoding: Encoding
+    facts: FileFacts
+    violations: list[Violation]
+    tree: TreeSnapshot
+    rules: dict[str, Rule]
+
+    @classmethod
+    def of(cls, tree: TreeSnapshot, source: SourceFile, text: str, encoding: Encoding,
+           rules: dict[str, Rule]) -> FileContext:
+        """The context of ``source`` in ``tree``, whose facts and violations are of ``text``."""
+        return cls(source.path, source, text, encoding, tree.facts[source.path],
+                   tree.violations.get(source.path, []), tree, rules)
+
+    @property
+    def module(self) -> str:
+        return self.source.module
+
+    @property
+    def package(self) -> str:
+        """The package relative imports in this file start from."""
+        return self.source.module if self.source.is_package else self.source.module.rpartition(".")[0]
+
+
+def violation_key(v: Violation) -> tuple:
+    """What identifies a violation within one file: ``(line, col, rule_id, category)``."""
+    return (v.line, v.col, v.rule_id, v.category)
+
+
+def by_position(rows: list[Violation]) -> dict[tuple[int, int], list[Violation]]:
+    """Violations grouped by (line, col): one statement or expression may carry several rules."""
+    groups: dict[tuple[int, int], list[Violation]] = {}
+    for v in rows:
+        groups.setdefault((v.line, v.col), []).append(v)
+    return groups

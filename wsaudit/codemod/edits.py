@@ -1,0 +1,123 @@
+"""The edit set of one file's rewrite, and the libcst transformer that carries it out.
+
+The rewrite parts decide on the original tree and record what to change by node identity
+(``id`` of the original node); nothing is changed until every decision is made, so that no
+part sees another's half-done edit. :class:`ApplyEdits` then rebuilds the module once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+
+@dataclass
+class Edits:
+    """What to change in one module, keyed by the ``id`` of original nodes.
+
+    Attributes
+    ----------
+    replace : dict
+        Original node to the node that takes its place.
+    remove : set
+        Original small statements (imports) to drop; a line left empty goes, a block left
+        empty gets ``pass``.
+    after : dict
+        Original statement line to the new lines that follow it.
+    top : list
+        New lines at the top of the module, after ``top_anchor``.
+    top_anchor : int or None
+        The original line after which ``top`` goes (None: the very top).
+    """
+
+    replace: dict[int, cst.CSTNode] = field(default_factory=dict)
+    remove: set[int] = field(default_factory=set)
+    after: dict[int, list[cst.BaseStatement]] = field(default_factory=dict)
+    top: list[cst.BaseStatement] = field(default_factory=list)
+    top_anchor: int | None = None
+
+
+class ApplyEdits(cst.CSTTransformer):
+    """Carries out an :class:`Edits` on the module it was planned on: replaced nodes, removed
+    imports, new lines.
+
+    Nodes are matched by identity with the original tree, so it must visit that very tree.
+    """
+
+    def __init__(self, edits: Edits):
+        self.edits = edits
+        self.marks: dict[int, tuple[cst.CSTNode, bool, list[cst.BaseStatement]]] = {}  # keeps the node alive
+
+    def _swap(self, original, updated):
+        return self.edits.replace.get(id(original), updated)
+
+    def leave_Call(self, original, updated):
+        return self._swap(original, updated)
+
+    def leave_SimpleString(self, original, updated):
+        return self._swap(original, updated)
+
+    def leave_ConcatenatedString(self, original, updated):
+        return self._swap(original, updated)
+
+    def leave_Import(self, original, updated):
+        return self._swap(original, updated)
+
+    def leave_ImportFrom(self, original, updated):
+        return self._swap(original, updated)
+
+    def leave_SimpleStatementLine(self, original, updated):
+        gone = [i for i, s in enumerate(original.body) if id(s) in self.edits.remove]
+        after = list(self.edits.after.get(id(original), []))
+        if id(original) == self.edits.top_anchor:
+            after += self.edits.top
+        if not gone and not after:
+            return updated
+        body = [s for i, s in enumerate(updated.body) if i not in gone]
+        if body:
+            if gone:
+                body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+            new_line = updated.with_changes(body=body)
+        else:
+            new_line = None
+        result = new_line if new_line is not None else updated
+        self.marks[id(result)] = (result, new_line is None, after)
+        return result
+
+    def _body(self, body) -> list:
+        out: list = []
+        carry: list = []
+        for stmt in body:
+            node, removed, after = self.marks.get(id(stmt), (None, False, []))
+            if node is not stmt:
+                removed, after = False, []
+            if removed:
+                carry += list(stmt.leading_lines)
+                if after:
+                    after = [after[0].with_changes(leading_lines=[*carry, *after[0].leading_lines]), *after[1:]]
+                    carry = []
+                out += after
+                continue
+            if carry or (not out and stmt is not body[0]):
+                lines = [*carry, *stmt.leading_lines]
+                if not out:
+                    while lines and isinstance(lines[0], cst.EmptyLine) and lines[0].comment is None:
+                        lines = lines[1:]  # a block no longer starts with a blank line
+                stmt = stmt.with_changes(leading_lines=lines)
+                carry = []
+            out.append(stmt)
+            out += after
+        return out
+
+    def leave_IndentedBlock(self, original, updated):
+        body = self._body(updated.body)
+        if not body:
+            body = [cst.SimpleStatementLine([cst.Pass()])]
+        return updated.with_changes(body=body)
+
+    def leave_Module(self, original, updated):
+        body = self._body(updated.body)
+        if self.edits.top and self.edits.top_anchor is None:
+            body = [*self.edits.top, *body]
+        return updated.with_changes(body=body)

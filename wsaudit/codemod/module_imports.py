@@ -1,0 +1,236 @@
+"""The decisions for import statements the audit flagged: an import of the deprecated symbol,
+of a deprecated module, or from a deprecated module.
+
+- ``from M import old as x`` becomes an import of the replacement (placed by
+  :mod:`wsaudit.codemod.placement`, merged into an existing ``from R import ...`` of the same
+  block); the old name goes once nothing in the file uses it and nothing else imports it
+  from here;
+- an import of a deprecated module goes when nothing uses it any more, or points at the
+  replacement module when every remaining use (``alias.attr``) exists there.
+
+Anything else (star imports, re-exports, names still used as values) is left for a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from wsaudit.codemod.context import FileContext
+from wsaudit.codemod.placement import Anchored, Need, conflict
+from wsaudit.codemod.syntax import Syntax, alone, bound_name, dotted
+from wsaudit.engine.modules import absolute_module
+from wsaudit.model import Rule, Violation
+
+# module attributes every module has: a use of one does not need the replacement to define it
+_MODULE_DUNDERS = {"__name__", "__file__", "__doc__", "__spec__", "__path__", "__package__", "__loader__",
+                   "__dict__", "__all__"}
+
+
+@dataclass(frozen=True)
+class ImportEdit:
+    """The rewrite of one import statement.
+
+    Attributes
+    ----------
+    stmt : cst.CSTNode
+        The original statement.
+    replacement : cst.CSTNode or None
+        The statement with the aliases that stay; None: the statement goes.
+    imports : list of Anchored
+        The imports of the replacement it needs, next to where it stood.
+    """
+
+    stmt: cst.CSTNode
+    replacement: cst.CSTNode | None
+    imports: list[Anchored]
+
+
+def rewrite_import(ctx: FileContext, syntax: Syntax, group: list[Violation],
+                   rewritten: set[tuple[int, int]]) -> ImportEdit | str:
+    """The rewrite of the import statement the violations ``group`` (one position) found, or
+    why it is left for a person; ``rewritten`` holds the positions of the uses that this
+    pass's call rewrites replace (they no longer need the old binding)."""
+    first = group[0]
+    stmt = syntax.stmts.get((first.line, first.col))
+    if stmt is None:
+        return "the import could not be located in the syntax tree"
+    decide = _Imports(ctx, syntax, rewritten)
+    if isinstance(stmt, cst.ImportFrom):
+        return decide.import_from(stmt)
+    return decide.import_(stmt)  # type: ignore[arg-type]
+
+
+def with_aliases(stmt, keep: list[cst.ImportAlias]):
+    """``stmt`` with only the aliases ``keep``, the last one's comma fixed."""
+    last_original = stmt.names[-1]
+    trailing = isinstance(last_original.comma, cst.Comma) and stmt.__class__ is cst.ImportFrom and stmt.lpar
+    keep = list(keep)
+    keep[-1] = keep[-1].with_changes(comma=last_original.comma if trailing else cst.MaybeSentinel.DEFAULT)
+    return stmt.with_changes(names=keep)
+
+
+class _Imports:
+    """Decides the import statements of one file for one pass."""
+
+    def __init__(self, ctx: FileContext, syntax: Syntax, rewritten: set[tuple[int, int]]):
+        self.ctx, self.syntax, self.rewritten = ctx, syntax, rewritten
+
+    def _uses(self, name: str, kind: str, target: object) -> list:
+        """The uses of ``name`` that the binding ``(kind, target)`` of it reaches."""
+        indices = {i for i, b in enumerate(self.ctx.facts.bindings) if b.name == name and b.kind == kind and b.target == target}
+        return [u for u in self.ctx.facts.uses if u.chain[0] == name and indices & set(u.reaching)]
+
+    def _remaining(self, name: str, kind: str, target: object) -> list:
+        """Those uses that no call rewrite of this pass replaced."""
+        return [u for u in self._uses(name, kind, target) if (u.line, u.col) not in self.rewritten]
+
+    def _module_scope(self, stmt: cst.CSTNode) -> bool:
+        return not any(isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) for n in self.syntax.ancestors(stmt))
+
+    def _exported(self, name: str, stmt: cst.CSTNode) -> str | None:
+        """Why dropping the module-level binding ``name`` would break other code, or None."""
+        if not self._module_scope(stmt):
+            return None
+        if self.ctx.facts.all_names is not None and name in self.ctx.facts.all_names:
+            return f"re-exported: {name!r} is listed in __all__ (remove it when nothing imports it from here)"
+        if (self.ctx.module, name) in self.ctx.tree.importers:
+            return (f"re-exported: other code reads {name!r} from {self.ctx.module} (migrate those uses first, "
+                    "then run migrate again)")
+        return None
+
+    def _symbol_rule(self, path: str) -> Rule | None:
+        """The symbol rule whose deprecated definition ``path`` resolves to, if any."""
+        objects = self.ctx.tree.resolver.resolve(path)
+        for rule in self.ctx.rules.values():
+            if rule.symbol is not None and objects & self.ctx.tree.targets.get(rule.id, frozenset()):
+                return rule
+        return None
+
+    def _module_rule(self, module: str) -> Rule | None:
+        """The module rule that covers ``module``, if any."""
+        return next((r for r in self.ctx.rules.values() if r.covers_module(module)), None)
+
+    def _replaced_module(self, module: str, rule: Rule) -> str:
+        """``module`` (covered by ``rule``) with the rule's module replaced."""
+        return rule.replacement + module[len(rule.module):]  # type: ignore[operator]
+
+    def _attrs_exist(self, uses: list, module: str) -> str | None:
+        """Why ``uses`` of a module alias would break if it named ``module`` instead, or None."""
+        for u in uses:
+            if len(u.chain) < 2:
+                return f"line {u.line}: the module object itself is used"
+            attr = u.chain[1]
+            if attr not in _MODULE_DUNDERS and not self.ctx.tree.bound_in_tree(f"{module}.{attr}"):
+                return f"line {u.line}: {attr!r} does not exist in {module}"
+        return None
+
+    def import_from(self, stmt: cst.ImportFrom) -> ImportEdit | str:
+        """``from M import a, b as c``: each name kept, re-pointed at the replacement, or dropped."""
+        if isinstance(stmt.names, cst.ImportStar):
+            return "star import: import the names it needs explicitly, then run migrate again"
+        source = dotted(stmt.module) if stmt.module is not None else None
+        level = len(stmt.relative)
+        base = absolute_module(self.ctx.module, self.ctx.source.is_package, level, source)
+        if base is None:
+            return "relative import above the top-level package"
+        base_rule = self._module_rule(base)
+        if base_rule is not None and not base_rule.replacement:
+            return f"{base_rule.id} has no replacement module"
+        keep: list[cst.ImportAlias] = []
+        needs: list[Need] = []
+        fallback: Need | None = None  # an unused deprecated module, re-pointed when it is alone in a block
+        for alias in stmt.names:
+            name = dotted(alias.name) or ""
+            bound = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
+            full = f"{base}.{name}"
+            target = (level, source or "", name)
+            sym = self._symbol_rule(full)
+            mod = self._module_rule(full)
+            if sym is not None:
+                if not sym.replacement:
+                    return f"{sym.id} has no replacement"
+                left = self._remaining(bound, "from", target)
+                if left:
+                    lines = ", ".join(str(u.line) for u in left[:5])
+                    return f"{bound!r} is still used as a value here (line {lines}): rewrite those uses by hand"
+                why = self._exported(bound, stmt)
+                if why:
+                    return why
+                module, _, attr = sym.replacement.rpartition(".")
+                needs.append(Need(module, attr))
+            elif mod is not None:
+                if not mod.replacement:
+                    return f"{mod.id} has no replacement module"
+                left = self._remaining(bound, "from", target)
+                if left:
+                    new_module = self._replaced_module(full, mod)
+                    problem = self._attrs_exist(left, new_module)
+                    if problem:
+                        return f"module {bound!r} is still used ({problem})"
+                    parent, _, last = new_module.rpartition(".")
+                    needs.append(Need(parent, last, None if last == bound else bound))
+                elif self._exported(bound, stmt):
+                    return self._exported(bound, stmt)
+                else:
+                    parent, _, last = self._replaced_module(full, mod).rpartition(".")
+                    fallback = fallback or Need(parent, last)
+            elif base_rule is not None:
+                new_module = self._replaced_module(base, base_rule)
+                if not self.ctx.tree.bound_in_tree(f"{new_module}.{name}"):
+                    return f"{name!r} does not exist in the replacement module {new_module}"
+                needs.append(Need(new_module, name, alias.asname.name.value if alias.asname else None))  # type: ignore[union-attr]
+            else:
+                keep.append(alias)
+        line = self.syntax.line_of(stmt)
+        block = self.syntax.block_of(line)
+        if block is None:
+            return "import on a line with other statements (``x; import y``): split it first"
+        if not keep and not needs and fallback is not None and alone(line, block):
+            needs.append(fallback)  # removing it would leave an empty block: import the replacement instead
+        for need in needs:
+            problem = conflict(self.ctx, need) if need.bound not in {bound_name(a) for a in stmt.names} else None
+            if problem:
+                return problem
+        return ImportEdit(stmt, with_aliases(stmt, keep) if keep else None,
+                          [Anchored(need, block, line) for need in needs])
+
+    def import_(self, stmt: cst.Import) -> ImportEdit | str:
+        """``import a.b, c as d``: each deprecated module re-pointed at its replacement, or dropped."""
+        keep: list[cst.ImportAlias] = []
+        changed = False
+        for alias in stmt.names:
+            name = dotted(alias.name) or ""
+            rule = self._module_rule(name)
+            if rule is None:
+                keep.append(alias)
+                continue
+            if not rule.replacement:
+                return f"{rule.id} has no replacement module"
+            new_module = self._replaced_module(name, rule)
+            changed = True
+            if alias.asname is not None:
+                bound = alias.asname.name.value  # type: ignore[union-attr]
+                left = self._remaining(bound, "module", name)
+                if not left:
+                    if self._exported(bound, stmt):
+                        return self._exported(bound, stmt)
+                    if not (len(stmt.names) == 1 and alone(self.syntax.line_of(stmt), self.syntax.block_of(self.syntax.line_of(stmt)))):
+                        continue  # unused: dropped (re-pointed instead when it is alone in its block)
+                    keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
+                    continue
+                problem = self._attrs_exist(left, new_module)
+                if problem:
+                    return f"module {bound!r} is still used ({problem})"
+                keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
+            else:
+                top = name.split(".")[0]
+                through = [u for u in self._uses(top, "module", top) if u.chain[: len(name.split("."))] ==
+                           tuple(name.split(".")) and (u.line, u.col) not in self.rewritten]
+                if through:
+                    return f"line {through[0].line} uses the full dotted path {name}: rewrite it by hand"
+                keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
+        if not changed:
+            return "no deprecated module in this import"
+        return ImportEdit(stmt, with_aliases(stmt, keep) if keep else None, [])

@@ -1,0 +1,143 @@
+"""``mock.patch("...")`` targets naming the deprecated symbol or a deprecated module:
+renamed to the replacement when the new target resolves in the migrated tree.
+
+Only a string that is the target of a ``patch`` call is rewritten; any other string naming
+the deprecated path is left for a person. A symbol's target keeps its module (it patches
+where the code under test looks the name up) and takes the replacement's name, so it is
+renamed only once that module binds the replacement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from wsaudit.codemod.context import FileContext
+from wsaudit.codemod.syntax import Syntax, dotted
+from wsaudit.model import Violation
+
+
+@dataclass(frozen=True)
+class Retarget:
+    """What becomes of one string literal the audit flagged.
+
+    Attributes
+    ----------
+    node : cst.CSTNode or None
+        The literal (None when there is no literal at that position).
+    replacement : cst.CSTNode or None
+        The literal with the new target; None when it is left for a person.
+    reason : str or None
+        Why it is left for a person.
+    patched : tuple or None
+        ``(new target, the rule's replacement or None for a module)`` for the
+        ``replacement-resolves`` check: set once the new target is known to resolve, even if
+        the literal then cannot be rewritten.
+    """
+
+    node: cst.CSTNode | None
+    replacement: cst.CSTNode | None
+    reason: str | None
+    patched: tuple[str, str | None] | None = None
+
+
+def retarget(ctx: FileContext, syntax: Syntax, group: list[Violation]) -> Retarget:
+    """The rewrite of the string the violations ``group`` (one position) found."""
+    first = group[0]
+    node = syntax.strings.get((first.line, first.col))
+    value = first.name
+    if node is None or node.evaluated_value != value:  # type: ignore[union-attr]
+        return Retarget(node, None, "the symbol is used as a value (stored, passed, compared or aliased): "
+                                    "rewrite this use by hand")
+    if not _is_patch_target(syntax, node):
+        return Retarget(node, None, "a string naming the deprecated path (not a mock.patch target): update it by hand")
+    new_value, reason, patched = _renamed_target(ctx, value, group)
+    if reason:
+        return Retarget(node, None, reason)
+    replaced = replace_string(node, value, new_value)  # type: ignore[arg-type]
+    if replaced is None:
+        return Retarget(node, None, "a mock.patch target whose string prefix cannot be rewritten safely", patched)
+    return Retarget(node, replaced, None, patched)
+
+
+def _is_patch_target(syntax: Syntax, node: cst.CSTNode) -> bool:
+    """Whether ``node`` is the target argument of a call of something named ``patch``."""
+    arg = syntax.parents.get(node)
+    call = syntax.parents.get(arg) if isinstance(arg, cst.Arg) else None
+    if not isinstance(call, cst.Call) or (dotted(call.func) or "").rpartition(".")[2] != "patch":
+        return False
+    if arg.keyword is not None:  # type: ignore[union-attr]
+        return arg.keyword.value == "target"  # type: ignore[union-attr]
+    return call.args[0] is arg
+
+
+def _renamed_target(ctx: FileContext, value: str,
+                    group: list[Violation]) -> tuple[str, str | None, tuple[str, str | None] | None]:
+    """``(new target, why not, what the check verifies)``: module rules rename the module
+    part, a symbol rule the last name."""
+    new = value
+    symbol_rule = None
+    for v in group:
+        rule = ctx.rules[v.rule_id]
+        if rule.module is not None:
+            if not rule.replacement:
+                return value, f"{rule.id} has no replacement module", None
+            if new == rule.module or new.startswith(rule.module + "."):
+                new = rule.replacement + new[len(rule.module):]
+        else:
+            symbol_rule = rule
+    tree = ctx.tree
+    if symbol_rule is not None:
+        if not symbol_rule.replacement:
+            return value, f"{symbol_rule.id} has no replacement", None
+        new = f"{new.rpartition('.')[0]}.{symbol_rule.replacement.rpartition('.')[2]}"
+        resolver = tree.resolver
+        if not (tree.bound_in_tree(new) and resolver.resolve(new) & resolver.resolve(symbol_rule.replacement)):
+            return value, (f"mock.patch target: {new!r} does not name the replacement yet (migrate the module "
+                           "it patches first, then run migrate again)"), None
+        return new, None, (new, symbol_rule.replacement)
+    if not tree.bound_in_tree(new):
+        return value, f"mock.patch target: {new!r} does not exist in the replacement module", None
+    return new, None, (new, None)
+
+
+def replace_string(node: cst.CSTNode, old: str, new: str) -> cst.CSTNode | None:
+    """A string literal (or implicitly joined pieces) with value ``old`` rewritten to ``new``,
+    keeping prefixes, quotes and the split into pieces when the change fits in one piece."""
+    pieces: list[cst.SimpleString] = []
+
+    def collect(n: cst.CSTNode) -> bool:
+        if isinstance(n, cst.SimpleString):
+            pieces.append(n)
+            return True
+        if isinstance(n, cst.ConcatenatedString):
+            return collect(n.left) and collect(n.right)
+        return False
+
+    if not collect(node) or any("b" in p.prefix.lower() or "\\" in p.raw_value for p in pieces):
+        return None
+    if any(q in new for q in ("'", '"', "\\", "\n", "\r")):
+        return None
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    offset = 0
+    for piece in pieces:
+        value = piece.raw_value
+        if offset <= start and len(old) - end <= offset + len(value):
+            lo, hi = start - offset, len(old) - end - offset
+            raw = value[:lo] + new[start: len(new) - end] + value[hi:]
+            replacement = piece.with_changes(value=f"{piece.prefix}{piece.quote}{raw}{piece.quote}")
+
+            class _Swap(cst.CSTTransformer):
+                def leave_SimpleString(self, original, updated, new=replacement, old=piece):
+                    return new if original is old else updated
+
+            return node.visit(_Swap())
+        offset += len(value)
+    first = pieces[0]
+    return first.with_changes(value=f"{first.prefix}{first.quote}{new}{first.quote}", lpar=node.lpar, rpar=node.rpar)

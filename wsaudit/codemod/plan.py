@@ -1,0 +1,157 @@
+"""Compute a migration in memory, with its checks, without writing anything.
+
+Rewriting one file can unblock another (a re-export can go once its importers no longer
+read it, a ``mock.patch`` target can be renamed once the module it patches binds the
+replacement), so the rewrite runs in passes over the whole selection until a pass changes
+nothing: applying the result and migrating again then changes nothing. A file that fails a
+safety check is taken out and the passes run again without it, since the other files'
+rewrites may have counted on it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from wsaudit.api import Audit
+from wsaudit.api import audit as run_audit
+from wsaudit.codemod.checks import check_file
+from wsaudit.codemod.context import FileContext, violation_key
+from wsaudit.codemod.encoding import Encoding, decode, encode, encoding_of
+from wsaudit.codemod.placement import Need
+from wsaudit.codemod.records import Check, FileResult, ManualItem, Migration
+from wsaudit.codemod.rewrite import NO_REWRITE, FileRewriter
+from wsaudit.codemod.select import root_relative
+from wsaudit.codemod.snapshot import TreeSnapshot
+from wsaudit.config import Config
+from wsaudit.engine.parse import parse_source
+from wsaudit.errors import InputError
+from wsaudit.model import FileFacts, Rule, SourceFile
+
+MAX_PASSES = 8
+
+
+@dataclass
+class _Run:
+    """Where the in-memory passes ended: each selected file's text, and what its rewrites
+    claimed, imported and retargeted over all passes; the reasons and the tree of the last."""
+
+    texts: dict[str, str]
+    claimed: dict[str, Counter]
+    needs: dict[str, list[Need]]
+    patched: dict[str, list[tuple[str, str | None]]]
+    reasons: dict[str, dict[tuple, str]]
+    tree: TreeSnapshot
+    passes: int
+
+
+def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts], originals: dict[str, str],
+                       encodings: dict[str, Encoding], selected: list[str], rules: tuple[Rule, ...]) -> _Run:
+    """Rewrite ``selected`` pass after pass, each on a fresh snapshot of the tree as the last
+    left it, until a pass changes nothing (or :data:`MAX_PASSES`)."""
+    texts = dict(originals)
+    facts = dict(base_facts)
+    claimed: dict[str, Counter] = {p: Counter() for p in selected}
+    needs: dict[str, list[Need]] = {p: [] for p in selected}
+    patched: dict[str, list] = {p: [] for p in selected}
+    by_id = {r.id: r for r in rules}
+    by_path = {f.path: f for f in files}
+    reasons: dict[str, dict[tuple, str]] = {}
+    for number in range(1, MAX_PASSES + 1):
+        tree = TreeSnapshot.build(files, facts, rules)
+        changed = False
+        reasons = {}
+        for path in selected:
+            if path not in tree.violations:
+                continue
+            outcome = FileRewriter(FileContext.of(tree, by_path[path], texts[path], encodings[path], by_id)).run()
+            reasons[path] = outcome.reasons
+            if outcome.text != texts[path]:
+                changed = True
+                texts[path] = outcome.text
+                claimed[path] += outcome.claimed
+                needs[path] += outcome.needs
+                patched[path] += outcome.patched
+                try:
+                    facts[path] = parse_source(encode(outcome.text, encodings[path]))
+                except UnicodeEncodeError as exc:
+                    facts[path] = FileFacts(problems=(("decode-error", None, str(exc)),))
+        if not changed:
+            return _Run(texts, claimed, needs, patched, reasons, tree, number)
+    tree = TreeSnapshot.build(files, facts, rules)
+    return _Run(texts, claimed, needs, patched, reasons, tree, MAX_PASSES)
+
+
+def plan(root: str | Path, config: Config | str | Path | None = None, files: Iterable[str] | None = None, *,
+         audit: Audit | None = None, cache: bool = True) -> Migration:
+    """Compute the migration of ``files`` (root-relative paths; default: every file with a
+    violation) in memory, with the checks of each file. Nothing is written.
+
+    >>> from pathlib import Path
+    >>> from wsaudit.render.migrate import migration_diff
+    >>> m = plan(Path(__file__).parents[2] / "data" / "sample_repo", cache=False,
+    ...          files=["netra_backend/app/websocket_core/agent_handler.py"])
+    >>> "-from . import create_websocket_manager" in migration_diff(m).splitlines()
+    True
+    >>> [c.name for c in m.files[0].checks if c.ok]
+    ['parses', 'rescan-clean', 'names-bound', 'replacement-resolves']
+    """
+    root = Path(root)
+    a = audit if audit is not None else run_audit(root, config, cache=cache)
+    by_path = {f.path: f for f in a.files}
+    diagnosed = {d.path: d for d in a.diagnostic_records}
+    with_violations = sorted({v.path for v in a.violation_records})
+    if files is None:
+        selected = with_violations
+    else:
+        selected = []
+        for p in files:
+            rel = root_relative(root, p)
+            if rel not in by_path:
+                raise InputError(f"{p}: not a Python file audited under {root} (excluded, missing or not .py)")
+            selected.append(rel)
+        selected = sorted(set(selected))
+    skipped = [(p, f"{diagnosed[p].kind}: {diagnosed[p].message}") for p in selected if p in diagnosed]
+    candidates = [p for p in selected if p in a.facts and p not in diagnosed]
+    originals: dict[str, bytes] = {p: (root / p).read_bytes() for p in candidates}
+    encodings = {p: encoding_of(data) for p, data in originals.items()}
+    texts = {p: decode(data) for p, data in originals.items()}
+    before = {p: [v for v in a.violation_records if v.path == p] for p in candidates}
+    rules = {r.id: r for r in a.config.rules}
+    excluded: dict[str, tuple[list[Check], bytes]] = {}
+    while True:
+        active = [p for p in candidates if p not in excluded]
+        run = _migrate_in_memory(a.files, a.facts, texts, encodings, active, a.config.rules)
+        results: dict[str, FileResult] = {}
+        newly = False
+        for p in active:
+            if run.texts[p] == texts[p]:
+                results[p] = FileResult(p, originals[p], originals[p])
+                continue
+            ctx = FileContext.of(run.tree, by_path[p], run.texts[p], encodings[p], rules)
+            checks, data = check_file(ctx, before[p], run.claimed[p], run.needs[p], run.patched[p])
+            result = FileResult(p, originals[p], data if data is not None else originals[p],
+                                sum(run.claimed[p].values()), checks)
+            results[p] = result
+            if not result.ok:
+                excluded[p] = (checks, result.proposed)
+                newly = True
+        if not newly:
+            break
+    manual = []
+    for p in active:
+        reasons = run.reasons.get(p, {})
+        for v in run.tree.violations.get(p, []):
+            manual.append(ManualItem(p, v.line, v.col, v.rule_id, v.category, v.name, v.snippet,
+                                     reasons.get(violation_key(v), NO_REWRITE)))
+    for p, (checks, proposed) in excluded.items():
+        failed = ", ".join(c.name for c in checks if not c.ok)
+        for v in before[p]:
+            manual.append(ManualItem(p, v.line, v.col, v.rule_id, v.category, v.name, v.snippet,
+                                     f"the rewrite of this file failed a safety check ({failed}); not written"))
+        results[p] = FileResult(p, originals[p], proposed, 0, checks)
+    manual.sort(key=lambda m: (m.path, m.line, m.col, m.category, m.rule_id))
+    ordered = [results[p] for p in sorted(results) if results[p].proposed != results[p].before or not results[p].ok]
+    return Migration(root, a.config, selected, ordered, manual, skipped)

@@ -1,0 +1,145 @@
+"""One pass of one file's rewrite: hands the file's violations to the parts that decide them
+(calls, ``mock.patch`` targets, import statements), places the imports they need, and applies
+every edit at once.
+
+Each violation ends up either claimed (rewritten) or with the reason it is left for a
+person; the pass never re-detects anything by text, it only works at the positions the
+audit found.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import libcst as cst
+
+from wsaudit.codemod.calls import CallRewrite, rewrite_call
+from wsaudit.codemod.context import FileContext, by_position, violation_key
+from wsaudit.codemod.edits import ApplyEdits, Edits
+from wsaudit.codemod.module_imports import ImportEdit, rewrite_import
+from wsaudit.codemod.patch_targets import retarget
+from wsaudit.codemod.placement import Anchored, Need, place_imports
+from wsaudit.codemod.syntax import Syntax
+from wsaudit.model import Violation
+
+NO_REWRITE = "no rewrite applies to this use"
+
+
+@dataclass
+class FileOutcome:
+    """What one pass made of one file.
+
+    Attributes
+    ----------
+    text : str
+        The new text (the same text when nothing was rewritten).
+    claimed : Counter
+        ``(rule_id, category, name)`` of the violations rewritten.
+    reasons : dict
+        :func:`~wsaudit.codemod.context.violation_key` to why that violation is left for a person.
+    needs : list of Need
+        The imports the rewrite introduced (for ``names-bound`` and ``replacement-resolves``).
+    patched : list of (str, str or None)
+        The new ``mock.patch`` targets, each with the rule's replacement (None for a module).
+    """
+
+    text: str
+    claimed: Counter
+    reasons: dict[tuple, str]
+    needs: list[Need]
+    patched: list[tuple[str, str | None]]
+
+
+class FileRewriter:
+    """Plans and applies the rewrites of one file for one pass."""
+
+    def __init__(self, ctx: FileContext):
+        self.ctx = ctx
+        self.reasons: dict[tuple, str] = {}
+        self.claimed: Counter = Counter()
+        self.claimed_keys: set[tuple] = set()
+        self.needs: list[Need] = []
+        self.patched: list[tuple[str, str | None]] = []
+
+    def run(self) -> FileOutcome:
+        ctx = self.ctx
+        if not ctx.violations:
+            return FileOutcome(ctx.text, Counter(), {}, [], [])
+        own = [r for r in ctx.rules.values() if r.covers_module(ctx.module)]
+        if own:
+            for v in ctx.violations:
+                self.reasons[violation_key(v)] = (f"this file is the deprecated module {own[0].module} itself "
+                                                  f"({own[0].id}): delete it in the last wave instead of migrating it")
+            return self._outcome(ctx.text)
+        try:
+            module = cst.parse_module(ctx.text)
+        except cst.ParserSyntaxError as exc:  # ast accepted it, libcst did not
+            for v in ctx.violations:
+                self.reasons[violation_key(v)] = f"libcst cannot parse this file ({exc.message})"
+            return self._outcome(ctx.text)
+        syntax = Syntax(module)
+        edits = Edits()
+        pending: list[Anchored] = []
+        rewritten: set[tuple[int, int]] = set()  # positions of the uses the call rewrites replace
+        calls = [v for v in ctx.violations if v.category == "deprecated-call"]
+        refs = [v for v in ctx.violations if v.category == "deprecated-reference"]
+        imports = [v for v in ctx.violations if v.category in ("deprecated-import", "deprecated-module")]
+        for v in calls:
+            call = rewrite_call(ctx, syntax, v)
+            if isinstance(call, str):
+                self._manual(v, call)
+                continue
+            self._take_call(call, edits, pending)
+            rewritten.add((v.line, v.col))
+            self._claim(v)
+        for group in by_position(refs).values():
+            target = retarget(ctx, syntax, group)
+            if target.patched is not None:
+                self.patched.append(target.patched)
+            if target.reason is not None:
+                for v in group:
+                    self._manual(v, target.reason)
+                continue
+            edits.replace[id(target.node)] = target.replacement  # type: ignore[assignment]
+            for v in group:
+                self._claim(v)
+        # imports last: whether an imported name is still used depends on the calls rewritten
+        for group in by_position(imports).values():
+            decided = rewrite_import(ctx, syntax, group, rewritten)
+            if isinstance(decided, str):
+                for v in group:
+                    self._manual(v, decided)
+                continue
+            self._take_import(decided, edits, pending)
+            for v in group:
+                self._claim(v)
+        self.needs = place_imports(ctx, syntax, edits, pending)
+        new = module.visit(ApplyEdits(edits))
+        return self._outcome(new.code)
+
+    @staticmethod
+    def _take_call(call: CallRewrite, edits: Edits, pending: list[Anchored]) -> None:
+        edits.replace[id(call.call)] = call.new
+        pending.extend(call.imports)
+
+    @staticmethod
+    def _take_import(decided: ImportEdit, edits: Edits, pending: list[Anchored]) -> None:
+        if decided.replacement is not None:
+            edits.replace[id(decided.stmt)] = decided.replacement
+        else:
+            edits.remove.add(id(decided.stmt))
+        pending.extend(decided.imports)
+
+    def _outcome(self, text: str) -> FileOutcome:
+        for v in self.ctx.violations:
+            if violation_key(v) not in self.reasons and violation_key(v) not in self.claimed_keys:
+                self.reasons[violation_key(v)] = NO_REWRITE
+        return FileOutcome(text, self.claimed, self.reasons, self.needs, self.patched)
+
+    def _claim(self, v: Violation) -> None:
+        self.claimed_keys.add(violation_key(v))
+        self.claimed[(v.rule_id, v.category, v.name)] += 1
+
+    def _manual(self, v: Violation, reason: str) -> None:
+        self.reasons.setdefault(violation_key(v), reason)

@@ -1,0 +1,101 @@
+"""Which files ``wsaudit migrate`` works on: named files, a wave of a wave plan, the files
+holding violations of some tiers, or the intersection of those; and how a typed path becomes
+a path relative to the audited root.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+from wsaudit.api import Audit
+from wsaudit.errors import InputError, UsageError
+
+
+def root_relative(root: Path, path: str) -> str:
+    """``path`` relative to ``root``, POSIX-style (an absolute path must lie under it).
+
+    >>> root_relative(Path("/repo"), "./pkg/a.py")
+    'pkg/a.py'
+    """
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            p = p.resolve().relative_to(root.resolve())
+        except ValueError:
+            raise InputError(f"{path}: not under {root}") from None
+    return p.as_posix().removeprefix("./")
+
+
+def _typed_path(root: Path, path: str) -> str:
+    """A path as typed: relative to the current folder when it exists there, else to the root."""
+    p = Path(path)
+    if not p.is_absolute() and p.exists() and not (root / p).exists():
+        p = p.resolve()
+    return root_relative(root, str(p))
+
+
+def files_of_wave(plan_csv: str | Path, wave: int) -> list[str]:
+    """The paths of wave ``wave`` in a wave plan CSV (``wave, path, module, tier, ...``)."""
+    try:
+        with open(plan_csv, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise InputError(f"{plan_csv}: cannot read: {exc.strerror}") from None
+    if rows and not {"wave", "path"} <= set(rows[0]):
+        raise InputError(f"{plan_csv}: not a wave plan (needs the columns wave and path)")
+    out = []
+    for row in rows:
+        try:
+            number = int(row["wave"])
+        except (TypeError, ValueError):
+            raise InputError(f"{plan_csv}: wave {row['wave']!r} is not a number") from None
+        if number == wave and row.get("path"):
+            out.append(row["path"])
+    if not out:
+        raise InputError(f"{plan_csv}: no file in wave {wave}")
+    return out
+
+
+def files_of_tiers(a: Audit, tiers: Iterable[str]) -> list[str]:
+    """The files holding at least one violation of the given tiers (``P0``, ``P1``, ``P2``)."""
+    wanted = set(tiers)
+    return sorted({r.violation.path for r in a.ranked if r.tier in wanted})
+
+
+def select_files(a: Audit, root: Path, *, files: list[str] | None = None, tiers: str | None = None,
+                 plan_csv: str | None = None, wave: int | None = None) -> list[str] | None:
+    """The files ``migrate`` works on: the intersection of the selectors given (None: all).
+
+    Parameters
+    ----------
+    a : Audit
+        The audit of ``root`` (for ``tiers``).
+    root : Path
+        The audited root; the paths returned are relative to it.
+    files : list of str, optional
+        Paths as typed on the command line (``--files``).
+    tiers : str, optional
+        Comma-separated tiers (``--tier P0,P1``).
+    plan_csv, wave : optional
+        A wave plan CSV and the number of one of its waves (``--plan``, ``--wave``).
+    """
+    chosen: set[str] | None = None
+
+    def narrow(paths: Iterable[str]) -> None:
+        nonlocal chosen
+        paths = set(paths)
+        chosen = paths if chosen is None else chosen & paths
+
+    if files is not None:
+        narrow(_typed_path(root, p) for p in files)
+    if plan_csv is not None and wave is not None:
+        narrow(_typed_path(root, p) for p in files_of_wave(plan_csv, wave))
+    if tiers is not None:
+        wanted = [t.strip().upper() for t in tiers.split(",") if t.strip()]
+        bad = [t for t in wanted if t not in ("P0", "P1", "P2")]
+        if bad or not wanted:
+            raise UsageError(f"--tier {tiers}: expected P0, P1 or P2 (comma-separated)")
+        narrow(files_of_tiers(a, wanted))
+    return sorted(chosen) if chosen is not None else None

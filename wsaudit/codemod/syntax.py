@@ -1,0 +1,108 @@
+"""One file's libcst module with what the rewrite parts look up in it: each node's parent,
+and the names, import statements and string literals by the position the audit reports.
+
+The audit's positions (``line``, ``col``) are where detection found a violation; looking
+nodes up by them means nothing is ever re-detected by text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+
+
+def dotted(node: cst.CSTNode) -> str | None:
+    """``a.b.c`` for a name or an attribute chain of names, else None.
+
+    >>> dotted(cst.parse_expression("a.b.c")), dotted(cst.parse_expression("f().b"))
+    ('a.b.c', None)
+    """
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def comments(node: cst.CSTNode) -> Counter:
+    """The comments inside ``node``, counted (a rewrite must neither lose nor copy one)."""
+    found: Counter = Counter()
+
+    class _V(cst.CSTVisitor):
+        def visit_Comment(self, n: cst.Comment) -> None:
+            found[n.value] += 1
+
+    node.visit(_V())
+    return found
+
+
+def bound_name(alias: cst.ImportAlias) -> str:
+    """The name an import alias binds: ``x`` for ``... as x``, ``a`` for ``import a.b``."""
+    if alias.asname is not None:
+        return alias.asname.name.value  # type: ignore[union-attr]
+    return (dotted(alias.name) or "").split(".")[0]
+
+
+def alone(line: cst.CSTNode, block: cst.CSTNode | None) -> bool:
+    """Whether ``line`` is the only statement of a nested block (removing it would empty it)."""
+    return (isinstance(block, cst.IndentedBlock) and len(block.body) == 1
+            and len(line.body) == 1)  # type: ignore[attr-defined]
+
+
+class Syntax:
+    """The libcst module of one file's text, with parents and an index by position.
+
+    Attributes
+    ----------
+    module : cst.Module
+        The parsed text.
+    config : cst.PartialParserConfig
+        How the module was written (indentation, line ends), for parsing new code into it.
+    parents : mapping
+        Each node's parent.
+    names : dict
+        ``(line, col)`` to the :class:`cst.Name` nodes starting there.
+    stmts : dict
+        ``(line, col)`` to the ``import`` / ``from ... import`` statement starting there.
+    strings : dict
+        ``(line, col)`` to the whole string literal (joined pieces as one) starting there.
+    """
+
+    def __init__(self, module: cst.Module):
+        self.module = module
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        self.names: dict[tuple[int, int], list[cst.Name]] = {}
+        self.stmts: dict[tuple[int, int], cst.CSTNode] = {}
+        self.strings: dict[tuple[int, int], cst.CSTNode] = {}
+        for node, rng in positions.items():
+            key = (rng.start.line, rng.start.column)
+            if isinstance(node, cst.Name):
+                self.names.setdefault(key, []).append(node)
+            elif isinstance(node, (cst.Import, cst.ImportFrom)):
+                self.stmts[key] = node
+            elif (isinstance(node, (cst.SimpleString, cst.ConcatenatedString))
+                  and not isinstance(self.parents.get(node), cst.ConcatenatedString)):  # the whole literal
+                self.strings[key] = node
+        self.config = module.config_for_parsing
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        """The parents of ``node``, nearest first, up to the module."""
+        while node in self.parents:
+            node = self.parents[node]
+            yield node
+
+    def line_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The statement line (SimpleStatementLine) holding a small statement."""
+        return self.parents[node]
+
+    def block_of(self, line: cst.CSTNode) -> cst.CSTNode | None:
+        """The module or indented block a statement line is directly in (None for the body
+        of a one-line compound statement, ``if x: import y``)."""
+        parent = self.parents.get(line)
+        return parent if isinstance(parent, (cst.Module, cst.IndentedBlock)) else None

@@ -1,0 +1,74 @@
+"""``wsaudit migrate``: the migration as a unified diff or JSON, and the summaries on stderr."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from wsaudit.codemod.encoding import decode
+from wsaudit.codemod.records import Applied, Migration
+from wsaudit.render.text import dumps
+
+
+def migration_diff(m: Migration) -> str:
+    """A unified diff (``a/PATH``, ``b/PATH``) of every file that would be written."""
+    out = []
+    for f in m.changes:
+        before, after = decode(f.before), decode(f.after)
+        out.extend(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        f"a/{f.path}", f"b/{f.path}"))
+        if out and not out[-1].endswith(("\n", "\r")):
+            out[-1] += "\n\\ No newline at end of file\n"
+    return "".join(out)
+
+
+def migration_document(m: Migration) -> dict[str, Any]:
+    """The document of ``--format json``: files with their checks, the manual list, the diff."""
+    return {
+        "files": [{"path": f.path, "changed": f.changed, "rewritten": f.rewritten,
+                   "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in f.checks}}
+                  for f in m.files],
+        "manual": [item.__dict__ for item in m.manual],
+        "skipped": [{"path": p, "reason": r} for p, r in m.skipped],
+        "diff": migration_diff(m),
+    }
+
+
+def migration_json(m: Migration) -> str:
+    return dumps(migration_document(m))
+
+
+def render_migration(fmt: str, m: Migration) -> str:
+    """The migration in ``fmt``: ``json``, else the diff."""
+    return migration_json(m) if fmt == "json" else migration_diff(m)
+
+
+def migration_summary(m: Migration) -> str:
+    """What the migration does and leaves, for stderr: counts, then each failure, skip and
+    violation left for a person."""
+    lines = [(f"{len(m.changes)} file(s) rewritten ({sum(f.rewritten for f in m.changes)} violations), "
+              f"{len(m.failed)} failed a check, {len(m.manual)} violation(s) left for a person, "
+              f"{len(m.skipped)} file(s) skipped")]
+    for f in m.failed:
+        for c in f.failures():
+            lines.append(f"  not written: {f.path}: {c.name}: {c.detail}")
+    for p, why in m.skipped:
+        lines.append(f"  skipped: {p}: {why}")
+    for item in m.manual:
+        lines.append(f"  manual: {item.path}:{item.line}:{item.col} {item.rule_id} {item.category} {item.name}: "
+                     f"{item.reason}")
+    return "\n".join(lines) + "\n"
+
+
+def applied_summary(done: Applied) -> str:
+    """What ``--apply`` wrote, where its rollback point is, and how ``--verify`` went."""
+    if done.point is None:
+        return "nothing to write\n"
+    lines = [(f"wrote {len(done.written)} file(s); rollback point {done.point.id} "
+              f"(undo with: wsaudit rollback {done.point.id})")]
+    if done.verify_code is not None:
+        if done.rolled_back:
+            lines.append(f"verify command failed (exit {done.verify_code}): rolled back to {done.point.id}")
+        else:
+            lines.append("verify command passed")
+    return "\n".join(lines) + "\n"

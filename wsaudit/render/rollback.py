@@ -1,0 +1,29 @@
+"""``wsaudit rollback``: the list of rollback points and what a restore did (text or JSON)."""
+
+from __future__ import annotations
+
+import json
+
+from wsaudit.codemod.rollback import Point, Restored
+
+
+def render_points(points: list[Point], fmt: str = "text") -> str:
+    """Every rollback point, oldest first: one line each, or their manifests as JSON."""
+    if fmt == "json":
+        # ASCII-escaped, unlike render.text.dumps: the output this command has always had
+        return json.dumps({"points": [p.manifest() for p in points]}, indent=2) + "\n"
+    if not points:
+        return "no rollback points\n"
+    lines = [f"{p.id}  {p.state:<11} {p.created}  {len(p.files)} file(s)  {p.command}".rstrip() for p in points]
+    return "\n".join(lines) + "\n"
+
+
+def render_restored(done: Restored, fmt: str = "text") -> str:
+    """Which files a restore put back, found already original, or overwrote with ``--force``."""
+    if fmt == "json":
+        return json.dumps({"point": done.point.id, "restored": done.restored, "unchanged": done.unchanged,
+                           "forced": done.forced}, indent=2) + "\n"
+    lines = [(f"rolled back {done.point.id}: {len(done.restored) + len(done.forced)} file(s) restored "
+              f"byte-identical, {len(done.unchanged)} already original")]
+    lines += [f"  restored {p}" for p in done.restored] + [f"  forced {p}" for p in done.forced]
+    return "\n".join(lines) + "\n"
