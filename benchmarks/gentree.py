@@ -5,16 +5,30 @@ plain modules with sibling imports, functions, classes and docstrings, a depreca
 ``app.core.factory.create_manager`` re-exported by ``app.core``, ``app`` and ``billing``, used by
 a share of the modules in one of several ways, and decoy modules with a look-alike of their own.
 The same arguments always give the same files.
+
+Besides the files, :func:`generate_tree` writes ``.bench-planted.json``, what was planted:
+which module uses which variant, the decoys, the re-exporting packages, and every violation
+that a correct audit must report (path, line, rule, category, name, context). The generator
+knows them because it wrote them: each line of generated code that holds a deprecated use is
+a :class:`Planted` line carrying its expected rows.
+
+    python benchmarks/gentree.py DEST [--modules N] [--seed S]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
 import random
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
-GEN_VERSION = 1  # bump when the generator changes: the tree is regenerated
+# Bump when the generator's output changes (files or manifests): cached trees are regenerated.
+# 2: .bench-planted.json lists every expected violation; the tree is parameterised.
+GEN_VERSION = 2
 N_MODULES = 10_000
 DEPRECATED_SHARE = 0.05
 DECOY_SHARE = 0.01
@@ -61,6 +75,40 @@ PHRASES = [
 
 DEPRECATED_MODULE = "app.core.factory"
 DEPRECATED_SYMBOL = "app.core.factory.create_manager"
+SYMBOL_RULE, MODULE_RULE = "GEN001", "GEN002"  # the rules of the generated wsaudit.toml
+IMPORT, CALL, MODULE, REFERENCE = "deprecated-import", "deprecated-call", "deprecated-module", "deprecated-reference"
+
+
+class Planted(str):
+    """A line of generated source and the violations a correct audit reports on it:
+    ``rows`` of ``(rule_id, category, name, context)``."""
+
+    rows: tuple[tuple[str, str, str, str], ...]
+
+    def __new__(cls, text: str, *rows: tuple[str, str, str, str]) -> Self:
+        line = super().__new__(cls, text)
+        line.rows = rows
+        return line
+
+
+def _indent(line: str, prefix: str = "    ") -> str:
+    """``prefix + line``, keeping what a :class:`Planted` line carries."""
+    return Planted(prefix + line, *line.rows) if isinstance(line, Planted) else prefix + line
+
+
+def _planted_rows(lines: list[str]) -> list[tuple[int, str, str, str, str]]:
+    """``(line number, rule_id, category, name, context)`` of the Planted lines of a file."""
+    return [(number, *row) for number, line in enumerate(lines, start=1) if isinstance(line, Planted)
+            for row in line.rows]
+
+
+def _import_rows(name: str, context: str, module: str | None = DEPRECATED_MODULE):
+    """The rows of ``from MODULE import create_manager [as name]``: the symbol, and the deprecated
+    module when the statement names it (``module``, as written: relative dots included)."""
+    rows = [(SYMBOL_RULE, IMPORT, name, context)]
+    if module is not None:
+        rows.append((MODULE_RULE, MODULE, module, context))
+    return tuple(rows)
 
 
 @dataclass
@@ -89,18 +137,34 @@ def _camel(*words: str) -> str:
     return "".join(w.capitalize() for w in words)
 
 
-def plan_tree(rng: random.Random) -> list[Mod]:
-    """Packages (4 top-level, 8 sub-packages each with ~10 leaf packages and a tests package)
-    and then plain modules spread over them until there are exactly N_MODULES files."""
+def layout(n_modules: int) -> tuple[int, int, int]:
+    """Sub-packages per top-level package and the range of leaf packages per sub-package.
+
+    10,000 modules (and more) get 8 sub-packages of 8-12 leaves each (390 packages, ~4% of the
+    files); smaller trees shrink both with the square root, so packages stay a small share.
+
+    >>> layout(10_000), layout(400)
+    ((8, 8, 12), (2, 2, 2))
+    """
+    f = min(1.0, math.sqrt(n_modules / N_MODULES))
+    low = max(1, round(8 * f))
+    return max(2, round(8 * f)), low, max(low, round(12 * f))
+
+
+def plan_tree(rng: random.Random, n_modules: int = N_MODULES) -> list[Mod]:
+    """Packages (4 top-level, each with sub-packages of leaf packages and a tests package, see
+    :func:`layout`) and then plain modules spread over them until there are exactly
+    ``n_modules`` files."""
+    n_subs, low, high = layout(n_modules)
     packages: list[tuple[str, float]] = []  # (dotted name, weight for receiving modules)
     for top in TOPS:
         packages.append((top, 0.1))
-        subs = rng.sample(SUBPACKAGES, 8)
+        subs = rng.sample(SUBPACKAGES, n_subs)
         if top == "app" and "core" not in subs:
             subs[0] = "core"
         for sub in subs:
             packages.append((f"{top}.{sub}", 0.5))
-            for leaf in rng.sample(LEAF_PACKAGES, rng.randint(8, 12)):
+            for leaf in rng.sample(LEAF_PACKAGES, rng.randint(low, high)):
                 packages.append((f"{top}.{sub}.{leaf}", 1.0))
             packages.append((f"{top}.{sub}.tests", 0.8))
     mods = [Mod(name, is_package=True) for name, _ in packages]
@@ -110,7 +174,9 @@ def plan_tree(rng: random.Random) -> list[Mod]:
     names = [name for name, _ in packages]
     weights = [w for _, w in packages]
     plain: list[Mod] = []
-    for _ in range(N_MODULES - len(mods) - len(fixed)):
+    if n_modules < len(mods) + len(fixed):
+        raise ValueError(f"{n_modules} modules are fewer than the {len(mods) + len(fixed)} packages and fixed modules")
+    for _ in range(n_modules - len(mods) - len(fixed)):
         pkg = rng.choices(names, weights)[0]
         is_test = pkg.endswith(".tests")
         while True:
@@ -156,6 +222,7 @@ class ModuleWriter:
         self.bound: set[str] = set(mod.functions) | set(mod.classes) | {"logger", "DEFAULT_LIMIT"}
         self.imports: list[str] = []
         self.callables: list[str] = []  # expressions callable with one positional argument
+        self.planted: list[tuple[int, str, str, str, str]] = []  # set by render: see _planted_rows
 
     def bind(self, name: str) -> str:
         """A free local name based on ``name``."""
@@ -213,7 +280,7 @@ class ModuleWriter:
             if roll < 0.55:
                 pool = self.by_package.get(here.package, [])
             elif roll < 0.85:
-                pool = self.by_top[top]
+                pool = self.by_top.get(top, [])
             else:
                 pool = self.everything
             for _attempt in range(3):  # a few draws instead of filtering a 10k-long pool
@@ -229,7 +296,7 @@ class ModuleWriter:
         call = rng.choice(self.callables) if self.callables else "dict"
         body = [f"def {name}(payload, options=None):",
                 f'    """{name.split("_")[0].capitalize()} the {noun} {rng.choice(PHRASES)}."""']
-        body += [f"    {line}" for line in extra or []]
+        body += [_indent(line) for line in extra or []]
         shape = rng.randrange(3)
         if shape == 0:
             body += [f"    result = {call}(payload)",
@@ -310,6 +377,7 @@ class ModuleWriter:
             lines += self.klass(cls)
         while lines and lines[-1] == "":
             lines.pop()
+        self.planted = _planted_rows(lines)
         return "\n".join(lines) + "\n"
 
 
@@ -320,74 +388,97 @@ DEPRECATED_VARIANTS = [
 
 
 def deprecated_usage(variant: str, mod: Mod) -> tuple[list[str], list[str], list[str], list[str]]:
-    """(module-level imports, module-level statements, first-function prologue, extra function)."""
+    """(module-level imports, module-level statements, first-function prologue, extra function).
+
+    The lines that hold a deprecated use are :class:`Planted` with the rows they must give:
+    imports sit at module level (or in ``try``, under ``TYPE_CHECKING``, in the first function);
+    calls sit in functions.
+    """
+    P, S, M = Planted, SYMBOL_RULE, MODULE_RULE
     call_fn = ["def make_default_manager(config=None):",
                '    """Build the manager the legacy way."""']
+
+    def calls(name: str, text: str) -> list[str]:
+        return call_fn + [P(text, (S, CALL, name, "function")), "", ""]
+
     if variant == "direct":
-        return (["from app.core.factory import create_manager"], [], [],
-                call_fn + ["    return create_manager(config)", "", ""])
+        return ([P("from app.core.factory import create_manager", *_import_rows("create_manager", "module"))], [], [],
+                calls("create_manager", "    return create_manager(config)"))
     if variant == "alias":
-        return (["from app.core.factory import create_manager as make_manager"], [], [],
-                call_fn + ["    return make_manager(config, retries=3)", "", ""])
+        return ([P("from app.core.factory import create_manager as make_manager",
+                   *_import_rows("make_manager", "module"))], [], [],
+                calls("make_manager", "    return make_manager(config, retries=3)"))
     if variant == "module_alias":
-        return (["import app.core.factory as manager_factory"], [], [],
-                call_fn + ["    return manager_factory.create_manager(config)", "", ""])
+        return ([P("import app.core.factory as manager_factory", (M, MODULE, "manager_factory", "module"))], [], [],
+                calls("manager_factory.create_manager", "    return manager_factory.create_manager(config)"))
     if variant == "from_package":
-        return (["from app.core import factory"], [], [],
-                call_fn + ["    return factory.create_manager(config)", "", ""])
+        return ([P("from app.core import factory", (M, MODULE, "factory", "module"))], [], [],
+                calls("factory.create_manager", "    return factory.create_manager(config)"))
     if variant == "dotted":
-        return (["import app.core.factory"], [], [],
-                call_fn + ["    return app.core.factory.create_manager(config)", "", ""])
-    if variant == "reexport":
-        return (["from app.core import create_manager"], [], [],
-                call_fn + ["    return create_manager(config)", "", ""])
+        return ([P("import app.core.factory", (M, MODULE, "app.core.factory", "module"))], [], [],
+                calls("app.core.factory.create_manager", "    return app.core.factory.create_manager(config)"))
+    if variant == "reexport":  # app.core is not the deprecated module: only the symbol
+        return ([P("from app.core import create_manager", *_import_rows("create_manager", "module", None))], [], [],
+                calls("create_manager", "    return create_manager(config)"))
     if variant == "reexport_renamed":
-        return (["from app import build_manager"], [], [],
-                call_fn + ["    return build_manager(config)", "", ""])
+        return ([P("from app import build_manager", *_import_rows("build_manager", "module", None))], [], [],
+                calls("build_manager", "    return build_manager(config)"))
     if variant == "cross_reexport":
-        return (["from billing import create_manager"], [], [],
-                call_fn + ["    return create_manager(config)", "", ""])
+        return ([P("from billing import create_manager", *_import_rows("create_manager", "module", None))], [], [],
+                calls("create_manager", "    return create_manager(config)"))
     if variant == "function_level":
-        return ([], [], ["from app.core.factory import create_manager", "manager = create_manager(options)",
+        return ([], [], [P("from app.core.factory import create_manager", *_import_rows("create_manager", "function")),
+                         P("manager = create_manager(options)", (S, CALL, "create_manager", "function")),
                          "logger.debug(\"manager %r\", manager)"], [])
     if variant == "try_import":
-        return (["try:", "    from app.core.factory import create_manager",
+        # the fallback binding does not hide the import: the function sees both
+        return (["try:", P("    from app.core.factory import create_manager", *_import_rows("create_manager", "try")),
                  "except ImportError:  # pragma: no cover", "    create_manager = None"], [], [],
-                call_fn + ["    if create_manager is None:", "        raise RuntimeError(\"no manager\")",
-                           "    return create_manager(config)", "", ""])
+                call_fn + [P("    if create_manager is None:", (S, REFERENCE, "create_manager", "function")),
+                           "        raise RuntimeError(\"no manager\")",
+                           P("    return create_manager(config)", (S, CALL, "create_manager", "function")), "", ""])
     if variant == "type_checking":
+        # the annotation is evaluated where the def runs: module level, not under TYPE_CHECKING
         return (["from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:",
-                 "    from app.core.factory import create_manager"], [], [],
-                ["def describe_factory(factory: type[create_manager] | None = None) -> str:",
+                 P("    from app.core.factory import create_manager", *_import_rows("create_manager", "type-checking"))],
+                [], [],
+                [P("def describe_factory(factory: type[create_manager] | None = None) -> str:",
+                   (S, REFERENCE, "create_manager", "module")),
                  '    """Name of the factory, for logs."""', "    return repr(factory)", "", ""])
     if variant == "value_ref":
-        return (["from app.core.factory import create_manager"],
-                ["FACTORIES = {\"default\": create_manager}"], [], [])
+        return ([P("from app.core.factory import create_manager", *_import_rows("create_manager", "module"))],
+                [P("FACTORIES = {\"default\": create_manager}", (S, REFERENCE, "create_manager", "module"))], [], [])
     if variant == "relative":
         depth = len(mod.package.split(".")) - 2  # dots needed to reach app.core from mod.package
         dots = "." * (depth + 1)
-        return ([f"from {dots}factory import create_manager"], [], [],
-                call_fn + ["    return create_manager(config)", "", ""])
+        return ([P(f"from {dots}factory import create_manager",
+                   *_import_rows("create_manager", "module", f"{dots}factory"))], [], [],
+                calls("create_manager", "    return create_manager(config)"))
     if variant == "mock_patch":
+        target = "app.core.factory.create_manager"  # a path into the deprecated module, to the symbol
         return (["from unittest import mock"], [], [],
                 ["def test_manager_is_patched():",
-                 '    with mock.patch("app.core.factory.create_manager") as fake:',
+                 P(f'    with mock.patch("{target}") as fake:',
+                   (S, REFERENCE, target, "function"), (M, REFERENCE, target, "function")),
                  "        fake.return_value = object()",
                  "        assert fake() is fake.return_value", "", ""])
     raise ValueError(variant)
 
 
-def render_package(rng: random.Random, mod: Mod, children: list[Mod]) -> str:
+def render_package(rng: random.Random, mod: Mod, children: list[Mod]) -> tuple[str, list[tuple]]:
+    """The ``__init__.py`` of a package, and its planted rows (the re-exports of the symbol)."""
     lines = _docstring(rng, f"the {mod.name} package")
     exports: list[str] = []
     if mod.name == "app.core":
-        lines += ["", "from .factory import create_manager", "from .manager import Manager"]
+        lines += ["", Planted("from .factory import create_manager", *_import_rows("create_manager", "module", ".factory")),
+                  "from .manager import Manager"]
         exports = ["Manager", "create_manager"]
     elif mod.name == "app":
-        lines += ["", "from app.core import create_manager as build_manager"]
+        lines += ["", Planted("from app.core import create_manager as build_manager",
+                              *_import_rows("build_manager", "module", None))]
         exports = ["build_manager"]
     elif mod.name == "billing":
-        lines += ["", "from app.core.factory import create_manager"]
+        lines += ["", Planted("from app.core.factory import create_manager", *_import_rows("create_manager", "module"))]
         exports = ["create_manager"]
     elif children and not mod.name.endswith(".tests") and rng.random() < 0.3:
         lines.append("")
@@ -397,7 +488,7 @@ def render_package(rng: random.Random, mod: Mod, children: list[Mod]) -> str:
             exports.append(name)
     if exports:
         lines += ["", "__all__ = [" + ", ".join(f'"{e}"' for e in sorted(set(exports))) + "]"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", _planted_rows(lines)
 
 
 FACTORY_SOURCE = '''"""Legacy manager factory.
@@ -440,10 +531,17 @@ class Manager:
 '''
 
 
-def generate_tree(dest: Path) -> dict:
-    """Write the 10k-module tree into ``dest`` (created fresh); return its manifest."""
-    rng = random.Random(0)
-    mods = plan_tree(rng)
+def generate_tree(dest: Path, n_modules: int = N_MODULES, seed: int = 0, *,
+                  deprecated_share: float = DEPRECATED_SHARE, decoy_share: float = DECOY_SHARE) -> dict:
+    """Write a tree of ``n_modules`` files into ``dest`` (created fresh) and its planted manifest
+    ``dest/.bench-planted.json``; return a summary (sizes, counts per variant).
+
+    ``deprecated_share`` of the plain modules use the deprecated API, one variant each;
+    ``decoy_share`` more define and call a look-alike ``create_manager`` of their own. The
+    defaults give the benchmarks' ``gen10k`` tree.
+    """
+    rng = random.Random(seed)
+    mods = plan_tree(rng, n_modules)
     by_package: dict[str, list[Mod]] = {}
     by_top: dict[str, list[Mod]] = {}
     importable = [m for m in mods if not m.is_package and not m.is_test and m.functions]
@@ -451,7 +549,7 @@ def generate_tree(dest: Path) -> dict:
         by_package.setdefault(m.package, []).append(m)
         by_top.setdefault(m.name.split(".")[0], []).append(m)
     plain = [m for m in mods if not m.is_package and m.name not in (DEPRECATED_MODULE, "app.core.manager")]
-    chosen = rng.sample(plain, round(DEPRECATED_SHARE * len(plain)))
+    chosen = rng.sample(plain, round(deprecated_share * len(plain)))
     variant_of: dict[str, str] = {}
     for m in chosen:
         if m.is_test:
@@ -462,16 +560,18 @@ def generate_tree(dest: Path) -> dict:
             variant = rng.choice(DEPRECATED_VARIANTS)
         variant_of[m.name] = variant
     rest = [m for m in plain if m.name not in variant_of and not m.is_test]
-    decoys = {m.name for m in rng.sample(rest, round(DECOY_SHARE * len(plain)))}
+    decoys = {m.name for m in rng.sample(rest, round(decoy_share * len(plain)))}
 
     dest.mkdir(parents=True)
     children: dict[str, list[Mod]] = {}
     for m in importable:
         children.setdefault(m.package, []).append(m)
     total_lines = 0
+    expected: list[dict] = []  # every violation a correct audit reports
     for m in mods:
+        rows: list[tuple] = []
         if m.is_package:
-            text = render_package(rng, m, children.get(m.name, []))
+            text, rows = render_package(rng, m, children.get(m.name, []))
         elif m.name == DEPRECATED_MODULE:
             text = FACTORY_SOURCE
         elif m.name == "app.core.manager":
@@ -482,6 +582,9 @@ def generate_tree(dest: Path) -> dict:
                 m.functions = [f"test_{rng.choice(VERBS)}_{rng.choice(NOUNS)}_{i}" for i in range(rng.randint(2, 4))]
                 writer.bound.update(m.functions)
             text = writer.render(variant_of.get(m.name), m.name in decoys)
+            rows = writer.planted
+        expected += [{"path": m.path, "module": m.name, "line": line, "rule_id": rule, "category": category,
+                      "name": name, "context": context} for line, rule, category, name, context in rows]
         path = dest / m.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
@@ -489,7 +592,7 @@ def generate_tree(dest: Path) -> dict:
 
     golden = [m.name for m in importable if m.name.startswith("app.") and not m.name.startswith("app.core")][:2]
     config = [
-        "# Generated by benchmarks/bench_scan.py (seeded, deterministic).",
+        f"# Generated by benchmarks/gentree.py ({n_modules} modules, seed {seed}; deterministic).",
         'roots = ["."]',
         'exclude = [".venv", "build", "backup*"]',
         'tests = ["**/tests/**", "**/test_*.py", "**/conftest.py"]',
@@ -513,10 +616,22 @@ def generate_tree(dest: Path) -> dict:
     counts: dict[str, int] = {}
     for v in variant_of.values():
         counts[v] = counts.get(v, 0) + 1
-    planted = {"variants": dict(sorted(variant_of.items())), "decoys": sorted(decoys)}
+    expected.sort(key=lambda r: (r["path"], r["line"], r["category"], r["rule_id"]))
+    planted = {
+        "generator_version": GEN_VERSION,
+        "modules": n_modules,
+        "seed": seed,
+        "rules": {SYMBOL_RULE: DEPRECATED_SYMBOL, MODULE_RULE: DEPRECATED_MODULE},
+        "definition": {"module": DEPRECATED_MODULE, "name": DEPRECATED_SYMBOL.rpartition(".")[2]},
+        "variants": dict(sorted(variant_of.items())),  # module -> how it uses the deprecated API
+        "decoys": sorted(decoys),  # modules with a look-alike of their own: no violation
+        "reexporters": sorted({r["module"] for r in expected if r["module"] not in variant_of}),
+        "violations": expected,
+    }
     (dest / ".bench-planted.json").write_text(json.dumps(planted, indent=1) + "\n", encoding="utf-8")
     return {
         "generator_version": GEN_VERSION,
+        "seed": seed,
         "modules": len(mods),
         "packages": sum(m.is_package for m in mods),
         "test_modules": sum(m.is_test for m in mods),
@@ -524,5 +639,22 @@ def generate_tree(dest: Path) -> dict:
         "deprecated_users": len(variant_of),
         "deprecated_variants": dict(sorted(counts.items())),
         "decoys": len(decoys),
+        "planted_violations": len(expected),
         "top_packages": TOPS,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dest", type=Path, help="folder to create (must not exist)")
+    parser.add_argument("--modules", type=int, default=N_MODULES, metavar="N", help="number of .py files")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.dest.exists():
+        parser.error(f"{args.dest} exists")
+    print(json.dumps(generate_tree(args.dest, args.modules, args.seed), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
