@@ -35,7 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_scan import ensure_gen10k  # (the generator lives there)
+from bench_scan import ensure_gen10k  # the cached tree; its generator is gentree.py
 
 
 def tool(name: str) -> str | None:
