@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from wsaudit.config import Config, SimulateSettings, load
-from wsaudit.engine.detect import deprecated_objects, detect
+from wsaudit.engine.detect import detect
 from wsaudit.engine.discover import discover
 from wsaudit.engine.graph import build_graph
 from wsaudit.engine.imports import direct_imports
@@ -29,11 +29,13 @@ from wsaudit.model import (
     FILE_FIELDS,
     RANK_FIELDS,
     VIOLATION_FIELDS,
+    Definition,
     Diagnostic,
     DirectImport,
     FileFacts,
     FileRank,
     ModuleRank,
+    Notice,
     RankedViolation,
     SourceFile,
     Violation,
@@ -68,6 +70,13 @@ class Audit:
         The module import graph (see :func:`wsaudit.engine.graph.build_graph`).
     deprecated : dict
         Rule id -> the objects a symbol rule's path resolves to (its definitions).
+    definition_records : list of Definition
+        Every ``def``/``class`` of a deprecated symbol (a new one is a re-introduction).
+    suspect_records : list of Violation
+        Uses seen by the tokenizer in files that do not parse (``resolution == "unparsed"``);
+        never counted among the violations.
+    notices : list of Notice
+        Warnings about the audit itself: rules that match nothing, no configuration found.
     """
 
     root: Path
@@ -79,6 +88,9 @@ class Audit:
     import_records: list[DirectImport] = field(repr=False)
     graph: nx.DiGraph = field(repr=False)
     deprecated: dict[str, frozenset[Canon]] = field(default_factory=dict, repr=False)
+    definition_records: list[Definition] = field(default_factory=list, repr=False)
+    suspect_records: list[Violation] = field(default_factory=list, repr=False)
+    notices: list[Notice] = field(default_factory=list, repr=False)
 
     # -- records -------------------------------------------------------------------
 
@@ -241,9 +253,11 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
         diagnostics += store.diagnostics()
     modules = ModuleTable.of(files, facts)
     resolver = Resolver(modules, facts.get)
-    violations = detect(files, facts, cfg.rules, resolver)
+    found = detect(files, facts, cfg.rules, resolver)
     imports, import_problems = direct_imports(files, facts, modules)
     diagnostics = sorted(diagnostics + import_problems, key=Diagnostic.sort_key)
-    graph = build_graph(files, facts, imports, cfg.golden_path.modules)
-    return Audit(root, cfg, files, facts, violations, diagnostics, imports, graph,
-                 deprecated_objects(resolver, cfg.rules))
+    graph = build_graph(files, facts, imports, cfg.golden_path.modules, modules)
+    notices = ([Notice("default-profile", None, f"no configuration found (wsaudit.toml, or [tool.wsaudit] in "
+                       f"pyproject.toml, at {root}): using the built-in profile {cfg.source.removeprefix('profile:')!r}")] if cfg.implicit else [])
+    return Audit(root, cfg, files, facts, found.violations, diagnostics, imports, graph, found.targets,
+                 found.definitions, found.suspects, notices + found.notices)

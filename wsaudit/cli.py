@@ -37,7 +37,8 @@ def _common(parser: argparse.ArgumentParser, formats: tuple[str, ...], default: 
     parser.add_argument("--no-cache", action="store_true", help="parse every file afresh; leave the cache alone")
     parser.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: PATH/.wsaudit/cache)")
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="parser processes (default: all cores)")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no warnings on standard "
+                        "error (the JSON outputs still hold the warnings)")
 
 
 def _store_options(args: argparse.Namespace) -> dict:
@@ -136,15 +137,16 @@ def write_output(text: str, output: str | None) -> None:
 def _audit(args: argparse.Namespace):
     from wsaudit.api import audit
 
-    return audit(args.path, args.config, **_store_options(args))
+    result = audit(args.path, args.config, **_store_options(args))
+    args.notices = result.notices  # said once the command has run (an error, if any, is the one line)
+    return result
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from wsaudit.render.scan import render_scan
 
     result = _audit(args)
-    write_output(render_scan(args.format, str(Path(args.path).resolve()), result.config, result.files_scanned,
-                             result.violation_records, result.diagnostic_records, _version()), args.output)
+    write_output(render_scan(args.format, str(Path(args.path).resolve()), result, _version()), args.output)
     return EXIT_OK
 
 
@@ -162,10 +164,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
     if args.by == "file" and args.format == "sarif":  # before the audit: a usage error fails fast
         raise UsageError("--format sarif needs --by violation (SARIF results are locations)")
     result = _audit(args)
-    records = result.file_ranks if args.by == "file" else result.ranked
-    write_output(render_rank(args.format, args.by, records, root=str(Path(args.path).resolve()), config=result.config,
-                             files_scanned=result.files_scanned, diagnostics=result.diagnostic_records,
-                             golden_path=result.golden_path, version=_version()), args.output)
+    write_output(render_rank(args.format, args.by, result, root=str(Path(args.path).resolve()), version=_version()),
+                 args.output)
     return EXIT_OK
 
 
@@ -277,7 +277,10 @@ COMMANDS = {"scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        for notice in () if getattr(args, "quiet", False) else getattr(args, "notices", ()):
+            print(f"wsaudit: warning: {notice.message}", file=sys.stderr)  # about the audit, not the code
+        return code
     except ConfigError as exc:
         for line in exc.lines():
             print(f"wsaudit: configuration error: {line}", file=sys.stderr)

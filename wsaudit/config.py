@@ -12,7 +12,7 @@ import ast
 import builtins
 import string
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,7 @@ class Config:
     rules: tuple[Rule, ...] = ()
     rank: RankSettings = field(default_factory=RankSettings)
     simulate: SimulateSettings = field(default_factory=SimulateSettings)
+    implicit: bool = False  # no configuration file was found: the default profile is in use
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -286,10 +287,12 @@ def _validate_rules(value: Any, check: _Checker) -> tuple[Rule, ...]:
         has_symbol, has_module = "symbol" in table, "module" in table
         if has_symbol == has_module:
             check.problem(key, "needs exactly one of 'symbol' (a deprecated callable/class) or 'module'")
-        symbol = check.string(f"{key}.symbol", table["symbol"], dotted=True) if has_symbol else None
-        if symbol is not None and "." not in symbol:
-            check.problem(f"{key}.symbol", f"{symbol!r} must name the module too, e.g. 'pkg.mod.{symbol}'")
-            symbol = None
+        symbol = check.string(f"{key}.symbol", table["symbol"]) if has_symbol else None
+        if symbol is not None:
+            problem = symbol_problem(symbol)
+            if problem:
+                check.problem(f"{key}.symbol", problem)
+                symbol = None
         module = check.string(f"{key}.module", table["module"], dotted=True) if has_module else None
         replacement = (
             check.string(f"{key}.replacement", table["replacement"], dotted=True)
@@ -348,6 +351,28 @@ def _validate_rewrites(table: dict[str, Any], key: str, check: _Checker, has_sym
         if arguments is not None and call is not None:
             rewrites.append(Rewrite(arguments, call, imports))
     return parameters, tuple(rewrites)
+
+
+def symbol_problem(symbol: str) -> str | None:
+    """What is wrong with a rule's ``symbol``: a dotted path whose segments are names, or ``*``
+    (one segment) and ``**`` (any number); the last segment, the name, is always written out.
+
+    >>> symbol_problem("pkg.ws.**.create_manager") is None
+    True
+    >>> symbol_problem("pkg.ws.create_*")
+    "'pkg.ws.create_*': each segment is a name, '*' (one segment) or '**' (any number), e.g. 'pkg.**.create_manager'"
+    >>> symbol_problem("pkg.**")
+    "'pkg.**': the last segment must be the symbol's name, e.g. 'pkg.**.create_manager'"
+    """
+    parts = symbol.split(".")
+    example = "e.g. 'pkg.**.create_manager'"
+    if not all(p.isidentifier() or p in ("*", "**") for p in parts):
+        return f"{symbol!r}: each segment is a name, '*' (one segment) or '**' (any number), {example}"
+    if len(parts) < 2:
+        return f"{symbol!r} must name the module too, e.g. 'pkg.mod.{symbol}'"
+    if not parts[-1].isidentifier():
+        return f"{symbol!r}: the last segment must be the symbol's name, {example}"
+    return None
 
 
 def import_statement_names(statement: str) -> tuple[list[str], str | None]:
@@ -479,4 +504,4 @@ def load(root: str | Path, config_path: str | Path | None = None) -> Config:
             if not isinstance(table, dict):
                 raise ConfigError([("pyproject.toml", "tool.wsaudit", "expected a table")])
             return from_table(table, "pyproject.toml", "tool.wsaudit.")
-    return profile(DEFAULT_PROFILE)
+    return replace(profile(DEFAULT_PROFILE), implicit=True)

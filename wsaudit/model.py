@@ -14,8 +14,10 @@ build, which is most of the cost of loading a warm cache.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 CATEGORIES = ("deprecated-import", "deprecated-call", "deprecated-module", "deprecated-reference")
@@ -29,7 +31,10 @@ DIAGNOSTIC_KINDS = (
     "too-complex",
     "outside-root",
     "bad-relative-import",
+    "shadowed-module",
+    "bad-module-name",
 )
+RESOLUTIONS = ("exact", "pattern", "stale", "unparsed")
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,31 @@ class Rule:
         """The configured dotted path this rule is about."""
         return self.symbol if self.symbol is not None else self.module  # type: ignore[return-value]
 
+    @property
+    def is_pattern(self) -> bool:
+        """Whether the symbol has ``*`` (one segment) or ``**`` (any number of segments)."""
+        return self.symbol is not None and "*" in self.symbol
+
+    @property
+    def name(self) -> str:
+        """The last segment of the symbol or module: the name a use of it is written with."""
+        return self.target.rpartition(".")[2]
+
+    def matches(self, dotted: str) -> bool:
+        """Whether a written dotted path is this rule's symbol (or matches its pattern).
+
+        >>> r = Rule("R", symbol="pkg.ws.**.make")
+        >>> r.matches("pkg.ws.make"), r.matches("pkg.ws.a.b.make"), r.matches("pkg.other.make")
+        (True, True, False)
+        >>> Rule("R", symbol="pkg.*.make").matches("pkg.a.b.make")
+        False
+        """
+        if self.symbol is None:
+            return False
+        if not self.is_pattern:
+            return dotted == self.symbol
+        return _symbol_pattern(self.symbol).fullmatch(dotted) is not None
+
     def covers_module(self, name: str) -> bool:
         """Whether module ``name`` is this rule's deprecated module or inside it.
 
@@ -75,6 +105,19 @@ class Rule:
         return self.module is not None and (name == self.module or name.startswith(self.module + "."))
 
 
+@lru_cache(maxsize=256)
+def _symbol_pattern(pattern: str) -> re.Pattern[str]:
+    out = []
+    for i, part in enumerate(pattern.split(".")):
+        dot = r"\." if i else ""
+        if part == "**":  # zero or more whole segments, with their dots
+            out.append(r"(?:\.[^.]+)*" if i else r"(?:[^.]+\.)*")
+            continue
+        out.append(dot + (r"[^.]+" if part == "*" else re.escape(part)))
+    text = "".join(out)
+    return re.compile(text.replace(r"(?:[^.]+\.)*\.", r"(?:[^.]+\.)*"))
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """A Python file found under the audited root."""
@@ -84,6 +127,7 @@ class SourceFile:
     is_package: bool
     is_test: bool
     size: int
+    is_module: bool = True  # False when a segment of its path is not a valid module name
 
 
 @dataclass(frozen=True)
@@ -183,13 +227,36 @@ class Use(NamedTuple):
     reaching: tuple[int, ...]  # indices into FileFacts.bindings
 
 
+SINKS = ("import", "patch", "sys.modules", "entry-point")
+
+
 class StringRef(NamedTuple):
-    """A string literal (not a docstring) whose whole value is a dotted path."""
+    """A string literal (not a docstring) whose whole value is a dotted path.
+
+    ``sink`` says where Python itself takes the string as a module or object path (one of
+    :data:`SINKS`): the argument of ``importlib.import_module``/``__import__``/``find_spec``,
+    a ``patch(...)`` target, a ``sys.modules`` key, or an entry point (``"name = pkg.mod:attr"``,
+    whose ``value`` is then ``pkg.mod.attr``). None: any other string that looks dotted.
+    """
 
     line: int
     col: int
     value: str
     context: str
+    snippet: str
+    sink: str | None = None
+
+
+class Unparsed(NamedTuple):
+    """What a token-level scan of a file that does not parse still sees: an import (``kind``
+    ``import``: ``dotted`` is the module, ``names`` what it names) or a call of a dotted name
+    (``call``). Never counted as violations: they become ``suspects``."""
+
+    kind: str
+    line: int
+    col: int
+    dotted: str
+    names: tuple[str, ...]
     snippet: str
 
 
@@ -206,6 +273,8 @@ class FileFacts:
     strings: tuple[StringRef, ...] = ()
     all_names: tuple[str, ...] | None = None  # literal ``__all__``
     problems: tuple[tuple[str, int | None, str], ...] = ()  # (kind, line, message)
+    definitions: tuple[tuple[str, int], ...] = ()  # module-level ``def``/``class`` statements: (name, line)
+    unparsed: tuple[Unparsed, ...] = ()  # only for a file that does not parse
 
 
 @dataclass(frozen=True)
@@ -222,7 +291,9 @@ class DirectImport:
 
 
 VIOLATION_FIELDS = ("rule_id", "category", "path", "line", "col", "module", "symbol", "name", "context",
-                    "snippet", "replacement", "is_test")
+                    "snippet", "replacement", "is_test", "resolution")
+DEFINITION_FIELDS = ("rule_id", "path", "line", "module", "name")
+NOTICE_FIELDS = ("kind", "rule_id", "message")
 DIAGNOSTIC_FIELDS = ("path", "kind", "line", "message")
 RANK_FIELDS = (*VIOLATION_FIELDS, "tier", "score", "golden_distance", "golden_chain", "reason")
 FILE_FIELDS = ("path", "module", "tier", "violations", *CATEGORIES, "score", "golden_distance", "golden_chain",
@@ -252,6 +323,7 @@ class Violation:
     replacement: str | None
     is_test: bool
     via: str | None = field(default=None, compare=False)
+    resolution: str = "exact"  # RESOLUTIONS: how it was found
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.col, self.category, self.rule_id, self.name)
@@ -259,6 +331,39 @@ class Violation:
     def row(self) -> dict[str, object]:
         """The row of ``wsaudit scan --format json`` (:data:`VIOLATION_FIELDS`)."""
         return {name: getattr(self, name) for name in VIOLATION_FIELDS}
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A definition (``def``/``class`` statement) of a deprecated symbol: where the API lives.
+
+    A definition that a baseline does not hold is a re-introduction of the deprecated API.
+    """
+
+    rule_id: str
+    path: str
+    line: int
+    module: str
+    name: str
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.rule_id, self.name)
+
+    def row(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in DEFINITION_FIELDS}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning about the audit itself (not about the code): a rule that matches nothing, a
+    configuration that was not found. ``kind``: ``unmatched-rule`` or ``default-profile``."""
+
+    kind: str
+    rule_id: str | None
+    message: str
+
+    def row(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in NOTICE_FIELDS}
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def adopted(sample_copy, cli, tmp_path):
     baseline = tmp_path / "wsaudit-baseline.json"
     result = gate(cli, sample_copy, baseline, "--update-baseline")
     assert result.code == 0, result.err
-    assert json.loads(baseline.read_text())["count"] == 96
+    assert json.loads(baseline.read_text())["count"] == 102
     return sample_copy, baseline
 
 
@@ -209,7 +209,7 @@ def test_identical_statements_in_one_file_are_told_apart_by_occurrence(tree):
     assert len({f.fingerprint for f in found}) == 3
     rows = audit(SAMPLE, cache=False).violation_records
     sample = fingerprint(rows, lambda p: (SAMPLE / p).read_bytes())
-    assert len({f.fingerprint for f in sample}) == 96
+    assert len({f.fingerprint for f in sample}) == 102
     for path in {v.path for v in rows}:  # every statement is found in the AST (no snippet fallback)
         here = [(v.line, v.col) for v in rows if v.path == path]
         assert set(statements((SAMPLE / path).read_bytes(), here)) == set(here), path
@@ -266,7 +266,7 @@ def test_moving_lines_and_reformatting_do_not_make_violations_new(adopted, cli):
     notes.write_text(text, encoding="utf-8")
     result = gate(cli, root, baseline)
     assert result.code == 0, result.out
-    assert "0 new violations, 96 in the baseline" in result.out
+    assert "0 new violations, 102 in the baseline" in result.out
 
 
 def test_ruff_format_of_every_file_does_not_make_violations_new(adopted, cli):
@@ -292,9 +292,9 @@ def test_fixing_one_and_updating_shrinks_the_baseline(adopted, cli):
     assert "1 stale entry" in result.out and "stale: netra_backend/app/services/notifications.py" in result.out
     before = entries(baseline)
     result = gate(cli, root, baseline, "--update-baseline")
-    assert result.code == 0 and "updated: 95 entries (1 dropped, 0 added)" in result.out
+    assert result.code == 0 and "updated: 101 entries (1 dropped, 0 added)" in result.out
     after = entries(baseline)
-    assert len(after) == 95 and all(e in before for e in after)
+    assert len(after) == 101 and all(e in before for e in after)
     assert next(e for e in before if e not in after)["statement"] == "return factory.build_manager(user_context=user_context)"
     result = gate(cli, root, baseline)
     assert result.code == 0 and "stale" not in result.out
@@ -309,7 +309,7 @@ def test_the_baseline_never_grows_without_allow_new(adopted, cli):
     assert baseline.read_bytes() == original
     result = gate(cli, root, baseline, "--update-baseline", "--allow-new")
     assert result.code == 0 and "(0 dropped, 2 added)" in result.out
-    assert len(entries(baseline)) == 98
+    assert len(entries(baseline)) == 104
     assert gate(cli, root, baseline).code == 0
 
 
@@ -327,7 +327,7 @@ def test_the_baseline_is_deterministic_and_sorted(adopted, cli, tmp_path):
 
 def test_no_baseline_means_every_violation_fails(sample_copy, cli):
     result = cli("check", sample_copy, "--no-cache")
-    assert result.code == 1 and "FAILED (96 violations)" in result.out
+    assert result.code == 1 and "FAILED (102 violations)" in result.out
 
 
 def test_a_clean_tree_passes_without_a_baseline(tree, cli):
@@ -353,7 +353,7 @@ def _edit(baseline: Path, change) -> None:
     (lambda b: b.write_bytes(b"\xff\xfe{}"), "not UTF-8"),
     (lambda b: b.write_text("[]", encoding="utf-8"), '"kind": "wsaudit-baseline"'),
     (lambda b: _edit(b, lambda d: d["entries"].pop(3)), "count"),
-    (lambda b: _edit(b, lambda d: (d["entries"].pop(3), d.update(count=95))), "checksum mismatch"),
+    (lambda b: _edit(b, lambda d: (d["entries"].pop(3), d.update(count=101))), "checksum mismatch"),
     (lambda b: _edit(b, lambda d: d["entries"][0].update(occurrence=7)), "checksum mismatch"),
     (lambda b: _edit(b, lambda d: d.update(version=0)), "unsupported version"),
     (lambda b: _edit(b, lambda d: d.update(extra=1)), "unknown keys"),
@@ -408,7 +408,7 @@ def test_json_output_lists_the_failures_with_fingerprints(adopted, cli):
     write_tree(root, {NEW_FILE: NEW_CODE})
     doc = gate(cli, root, baseline, "--format", "json").json()
     assert doc["passed"] is False
-    assert doc["summary"] == {"violations": 98, "new": 2, "baselined": 96, "stale": 0, "failures": 2}
+    assert doc["summary"] == {"violations": 104, "new": 2, "baselined": 102, "stale": 0, "failures": 2}
     assert [(r["path"], r["line"], r["fails"]) for r in doc["failures"]] == [(NEW_FILE, 1, ["new"]),
                                                                              (NEW_FILE, 5, ["new"])]
     assert all(len(r["fingerprint"]) == 32 for r in doc["violations"])
@@ -431,7 +431,7 @@ def test_sarif_validates_against_the_official_schema(adopted, cli):
     errors = sorted(validator.iter_errors(log), key=lambda e: list(e.path))
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
     results = log["runs"][0]["results"]
-    assert len(results) == 98
+    assert len(results) == 104
     new = [r for r in results if r["baselineState"] == "new"]
     assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in new] == [NEW_FILE] * 2
     assert {r["level"] for r in new} == {"error"}

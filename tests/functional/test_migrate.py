@@ -64,7 +64,7 @@ def test_migrating_everything_leaves_only_the_manual_list(sample_copy):
     before = audit(sample_copy, cache=False)
     m = plan(sample_copy, cache=False)
     assert not m.failed, migration_summary(m)
-    assert len(m.changes) == 18 and sum(f.rewritten for f in m.changes) == 54
+    assert len(m.changes) == 22 and sum(f.rewritten for f in m.changes) == 60
     assert len(m.manual) == 42 and all(item.reason for item in m.manual)
     assert sum(f.rewritten for f in m.changes) + len(m.manual) == len(before.violation_records)
     apply.apply(m)
@@ -114,11 +114,11 @@ def test_rollback_gives_a_byte_identical_tree(sample_copy, cli):
     listed = cli("rollback", sample_copy, "--list")
     assert listed.code == 0 and "applied" in listed.out
     done = cli("rollback", sample_copy)
-    assert done.code == 0 and "18 file(s) restored" in done.out
+    assert done.code == 0 and "22 file(s) restored" in done.out
     assert hashes(sample_copy) == original
     points = json.loads(cli("rollback", sample_copy, "--list", "--format", "json").out)["points"]
     assert [p["state"] for p in points] == ["rolled-back"]
-    assert len(points[0]["files"]) == 18 and all(len(f["before_sha256"]) == 64 for f in points[0]["files"])
+    assert len(points[0]["files"]) == 22 and all(len(f["before_sha256"]) == 64 for f in points[0]["files"])
 
 
 def test_encoding_bom_line_endings_and_permissions_are_kept(sample_copy):
@@ -230,7 +230,7 @@ def test_dry_run_is_the_default_and_writes_nothing(sample_copy, cli):
     result = cli("migrate", sample_copy, "--no-cache")
     assert result.code == 0
     assert result.out.startswith("--- a/conftest.py\n+++ b/conftest.py\n")
-    assert "18 file(s) rewritten (54 violations)" in result.err and "manual:" in result.err
+    assert "22 file(s) rewritten (60 violations)" in result.err and "manual:" in result.err
     assert hashes(sample_copy) == original
     doc = json.loads(cli("migrate", sample_copy, "--format", "json", "-q", "--no-cache").out)
     assert {"files", "manual", "skipped", "diff"} <= set(doc) and len(doc["manual"]) == 42

@@ -34,13 +34,13 @@ def test_report_writes_notebooks_html_tables_and_history(full_report):
         assert any(c.metadata.get("tags") == ["injected-parameters"] for c in executed.cells)
         html = (full_report / f"{name}.html").read_text(encoding="utf-8")
         assert "wsaudit.audit(repo_path" not in html  # no code cells
-        assert "sample_repo: 40 Python files" in html
+        assert "sample_repo: 46 Python files" in html
     rows = json.loads((full_report / "violations.json").read_text())
-    assert len(rows) == 96 and {"tier", "reason"} <= set(rows[0])
+    assert len(rows) == 102 and {"tier", "reason"} <= set(rows[0])
     assert (full_report / "plan.csv").read_text().startswith("wave,path,module,tier,violations,hours,tests")
     assert str(full_report) not in (full_report / "violations.json").read_text()
     history = list(csv.DictReader(open(full_report / "history.csv")))
-    assert len(history) == 1 and history[0]["violations"] == "96" and history[0]["P0"] == "32"
+    assert len(history) == 1 and history[0]["violations"] == "102" and history[0]["P0"] == "32"
     assert len(history[0]["commit"]) == 40  # the sample sits inside this git checkout
     assert (full_report / "burndown.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -112,7 +112,7 @@ def test_the_papermill_cli_runs_a_notebook_the_same_way(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     executed = nbformat.read(out, as_version=4)
     texts = [o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs]
-    assert "sample_repo: 40 Python files; configuration: profile:netra-websocket\n" in texts
+    assert "sample_repo: 46 Python files; configuration: profile:netra-websocket\n" in texts
 
 
 def test_the_kernel_is_this_interpreter():

@@ -48,7 +48,7 @@ class MemTree:
     def detect(self, *rules: Rule, fresh: bool = False) -> list[Violation]:
         """Every violation; ``fresh``: with a resolver that has resolved nothing yet."""
         resolver = Resolver(self.modules, self.facts.get) if fresh else self.resolver
-        return detect(self.files, self.facts, tuple(rules), resolver)
+        return detect(self.files, self.facts, tuple(rules), resolver).violations
 
     def rows(self, *rules: Rule, path: str | None = None) -> list[tuple]:
         """Violations as ``(path, line, rule_id, category, name)``, optionally of one file."""

@@ -29,9 +29,8 @@ def test_from_package_import_submodule_names_both_the_package_and_the_submodule(
 
 def test_a_module_gets_no_implicit_edge_to_its_own_packages():
     found, _, _ = records("from . import c\nimport x\n", path="a/b/d.py")
-    # a and a.b ran before a.b.d; "from . import c" still names a.b explicitly
-    assert [(s, t, implicit) for s, t, _, _, implicit in found] == [
-        ("a.b.d", "a.b", False), ("a.b.d", "a.b.c", False), ("a.b.d", "x", False)]
+    # a and a.b ran before a.b.d; "from . import c" imports the submodule a.b.c, not its package
+    assert [(s, t, implicit) for s, t, _, _, implicit in found] == [("a.b.d", "a.b.c", False), ("a.b.d", "x", False)]
 
 
 def test_imports_of_modules_outside_the_tree_are_unresolved_records():
@@ -52,9 +51,10 @@ def test_the_graph_keeps_one_edge_per_pair_the_first_naming_statement_and_drops_
     found, _ = direct_imports(t.files, t.facts, t.modules)
     G = build_graph(t.files, t.facts, found, golden_modules=["a.*"])
     assert sorted(G.successors("user")) == ["a", "a.b", "a.b.c", "x"]
-    # line 1 only implies a and a.b; line 2 names both: the explicit statement wins
+    # line 1 only implies a and a.b; line 2 names the submodule a.b (a only runs first): the
+    # statement naming the target wins, and a stays implicit
     assert (G.edges["user", "a.b"]["line"], G.edges["user", "a.b"]["implicit"]) == (2, False)
-    assert (G.edges["user", "a"]["line"], G.edges["user", "a"]["implicit"]) == (2, False)
+    assert (G.edges["user", "a"]["line"], G.edges["user", "a"]["implicit"]) == (1, True)
     assert (G.edges["user", "a.b.c"]["line"], G.edges["user", "a.b.c"]["implicit"]) == (1, False)
     assert G.edges["user", "x"]["context"] == "function"
     assert "os" not in G

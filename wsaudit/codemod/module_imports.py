@@ -20,6 +20,7 @@ import libcst as cst
 from wsaudit.codemod.context import FileContext
 from wsaudit.codemod.placement import Anchored, Need, conflict
 from wsaudit.codemod.syntax import Syntax, alone, bound_name, dotted
+from wsaudit.engine.resolve import in_tree
 from wsaudit.engine.modules import absolute_module
 from wsaudit.model import Rule, Violation
 
@@ -101,10 +102,14 @@ class _Imports:
         return None
 
     def _symbol_rule(self, path: str) -> Rule | None:
-        """The symbol rule whose deprecated definition ``path`` resolves to, if any."""
+        """The symbol rule whose deprecated definition ``path`` resolves to, or whose pattern the
+        written ``path`` matches while it resolves to nothing (a deleted module), if any."""
         objects = self.ctx.tree.resolver.resolve(path)
         for rule in self.ctx.rules.values():
             if rule.symbol is not None and objects & self.ctx.tree.targets.get(rule.id, frozenset()):
+                return rule
+        for rule in self.ctx.rules.values():
+            if rule.symbol is not None and not in_tree(objects) and rule.matches(path):
                 return rule
         return None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wsaudit.engine.detect import deprecated_objects, detect
+from wsaudit.engine.detect import detect
 from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.engine.resolve import Canon, Resolver
 from wsaudit.model import FileFacts, Rule, SourceFile, Violation
@@ -47,10 +47,10 @@ class TreeSnapshot:
     def build(cls, files: list[SourceFile], facts: dict[str, FileFacts], rules: tuple[Rule, ...]) -> TreeSnapshot:
         resolver = Resolver(ModuleTable.of(files, facts), facts.get)
         by_path: dict[str, list[Violation]] = {}
-        for v in detect(files, facts, rules, resolver):
+        found = detect(files, facts, rules, resolver)
+        for v in found.violations:
             by_path.setdefault(v.path, []).append(v)
-        return cls(files, facts, resolver, by_path, deprecated_objects(resolver, rules),
-                   importers(files, facts, resolver))
+        return cls(files, facts, resolver, by_path, found.targets, importers(files, facts, resolver))
 
     def bound_in_tree(self, dotted: str) -> bool:
         """Whether ``dotted`` is a module of the tree or a name that module binds."""

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from wsaudit.engine.parse import FACTS_VERSION
-from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Use
+from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Unparsed, Use
 
 _SALT = f"{FACTS_VERSION}:{sys.version_info[0]}.{sys.version_info[1]}"
 
@@ -44,9 +44,11 @@ def encode(facts: FileFacts) -> str:
             facts.namespace,
             facts.stars,
             [[u.line, u.col, u.chain, u.is_call, u.context, u.snippet, u.reaching] for u in facts.uses],
-            [[s.line, s.col, s.value, s.context, s.snippet] for s in facts.strings],
+            [[s.line, s.col, s.value, s.context, s.snippet, s.sink] for s in facts.strings],
             facts.all_names,
             facts.problems,
+            facts.definitions,
+            [list(u) for u in facts.unparsed],
         ],
         ensure_ascii=False,
         separators=(",", ":"),
@@ -58,7 +60,7 @@ def _target(kind: str, target):
 
 
 def decode(text: str) -> FileFacts:
-    loc, imports, bindings, namespace, stars, uses, strings, all_names, problems = json.loads(text)
+    loc, imports, bindings, namespace, stars, uses, strings, all_names, problems, definitions, unparsed = json.loads(text)
     return FileFacts(
         loc=loc,
         imports=tuple(
@@ -75,6 +77,9 @@ def decode(text: str) -> FileFacts:
         strings=tuple(StringRef(*s) for s in strings),
         all_names=tuple(all_names) if all_names is not None else None,
         problems=tuple((k, line, msg) for k, line, msg in problems),
+        definitions=tuple((name, line) for name, line in definitions),
+        unparsed=tuple(Unparsed(kind, line, col, dotted, tuple(names), snippet)
+                       for kind, line, col, dotted, names, snippet in unparsed),
     )
 
 

@@ -1,30 +1,134 @@
 """Find every use of the deprecated API by resolving names across modules.
 
-An object is identified by where it is *defined*: ``("obj", "pkg.mod.name")`` for a name
-defined in a module of the tree, ``("mod", "pkg.mod")`` for a module, ``("ext", "dotted")``
-for anything outside the tree. A rule's configured path may be a re-export; it is resolved
-to its definition, and every binding anywhere that resolves to the same definition (any
-alias, any chain of re-exports, star imports honouring ``__all__``) is a deprecated binding.
+A symbol rule's deprecated objects are what its configured path resolves to (a re-export is
+followed to its definition) or, for a pattern (``pkg.ws.**.make``), every ``def``/``class``
+defined at a matching path: a copy that a migration moves elsewhere is still the deprecated
+API, and its definition is reported. A use is a violation when:
+
+* it resolves to a deprecated object (``resolution`` ``exact``; ``pattern`` when the only
+  match is a name its module no longer binds);
+* or its *written* path matches the rule while it resolves to nothing in the tree (a deleted
+  module, a name its module no longer defines): ``pattern``. A different object of the tree
+  imported under the deprecated name is not a violation;
+* or, for a string, it names a deprecated name in a module of the tree that no longer binds
+  it (a stale ``mock.patch`` target): ``stale``.
+
+A string that names something outside the tree counts only where Python itself takes it as a
+path (``import_module``, ``patch``, ``sys.modules``, an entry point): a file name such as
+``"distutils.cfg"`` is not a reference. Files that do not parse still show their imports and
+calls to the tokenizer: those are ``suspects``, kept apart from the violations.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from wsaudit.engine.modules import ModuleTable, absolute_module
-from wsaudit.engine.resolve import Canon, Resolver
-from wsaudit.model import FileFacts, ImportStmt, Rule, SourceFile, Violation
+from wsaudit.engine.resolve import Canon, Resolver, in_tree
+from wsaudit.model import Definition, FileFacts, ImportStmt, Notice, Rule, SourceFile, Unparsed, Violation
+
+_EMPTY: frozenset[Canon] = frozenset()
 
 
-def deprecated_objects(resolver: Resolver, rules: Iterable[Rule]) -> dict[str, frozenset[Canon]]:
-    """For each symbol rule, the definition(s) its configured path resolves to."""
-    return {r.id: resolver.resolve(r.symbol) for r in rules if r.symbol is not None}
+def find_definitions(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: Iterable[Rule],
+                     modules: ModuleTable) -> list[Definition]:
+    """Every ``def``/``class`` statement of a deprecated symbol in ``files``: for a pattern
+    rule, those defined at a matching path; for a plain rule, the one its path resolves to."""
+    rules = [r for r in rules if r.symbol is not None]
+    out = []
+    for f in files:
+        ff = facts.get(f.path)
+        if ff is None or not ff.definitions or not modules.owns(f):
+            continue
+        for name, line in ff.definitions:
+            for rule in rules:
+                if rule.is_pattern and name == rule.name and rule.matches(f"{f.module}.{name}"):
+                    out.append(Definition(rule.id, f.path, line, f.module, name))
+    return out
+
+
+def deprecated_objects(resolver: Resolver, rules: Iterable[Rule], definitions: Iterable[Definition] = ()
+                       ) -> dict[str, frozenset[Canon]]:
+    """For each symbol rule, its deprecated objects: the definition(s) its configured path
+    resolves to, and for a pattern the ``definitions`` found at matching paths."""
+    found: dict[str, set[Canon]] = {r.id: set() for r in rules if r.symbol is not None}
+    for d in definitions:
+        found.setdefault(d.rule_id, set()).add(("obj", f"{d.module}.{d.name}"))
+    for r in rules:
+        if r.symbol is not None and not r.is_pattern:
+            found[r.id] |= resolver.resolve(r.symbol)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def literal_definitions(resolver: Resolver, rules: Iterable[Rule], targets: Mapping[str, frozenset[Canon]]
+                        ) -> list[Definition]:
+    """The ``def``/``class`` statements that a plain (non-pattern) rule's path resolves to."""
+    out = []
+    for r in rules:
+        if r.symbol is None or r.is_pattern:
+            continue
+        for kind, dotted in sorted(targets.get(r.id, ())):
+            module, _, name = dotted.rpartition(".")
+            f = resolver.files.get(module)
+            ff = resolver.facts(module) if kind == "obj" else None
+            for def_name, line in (ff.definitions if ff is not None else ()):
+                if def_name == name:
+                    out.append(Definition(r.id, f.path, line, module, name))  # type: ignore[union-attr]
+    return out
+
+
+@dataclass
+class Detection:
+    """What :func:`detect` found: violations, definitions, suspects, and what matched nothing."""
+
+    violations: list[Violation]
+    definitions: list[Definition]
+    suspects: list[Violation]
+    notices: list[Notice]
+    targets: dict[str, frozenset[Canon]]
+
+
+class _Rules:
+    """The rules, split by kind, with what each symbol rule's uses may be written as."""
+
+    def __init__(self, rules: tuple[Rule, ...], targets: Mapping[str, frozenset[Canon]],
+                 definitions: Iterable[Definition], modules: ModuleTable):
+        self.all = rules
+        self.symbol = [r for r in rules if r.symbol is not None]
+        self.module = [r for r in rules if r.module is not None]
+        self.targets = targets
+        self.every_target = frozenset().union(*targets.values()) if targets else _EMPTY
+        self.names: dict[str, set[str]] = {r.id: {r.name} for r in self.symbol}
+        for d in definitions:
+            self.names.setdefault(d.rule_id, set()).add(d.name)
+        for r in self.symbol:  # a plain rule whose path is a renamed re-export: its definition's name
+            self.names[r.id] |= {dotted.rpartition(".")[2] for kind, dotted in targets.get(r.id, ()) if kind == "obj"}
+        self.written_names = set().union(*self.names.values()) if self.names else set()
+        self.modules = modules
+
+    def module_resolution(self, rule: Rule) -> str:
+        """A module rule's rows are ``pattern`` when the module belongs in the tree (its top
+        package is there) but no longer exists: what imports it will fail."""
+        top = rule.module.split(".")[0]  # type: ignore[union-attr]
+        gone = top in self.modules.known and rule.module not in self.modules.known
+        return "pattern" if gone else "exact"
+
+    def symbol_hit(self, rule: Rule, objects: frozenset[Canon], written: Iterable[str]) -> str | None:
+        """How ``objects`` (resolved) written as ``written`` uses the symbol of ``rule``, if it does."""
+        common = objects & self.targets[rule.id]
+        if common:
+            return "exact" if any(kind != "undef" for kind, _ in common) else "pattern"
+        if not in_tree(objects) and any(rule.matches(w) for w in written):
+            return "pattern"
+        return None
 
 
 def _violation(f: SourceFile, rule: Rule, category: str, line: int, col: int, name: str, context: str,
-               snippet: str, via: str | None) -> Violation:
+               snippet: str, via: str | None, resolution: str = "exact") -> Violation:
     return Violation(rule.id, category, f.path, line, col, f.module, rule.target, name, context, snippet,
-                     rule.replacement, f.is_test, via)
+                     rule.replacement, f.is_test, via, resolution)
 
 
 def _module_prefix(modules: ModuleTable, dotted: str) -> str | None:
@@ -33,84 +137,208 @@ def _module_prefix(modules: ModuleTable, dotted: str) -> str | None:
     return next((m for m in (".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)) if m in modules), None)
 
 
-def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolver, targets: dict[str, frozenset[Canon]],
-                 module_rules: list[Rule], symbol_rules: list[Rule]) -> dict[tuple[Rule, str], str]:
-    """What one import statement imports that is deprecated: ``(rule, category) -> name``,
-    one row per (statement, deprecated thing), named after the first name that binds it."""
-    hits: dict[tuple[Rule, str], str] = {}
+def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolver, rules: _Rules
+                 ) -> dict[tuple[Rule, str], tuple[str, str]]:
+    """What one import statement imports that is deprecated: ``(rule, category) -> (name,
+    resolution)``, one row per (statement, deprecated thing), named after the first name."""
+    hits: dict[tuple[Rule, str], tuple[str, str]] = {}
     if not imp.is_from:
         for name, asname in imp.names:
-            for rule in module_rules:
+            for rule in rules.module:
                 if rule.covers_module(name):
-                    hits.setdefault((rule, "deprecated-module"), asname or name)
+                    hits.setdefault((rule, "deprecated-module"), (asname or name, rules.module_resolution(rule)))
         return hits
     base = absolute_module(f.module, f.is_package, imp.level, imp.module)
     if base is None:
         return hits
-    for rule in module_rules:
+    for rule in rules.module:
         if rule.covers_module(base):
-            hits.setdefault((rule, "deprecated-module"), "." * imp.level + (imp.module or ""))
+            hits.setdefault((rule, "deprecated-module"), ("." * imp.level + (imp.module or ""),
+                                                          rules.module_resolution(rule)))
     for name, asname in imp.names:
         if name == "*":
             for exported in sorted(resolver.exported(base)):
                 objects = resolver.module_attribute(base, exported)
-                for rule in symbol_rules:
-                    if objects & targets[rule.id]:
-                        hits.setdefault((rule, "deprecated-import"), exported)
+                for rule in rules.symbol:
+                    if objects & rules.targets[rule.id]:
+                        hits.setdefault((rule, "deprecated-import"), (exported, "exact"))
             continue
         full = f"{base}.{name}"
-        for rule in module_rules:
+        for rule in rules.module:
             if rule.covers_module(full):
-                hits.setdefault((rule, "deprecated-module"), asname or name)
+                hits.setdefault((rule, "deprecated-module"), (asname or name, rules.module_resolution(rule)))
         objects = resolver.resolve(full)
-        for rule in symbol_rules:
-            if objects & targets[rule.id]:
-                hits.setdefault((rule, "deprecated-import"), asname or name)
+        for rule in rules.symbol:
+            resolution = rules.symbol_hit(rule, objects, (full,) if name in rules.names[rule.id] else ())
+            if resolution is not None:
+                hits.setdefault((rule, "deprecated-import"), (asname or name, resolution))
     return hits
 
 
-def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: tuple[Rule, ...],
-           resolver: Resolver | None = None) -> list[Violation]:
-    """Every violation in ``files``, sorted by (path, line, col, category, rule)."""
-    files = list(files)
-    resolver = resolver or Resolver(ModuleTable.of(files, facts), facts.get)
-    targets = deprecated_objects(resolver, rules)
-    symbol_rules = [r for r in rules if r.symbol is not None]
-    module_rules = [r for r in rules if r.module is not None]
-    every_target = frozenset().union(*targets.values())
-    rows: list[Violation] = []
-    for f in files:
-        file_facts = facts.get(f.path)
-        if file_facts is None:
+def _use_rows(f: SourceFile, ff: FileFacts, resolver: Resolver, rules: _Rules) -> list[Violation]:
+    out = []
+    for use in ff.uses:
+        prefixes = resolver.chain(f.module, ff, use)
+        resolved = any(objects & rules.every_target for objects in prefixes)
+        # A written path can match only through a deprecated name: skip the common case cheaply.
+        maybe_written = not resolved and (rules.written_names.intersection(use.chain) or any(
+            _source_name(ff, i) in rules.written_names for i in use.reaching))
+        if not resolved and not maybe_written:
             continue
-        for imp in file_facts.imports:
-            hits = _import_hits(f, imp, resolver, targets, module_rules, symbol_rules)
+        written = resolver.written(f.module, ff, use) if maybe_written else None
+        for rule in rules.symbol:
+            for k, objects in enumerate(prefixes, start=1):
+                resolution = rules.symbol_hit(rule, objects, written[k - 1] if written else ())
+                if resolution is None:
+                    continue
+                category = "deprecated-call" if use.is_call and k == len(use.chain) else "deprecated-reference"
+                # through the module that owns the last step: ``m.factory.cwm`` reaches cwm through factory
+                owners = sorted(path for kind, path in prefixes[k - 2] if kind == "mod") if k > 1 else []
+                out.append(_violation(f, rule, category, use.line, use.col, ".".join(use.chain[:k]), use.context,
+                                      use.snippet, owners[0] if owners else None, resolution))
+                break
+    return out
+
+
+def _source_name(ff: FileFacts, index: int) -> str | None:
+    """The name binding ``index`` copies from elsewhere (the name its written path ends with)."""
+    b = ff.bindings[index]
+    if b.kind == "from":
+        return b.target[2]  # type: ignore[index]
+    if b.kind == "module":
+        return str(b.target).rpartition(".")[2]
+    if b.kind == "alias":
+        return ff.uses[b.target].chain[-1]  # type: ignore[index]
+    return None
+
+
+def _string_rows(f: SourceFile, ff: FileFacts, resolver: Resolver, rules: _Rules) -> list[Violation]:
+    out = []
+    modules = resolver.modules
+    for ref in ff.strings:
+        objects = resolver.resolve(ref.value)
+        prefix = _module_prefix(modules, ref.value)
+        evidence = ref.sink is not None or in_tree(objects) or ref.value in modules
+        for rule in rules.all:
+            if rule.module is not None:
+                hit = rules.module_resolution(rule) if rule.covers_module(ref.value) and evidence else None
+            else:
+                hit = rules.symbol_hit(rule, objects, (ref.value,) if ref.sink is not None else ())
+                last = ref.value.rpartition(".")[2]
+                if hit == "pattern" and prefix is not None and in_tree(frozenset({("mod", prefix)})) \
+                        and ref.value.rpartition(".")[0] == prefix:
+                    hit = "stale"  # it names the symbol in a module of the tree that does not bind it
+                elif hit is None and last in rules.names[rule.id] and ref.value.rpartition(".")[0] == prefix \
+                        and objects and all(kind == "undef" for kind, _ in objects):
+                    hit = "stale"
+            if hit is not None:
+                out.append(_violation(f, rule, "deprecated-reference", ref.line, ref.col, ref.value, ref.context,
+                                      ref.snippet, prefix, hit))
+    return out
+
+
+def _suspects(f: SourceFile, ff: FileFacts, rules: _Rules, bound: Mapping[str, set[str]]) -> list[Violation]:
+    """Rows for the imports and calls that the tokenizer sees in a file that does not parse."""
+    out = []
+    for u in ff.unparsed:
+        context = "module" if u.col == 0 else "function"  # a guess from the indentation: nothing parsed
+        if u.kind == "import":
+            level = len(u.dotted) - len(u.dotted.lstrip("."))
+            base = absolute_module(f.module, f.is_package, level, u.dotted[level:] or None) if u.names or level \
+                else u.dotted
+            if base is None:
+                continue
+            for rule in rules.module:
+                if rule.covers_module(base) or any(rule.covers_module(f"{base}.{n}") for n in u.names):
+                    out.append(_suspect(f, rule, "deprecated-module", u, base))
+            for rule in rules.symbol:
+                names = rules.names[rule.id] | bound.get(rule.id, set())
+                hit = next((n for n in u.names if n in names or rule.matches(f"{base}.{n}")), None)
+                if hit is not None:
+                    out.append(_suspect(f, rule, "deprecated-import", u, hit, context))
+        else:
+            last = u.dotted.rpartition(".")[2]
+            for rule in rules.symbol:
+                if last in rules.names[rule.id] | bound.get(rule.id, set()):
+                    out.append(_suspect(f, rule, "deprecated-call", u, u.dotted, context))
+    return out
+
+
+def _suspect(f: SourceFile, rule: Rule, category: str, u: Unparsed, name: str, context: str = "module"
+             ) -> Violation:
+    return _violation(f, rule, category, u.line, u.col, name, context, u.snippet, None, "unparsed")
+
+
+def unmatched(rules: tuple[Rule, ...], detection: Detection, modules: ModuleTable, files: Iterable[SourceFile],
+              facts: Mapping[str, FileFacts]) -> list[Notice]:
+    """A notice for each rule that nothing in the tree defines, imports or uses, naming the
+    closest names that do exist (a typo in ``symbol`` or ``module`` finds nothing otherwise)."""
+    used = {v.rule_id for v in detection.violations} | {d.rule_id for d in detection.definitions} | {
+        s.rule_id for s in detection.suspects}
+    quiet = [r for r in rules if r.id not in used and not (
+        r.module is not None and r.module in modules.known) and not (
+        r.symbol is not None and in_tree(detection.targets.get(r.id, _EMPTY)))]
+    if not quiet:
+        return []
+    names = set(modules.known)
+    for f in files:
+        ff = facts.get(f.path)
+        if ff is None:
+            continue
+        names.update(f"{f.module}.{n}" for n in ff.namespace)
+        for imp in ff.imports:
+            base = absolute_module(f.module, f.is_package, imp.level, imp.module) if imp.is_from else None
+            for n, _ in imp.names:
+                names.add(f"{base}.{n}" if base else n)
+    ordered = sorted(names)
+    out = []
+    for r in quiet:
+        parent = r.target.rpartition(".")[0]
+        near = [n for n in ordered if n.rpartition(".")[0] == parent] or ordered
+        close = difflib.get_close_matches(r.target.replace("**.", "").replace("*.", ""), near, n=3, cutoff=0.6)
+        what = "symbol" if r.symbol is not None else "module"
+        hint = f"; closest existing names: {', '.join(close)}" if close else ""
+        out.append(Notice("unmatched-rule", r.id, f"rule {r.id}: {what} {r.target!r} is neither defined nor "
+                                                   f"imported anywhere in the tree{hint}"))
+    return out
+
+
+def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: tuple[Rule, ...],
+           resolver: Resolver | None = None) -> Detection:
+    """Every violation, definition and suspect in ``files`` (each sorted by position), and a
+    notice for each rule that matches nothing."""
+    files = list(files)
+    modules = resolver.modules if resolver is not None else ModuleTable.of(files, facts)
+    resolver = resolver or Resolver(modules, facts.get)
+    found = find_definitions(files, facts, rules, modules)
+    targets = deprecated_objects(resolver, rules, found)
+    definitions = sorted({*found, *literal_definitions(resolver, rules, targets)}, key=lambda d: d.sort_key())
+    split = _Rules(rules, targets, definitions, modules)
+    rows: list[Violation] = []
+    broken: list[SourceFile] = []
+    for f in files:
+        ff = facts.get(f.path)
+        if ff is None:
+            continue
+        if ff.unparsed:
+            broken.append(f)
+        for imp in ff.imports:
+            hits = _import_hits(f, imp, resolver, split)
             if not hits:
                 continue
             via = absolute_module(f.module, f.is_package, imp.level, imp.module) if imp.is_from else None
-            for (rule, category), name in hits.items():
-                rows.append(_violation(f, rule, category, imp.line, imp.col, name, imp.context, imp.snippet, via))
-
-        for use in file_facts.uses:
-            prefixes = resolver.chain(f.module, file_facts, use) if symbol_rules else []
-            if not any(objects & every_target for objects in prefixes):
-                continue  # the common case: nothing deprecated anywhere along the chain
-            for rule in symbol_rules:
-                for k, objects in enumerate(prefixes, start=1):
-                    if objects & targets[rule.id]:
-                        category = "deprecated-call" if use.is_call and k == len(use.chain) else "deprecated-reference"
-                        # through the module that owns the last step: ``m.factory.cwm`` reaches cwm through factory
-                        owners = sorted(path for kind, path in prefixes[k - 2] if kind == "mod") if k > 1 else []
-                        rows.append(_violation(f, rule, category, use.line, use.col, ".".join(use.chain[:k]),
-                                               use.context, use.snippet, owners[0] if owners else None))
-                        break
-
-        for ref in file_facts.strings:
-            objects = resolver.resolve(ref.value)
-            for rule in rules:
-                hit = rule.covers_module(ref.value) if rule.module else bool(objects & targets[rule.id])
-                if hit:
-                    rows.append(_violation(f, rule, "deprecated-reference", ref.line, ref.col, ref.value, ref.context,
-                                           ref.snippet, _module_prefix(resolver.modules, ref.value)))
+            for (rule, category), (name, resolution) in hits.items():
+                rows.append(_violation(f, rule, category, imp.line, imp.col, name, imp.context, imp.snippet, via,
+                                       resolution))
+        if split.symbol:
+            rows += _use_rows(f, ff, resolver, split)
+        rows += _string_rows(f, ff, resolver, split)
     rows.sort(key=Violation.sort_key)
-    return rows
+    bound: dict[str, set[str]] = {}
+    for v in rows:  # names the tree binds to the deprecated symbol: aliases, renamed re-exports
+        if v.category == "deprecated-import":
+            bound.setdefault(v.rule_id, set()).add(v.name)
+    suspects = sorted((s for f in broken for s in _suspects(f, facts[f.path], split, bound)), key=Violation.sort_key)
+    detection = Detection(rows, definitions, suspects, [], targets)
+    detection.notices = unmatched(rules, detection, modules, files, facts)
+    return detection

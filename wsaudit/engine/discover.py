@@ -7,6 +7,7 @@ they stay inside the root; a link that leaves it is an ``outside-root`` diagnost
 
 from __future__ import annotations
 
+import keyword
 import os
 from pathlib import Path, PurePosixPath
 
@@ -106,7 +107,29 @@ def discover(root: str | Path, config: Config) -> tuple[list[SourceFile], list[D
                 diagnostics.append(Diagnostic(rel, "read-error", None, f"cannot stat: {exc.strerror}"))
                 continue
             name, is_package = module_name(rel, config.roots, root_name)
-            files.append(SourceFile(rel, name, is_package, tests.match_file(rel), size))
+            # a dot inside a file or folder name ("a.b.c.py") would pose as a dotted module name
+            valid = is_module_name(name) and not any("." in part for part in PurePosixPath(rel[:-3]).parts)
+            if not valid:
+                diagnostics.append(Diagnostic(rel, "bad-module-name", None, f"{name!r} is not an importable module "
+                                              "name: audited as a script, not a module of the import graph"))
+            files.append(SourceFile(rel, name, is_package, tests.match_file(rel), size, valid))
         stack.extend(reversed(subdirs))
     files.sort(key=lambda f: f.path)
-    return files, diagnostics
+    return files, diagnostics + _shadowed(files)
+
+
+def is_module_name(dotted: str) -> bool:
+    """Whether every segment of ``dotted`` can be imported: an identifier, not a keyword.
+
+    >>> is_module_name("pkg.mod"), is_module_name("my-tool"), is_module_name("a.class"), is_module_name("a.b.c.d")
+    (True, False, False, True)
+    """
+    return all(part.isidentifier() and not keyword.iskeyword(part) for part in dotted.split("."))
+
+
+def _shadowed(files: list[SourceFile]) -> list[Diagnostic]:
+    """A module file beside a same-named package is dead code: Python loads the package."""
+    packages = {f.module: f.path for f in files if f.is_package and f.is_module}
+    return [Diagnostic(f.path, "shadowed-module", None, f"Python imports the package {packages[f.module]} for "
+                       f"{f.module!r}, never this file") for f in files
+            if f.is_module and not f.is_package and f.module in packages]

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import networkx as nx
 
+from wsaudit.engine.modules import ModuleTable
 from wsaudit.model import DirectImport, FileFacts, SourceFile
 
 
@@ -37,22 +38,33 @@ def match_module(pattern: str, name: str) -> bool:
 
 
 def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], imports: Iterable[DirectImport],
-                golden_modules: Iterable[str] = ()) -> nx.DiGraph:
+                golden_modules: Iterable[str] = (), modules: ModuleTable | None = None) -> nx.DiGraph:
     """The import graph: a node per module (attributes ``module, path, is_test, is_package,
-    loc, golden_path``), an edge per importing pair (``source, target, line, context``:
-    the first statement that imports it; ``implicit``: True when no statement names the
-    target, only a submodule of it)."""
+    loc, golden_path``), an edge per importing pair. An edge's ``line`` and ``context`` are
+    those of its first statement that runs (any context but ``type-checking``) when it has
+    one, else of its first statement (a statement naming the target before one that only
+    names a submodule of it); ``contexts`` are those of all its statements, in line
+    order; ``implicit`` is True when no statement names the target, only a submodule of it."""
+    files = list(files)
+    table = modules if modules is not None else ModuleTable.of(files, facts)
     patterns = tuple(golden_modules)
     G = nx.DiGraph()
     for f in sorted(files, key=lambda f: f.path):
-        if f.module in G:
+        if f.module in G or not table.owns(f):
             continue
         file_facts = facts.get(f.path)
         G.add_node(f.module, module=f.module, path=f.path, is_test=f.is_test, is_package=f.is_package,
                    loc=file_facts.loc if file_facts else 0,
                    golden_path=any(match_module(p, f.module) for p in patterns))
-    for r in sorted(imports, key=lambda r: (r.source, r.target, r.implicit, r.line)):
-        if r.resolved and not G.has_edge(r.source, r.target):
-            G.add_edge(r.source, r.target, source=r.source, target=r.target, line=r.line, context=r.context,
-                       implicit=r.implicit)
+    pairs: dict[tuple[str, str], list[DirectImport]] = {}
+    for r in imports:
+        if r.resolved and r.source in G and r.target in G:
+            pairs.setdefault((r.source, r.target), []).append(r)
+    for (a, b), records in sorted(pairs.items()):
+        records.sort(key=lambda r: r.line)
+        # the statement shown: the first that runs, and names the target rather than a submodule
+        first = min(records, key=lambda r: (r.context == "type-checking", r.implicit, r.line))
+        contexts = tuple(dict.fromkeys(r.context for r in records))
+        G.add_edge(a, b, source=a, target=b, line=first.line, context=first.context, contexts=contexts,
+                   implicit=all(r.implicit for r in records))
     return G

@@ -1,7 +1,9 @@
 """Import records: one per (import statement, imported module), from the facts alone.
 
 Importing ``a.b.c`` also runs the ``__init__`` of ``a`` and ``a.b``, so it depends on them
-too (``implicit`` records); ``from P import M`` where ``M`` is a submodule imports ``M``.
+too (``implicit`` records); ``from P import M`` where ``M`` is a submodule imports ``M``, with
+``P`` only implicit; ``from P import name`` where ``name`` is defined in ``P``'s ``__init__``
+imports ``P``. A module gets no implicit record for its own packages (they ran before it).
 Imports of modules outside the tree are kept as unresolved records.
 """
 
@@ -33,7 +35,10 @@ def direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], 
                     problems.append(Diagnostic(f.path, "bad-relative-import", imp.line,
                                                f"'from {written} import' goes above the top-level package"))
                     continue
-                wanted = [base] + [f"{base}.{n}" for n, _ in imp.names if f"{base}.{n}" in modules]
+                # ``from P import M`` imports the submodule M (P only runs first: an implicit edge);
+                # a name defined in P's ``__init__`` is an import of P itself.
+                subs = [f"{base}.{n}" for n, _ in imp.names if n != "*" and f"{base}.{n}" in modules]
+                wanted = subs + ([base] if len(subs) < len(imp.names) else [])
             else:
                 wanted = [name for name, _ in imp.names]
             named: dict[str, bool] = {}  # target -> implicit

@@ -47,8 +47,9 @@ def ancestors(name: str) -> tuple[str, ...]:
 class ModuleTable(Mapping[str, SourceFile]):
     """``module name -> SourceFile`` for the files Python would load, plus every package prefix.
 
-    The first file (in path order) to claim a name wins, so ``pkg/__init__.py`` is the module
-    ``pkg``; only readable files take part (``readable``: their paths).
+    A package wins over a same-named module (``x/__init__.py`` over ``x.py``, as in Python),
+    else the first file in path order; files whose names are not module names, and unreadable
+    ones (``readable``: the paths that can be read), take no part.
 
     >>> t = ModuleTable.of([SourceFile("a/__init__.py", "a", True, False, 0),
     ...                     SourceFile("a/b/c.py", "a.b.c", False, False, 0)])
@@ -65,7 +66,11 @@ class ModuleTable(Mapping[str, SourceFile]):
     def of(cls, files: Iterable[SourceFile], readable: Container[str] | None = None) -> ModuleTable:
         table: dict[str, SourceFile] = {}
         for f in files:
-            if f.module not in table and (readable is None or f.path in readable):
+            if not f.is_module or (readable is not None and f.path not in readable):
+                continue
+            held = table.get(f.module)
+            # a package wins over a same-named module beside it, as in Python
+            if held is None or (f.is_package and not held.is_package):
                 table[f.module] = f
         known: set[str] = set(table)
         for name in table:

@@ -16,11 +16,18 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
+from wsaudit.engine.tokens import scan_tokens
 from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Use
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+# An entry point: "name = pkg.mod:attr [extra]", or "pkg.mod:attr" with a dotted module.
+_ENTRY = re.compile(r"\s*(?:(?P<name>[\w.-]+)\s*=\s*)?(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*:\s*"
+                    r"(?P<attr>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*(?:\[[^\]]*\])?\s*")
+_IMPORT_CALLS = frozenset({"import_module", "__import__", "find_spec"})
+_PATCH_CALLS = frozenset({"patch", "setattr", "delattr"})  # mock.patch, monkeypatch.setattr("a.b.c", ...)
+_SYS_MODULES_CALLS = frozenset({"get", "pop", "setdefault"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
@@ -72,20 +79,44 @@ def parse_source(data: bytes) -> FileFacts:
     """
     text, problem = decode_source(data)
     if problem is not None:
-        return FileFacts(problems=(problem,))
+        # what the tokens still show is kept apart (``unparsed``): never a violation, a suspect
+        return FileFacts(problems=(problem,), unparsed=scan_tokens(data.decode("utf-8", errors="replace")))
     lines = split_lines(text)
     loc = len(_CODE_LINE.findall("\n".join(lines)))
     try:
         tree = ast.parse(text)
         return _Extractor(lines, loc).run(tree)
     except SyntaxError as exc:
-        return FileFacts(loc=loc, problems=(("syntax-error", exc.lineno, exc.msg),))
+        found: tuple[str, int | None, str] = ("syntax-error", exc.lineno, exc.msg)
     except ValueError as exc:  # e.g. null bytes on older 3.11 patch releases
-        return FileFacts(loc=loc, problems=(("syntax-error", None, str(exc)),))
+        found = ("syntax-error", None, str(exc))
     except RecursionError:
-        return FileFacts(loc=loc, problems=(("too-complex", None, "nesting too deep to parse (RecursionError)"),))
+        found = ("too-complex", None, "nesting too deep to parse (RecursionError)")
     except MemoryError:
-        return FileFacts(loc=loc, problems=(("too-complex", None, "file too complex to parse (MemoryError)"),))
+        found = ("too-complex", None, "file too complex to parse (MemoryError)")
+    return FileFacts(loc=loc, problems=(found,), unparsed=scan_tokens(text))
+
+
+def _sink_of_call(chain: tuple[str, ...]) -> str | None:
+    """Where a call takes its first argument, a string, as a module or object path."""
+    if not chain:
+        return None
+    if chain[-1] in _IMPORT_CALLS:
+        return "import"
+    if chain[-1] in _PATCH_CALLS and (chain[-1] == "patch" or chain[0] == "monkeypatch"):
+        return "patch"
+    if chain[-1] in _SYS_MODULES_CALLS and chain[:-1] == ("sys", "modules"):
+        return "sys.modules"
+    return None
+
+
+def _is_sys_modules(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "modules" and isinstance(node.value, ast.Name) \
+        and node.value.id == "sys"
+
+
+def _string(node: ast.expr) -> ast.Constant | None:
+    return node if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 # ---------------------------------------------------------------------------- scopes
@@ -156,6 +187,8 @@ class _Extractor:
         self.all_names: list[str] | None = None
         self.module = _Scope("module", None)
         self._rhs_pending: dict[int, int] = {}  # id of a right-hand-side node -> pending use
+        self._sinks: dict[int, str] = {}  # id of a string constant -> where Python takes it as a path
+        self.definitions: list[tuple[str, int]] = []
 
     # -- positions ---------------------------------------------------------------
 
@@ -236,6 +269,8 @@ class _Extractor:
                     self._expr(node.returns, scope, context)
                 self._body(node.body, inner, _inner(context, "function"), False, docstring=True)
             self._bind(scope, node.name, end, uncond, "local")
+            if scope is self.module:
+                self.definitions.append((node.name, node.lineno))
         elif isinstance(node, ast.Import):
             self._import(node, scope, context, end, uncond)
         elif isinstance(node, ast.ImportFrom):
@@ -428,6 +463,10 @@ class _Extractor:
                     stack.append((base, sc, ctx))
             elif kind is ast.Call:
                 chain, base = _chain(node.func)
+                if node.args and (first := _string(node.args[0])) is not None:
+                    sink = _sink_of_call(chain)
+                    if sink is not None:
+                        self._sinks[id(first)] = sink
                 if isinstance(base, ast.Name) and isinstance(node.func, (ast.Name, ast.Attribute)):
                     self._pend(node.func, chain, True, sc, ctx)
                 else:
@@ -438,10 +477,16 @@ class _Extractor:
                     stack.append((kw.value, sc, ctx))
             elif kind is ast.Constant:
                 value = node.value
-                if isinstance(value, str) and _DOTTED.fullmatch(value):
+                if isinstance(value, str):
+                    sink = self._sinks.get(id(node))
+                    if not _DOTTED.fullmatch(value):
+                        entry = _ENTRY.fullmatch(value) if ":" in value else None
+                        if entry is None or not (entry["name"] or "." in entry["module"]):
+                            continue
+                        value, sink = f"{entry['module']}.{entry['attr']}", "entry-point"
                     line = node.lineno
                     self.strings.append(
-                        StringRef(line, self._col(line, node.col_offset), value, ctx, self._snippet(line))
+                        StringRef(line, self._col(line, node.col_offset), value, ctx, self._snippet(line), sink)
                     )
             elif isinstance(node, ast.JoinedStr):
                 for part in node.values:  # the literal parts of an f-string are prose
@@ -475,6 +520,12 @@ class _Extractor:
                 self._bind(owner, node.target.id, end, False, "local")
                 stack.append((node.value, sc, ctx))
             else:  # any other expression: walk the fields that hold expressions
+                if kind is ast.Subscript and _is_sys_modules(node.value) and (key := _string(node.slice)) is not None:
+                    self._sinks[id(key)] = "sys.modules"
+                elif kind is ast.Compare and (key := _string(node.left)) is not None and any(
+                        _is_sys_modules(c) and isinstance(op, (ast.In, ast.NotIn))
+                        for op, c in zip(node.ops, node.comparators)):
+                    self._sinks[id(key)] = "sys.modules"
                 fields = _EXPR_FIELDS.get(kind)
                 if fields is None:
                     fields = _EXPR_FIELDS[kind] = tuple(f for f in kind._fields if f not in ("ctx", "op", "ops"))
@@ -588,4 +639,5 @@ class _Extractor:
             strings=tuple(self.strings),
             all_names=tuple(self.all_names) if self.all_names is not None else None,
             problems=(),
+            definitions=tuple(self.definitions),
         )

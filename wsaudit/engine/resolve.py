@@ -2,7 +2,8 @@
 
 An object is identified by where it is *defined*: ``("obj", "pkg.mod.name")`` for a name
 defined in a module of the tree, ``("mod", "pkg.mod")`` for a module, ``("ext", "dotted")``
-for anything outside the tree. Resolution follows re-export chains, renamed re-exports,
+for anything outside the tree, ``("undef", "pkg.mod.name")`` for a name that a module of the
+tree does not bind (importing it would fail). Resolution follows re-export chains, renamed re-exports,
 star imports (honouring a literal ``__all__``) and module aliases; every answer is memoised.
 """
 
@@ -124,9 +125,9 @@ class Resolver:
                     target = self._star_module(module, facts.bindings[index])
                     if target and name in self.exported(target):
                         out |= self.module_attribute(target, name)
-        if not out:
+        if not out:  # a submodule, or a name this module does not bind (an ImportError at run time)
             sub = f"{module}.{name}"
-            out.add(("mod", sub) if sub in self.known else ("obj", sub))
+            out.add(("mod", sub) if sub in self.known else ("undef", sub))
         self._busy.discard(key)
         result = self._attrs[key] = frozenset(out)
         return result
@@ -169,3 +170,45 @@ class Resolver:
         self._busy.discard(key)
         self._chains[key] = prefixes
         return prefixes
+
+    def written(self, module: str, facts: FileFacts, use: Use) -> list[frozenset[str]]:
+        """The dotted paths each prefix of a use's chain is *written* as, before resolution:
+        ``from pkg.old import cwm as m; m.x`` gives ``pkg.old.cwm``, ``pkg.old.cwm.x``, whether
+        or not ``pkg.old`` exists. A name bound locally has no written path.
+
+        Re-exports are not followed (that is what :meth:`chain` does): a written path is what
+        the file itself says, which is what a pattern rule matches when resolution finds nothing.
+        """
+        key = ("written", module, use.reaching, use.chain)
+        if key in self._chains:
+            return self._chains[key]  # type: ignore[return-value]
+        if key in self._busy:
+            return [frozenset()] * len(use.chain)
+        self._busy.add(key)
+        root: set[str] = set()
+        for index in use.reaching:
+            b = facts.bindings[index]
+            if b.kind == "module":
+                root.add(b.target)  # type: ignore[arg-type]
+            elif b.kind == "from":
+                level, source, attr = b.target  # type: ignore[misc]
+                base = self.absolute(module, level, source or None)
+                if base:
+                    root.add(f"{base}.{attr}")
+            elif b.kind == "alias":
+                root |= self.written(module, facts, facts.uses[b.target])[-1]  # type: ignore[index]
+        prefixes = [frozenset(root)]
+        for attr in use.chain[1:]:
+            prefixes.append(frozenset(f"{w}.{attr}" for w in prefixes[-1]))
+        self._busy.discard(key)
+        self._chains[key] = prefixes  # type: ignore[assignment]
+        return prefixes
+
+
+def in_tree(objects: frozenset[Canon]) -> bool:
+    """Whether any of ``objects`` is defined in the tree (a module, or a name a module binds).
+
+    >>> in_tree(frozenset({("undef", "a.b"), ("ext", "os.path")})), in_tree(frozenset({("obj", "a.b")}))
+    (False, True)
+    """
+    return any(kind in ("obj", "mod") for kind, _ in objects)

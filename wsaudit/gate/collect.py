@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wsaudit.config import Config, load
-from wsaudit.engine.detect import detect
+from wsaudit.engine.detect import detect, find_definitions
 from wsaudit.engine.discover import discover
 from wsaudit.engine.modules import ModuleTable
 from wsaudit.engine.resolve import Resolver
 from wsaudit.engine.store import FactStore
-from wsaudit.model import Diagnostic, FileFacts, SourceFile, Violation
+from wsaudit.model import Definition, Diagnostic, FileFacts, SourceFile, Violation
 
 _EMPTY: frozenset = frozenset()
 _STAR = re.compile(rb"import[\s\\]*\*")  # no \b: a literal prefix searches fast; over-including is safe
@@ -69,8 +69,15 @@ class _Gate:
     def __init__(self, resolver: Resolver, names: set[str]):
         self.resolver = resolver
         self.modules = resolver.modules
+        self.files = resolver.files
         self.names = names
         self._local: dict[int, set[str]] = {}
+
+    def facts(self, module: str) -> FileFacts | None:
+        return self.resolver.facts(module)
+
+    def written(self, module: str, facts: FileFacts, use) -> list[frozenset[str]]:
+        return self.resolver.written(module, facts, use)  # reads only this file: nothing to spare
 
     def resolve(self, dotted: str) -> frozenset:
         return self.resolver.resolve(dotted) if dotted.rpartition(".")[2] in self.names else _EMPTY
@@ -101,7 +108,9 @@ class Collected:
     diagnostics: list[Diagnostic]
     files_parsed: int
     names: frozenset[str]  # every name bound to a deprecated object somewhere, plus the rule names
-    sources: dict[str, bytes] = field(repr=False)  # bytes of the files that hold violations
+    sources: dict[str, bytes] = field(repr=False)  # bytes of the files that hold violations or definitions
+    definitions: list[Definition] = field(default_factory=list)
+    suspects: list[Violation] = field(default_factory=list)
 
     @property
     def files_scanned(self) -> int:
@@ -136,12 +145,14 @@ def collect(path: str | Path = ".", config: Config | str | Path | None = None, *
         symbol_rules = [r for r in cfg.rules if r.symbol is not None]
         module_rules = [r for r in cfg.rules if r.module is not None]
 
-        names: set[str] = {r.target.rpartition(".")[2] for r in cfg.rules}
-        targets: frozenset = frozenset()
+        names: set[str] = {r.name for r in cfg.rules}
+        literal: frozenset = frozenset()
         for rule in symbol_rules:
-            objects = resolver.resolve(rule.symbol)  # type: ignore[arg-type]
-            targets |= objects
-            names.update(p.rpartition(".")[2] for _, p in objects)
+            if not rule.is_pattern:  # a pattern's objects are definitions, found in files naming it
+                objects = resolver.resolve(rule.symbol)  # type: ignore[arg-type]
+                literal |= objects
+                names.update(p.rpartition(".")[2] for _, p in objects)
+        targets = literal
 
         unscanned = set(store.blobs)
         first: set[str] = set()
@@ -162,6 +173,10 @@ def collect(path: str | Path = ".", config: Config | str | Path | None = None, *
             unscanned -= new_files
             store.load(sorted(new_files))
             parsed |= new_files
+            if any(r.is_pattern for r in symbol_rules):  # a definition at a matching path names the rule's name
+                defined = find_definitions((by_path[p] for p in sorted(parsed)), store.facts, cfg.rules,
+                                           resolver.modules)
+                targets = literal | {("obj", f"{d.module}.{d.name}") for d in defined}
             pending, new_files = set(), set()
             grew = True
             while grew:  # a new name may make bindings of any parsed file deprecated
@@ -184,7 +199,10 @@ def collect(path: str | Path = ".", config: Config | str | Path | None = None, *
 
         loaded = [f for f in files if f.path in store.facts]  # parsed: candidates and what resolution read
         gate = _Gate(resolver, names)
-        violations = detect(loaded, store.facts, cfg.rules, gate)  # type: ignore[arg-type]
+        found = detect(loaded, store.facts, cfg.rules, gate)  # type: ignore[arg-type]
+        violations = found.violations
         diagnostics = sorted(diagnostics + store.diagnostics(), key=lambda d: (d.path, d.line or 0, d.kind, d.message))
-        sources = {v.path: store.blobs[v.path] for v in violations}
-        return Collected(root, cfg, files, violations, diagnostics, len(loaded), frozenset(names), sources)
+        sources = {v.path: store.blobs[v.path] for v in [*violations, *found.suspects]}
+        sources.update({d.path: store.blobs[d.path] for d in found.definitions})
+        return Collected(root, cfg, files, violations, diagnostics, len(loaded), frozenset(names), sources,
+                         found.definitions, found.suspects)

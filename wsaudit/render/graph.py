@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # networkx is imported where a graph is written, not by every
 
 GRAPH_FORMATS = ("json", "graphml", "gexf", "dot")
 NODE_FIELDS = ("module", "path", "is_test", "is_package", "loc", "golden_path")
-EDGE_FIELDS = ("source", "target", "line", "context", "implicit")
+EDGE_FIELDS = ("source", "target", "line", "context", "implicit", "contexts")
 
 
 def graph_document(G: nx.DiGraph, imports: Iterable[DirectImport]) -> dict[str, Any]:
@@ -22,7 +22,8 @@ def graph_document(G: nx.DiGraph, imports: Iterable[DirectImport]) -> dict[str, 
     outside the tree (third-party or deleted), kept apart from the graph."""
     return {
         "nodes": [{k: G.nodes[n][k] for k in NODE_FIELDS} for n in sorted(G)],
-        "edges": [{k: G.edges[e][k] for k in EDGE_FIELDS} for e in sorted(G.edges)],
+        "edges": [{k: (list(G.edges[e][k]) if k == "contexts" else G.edges[e][k]) for k in EDGE_FIELDS}
+                  for e in sorted(G.edges)],
         "unresolved": [{k: getattr(r, k) for k in ("source", "target", "line", "context")}
                        for r in imports if not r.resolved],
     }
@@ -69,7 +70,9 @@ def graph_text(G: nx.DiGraph, imports: list[DirectImport], fmt: str) -> str:
 
     ordered = nx.DiGraph()  # writers keep insertion order: insert sorted for byte-identical output
     ordered.add_nodes_from((n, G.nodes[n]) for n in sorted(G))
-    ordered.add_edges_from((a, b, G.edges[a, b]) for a, b in sorted(G.edges))
+    # GraphML and GEXF hold no lists: the contexts become "module,function"
+    ordered.add_edges_from((a, b, {k: (",".join(v) if k == "contexts" else v) for k, v in G.edges[a, b].items()})
+                           for a, b in sorted(G.edges))
     if fmt == "graphml":
         return "\n".join(nx.generate_graphml(ordered)) + "\n"
     if fmt == "gexf":

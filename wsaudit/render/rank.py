@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wsaudit.config import Config
 from wsaudit.errors import UsageError
-from wsaudit.model import (
-    CATEGORIES,
-    FILE_FIELDS,
-    RANK_FIELDS,
-    TIERS,
-    Diagnostic,
-    FileRank,
-    RankedViolation,
-)
+from wsaudit.model import CATEGORIES, FILE_FIELDS, RANK_FIELDS, TIERS, FileRank, RankedViolation
 from wsaudit.render.sarif import sarif
 from wsaudit.render.scan import scan_document
 from wsaudit.render.text import dumps, flat, rows_csv
+
+if TYPE_CHECKING:
+    from wsaudit.api import Audit
 
 
 def rank_table(rows: list[dict[str, Any]], by: str = "violation") -> str:
@@ -40,15 +34,17 @@ def rank_table(rows: list[dict[str, Any]], by: str = "violation") -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_rank(fmt: str, by: str, records: Sequence[RankedViolation] | Sequence[FileRank], *, root: str,
-                config: Config, files_scanned: int, diagnostics: list[Diagnostic], golden_path: list[str],
-                version: str) -> str:
-    """The ranking in ``fmt`` (table, json, csv, sarif); ``by`` is ``violation`` or ``file``."""
+def render_rank(fmt: str, by: str, result: Audit, *, root: str, version: str) -> str:
+    """The ranking of ``result`` in ``fmt`` (table, json, csv, sarif); ``by`` is ``violation`` or ``file``."""
+    records: Sequence[RankedViolation] | Sequence[FileRank] = result.file_ranks if by == "file" else result.ranked
+    config = result.config
     rows = [r.row() for r in records]
     if fmt == "table":
         return rank_table(rows, by)
     if fmt == "json":
-        doc = scan_document(root, config, files_scanned, [], diagnostics)
+        doc = scan_document(root, config, result.files_scanned, [], result.diagnostic_records,
+                            result.definition_records, result.suspect_records, result.notices)
+        golden_path = result.golden_path
         doc.pop("violations")
         doc["golden_path"] = golden_path
         doc["files" if by == "file" else "violations"] = rows

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from wsaudit.config import Config
 from wsaudit.errors import UsageError
-from wsaudit.model import CATEGORIES, VIOLATION_FIELDS, Diagnostic, Violation
+from wsaudit.model import CATEGORIES, VIOLATION_FIELDS, Definition, Diagnostic, Notice, Violation
 from wsaudit.render.sarif import sarif
 from wsaudit.render.text import dumps, rows_csv
+
+if TYPE_CHECKING:
+    from wsaudit.api import Audit
 
 SCAN_FORMATS = ("table", "json", "csv", "sarif")
 
 
 def scan_document(root: str, config: Config, files_scanned: int, violations: list[Violation],
-                  diagnostics: list[Diagnostic]) -> dict[str, Any]:
+                  diagnostics: list[Diagnostic], definitions: Sequence[Definition] = (),
+                  suspects: Sequence[Violation] = (), notices: Sequence[Notice] = ()) -> dict[str, Any]:
     """The ``wsaudit scan --format json`` document (DESIGN.md, "JSON of scan")."""
     return {
         "version": 1,
@@ -24,21 +29,34 @@ def scan_document(root: str, config: Config, files_scanned: int, violations: lis
         "files_scanned": files_scanned,
         "violations": [v.row() for v in violations],
         "diagnostics": [d.row() for d in diagnostics],
+        "definitions": [d.row() for d in definitions],
+        "suspects": [v.row() for v in suspects],
+        "warnings": [n.row() for n in notices],
     }
 
 
-def scan_table(violations: list[Violation], diagnostics: list[Diagnostic], files_scanned: int) -> str:
+def scan_table(violations: list[Violation], diagnostics: list[Diagnostic], files_scanned: int,
+               definitions: Sequence[Definition] = (), suspects: Sequence[Violation] = ()) -> str:
     """A human-readable listing and summary."""
     lines = []
     for v in violations:
         where = f"{v.path}:{v.line}:{v.col}"
-        lines.append(f"{where}  {v.rule_id}  {v.category:<20}  {v.name}  | {v.snippet}")
+        extra = f"  [{v.resolution}]" if v.resolution != "exact" else ""
+        lines.append(f"{where}  {v.rule_id}  {v.category:<20}  {v.name}{extra}  | {v.snippet}")
     files = len({v.path for v in violations})
     counts = Counter(v.category for v in violations)
     summary = ", ".join(f"{counts[c]} {c}" for c in CATEGORIES if counts[c])
     lines.append("")
     lines.append(f"{len(violations)} violations in {files} files ({files_scanned} files scanned)"
                  + (f": {summary}" if summary else ""))
+    if definitions:
+        lines.append(f"{len(definitions)} definitions of a deprecated symbol:")
+        lines += [f"  {d.path}:{d.line}  {d.rule_id}  {d.name}" for d in definitions]
+    if suspects:
+        hidden = len({s.path for s in suspects})
+        lines.append(f"{len(suspects)} uses hidden in {hidden} files that do not parse (not counted above):")
+        lines += [f"  {s.path}:{s.line}:{s.col}  {s.rule_id}  {s.category:<20}  {s.name}  | {s.snippet}"
+                  for s in suspects]
     if diagnostics:
         lines.append(f"{len(diagnostics)} files could not be fully audited:")
         for d in diagnostics:
@@ -47,15 +65,17 @@ def scan_table(violations: list[Violation], diagnostics: list[Diagnostic], files
     return "\n".join(lines) + "\n"
 
 
-def render_scan(fmt: str, root: str, config: Config, files_scanned: int, violations: list[Violation],
-                diagnostics: list[Diagnostic], version: str) -> str:
-    """The scan in one of :data:`SCAN_FORMATS`; ``root`` is shown in JSON only."""
+def render_scan(fmt: str, root: str, result: Audit, version: str) -> str:
+    """The scan of ``result`` in one of :data:`SCAN_FORMATS`; ``root`` is shown in JSON only."""
+    violations = result.violation_records
     if fmt == "table":
-        return scan_table(violations, diagnostics, files_scanned)
+        return scan_table(violations, result.diagnostic_records, result.files_scanned, result.definition_records,
+                          result.suspect_records)
     if fmt == "json":
-        return dumps(scan_document(root, config, files_scanned, violations, diagnostics))
+        return dumps(scan_document(root, result.config, result.files_scanned, violations, result.diagnostic_records,
+                                   result.definition_records, result.suspect_records, result.notices))
     if fmt == "csv":
         return rows_csv([v.row() for v in violations], VIOLATION_FIELDS)
     if fmt == "sarif":
-        return dumps(sarif(violations, config, version))
+        return dumps(sarif(violations, result.config, version))
     raise UsageError(f"unknown scan format {fmt!r}")
