@@ -35,6 +35,7 @@ DIAGNOSTIC_KINDS = (
     "bad-module-name",
 )
 RESOLUTIONS = ("exact", "pattern", "stale", "unparsed")
+DEFINITION = "definition"  # the category of a definition of a deprecated symbol in ``wsaudit check``
 
 
 @dataclass(frozen=True)
@@ -345,6 +346,7 @@ class Definition:
     line: int
     module: str
     name: str
+    is_test: bool = field(default=False, compare=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.rule_id, self.name)

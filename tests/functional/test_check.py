@@ -34,7 +34,7 @@ def adopted(sample_copy, cli, tmp_path):
     baseline = tmp_path / "wsaudit-baseline.json"
     result = gate(cli, sample_copy, baseline, "--update-baseline")
     assert result.code == 0, result.err
-    assert json.loads(baseline.read_text())["count"] == 102
+    assert json.loads(baseline.read_text())["count"] == 104
     return sample_copy, baseline
 
 
@@ -292,9 +292,9 @@ def test_fixing_one_and_updating_shrinks_the_baseline(adopted, cli):
     assert "1 stale entry" in result.out and "stale: netra_backend/app/services/notifications.py" in result.out
     before = entries(baseline)
     result = gate(cli, root, baseline, "--update-baseline")
-    assert result.code == 0 and "updated: 101 entries (1 dropped, 0 added)" in result.out
+    assert result.code == 0 and "updated: 103 entries (1 dropped, 0 added)" in result.out
     after = entries(baseline)
-    assert len(after) == 101 and all(e in before for e in after)
+    assert len(after) == 103 and all(e in before for e in after)
     assert next(e for e in before if e not in after)["statement"] == "return factory.build_manager(user_context=user_context)"
     result = gate(cli, root, baseline)
     assert result.code == 0 and "stale" not in result.out
@@ -309,7 +309,7 @@ def test_the_baseline_never_grows_without_allow_new(adopted, cli):
     assert baseline.read_bytes() == original
     result = gate(cli, root, baseline, "--update-baseline", "--allow-new")
     assert result.code == 0 and "(0 dropped, 2 added)" in result.out
-    assert len(entries(baseline)) == 104
+    assert len(entries(baseline)) == 106
     assert gate(cli, root, baseline).code == 0
 
 
@@ -353,7 +353,7 @@ def _edit(baseline: Path, change) -> None:
     (lambda b: b.write_bytes(b"\xff\xfe{}"), "not UTF-8"),
     (lambda b: b.write_text("[]", encoding="utf-8"), '"kind": "wsaudit-baseline"'),
     (lambda b: _edit(b, lambda d: d["entries"].pop(3)), "count"),
-    (lambda b: _edit(b, lambda d: (d["entries"].pop(3), d.update(count=101))), "checksum mismatch"),
+    (lambda b: _edit(b, lambda d: (d["entries"].pop(3), d.update(count=103))), "checksum mismatch"),
     (lambda b: _edit(b, lambda d: d["entries"][0].update(occurrence=7)), "checksum mismatch"),
     (lambda b: _edit(b, lambda d: d.update(version=0)), "unsupported version"),
     (lambda b: _edit(b, lambda d: d.update(extra=1)), "unknown keys"),
@@ -408,7 +408,8 @@ def test_json_output_lists_the_failures_with_fingerprints(adopted, cli):
     write_tree(root, {NEW_FILE: NEW_CODE})
     doc = gate(cli, root, baseline, "--format", "json").json()
     assert doc["passed"] is False
-    assert doc["summary"] == {"violations": 104, "new": 2, "baselined": 102, "stale": 0, "failures": 2}
+    assert doc["summary"] == {"violations": 104, "new": 2, "baselined": 102, "stale": 0, "failures": 2,
+                              "definitions": 2, "new_definitions": 0}
     assert [(r["path"], r["line"], r["fails"]) for r in doc["failures"]] == [(NEW_FILE, 1, ["new"]),
                                                                              (NEW_FILE, 5, ["new"])]
     assert all(len(r["fingerprint"]) == 32 for r in doc["violations"])
@@ -431,7 +432,7 @@ def test_sarif_validates_against_the_official_schema(adopted, cli):
     errors = sorted(validator.iter_errors(log), key=lambda e: list(e.path))
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
     results = log["runs"][0]["results"]
-    assert len(results) == 104
+    assert len(results) == 106
     new = [r for r in results if r["baselineState"] == "new"]
     assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in new] == [NEW_FILE] * 2
     assert {r["level"] for r in new} == {"error"}

@@ -45,7 +45,7 @@ def find_definitions(files: Iterable[SourceFile], facts: Mapping[str, FileFacts]
         for name, line in ff.definitions:
             for rule in rules:
                 if rule.is_pattern and name == rule.name and rule.matches(f"{f.module}.{name}"):
-                    out.append(Definition(rule.id, f.path, line, f.module, name))
+                    out.append(Definition(rule.id, f.path, line, f.module, name, f.is_test))
     return out
 
 
@@ -75,7 +75,7 @@ def literal_definitions(resolver: Resolver, rules: Iterable[Rule], targets: Mapp
             ff = resolver.facts(module) if kind == "obj" else None
             for def_name, line in (ff.definitions if ff is not None else ()):
                 if def_name == name:
-                    out.append(Definition(r.id, f.path, line, module, name))  # type: ignore[union-attr]
+                    out.append(Definition(r.id, f.path, line, module, name, f.is_test))  # type: ignore[union-attr]
     return out
 
 

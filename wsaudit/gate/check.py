@@ -10,7 +10,7 @@ the new ones only with ``allow_new``). Its :class:`CheckResult` is rendered by
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from wsaudit.errors import UsageError
 from wsaudit.gate.baseline import Entry, load_baseline, write_baseline
 from wsaudit.gate.collect import collect
 from wsaudit.gate.fingerprint import Finding, fingerprint
-from wsaudit.model import TIERS, Diagnostic
+from wsaudit.model import DEFINITION, TIERS, Definition, Diagnostic, Violation
 
 
 def parse_tiers(text: str) -> tuple[str, ...]:
@@ -58,16 +58,26 @@ class CheckResult:
     tiers: dict[str, str]  # fingerprint -> tier (only when fail_on is given)
     failing_new: set[str]  # fingerprints that fail the gate for being new
     written: dict[str, Any] | None = None  # {"path", "entries", "dropped", "added", "created"} after an update
+    definitions: list[Finding] = field(default_factory=list)  # definitions of a deprecated symbol (category "definition")
     failures: list[Finding] = field(init=False)
 
     def __post_init__(self) -> None:
         self.new_fingerprints = {f.fingerprint for f in self.new}
-        self.failures = [f for f in self.findings if self.reasons(f)]
+        self.failures = [f for f in [*self.findings, *self.definitions] if self.reasons(f)]
         self.failing = {f.fingerprint for f in self.failures}
 
     @property
     def passed(self) -> bool:
         return not self.failures
+
+    @property
+    def new_violations(self) -> list[Finding]:
+        return [f for f in self.new if f.violation.category != DEFINITION]
+
+    @property
+    def new_definitions(self) -> list[Finding]:
+        """Definitions of a deprecated symbol that the baseline does not hold: re-introductions."""
+        return [f for f in self.new if f.violation.category == DEFINITION]
 
     def reasons(self, finding: Finding) -> list[str]:
         """Why a finding fails the gate: ``["new"]``, ``["tier P0"]``, both, or none."""
@@ -120,28 +130,35 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
 
         full = audit(path, config, cache=cache, cache_dir=cache_dir, jobs=jobs)
         root = full.root
-        findings = fingerprint(full.violation_records, lambda p: _read_quietly(full.root / p))
+        read = lambda p: _read_quietly(full.root / p)  # noqa: E731
+        defined = definition_findings(full.definition_records, full.config, read)
+        findings = fingerprint(full.violation_records, read)
+        definitions = fingerprint(defined, read)
         tier_of = {r.violation.sort_key(): r.tier for r in full.ranked}
+        # tiers are the violations' (a definition fails the gate only for being new)
         tiers = {f.fingerprint: tier_of[f.violation.sort_key()] for f in findings}
         cfg, diagnostics = full.config, full.diagnostic_records
         files_scanned, files_parsed = full.files_scanned, len(full.facts)
     else:
         got = collect(path, config, cache=cache, cache_dir=cache_dir, jobs=jobs)
         root = got.root
+        defined = definition_findings(got.definitions, got.config, got.sources.get)
         findings = fingerprint(got.violations, got.sources.get)
+        definitions = fingerprint(defined, got.sources.get)
         cfg, diagnostics = got.config, got.diagnostics
         files_scanned, files_parsed = got.files_scanned, got.files_parsed
 
     accepted = {e.fingerprint: e for e in previous or ()}
-    current = {f.fingerprint for f in findings}
-    new = [f for f in findings if f.fingerprint not in accepted]
+    everything = [*findings, *definitions]  # the baseline holds both: a new definition re-introduces the API
+    current = {f.fingerprint for f in everything}
+    new = [f for f in everything if f.fingerprint not in accepted]
     stale = sorted((e for fp, e in accepted.items() if fp not in current), key=Entry.sort_key)
     gate_new = baseline is not None or not fail_on
     failing_new = {f.fingerprint for f in new} if gate_new else set()
     written = None
     if update:
         created = previous is None
-        keep = [Entry.of(f) for f in findings if created or allow_new or f.fingerprint in accepted]
+        keep = [Entry.of(f) for f in everything if created or allow_new or f.fingerprint in accepted]
         write_baseline(baseline, keep)  # type: ignore[arg-type]
         written = {"path": str(baseline), "entries": len(keep), "dropped": len(stale),
                    "added": len(keep) - (len(accepted) - len(stale)), "created": created}
@@ -149,7 +166,25 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
             failing_new = set()
     return CheckResult(root, cfg, files_scanned, files_parsed, findings, diagnostics,
                        str(baseline) if baseline is not None else None, len(accepted), new, stale, fail_on,
-                       tiers, failing_new, written)
+                       tiers, failing_new, written, definitions)
+
+
+def definition_findings(definitions: Iterable[Definition], config: Config,
+                        read: Callable[[str], bytes | None]) -> list[Violation]:
+    """Each definition of a deprecated symbol as a finding of category ``definition``: the
+    gate fails on one that its baseline does not hold, because a new definition (a copy moved
+    into a compat module) re-introduces the deprecated API."""
+    rules = {r.id: r for r in config.rules}
+    out = []
+    for d in definitions:
+        rule = rules[d.rule_id]
+        data = read(d.path) or b""
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        snippet = lines[d.line - 1].strip() if 0 < d.line <= len(lines) else ""
+        col = len(lines[d.line - 1]) - len(lines[d.line - 1].lstrip()) if 0 < d.line <= len(lines) else 0
+        out.append(Violation(d.rule_id, DEFINITION, d.path, d.line, col, d.module, rule.target, d.name, "module",
+                             snippet, rule.replacement, d.is_test))
+    return out
 
 
 def _read_quietly(path: Path) -> bytes | None:

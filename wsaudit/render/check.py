@@ -8,6 +8,7 @@ from wsaudit.gate.check import CheckResult
 from wsaudit.gate.fingerprint import SCHEME, Finding
 from wsaudit.render.sarif import sarif
 from wsaudit.render.text import dumps
+from wsaudit.model import DEFINITION
 
 CHECK_FORMATS = ("text", "json", "sarif", "github")
 
@@ -36,11 +37,13 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "fail_on": list(result.fail_on),
         "files_scanned": result.files_scanned,
         "files_parsed": result.files_parsed,
-        "summary": {"violations": len(result.findings), "new": len(result.new),
-                    "baselined": len(result.findings) - len(result.new), "stale": len(result.stale),
-                    "failures": len(result.failures)},
+        "summary": {"violations": len(result.findings), "new": len(result.new_violations),
+                    "baselined": len(result.findings) - len(result.new_violations), "stale": len(result.stale),
+                    "failures": len(result.failures), "definitions": len(result.definitions),
+                    "new_definitions": len(result.new_definitions)},
         "failures": [_row(result, f) for f in result.failures],
         "violations": [_row(result, f) for f in result.findings],
+        "definitions": [_row(result, f) for f in result.definitions],
         "stale": [e.as_dict() for e in result.stale],
         "diagnostics": [{"path": d.path, "kind": d.kind, "line": d.line, "message": d.message}
                         for d in result.diagnostics],
@@ -60,7 +63,7 @@ def _plural(n: int, singular: str, plural: str | None = None) -> str:
 def summary(result: CheckResult) -> str:
     """One line: the verdict and the counts."""
     parts = []
-    new = len(result.new)
+    new = len(result.new_violations)
     if result.written:
         w = result.written
         parts.append(f"{w['path']} {'created' if w['created'] else 'updated'}: "
@@ -77,7 +80,13 @@ def summary(result: CheckResult) -> str:
     if result.fail_on:
         hit = sum(1 for f in result.findings if result.tiers.get(f.fingerprint) in result.fail_on)
         parts.append(f"{hit} in {'/'.join(result.fail_on)}")
-    verdict = "passed" if result.passed else f"FAILED ({_plural(len(result.failures), 'violation')})"
+    failing_defs = [f for f in result.failures if f.violation.category == DEFINITION]
+    if failing_defs:
+        parts.append(f"{_plural(len(failing_defs), 'definition')} of a deprecated symbol not in the baseline "
+                     "(the deprecated API re-introduced, or never baselined)")
+    failing = len(result.failures) - len(failing_defs)
+    verdict = ("passed" if result.passed else f"FAILED ({_plural(failing, 'violation')})" if failing
+               else f"FAILED ({_plural(len(failing_defs), 'definition')})")
     return f"wsaudit check: {verdict}: " + "; ".join(parts)
 
 
@@ -139,8 +148,9 @@ def check_github(result: CheckResult, prefix: str = "") -> str:
 def check_sarif(result: CheckResult, version: str) -> dict[str, Any]:
     """SARIF 2.1.0 (from :func:`wsaudit.render.sarif`): every current violation, with its
     fingerprint in ``partialFingerprints``, ``baselineState`` ``new`` or ``unchanged``, and
-    level ``error`` when it fails the gate."""
-    findings = result.findings
+    level ``error`` when it fails the gate; definitions of a deprecated symbol (category
+    ``definition``) are results too."""
+    findings = [*result.findings, *result.definitions]
     log = sarif([f.violation for f in findings], result.config, version)
     for f, res in zip(findings, log["runs"][0]["results"]):
         res["partialFingerprints"] = {SCHEME: f.fingerprint}
