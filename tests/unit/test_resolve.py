@@ -6,6 +6,8 @@ from __future__ import annotations
 from wsaudit.engine.modules import ModuleTable
 from wsaudit.engine.resolve import Resolver
 
+from wsaudit.model import Rule
+
 from .memtree import MemTree, facts, source_file
 
 CWM = ("obj", "pkg.core.impl.cwm")
@@ -151,3 +153,30 @@ def test_facts_are_asked_for_only_the_modules_resolution_has_to_look_into():
     assert resolver.resolve("pkg.core.factory.build") == {CWM}
     assert "pkg/unrelated.py" not in asked
     assert set(asked) <= {"pkg/core/factory.py", "pkg/core/impl.py", "pkg/core/__init__.py", "pkg/__init__.py"}
+
+
+def test_answers_do_not_depend_on_the_order_questions_are_asked_in_a_cycle_of_reexports():
+    # a re-exports from b, which re-exports from a; a also falls back on impl: cutting the cycle
+    # must not leave a partial answer behind for a later question
+    sources = {"a.py": "try:\n    from b import cwm\nexcept ImportError:\n    from impl import cwm\n",
+               "b.py": "from a import cwm\n", "impl.py": "def cwm():\n    pass\n", "z.py": "from a import cwm\n"}
+    rule = Rule("R", symbol="impl.cwm")
+    forward = MemTree(sources)
+    backward = MemTree(sources)
+    backward.files.reverse()
+    rows = [(v.path, v.line) for v in forward.detect(rule, fresh=True)]
+    assert rows == [("a.py", 2), ("a.py", 4), ("b.py", 1), ("z.py", 1)]
+    assert sorted((v.path, v.line) for v in backward.detect(rule, fresh=True)) == rows
+    for first in ("b.cwm", "a.cwm", "z.cwm"):
+        t = MemTree(sources)
+        t.resolve(first)
+        assert t.resolve("a.cwm") == t.resolve("b.cwm") == t.resolve("z.cwm") == {("obj", "impl.cwm")}
+
+
+def test_a_star_import_cycle_gives_the_same_rows_whatever_the_importer_is_named():
+    base = {"a.py": "from b import *\n", "b.py": "from a import *\ndef cwm():\n    pass\n"}
+    rule = Rule("R", symbol="b.cwm")
+    for user in ("c.py", "_c.py"):
+        t = MemTree({**base, user: "from a import *\ncwm()\n"})
+        assert [(v.category, v.name) for v in t.detect(rule, fresh=True) if v.path == user] == [
+            ("deprecated-import", "cwm"), ("deprecated-call", "cwm")]

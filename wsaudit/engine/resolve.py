@@ -35,6 +35,18 @@ class Resolver:
         self._exports: dict[str, frozenset[str]] = {}
         self._chains: dict[tuple, list[frozenset[Canon]]] = {}
         self._busy: set[object] = set()
+        # Cycles of re-exports are cut by answering "nothing" to a question already being
+        # answered. An answer computed below such a cut is partial: it is kept only by the
+        # outermost question (which sees the whole cycle), so that answers never depend on
+        # the order in which questions were asked.
+        self._cuts = 0
+
+    def _cut(self) -> None:
+        self._cuts += 1
+
+    def _keep(self, since: int) -> bool:
+        """Whether an answer started when ``_cuts`` was ``since`` may be memoised."""
+        return self._cuts == since or not self._busy
 
     def facts(self, module: str) -> FileFacts | None:
         """The facts of the file that module ``module`` is, or None outside the tree."""
@@ -52,8 +64,12 @@ class Resolver:
             return self._exports[module]
         key = ("exports", module)
         facts = self.facts(module)
-        if facts is None or key in self._busy:
+        if facts is None:
             return frozenset()
+        if key in self._busy:
+            self._cut()
+            return frozenset()
+        since = self._cuts
         if facts.all_names is not None:
             result = frozenset(facts.all_names)
         else:
@@ -65,7 +81,8 @@ class Resolver:
                     names |= self.exported(target)
             self._busy.discard(key)
             result = frozenset(names)
-        self._exports[module] = result
+        if self._keep(since):
+            self._exports[module] = result
         return result
 
     def _star_module(self, module: str, binding: Binding) -> str | None:
@@ -79,7 +96,9 @@ class Resolver:
         if dotted in self._resolved:
             return self._resolved[dotted]
         if dotted in self._busy:
+            self._cut()
             return _EMPTY
+        since = self._cuts
         self._busy.add(dotted)
         parts = dotted.split(".")
         for i in range(len(parts), 0, -1):
@@ -95,7 +114,8 @@ class Resolver:
         for attr in rest:
             found = self.attribute(found, attr)
         self._busy.discard(dotted)
-        self._resolved[dotted] = found
+        if self._keep(since):
+            self._resolved[dotted] = found
         return found
 
     def attribute(self, objects: frozenset[Canon], attr: str) -> frozenset[Canon]:
@@ -113,7 +133,9 @@ class Resolver:
         if key in self._attrs:
             return self._attrs[key]
         if key in self._busy:
+            self._cut()
             return _EMPTY
+        since = self._cuts
         self._busy.add(key)
         out: set[Canon] = set()
         facts = self.facts(module)
@@ -125,11 +147,14 @@ class Resolver:
                     target = self._star_module(module, facts.bindings[index])
                     if target and name in self.exported(target):
                         out |= self.module_attribute(target, name)
-        if not out:  # a submodule, or a name this module does not bind (an ImportError at run time)
+        if not out and self._cuts == since:  # a submodule, or a name this module does not bind
+            # (an ImportError at run time); after a cut, "nothing yet" is not "not bound"
             sub = f"{module}.{name}"
             out.add(("mod", sub) if sub in self.known else ("undef", sub))
         self._busy.discard(key)
-        result = self._attrs[key] = frozenset(out)
+        result = frozenset(out)
+        if self._keep(since):
+            self._attrs[key] = result
         return result
 
     def binding(self, module: str, facts: FileFacts, index: int, name: str) -> frozenset[Canon]:
@@ -159,7 +184,9 @@ class Resolver:
         if key in self._chains:
             return self._chains[key]
         if key in self._busy:
+            self._cut()
             return [_EMPTY] * len(use.chain)
+        since = self._cuts
         self._busy.add(key)
         root: set[Canon] = set()
         for index in use.reaching:
@@ -168,7 +195,8 @@ class Resolver:
         for attr in use.chain[1:]:
             prefixes.append(self.attribute(prefixes[-1], attr))
         self._busy.discard(key)
-        self._chains[key] = prefixes
+        if self._keep(since):
+            self._chains[key] = prefixes
         return prefixes
 
     def written(self, module: str, facts: FileFacts, use: Use) -> list[frozenset[str]]:
