@@ -259,6 +259,7 @@ class Unparsed(NamedTuple):
     dotted: str
     names: tuple[str, ...]
     snippet: str
+    bound: tuple[str, ...] = ()  # for an import: the names it binds (``as`` aliases), in ``names`` order
 
 
 @dataclass(frozen=True)

@@ -78,8 +78,8 @@ def decode(text: str) -> FileFacts:
         all_names=tuple(all_names) if all_names is not None else None,
         problems=tuple((k, line, msg) for k, line, msg in problems),
         definitions=tuple((name, line) for name, line in definitions),
-        unparsed=tuple(Unparsed(kind, line, col, dotted, tuple(names), snippet)
-                       for kind, line, col, dotted, names, snippet in unparsed),
+        unparsed=tuple(Unparsed(kind, line, col, dotted, tuple(names), snippet, tuple(bound))
+                       for kind, line, col, dotted, names, snippet, bound in unparsed),
     )
 
 

@@ -240,7 +240,8 @@ def _string_rows(f: SourceFile, ff: FileFacts, resolver: Resolver, rules: _Rules
 def _suspects(f: SourceFile, ff: FileFacts, rules: _Rules, bound: Mapping[str, set[str]]) -> list[Violation]:
     """Rows for the imports and calls that the tokenizer sees in a file that does not parse."""
     out = []
-    for u in ff.unparsed:
+    local: dict[str, set[str]] = {r.id: set() for r in rules.symbol}  # names this file binds to the symbol
+    for u in sorted(ff.unparsed, key=lambda u: u.kind != "import"):  # its imports first
         context = "module" if u.col == 0 else "function"  # a guess from the indentation: nothing parsed
         if u.kind == "import":
             level = len(u.dotted) - len(u.dotted.lstrip("."))
@@ -253,13 +254,14 @@ def _suspects(f: SourceFile, ff: FileFacts, rules: _Rules, bound: Mapping[str, s
                     out.append(_suspect(f, rule, "deprecated-module", u, base))
             for rule in rules.symbol:
                 names = rules.names[rule.id] | bound.get(rule.id, set())
-                hit = next((n for n in u.names if n in names or rule.matches(f"{base}.{n}")), None)
-                if hit is not None:
-                    out.append(_suspect(f, rule, "deprecated-import", u, hit, context))
+                hits = [k for k, n in enumerate(u.names) if n in names or rule.matches(f"{base}.{n}")]
+                if hits:
+                    out.append(_suspect(f, rule, "deprecated-import", u, u.names[hits[0]], context))
+                    local[rule.id].update(u.bound[k] for k in hits if k < len(u.bound))
         else:
             last = u.dotted.rpartition(".")[2]
             for rule in rules.symbol:
-                if last in rules.names[rule.id] | bound.get(rule.id, set()):
+                if last in rules.names[rule.id] | bound.get(rule.id, set()) | local[rule.id]:
                     out.append(_suspect(f, rule, "deprecated-call", u, u.dotted, context))
     return out
 

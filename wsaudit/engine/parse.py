@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from wsaudit.engine.tokens import scan_tokens
 from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Use
 
-FACTS_VERSION = 2
+FACTS_VERSION = 3
 
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 # An entry point: "name = pkg.mod:attr [extra]", or "pkg.mod:attr" with a dotted module.

@@ -52,6 +52,7 @@ def _statement(toks: list[tokenize.TokenInfo], lines: list[str], out: list[Unpar
             k += 1
         module = "".join(t.string for t in toks[1:k]) + "".join(t.string for t in toks[k:at])
         imported: list[str] = []
+        bound: list[str] = []
         expect_name = True
         for k in range(at + 1, len(toks)):
             t = toks[k]
@@ -61,17 +62,19 @@ def _statement(toks: list[tokenize.TokenInfo], lines: list[str], out: list[Unpar
                 expect_name = True
             elif t.string == "as":
                 expect_name = False
-                if k + 1 < len(toks):
+                if k + 1 < len(toks) and bound:
+                    bound[-1] = toks[k + 1].string
                     toks[k + 1] = toks[k + 1]._replace(string="")  # the alias: not an imported name
             elif expect_name and (t.type == tokenize.NAME or t.string == "*"):
                 imported.append(t.string)
+                bound.append(t.string)
                 expect_name = False
             elif t.string == "":
                 continue
             else:  # anything else ends the import list (the next statement, swallowed by the breakage)
                 _statement(toks[k:], lines, out)
                 break
-        out.append(Unparsed("import", line, col, module, tuple(imported), snippet))
+        out.append(Unparsed("import", line, col, module, tuple(imported), snippet, tuple(bound)))
         return
     for i, t in enumerate(toks):
         if t.type != tokenize.NAME or (i and toks[i - 1].string in (".", "def", "class")):
