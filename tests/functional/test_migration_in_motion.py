@@ -219,3 +219,21 @@ def test_a_file_whose_name_is_not_a_module_name_never_takes_over_a_module(tree):
     assert "pkg.core.py" not in {result.graph.nodes[n]["path"] for n in result.graph}
     # the script is still audited; nothing else changed
     assert rows(result) == sorted(clean + [("my-tool.py", 1, "deprecated-import", "create_websocket_manager", "exact")])
+
+
+def test_the_gate_reads_less_but_finds_exactly_what_the_scan_finds(tree, cli):
+    from wsaudit.gate.collect import collect
+
+    root = tree({"wsaudit.toml": PATTERN,
+                 "pkg/core/compat.py": "def create_websocket_manager():\n    return 0\n",
+                 "pkg/a.py": "from pkg.core.compat import create_websocket_manager as mk\nmk()\n",
+                 "pkg/b.py": "from pkg.core.gone import create_websocket_manager\n",
+                 "pkg/c.py": "from pkg.core import manager as m\nm.create_websocket_manager()\n",
+                 "pkg/d.py": "def f(:\n    create_websocket_manager()\n",
+                 "pkg/e.py": "VALUE = 1\n",
+                 "tests/test_a.py": 'import mock\nmock.patch("pkg.e.create_websocket_manager")\n'})
+    full = audit(root, cache=False)
+    got = collect(root, cache=False)
+    assert got.violations == full.violation_records and len(got.violations) == 7
+    assert got.definitions == full.definition_records and got.suspects == full.suspect_records
+    assert got.files_parsed < len(full.files)  # pkg/e.py and the package's own files are never read
