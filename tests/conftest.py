@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from wsaudit.cli import main
+
+# The user's key (wsaudit.secret) for the whole run, subprocesses included: never the real one.
+os.environ.setdefault("WSAUDIT_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="wsaudit-test-key-"), "key"))
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample_repo"

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from wsaudit.errors import ConfigError, UsageError, WsauditError
+from wsaudit.errors import ConfigError, OutputError, UsageError, WsauditError
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
 
@@ -126,8 +126,13 @@ def _version() -> str:
 def write_output(text: str, output: str | None) -> None:
     """Standard output, or a file replaced atomically (a reader never sees half of it)."""
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError, AttributeError) as exc:  # closed or missing standard output
+            raise OutputError(f"standard output: cannot write ({exc})") from None
         return
     from wsaudit.iorw import write_text
 
@@ -294,6 +299,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wsaudit: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("wsaudit: error: out of memory (lower max_file_size or --jobs)", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:  # an input or output the checks above did not name: still one line
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"wsaudit: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

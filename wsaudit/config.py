@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import os
+import stat
 import string
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -144,8 +146,11 @@ RULE_KEYS = ("id", "symbol", "module", "replacement", "message", "parameters", "
 REWRITE_KEYS = ("arguments", "call", "imports")
 
 
-def _validate(raw: dict[str, Any], file: str, prefix: str = ""):
-    """Convert a raw table into Config keyword arguments; collect every problem."""
+def _validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = True):
+    """Convert a raw table into Config keyword arguments; collect every problem.
+
+    ``trusted`` is False for a configuration found in the audited tree: it cannot send writes
+    outside the tree (``cache_dir``)."""
     check = _Checker(file, prefix)
     check.unknown(raw, TOP_KEYS)
     out: dict[str, Any] = {}
@@ -166,9 +171,18 @@ def _validate(raw: dict[str, Any], file: str, prefix: str = ""):
         value = check.positive_int("max_file_size", raw["max_file_size"])
         if value is not None:
             out["max_file_size"] = value
+    for key in ("exclude", "tests"):
+        for pattern in out.get(key, ()):
+            problem = _pattern_problem(pattern)
+            if problem:
+                check.problem(key, problem)
     if "cache_dir" in raw:
         value = check.string("cache_dir", raw["cache_dir"])
-        if value is not None:
+        if value is not None and not trusted and (Path(value).is_absolute() or ".." in Path(value).parts
+                                                  or not value.strip()):
+            check.problem("cache_dir", f"{value!r} must be a folder inside the audited tree (a tree's own "
+                          "configuration cannot point writes elsewhere; use --cache-dir for that)")
+        elif value is not None:
             out["cache_dir"] = value
     if "golden_path" in raw:
         table = raw["golden_path"]
@@ -194,6 +208,23 @@ def _validate(raw: dict[str, Any], file: str, prefix: str = ""):
         if simulate is not None:
             out["simulate"] = simulate
     return out, check.problems
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    """What is wrong with a gitignore-style pattern, if anything.
+
+    >>> _pattern_problem("build/**") is None
+    True
+    >>> _pattern_problem("[z-a]").startswith("'[z-a]' is not a valid gitignore-style pattern")
+    True
+    """
+    import pathspec
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern]).match_file("x")
+    except Exception as exc:  # noqa: BLE001 - pathspec raises re.error, ValueError, ...
+        return f"{pattern!r} is not a valid gitignore-style pattern ({exc})"
+    return None
 
 
 def _validate_simulate(table: Any, check: _Checker) -> SimulateSettings | None:
@@ -437,18 +468,36 @@ def template_problems(call: str, arguments: tuple[str, ...], bound: set[str]) ->
 # -------------------------------------------------------------------- loading
 
 
+MAX_CONFIG_SIZE = 4_000_000  # bytes: a configuration is a few kilobytes
+
+
 def _read_toml(path: Path, shown: str) -> dict[str, Any]:
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        fd = os.open(path, flags)  # never blocks: a FIFO named like a configuration is refused below
     except FileNotFoundError:
         raise ConfigError([(shown, "", "no such file")]) from None
     except OSError as exc:
         raise ConfigError([(shown, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError([(shown, "", "not a regular file")])
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_CONFIG_SIZE + 1)
+    except OSError as exc:
+        raise ConfigError([(shown, "", f"cannot read: {exc.strerror}")]) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_CONFIG_SIZE:
+        raise ConfigError([(shown, "", f"over {MAX_CONFIG_SIZE} bytes: not a configuration")])
+    try:
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([(shown, "", f"invalid TOML: {exc}")]) from None
     except UnicodeDecodeError:
         raise ConfigError([(shown, "", "invalid TOML: not UTF-8 text")]) from None
+    except (RecursionError, MemoryError):
+        raise ConfigError([(shown, "", "invalid TOML: nested too deeply")]) from None
 
 
 def profile(name: str = DEFAULT_PROFILE) -> Config:
@@ -466,9 +515,10 @@ def profile(name: str = DEFAULT_PROFILE) -> Config:
     return Config(source=f"profile:{name}", **values)
 
 
-def from_table(raw: dict[str, Any], source: str, prefix: str = "") -> Config:
-    """Validate a raw table (as read from TOML) into a Config; raise ConfigError with every problem."""
-    values, problems = _validate(raw, source, prefix)
+def from_table(raw: dict[str, Any], source: str, prefix: str = "", trusted: bool = True) -> Config:
+    """Validate a raw table (as read from TOML) into a Config; raise ConfigError with every problem.
+    ``trusted``: False for a configuration found in the audited tree (see :func:`_validate`)."""
+    values, problems = _validate(raw, source, prefix, trusted)
     if problems:
         raise ConfigError(problems)
     if isinstance(raw.get("profile"), str):
@@ -483,6 +533,15 @@ def from_table(raw: dict[str, Any], source: str, prefix: str = "") -> Config:
     return Config(source=source, **values)
 
 
+def _in_tree(root: Path, path: Path, shown: str) -> Path:
+    """``path`` if it stays inside ``root`` (a link to elsewhere is refused: the tree is untrusted)."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise ConfigError([(shown, "", "a link that leaves the audited tree: not read (give it with --config)")])
+    return path
+
+
 def load(root: str | Path, config_path: str | Path | None = None) -> Config:
     """Find and load the configuration for the audited ``root``.
 
@@ -494,14 +553,15 @@ def load(root: str | Path, config_path: str | Path | None = None) -> Config:
         shown = str(config_path)
         return from_table(_read_toml(Path(config_path), shown), shown)
     candidate = root / "wsaudit.toml"
-    if candidate.is_file():
-        return from_table(_read_toml(candidate, "wsaudit.toml"), "wsaudit.toml")
+    if os.path.lexists(candidate):
+        return from_table(_read_toml(_in_tree(root, candidate, "wsaudit.toml"), "wsaudit.toml"), "wsaudit.toml",
+                          trusted=False)
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        data = _read_toml(pyproject, "pyproject.toml")
+    if os.path.lexists(pyproject):
+        data = _read_toml(_in_tree(root, pyproject, "pyproject.toml"), "pyproject.toml")
         table = data.get("tool", {}).get("wsaudit") if isinstance(data.get("tool"), dict) else None
         if table is not None:
             if not isinstance(table, dict):
                 raise ConfigError([("pyproject.toml", "tool.wsaudit", "expected a table")])
-            return from_table(table, "pyproject.toml", "tool.wsaudit.")
+            return from_table(table, "pyproject.toml", "tool.wsaudit.", trusted=False)
     return replace(profile(DEFAULT_PROFILE), implicit=True)

@@ -36,6 +36,11 @@ class UsageError(WsauditError, ValueError):
     strategy or ranking. It is a ``ValueError`` too, for callers of the Python API."""
 
 
+class OutputError(WsauditError, OSError):
+    """An output cannot be written (a read-only or full disk, a folder where a file should be,
+    a closed standard output). Also an ``OSError``, for code that handles any write failure."""
+
+
 class ReportError(WsauditError):
     """A notebook failed, or the report folder cannot be written."""
 

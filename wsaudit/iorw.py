@@ -10,6 +10,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from wsaudit.errors import OutputError
+
 
 def _fsync_dir(folder: Path) -> None:
     try:
@@ -57,11 +59,19 @@ def atomic_write(path: str | Path, data: bytes, mode: int | None = None) -> None
 
 def write_text(path: str | Path, text: str) -> None:
     """Write UTF-8 ``text`` to ``path`` atomically, creating its folder; a device or a pipe
-    (``/dev/stdout``, a FIFO) is written into, never replaced."""
+    (``/dev/stdout``, a FIFO) is written into, never replaced. Any failure is an
+    :class:`~wsaudit.errors.OutputError` naming the file."""
     target = Path(path)
-    if target.exists() and not target.is_file():
-        with open(target, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, text.encode("utf-8"))
+    try:
+        if target.is_dir():
+            raise OutputError(f"{path}: is a folder; give a file name to write to")
+        if target.exists() and not target.is_file():
+            with open(target, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, text.encode("utf-8", "surrogateescape"))
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None

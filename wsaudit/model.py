@@ -129,6 +129,7 @@ class SourceFile:
     is_test: bool
     size: int
     is_module: bool = True  # False when a segment of its path is not a valid module name
+    fs_path: str | None = None  # the path on disk, where ``path`` shows a name that is not UTF-8 escaped
 
 
 @dataclass(frozen=True)

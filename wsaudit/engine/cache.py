@@ -3,19 +3,24 @@
 Facts depend only on a file's bytes (and on wsaudit's and Python's versions, which are part
 of the key), so a cached entry can never differ from a fresh parse. Entries are JSON in a
 SQLite file: the cache lives inside the audited tree, so it must never hold anything that
-runs when loaded (no pickle). A corrupt cache is ignored and rebuilt, never fatal.
+runs when loaded (no pickle), and an entry counts only with this user's HMAC on it. A corrupt
+cache is ignored and rebuilt, never fatal.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
 import sqlite3
+import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from wsaudit.engine.parse import FACTS_VERSION
+from wsaudit.secret import key_path, mac_of, user_key
 from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Unparsed, Use
 
 _SALT = f"{FACTS_VERSION}:{sys.version_info[0]}.{sys.version_info[1]}"
@@ -83,19 +88,86 @@ def decode(text: str) -> FileFacts:
     )
 
 
-class FactsCache:
-    """``get``/``put`` facts by content key in ``folder/facts.sqlite3``."""
+_SCHEMA = "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL)"
 
-    def __init__(self, folder: Path):
+
+def safe_folder(root: Path, folder: Path) -> Path | None:
+    """``folder``, created if needed, when it can hold wsaudit's records, else None.
+
+    Inside ``root`` (the untrusted tree) no component below ``root`` may be a link or anything
+    but a folder: a link would send writes elsewhere. A folder outside ``root`` was given by the
+    user (``--cache-dir``; a tree's own configuration cannot name one), so it is trusted.
+    """
+    base = Path(os.path.abspath(root))
+    target = Path(os.path.abspath(folder))
+    try:
+        if target != base and base not in target.parents:
+            target.mkdir(parents=True, exist_ok=True)
+            return target
+        current = base
+        for part in target.relative_to(base).parts:
+            current = current / part
+            try:
+                info = os.lstat(current)
+            except FileNotFoundError:
+                os.mkdir(current, 0o755)
+                continue
+            if not stat.S_ISDIR(info.st_mode):  # a link, or a file where a folder should be
+                return None
+        return current
+    except (OSError, ValueError):
+        return None
+
+
+class FactsCache:
+    """``get``/``put`` facts by content key in ``folder/facts.sqlite3``.
+
+    The cache usually lives in the audited tree, which is untrusted: every entry carries an
+    HMAC made with the user's key (:mod:`wsaudit.secret`, kept outside the tree), and an entry
+    without a valid one is a miss, so a planted entry can neither hide a violation nor crash the
+    audit. A folder or database that is a link is not used; ``refused`` then says why.
+    """
+
+    def __init__(self, folder: Path, root: Path | None = None):
         self.folder = folder
         self.db: sqlite3.Connection | None = None
+        self.refused: str | None = None
+        self.key = user_key()
+        if self.key is None:
+            self.refused = f"no user key ({key_path()} cannot be created): the cache is not used"
+            return
+        safe = safe_folder(root if root is not None else folder, folder)
+        if safe is None:
+            self.refused = f"{folder}: a link or not a folder: the cache is not used"
+            return
+        self.folder = safe
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            ignore = folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# wsaudit's cache: never commit it\n*\n", encoding="utf-8")
-            self.db = sqlite3.connect(folder / "facts.sqlite3")
-            self.db.execute("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data TEXT NOT NULL)")
+            ignore = safe / ".gitignore"
+            if not os.path.lexists(ignore):
+                fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write("# wsaudit's cache: never commit it\n*\n")
+        except OSError:
+            pass
+        self._open()
+
+    def _database(self) -> Path | None:
+        path = self.folder / "facts.sqlite3"
+        if os.path.islink(path) or (os.path.lexists(path) and not os.path.isfile(path)):
+            self.refused = f"{path}: a link or not a file: the cache is not used"
+            return None
+        return path
+
+    def _open(self) -> None:
+        path = self._database()
+        if path is None:
+            return
+        try:
+            self.db = sqlite3.connect(path)
+            columns = [row[1] for row in self.db.execute("PRAGMA table_info(facts)")]
+            if columns and "mac" not in columns:  # written by an older wsaudit: start afresh
+                self.db.execute("DROP TABLE facts")
+            self.db.execute(_SCHEMA)
         except (OSError, sqlite3.Error):
             self._reset()
 
@@ -104,12 +176,18 @@ class FactsCache:
         if self.db is not None:
             self.db.close()
         self.db = None
+        path = self._database()
+        if path is None:
+            return
         try:
-            (self.folder / "facts.sqlite3").unlink(missing_ok=True)
-            self.db = sqlite3.connect(self.folder / "facts.sqlite3")
-            self.db.execute("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data TEXT NOT NULL)")
+            path.unlink(missing_ok=True)
+            self.db = sqlite3.connect(path)
+            self.db.execute(_SCHEMA)
         except (OSError, sqlite3.Error):
             self.db = None  # read-only tree: run without a cache
+
+    def _mac(self, key: str, data: str) -> str:
+        return mac_of(self.key, key.encode(), data.encode("utf-8", "surrogatepass"))  # type: ignore[arg-type]
 
     def get_many(self, keys: Iterable[str]) -> dict[str, FileFacts]:
         if self.db is None:
@@ -120,11 +198,13 @@ class FactsCache:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for k, data in self.db.execute(f"SELECT key, data FROM facts WHERE key IN ({marks})", chunk):
+                for k, data, mac in self.db.execute(f"SELECT key, data, mac FROM facts WHERE key IN ({marks})", chunk):
+                    if not isinstance(data, str) or not hmac.compare_digest(str(mac), self._mac(k, data)):
+                        continue  # not written by this user: planted, or from another machine
                     try:
                         found[k] = decode(data)
-                    except (ValueError, TypeError):
-                        pass  # a damaged entry is a miss
+                    except Exception:  # noqa: BLE001 - a damaged entry is a miss, whatever it breaks
+                        pass
         except sqlite3.Error:
             self._reset()
             return {}
@@ -134,11 +214,12 @@ class FactsCache:
         if self.db is None or not items:
             return
         try:
+            rows = []
+            for k, v in items.items():
+                data = encode(v)
+                rows.append((k, data, self._mac(k, data)))
             with self.db:
-                self.db.executemany(
-                    "INSERT OR REPLACE INTO facts (key, data) VALUES (?, ?)",
-                    [(k, encode(v)) for k, v in items.items()],
-                )
+                self.db.executemany("INSERT OR REPLACE INTO facts (key, data, mac) VALUES (?, ?, ?)", rows)
         except sqlite3.Error:
             self._reset()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keyword
 import os
+import stat
 from pathlib import Path, PurePosixPath
 
 import pathspec
@@ -71,19 +72,21 @@ def discover(root: str | Path, config: Config) -> tuple[list[SourceFile], list[D
     tests = spec(config.tests)
     files: list[SourceFile] = []
     diagnostics: list[Diagnostic] = []
-    stack = [""]
+    stack = [("", "")]  # (path as shown, path on disk): they differ where a name is not UTF-8
     while stack:
-        rel_dir = stack.pop()
+        rel_dir, fs_dir = stack.pop()
         try:
-            entries = sorted(os.scandir(os.path.join(real_root, rel_dir)), key=lambda e: e.name)
+            entries = sorted(os.scandir(os.path.join(real_root, fs_dir)), key=lambda e: e.name)
         except OSError as exc:
             diagnostics.append(Diagnostic(rel_dir or ".", "read-error", None, f"cannot list folder: {exc.strerror}"))
             continue
         subdirs = []
         for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            shown = shown_name(entry.name)
+            rel = f"{rel_dir}/{shown}" if rel_dir else shown
+            fs_rel = f"{fs_dir}/{entry.name}" if fs_dir else entry.name
             try:
-                is_link, is_dir = entry.is_symlink(), entry.is_dir()
+                is_link, is_dir = entry.is_symlink(), entry.is_dir()  # a link: what it points at
             except OSError:
                 is_link, is_dir = True, False
             if excluded.match_file(rel + "/" if is_dir else rel):
@@ -99,12 +102,16 @@ def discover(root: str | Path, config: Config) -> tuple[list[SourceFile], list[D
                     diagnostics.append(Diagnostic(rel, "read-error", None, "broken link"))
                 continue
             if is_dir:
-                subdirs.append(rel)
+                subdirs.append((rel, fs_rel))
                 continue
             try:
-                size = entry.stat().st_size
+                info = entry.stat(follow_symlinks=False)
             except OSError as exc:
                 diagnostics.append(Diagnostic(rel, "read-error", None, f"cannot stat: {exc.strerror}"))
+                continue
+            if not stat.S_ISREG(info.st_mode):  # a FIFO named x.py would block every read forever
+                diagnostics.append(Diagnostic(rel, "read-error", None,
+                                              "not a regular file (a FIFO, socket or device): not read"))
                 continue
             name, is_package = module_name(rel, config.roots, root_name)
             # a dot inside a file or folder name ("a.b.c.py") would pose as a dotted module name
@@ -112,10 +119,26 @@ def discover(root: str | Path, config: Config) -> tuple[list[SourceFile], list[D
             if not valid:
                 diagnostics.append(Diagnostic(rel, "bad-module-name", None, f"{name!r} is not an importable module "
                                               "name: audited as a script, not a module of the import graph"))
-            files.append(SourceFile(rel, name, is_package, tests.match_file(rel), size, valid))
+            files.append(SourceFile(rel, name, is_package, tests.match_file(rel), info.st_size, valid,
+                                    fs_rel if fs_rel != rel else None))
         stack.extend(reversed(subdirs))
     files.sort(key=lambda f: f.path)
     return files, diagnostics + _shadowed(files)
+
+
+def shown_name(name: str) -> str:
+    """A file name as every output shows it: bytes that are not UTF-8 (``os.scandir`` gives
+    them as surrogates) become ``\\xNN`` escapes, so that standard output stays valid UTF-8.
+
+    >>> shown_name("caf\\udce9.py"), shown_name("ok.py")
+    ('caf\\\\xe9.py', 'ok.py')
+    """
+    if name.isprintable():
+        return name
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    # a newline or another control character in a name would break every line-oriented output
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                   for c in text)
 
 
 def is_module_name(dotted: str) -> bool:

@@ -11,7 +11,9 @@ the bindings of its name that can reach it, back to the last unconditional one.
 from __future__ import annotations
 
 import ast
+import codecs
 import io
+import warnings
 import re
 import tokenize
 from dataclasses import dataclass, field
@@ -44,17 +46,24 @@ def decode_source(data: bytes) -> tuple[str | None, tuple[str, int | None, str] 
     "x = 'é'"
     >>> decode_source(b"x = 1\\ny = '\\xff'\\n")[1]
     ('decode-error', 2, 'byte 0xff is not valid utf-8')
+    >>> decode_source(b"# coding: rot13\\nx = 1\\n")[1]
+    ('decode-error', 1, "'rot13' is not a text encoding")
     """
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:  # unknown or inconsistent coding cookie
         return None, ("decode-error", getattr(exc, "lineno", None) or 1, str(exc))
     try:
+        # a cookie may name any codec (hex, zlib, rot13...): only text encodings decode source
+        if not codecs.lookup(encoding)._is_text_encoding:  # type: ignore[attr-defined]
+            return None, ("decode-error", 1, f"{encoding!r} is not a text encoding")
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         bad = data[exc.start : exc.start + 1]
         return None, ("decode-error", line, f"byte 0x{bad.hex()} is not valid {encoding}")
+    except (UnicodeError, LookupError, ValueError, TypeError, MemoryError) as exc:  # codecs such as punycode
+        return None, ("decode-error", 1, f"cannot decode as {encoding}: {type(exc).__name__}")
     text = text.removeprefix("\ufeff")
     return text, None
 
@@ -84,7 +93,12 @@ def parse_source(data: bytes) -> FileFacts:
     lines = split_lines(text)
     loc = len(_CODE_LINE.findall("\n".join(lines)))
     try:
-        tree = ast.parse(text)
+        with warnings.catch_warnings():
+            # Facts must not depend on the warnings filter: under PYTHONWARNINGS=error an invalid
+            # escape would make a valid file a SyntaxError, and a SyntaxWarning would print
+            # "<unknown>:N" on standard error.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
         return _Extractor(lines, loc).run(tree)
     except SyntaxError as exc:
         found: tuple[str, int | None, str] = ("syntax-error", exc.lineno, exc.msg)

@@ -9,6 +9,7 @@ Either way a file's facts are the same: they depend only on its bytes.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,14 +23,27 @@ PARALLEL_THRESHOLD = 200
 
 
 def read_file(root: str, f: SourceFile, limit: int) -> tuple[bytes | None, Diagnostic | None]:
-    """The bytes of ``f`` (``root``-relative), or the diagnostic saying why not."""
+    """The bytes of ``f`` (``root``-relative), or the diagnostic saying why not.
+
+    The file is opened without following a link and without blocking, and read only if it is
+    still a regular file: the tree may change under the audit, and a FIFO must never hang it.
+    """
     if f.size > limit:
         return None, Diagnostic(f.path, "too-large", None, f"{f.size} bytes is over max_file_size ({limit})")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        with open(os.path.join(root, f.path), "rb") as handle:  # str paths: pathlib costs more than the read
+        fd = os.open(os.path.join(root, f.fs_path or f.path), flags)
+    except OSError as exc:
+        return None, Diagnostic(f.path, "read-error", None, f"cannot read: {exc.strerror}")
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None, Diagnostic(f.path, "read-error", None, "not a regular file any more: not read")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
         return None, Diagnostic(f.path, "read-error", None, f"cannot read: {exc.strerror}")
+    finally:
+        os.close(fd)
     if len(data) > limit:  # grew since discovery
         return None, Diagnostic(f.path, "too-large", None, f"over max_file_size ({limit})")
     return data, None
@@ -88,7 +102,8 @@ class FactStore:
             else:
                 self.blobs[f.path] = data  # type: ignore[assignment]
         self.facts: dict[str, FileFacts] = {}
-        self.cache = FactsCache(self.root / (cache_dir or config.cache_dir)) if cache else None
+        self.cache = FactsCache(self.root / (cache_dir or config.cache_dir), self.root) if cache else None
+        self.notices = [self.cache.refused] if self.cache is not None and self.cache.refused else []
         self.jobs = jobs
         self.progress = progress
 

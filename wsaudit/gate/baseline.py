@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wsaudit.errors import InputError
+from wsaudit.errors import InputError, OutputError
 from wsaudit.gate.fingerprint import SCHEME, Finding, fingerprint_of
 from wsaudit.iorw import atomic_write
 
@@ -79,6 +79,23 @@ def _invalid(shown: str, why: str) -> InputError:
                       f"delete it and run 'wsaudit check --baseline {shown} --update-baseline' to start afresh)")
 
 
+def _strings(value: object, depth: int = 0):
+    """Every string in a decoded JSON document (its depth is bounded by the decoder)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from _strings(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v, depth + 1)
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
 def parse_baseline(text: str, shown: str = "baseline") -> list[Entry]:
     """Validate a baseline file's text strictly; any damage or hand edit is an :class:`InputError`."""
     if not text.strip():
@@ -87,18 +104,27 @@ def parse_baseline(text: str, shown: str = "baseline") -> list[Entry]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _invalid(shown, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # a 5,000-digit number, nesting 100,000 deep
+        raise _invalid(shown, f"not a baseline's JSON ({type(exc).__name__})") from None
     if not isinstance(doc, dict) or doc.get("kind") != BASELINE_KIND:
         raise _invalid(shown, f'expected a JSON object with "kind": "{BASELINE_KIND}"')
+    try:
+        if any(_has_surrogate(v) for v in _strings(doc)):
+            raise _invalid(shown, "a string holds a lone surrogate escape (\\udXXX): not text")
+    except RecursionError:
+        raise _invalid(shown, "nested too deeply") from None
     version = doc.get("version")
-    if isinstance(version, int) and not isinstance(version, bool) and version > BASELINE_VERSION:
+    if type(version) is int and version > BASELINE_VERSION:  # type-exact: true and 1.0 are not 1
         raise InputError(f"{shown}: baseline version {version} is newer than this wsaudit reads "
                          f"({BASELINE_VERSION}); upgrade wsaudit")
-    if version != BASELINE_VERSION:
+    if type(version) is not int or version != BASELINE_VERSION:
         raise _invalid(shown, f"unsupported version {version!r} (expected {BASELINE_VERSION})")
     if set(doc) != set(_TOP_FIELDS):
         extra, missing = sorted(set(doc) - set(_TOP_FIELDS)), sorted(set(_TOP_FIELDS) - set(doc))
         raise _invalid(shown, "; ".join(x for x in (f"unknown keys {extra}" if extra else "",
                                                     f"missing keys {missing}" if missing else "") if x))
+    if type(doc["scheme"]) is not str or type(doc["checksum"]) is not str:
+        raise _invalid(shown, '"scheme" and "checksum" must be strings')
     if doc["scheme"] != SCHEME:
         raise InputError(f"{shown}: baseline fingerprints use scheme {doc['scheme']!r}, this wsaudit uses "
                          f"{SCHEME!r}; regenerate it with 'wsaudit check --baseline {shown} --update-baseline "
@@ -106,7 +132,7 @@ def parse_baseline(text: str, shown: str = "baseline") -> list[Entry]:
     rows = doc["entries"]
     if not isinstance(rows, list):
         raise _invalid(shown, '"entries" must be a list')
-    if doc["count"] != len(rows):
+    if type(doc["count"]) is not int or doc["count"] != len(rows):
         raise _invalid(shown, f'"count" says {doc["count"]!r} but there are {len(rows)} entries (edited by hand?)')
     if doc["checksum"] != _checksum(rows):
         raise _invalid(shown, "checksum mismatch: the entries were edited by hand or damaged")
@@ -167,5 +193,8 @@ def write_baseline(path: str | Path, entries: Iterable[Entry]) -> None:
     # must read the baseline back, and a device or a pipe would lose it.
     if target.exists() and not target.is_file():
         raise InputError(f"{path}: exists and is not a regular file; will not replace it with a baseline")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, dump_baseline(entries).encode("utf-8"))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, dump_baseline(entries).encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from None

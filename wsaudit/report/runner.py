@@ -13,6 +13,7 @@ import csv
 import datetime as _dt
 import io
 import json
+import keyword
 import os
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from wsaudit.errors import ReportError
+from wsaudit.errors import ReportError, UsageError
 from wsaudit.iorw import write_text
 
 NOTEBOOKS = ("01_import_graph", "02_violations", "03_ranking", "04_migration", "05_summary")
@@ -138,7 +139,7 @@ def write_tables(audit: Any, simulation: Any, output_dir: Path) -> list[Path]:
 def git_commit(path: Path) -> str:
     """The commit checked out at ``path``, or "" when it is not a git checkout."""
     try:
-        proc = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True, check=False,
+        proc = subprocess.run(["git", "-c", "core.fsmonitor=false", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True, check=False,
                               timeout=20)
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -173,6 +174,9 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     ``cache_dir`` and ``jobs`` are those of :func:`wsaudit.audit`, for the report's own audit."""
     from wsaudit.api import audit as run_audit
 
+    bad = sorted(k for k in (extra or {}) if not (isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k)))
+    if bad:  # papermill writes parameters into a code cell: a name is code too
+        raise UsageError(f"-p {bad[0]!r}: a parameter name must be a Python identifier")
     root = Path(path).resolve()
     out = Path(output_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
