@@ -251,6 +251,7 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress) as store:
         facts = store.load_all()
         diagnostics += store.diagnostics()
+        refused = [Notice("cache-refused", None, why) for why in store.notices]
     modules = ModuleTable.of(files, facts)
     resolver = Resolver(modules, facts.get)
     found = detect(files, facts, cfg.rules, resolver)
@@ -260,4 +261,4 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     notices = ([Notice("default-profile", None, f"no configuration found (wsaudit.toml, or [tool.wsaudit] in "
                        f"pyproject.toml, at {root}): using the built-in profile {cfg.source.removeprefix('profile:')!r}")] if cfg.implicit else [])
     return Audit(root, cfg, files, facts, found.violations, diagnostics, imports, graph, found.targets,
-                 found.definitions, found.suspects, notices + found.notices)
+                 found.definitions, found.suspects, notices + refused + found.notices)

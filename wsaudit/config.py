@@ -29,6 +29,7 @@ DEFAULT_EXCLUDE = (".venv", "build", "backup*")
 DEFAULT_TESTS = ("tests/**", "**/tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 ALWAYS_EXCLUDED = (".git", ".hg", ".svn", ".wsaudit", "__pycache__")
 DEFAULT_MAX_FILE_SIZE = 2_000_000
+DEFAULT_MAX_PARSE_MEMORY = 512_000_000
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Config:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     tests: tuple[str, ...] = DEFAULT_TESTS
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    max_parse_memory: int = DEFAULT_MAX_PARSE_MEMORY  # bytes a parse may take (estimated from the size)
     cache_dir: str = ".wsaudit/cache"
     golden_path: GoldenPath = field(default_factory=GoldenPath)
     rules: tuple[Rule, ...] = ()
@@ -139,7 +141,7 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-TOP_KEYS = ("profile", "roots", "exclude", "tests", "max_file_size", "cache_dir", "golden_path", "rule", "rank", "simulate")
+TOP_KEYS = ("profile", "roots", "exclude", "tests", "max_file_size", "max_parse_memory", "cache_dir", "golden_path", "rule", "rank", "simulate")
 RANK_KEYS = ("alpha", "type_checking", "p0_max_distance", "golden_test_imports_tier")
 GOLDEN_KEYS = ("modules", "tests")
 RULE_KEYS = ("id", "symbol", "module", "replacement", "message", "parameters", "rewrite")
@@ -167,10 +169,11 @@ def _validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = 
         for root in out["roots"]:
             if Path(root).is_absolute() or ".." in Path(root).parts:
                 check.problem("roots", f"{root!r} must be a folder inside the audited root")
-    if "max_file_size" in raw:
-        value = check.positive_int("max_file_size", raw["max_file_size"])
-        if value is not None:
-            out["max_file_size"] = value
+    for key in ("max_file_size", "max_parse_memory"):
+        if key in raw:
+            value = check.positive_int(key, raw[key])
+            if value is not None:
+                out[key] = value
     for key in ("exclude", "tests"):
         for pattern in out.get(key, ()):
             problem = _pattern_problem(pattern)
@@ -523,7 +526,8 @@ def from_table(raw: dict[str, Any], source: str, prefix: str = "", trusted: bool
         raise ConfigError(problems)
     if isinstance(raw.get("profile"), str):
         base = profile(raw["profile"])
-        merged = {k: getattr(base, k) for k in ("roots", "exclude", "tests", "max_file_size", "cache_dir",
+        merged = {k: getattr(base, k) for k in ("roots", "exclude", "tests", "max_file_size", "max_parse_memory",
+                                                  "cache_dir",
                                                   "golden_path", "rules", "rank", "simulate")}
         merged.update(values)
         values = merged

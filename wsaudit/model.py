@@ -360,7 +360,8 @@ class Definition:
 @dataclass(frozen=True)
 class Notice:
     """A warning about the audit itself (not about the code): a rule that matches nothing, a
-    configuration that was not found. ``kind``: ``unmatched-rule`` or ``default-profile``."""
+    configuration that was not found, a cache that cannot be used. ``kind``: ``unmatched-rule``,
+    ``default-profile`` or ``cache-refused``."""
 
     kind: str
     rule_id: str | None
