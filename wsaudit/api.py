@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from wsaudit.config import Config, SimulateSettings, load
-from wsaudit.engine.detect import detect
+from wsaudit.engine.candidates import Gate, select_candidates
+from wsaudit.engine.detect import detect, unmatched
 from wsaudit.engine.discover import discover
 from wsaudit.engine.graph import build_graph
 from wsaudit.engine.imports import direct_imports
@@ -220,7 +221,8 @@ class Audit:
 
 
 def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, cache: bool = True,
-          cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False) -> Audit:
+          cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False,
+          complete: bool = False) -> Audit:
     """Audit the tree at ``path``.
 
     Parameters
@@ -234,6 +236,10 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
         Reuse facts parsed earlier (``.wsaudit/cache/`` under the root, or ``cache_dir``).
     jobs : int, optional
         Worker processes for parsing (default: all cores).
+    complete : bool
+        Parse every file in full up front. By default only the files that can hold a violation
+        are (:mod:`wsaudit.engine.candidates`), the others only for their imports; the result
+        is the same, and ``Audit.facts`` parses a file in full when it is asked for.
 
     Examples
     --------
@@ -249,16 +255,27 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     cfg = config if isinstance(config, Config) else load(root, config)
     files, diagnostics = discover(root, cfg)
     with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress) as store:
-        facts = store.load_all()
+        modules = ModuleTable.of(files, store.blobs)
+        resolver = Resolver(modules, store.get)
+        if complete:
+            store.load_all()
+            checked, gate = files, resolver
+        else:  # full facts where a violation can be, the imports (for the graph) everywhere else
+            names = select_candidates(files, store, cfg.rules, resolver)
+            checked = [f for f in files if store._full(f.path)]
+            gate = Gate(resolver, names)  # type: ignore[assignment]
+            store.load_imports(store.blobs)
+        found = detect(checked, store.facts, cfg.rules, gate)  # type: ignore[arg-type]
+        facts = store.facts
+        if not complete:  # the closest names of a rule that matches nothing: from the whole tree
+            found.notices = unmatched(cfg.rules, found, modules, files, facts)
         diagnostics += store.diagnostics()
         refused = [Notice("cache-refused", None, why) for why in store.notices]
-    modules = ModuleTable.of(files, facts)
-    resolver = Resolver(modules, facts.get)
-    found = detect(files, facts, cfg.rules, resolver)
     imports, import_problems = direct_imports(files, facts, modules)
     diagnostics = sorted(diagnostics + import_problems, key=Diagnostic.sort_key)
     graph = build_graph(files, facts, imports, cfg.golden_path.modules, modules)
     notices = ([Notice("default-profile", None, f"no configuration found (wsaudit.toml, or [tool.wsaudit] in "
-                       f"pyproject.toml, at {root}): using the built-in profile {cfg.source.removeprefix('profile:')!r}")] if cfg.implicit else [])
-    return Audit(root, cfg, files, facts, found.violations, diagnostics, imports, graph, found.targets,
-                 found.definitions, found.suspects, notices + refused + found.notices)
+                       f"pyproject.toml, at {root}): using the built-in profile {cfg.source.removeprefix('profile:')!r}")]
+               if cfg.implicit else [])
+    return Audit(root, cfg, files, store.full_view(), found.violations, diagnostics, imports, graph,  # type: ignore[arg-type]
+                 found.targets, found.definitions, found.suspects, notices + refused + found.notices)

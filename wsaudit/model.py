@@ -278,6 +278,7 @@ class FileFacts:
     problems: tuple[tuple[str, int | None, str], ...] = ()  # (kind, line, message)
     definitions: tuple[tuple[str, int], ...] = ()  # module-level ``def``/``class`` statements: (name, line)
     unparsed: tuple[Unparsed, ...] = ()  # only for a file that does not parse
+    complete: bool = True  # False: only ``loc``, ``imports`` and ``problems`` (the cheap pass)
 
 
 @dataclass(frozen=True)

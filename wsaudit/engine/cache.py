@@ -26,13 +26,13 @@ from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Unparsed, U
 _SALT = f"{FACTS_VERSION}:{sys.version_info[0]}.{sys.version_info[1]}"
 
 
-def key(data: bytes) -> str:
-    """The cache key of a file's content.
+def key(data: bytes, full: bool = True) -> str:
+    """The cache key of a file's content, for its full facts or its imports only.
 
-    >>> len(key(b"x = 1\\n"))
-    64
+    >>> len(key(b"x = 1\\n")), key(b"x = 1\\n") != key(b"x = 1\\n", full=False)
+    (64, True)
     """
-    return hashlib.sha256(_SALT.encode() + b"\0" + data).hexdigest()
+    return hashlib.sha256(_SALT.encode() + (b"\0" if full else b"\1") + data).hexdigest()
 
 
 def encode(facts: FileFacts) -> str:
@@ -54,6 +54,7 @@ def encode(facts: FileFacts) -> str:
             facts.problems,
             facts.definitions,
             [list(u) for u in facts.unparsed],
+            facts.complete,
         ],
         ensure_ascii=False,
         separators=(",", ":"),
@@ -65,7 +66,8 @@ def _target(kind: str, target):
 
 
 def decode(text: str) -> FileFacts:
-    loc, imports, bindings, namespace, stars, uses, strings, all_names, problems, definitions, unparsed = json.loads(text)
+    (loc, imports, bindings, namespace, stars, uses, strings, all_names, problems, definitions, unparsed,
+     complete) = json.loads(text)
     return FileFacts(
         loc=loc,
         imports=tuple(
@@ -85,6 +87,7 @@ def decode(text: str) -> FileFacts:
         definitions=tuple((name, line) for name, line in definitions),
         unparsed=tuple(Unparsed(kind, line, col, dotted, tuple(names), snippet, tuple(bound))
                        for kind, line, col, dotted, names, snippet, bound in unparsed),
+        complete=bool(complete),
     )
 
 

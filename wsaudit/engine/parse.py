@@ -11,13 +11,19 @@ the bindings of its name that can reach it, back to the last unconditional one.
 from __future__ import annotations
 
 import ast
-import codecs
-import io
-import warnings
 import re
-import tokenize
 from dataclasses import dataclass, field
 
+from wsaudit.engine.source import (
+    char_col,
+    count_loc,
+    decode_source,
+    docstring_node,
+    inner_context,
+    is_type_checking,
+    parse_tree,
+    split_lines,
+)
 from wsaudit.engine.tokens import scan_tokens
 from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Use
 
@@ -34,47 +40,6 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # per expression type, the fields that can hold expressions
-_CODE_LINE = re.compile(r"^[ \t\f]*[^ \t\f\n#]", re.MULTILINE)
-
-
-def decode_source(data: bytes) -> tuple[str | None, tuple[str, int | None, str] | None]:
-    """Decode file bytes as Python does (BOM, PEP 263 coding cookie, default UTF-8).
-
-    Returns ``(text, None)`` or ``(None, (kind, line, message))``.
-
-    >>> decode_source(b"# -*- coding: latin-1 -*-\\nx = '\\xe9'\\n")[0].splitlines()[1]
-    "x = 'é'"
-    >>> decode_source(b"x = 1\\ny = '\\xff'\\n")[1]
-    ('decode-error', 2, 'byte 0xff is not valid utf-8')
-    >>> decode_source(b"# coding: rot13\\nx = 1\\n")[1]
-    ('decode-error', 1, "'rot13' is not a text encoding")
-    """
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:  # unknown or inconsistent coding cookie
-        return None, ("decode-error", getattr(exc, "lineno", None) or 1, str(exc))
-    try:
-        # a cookie may name any codec (hex, zlib, rot13...): only text encodings decode source
-        if not codecs.lookup(encoding)._is_text_encoding:  # type: ignore[attr-defined]
-            return None, ("decode-error", 1, f"{encoding!r} is not a text encoding")
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start : exc.start + 1]
-        return None, ("decode-error", line, f"byte 0x{bad.hex()} is not valid {encoding}")
-    except (UnicodeError, LookupError, ValueError, TypeError, MemoryError) as exc:  # codecs such as punycode
-        return None, ("decode-error", 1, f"cannot decode as {encoding}: {type(exc).__name__}")
-    text = text.removeprefix("\ufeff")
-    return text, None
-
-
-def split_lines(text: str) -> list[str]:
-    """Split on the line ends Python's tokenizer knows (``\\r\\n``, ``\\r``, ``\\n``) only.
-
-    >>> split_lines("a\\r\\nb\\x0cc\\rd")
-    ['a', 'b\\x0cc', 'd']
-    """
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def parse_source(data: bytes) -> FileFacts:
@@ -91,24 +56,15 @@ def parse_source(data: bytes) -> FileFacts:
         # what the tokens still show is kept apart (``unparsed``): never a violation, a suspect
         return FileFacts(problems=(problem,), unparsed=scan_tokens(data.decode("utf-8", errors="replace")))
     lines = split_lines(text)
-    loc = len(_CODE_LINE.findall("\n".join(lines)))
+    loc = count_loc(lines)
+    tree, problem = parse_tree(text)
+    if tree is None:
+        return FileFacts(loc=loc, problems=(problem,), unparsed=scan_tokens(text))  # type: ignore[arg-type]
     try:
-        with warnings.catch_warnings():
-            # Facts must not depend on the warnings filter: under PYTHONWARNINGS=error an invalid
-            # escape would make a valid file a SyntaxError, and a SyntaxWarning would print
-            # "<unknown>:N" on standard error.
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
         return _Extractor(lines, loc).run(tree)
-    except SyntaxError as exc:
-        found: tuple[str, int | None, str] = ("syntax-error", exc.lineno, exc.msg)
-    except ValueError as exc:  # e.g. null bytes on older 3.11 patch releases
-        found = ("syntax-error", None, str(exc))
-    except RecursionError:
-        found = ("too-complex", None, "nesting too deep to parse (RecursionError)")
-    except MemoryError:
-        found = ("too-complex", None, "file too complex to parse (MemoryError)")
-    return FileFacts(loc=loc, problems=(found,), unparsed=scan_tokens(text))
+    except RecursionError:  # a tree ast could build but is too deep to walk
+        return FileFacts(loc=loc, problems=(("too-complex", None, "nesting too deep to walk (RecursionError)"),),
+                         unparsed=scan_tokens(text))
 
 
 def _sink_of_call(chain: tuple[str, ...]) -> str | None:
@@ -170,25 +126,6 @@ def _chain(node: ast.expr) -> tuple[tuple[str, ...], ast.expr]:
     return tuple(names), node
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _docstring_node(body: list[ast.stmt]) -> ast.stmt | None:
-    if body and isinstance(body[0], ast.Expr):
-        value = body[0].value
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            return body[0]
-    return None
-
-
-def _inner(context: str, new: str) -> str:
-    """Code under ``if TYPE_CHECKING`` never runs: that context wins over any inner one."""
-    return context if context == "type-checking" else new
-
-
 class _Extractor:
     def __init__(self, lines: list[str], loc: int):
         self.lines = lines
@@ -207,11 +144,7 @@ class _Extractor:
     # -- positions ---------------------------------------------------------------
 
     def _col(self, line: int, byte_col: int) -> int:
-        """ast columns count UTF-8 bytes; rows report characters."""
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        if text.isascii():
-            return byte_col
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+        return char_col(self.lines[line - 1] if 0 < line <= len(self.lines) else "", byte_col)
 
     def _snippet(self, line: int) -> str:
         return self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
@@ -259,7 +192,7 @@ class _Extractor:
         return self._finish()
 
     def _body(self, body, scope: _Scope, context: str, conditional: bool, docstring: bool = False) -> None:
-        skip = _docstring_node(body) if docstring else None
+        skip = docstring_node(body) if docstring else None
         for stmt in body:
             if stmt is not skip:
                 self._stmt(stmt, scope, context, conditional)
@@ -276,12 +209,12 @@ class _Extractor:
                 for kw in node.keywords:
                     self._expr(kw.value, scope, context)
                 inner = _Scope("class", scope)
-                self._body(node.body, inner, _inner(context, "class"), False, docstring=True)
+                self._body(node.body, inner, inner_context(context, "class"), False, docstring=True)
             else:
                 inner = self._function_scope(node.args, scope, context, (node.lineno, node.col_offset))
                 if node.returns is not None:
                     self._expr(node.returns, scope, context)
-                self._body(node.body, inner, _inner(context, "function"), False, docstring=True)
+                self._body(node.body, inner, inner_context(context, "function"), False, docstring=True)
             self._bind(scope, node.name, end, uncond, "local")
             if scope is self.module:
                 self.definitions.append((node.name, node.lineno))
@@ -310,24 +243,24 @@ class _Extractor:
                 self._expr(node.target, scope, context)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             self._expr(node.iter, scope, context)
-            inner = _inner(context, "conditional")
+            inner = inner_context(context, "conditional")
             self._bind_targets(scope, node.target, (node.target.lineno, node.target.col_offset), False, inner)
             self._body(node.body, scope, inner, True)
             self._body(node.orelse, scope, inner, True)
         elif isinstance(node, ast.While):
             self._expr(node.test, scope, context)
-            inner = _inner(context, "conditional")
+            inner = inner_context(context, "conditional")
             self._body(node.body, scope, inner, True)
             self._body(node.orelse, scope, inner, True)
         elif isinstance(node, ast.If):
             self._expr(node.test, scope, context)
-            if _is_type_checking(node.test):
+            if is_type_checking(node.test):
                 self._body(node.body, scope, "type-checking", True)
             else:
-                self._body(node.body, scope, _inner(context, "conditional"), True)
-            self._body(node.orelse, scope, _inner(context, "conditional"), True)
+                self._body(node.body, scope, inner_context(context, "conditional"), True)
+            self._body(node.orelse, scope, inner_context(context, "conditional"), True)
         elif isinstance(node, _TRY):
-            inner = _inner(context, "try")
+            inner = inner_context(context, "try")
             self._body(node.body, scope, inner, True)
             for handler in node.handlers:
                 if handler.type is not None:
@@ -346,7 +279,7 @@ class _Extractor:
             self._body(node.body, scope, context, conditional)
         elif isinstance(node, ast.Match):
             self._expr(node.subject, scope, context)
-            inner = _inner(context, "conditional")
+            inner = inner_context(context, "conditional")
             for case in node.cases:
                 for sub in ast.walk(case.pattern):
                     name = getattr(sub, "name", None) or getattr(sub, "rest", None)
@@ -510,7 +443,7 @@ class _Extractor:
                             stack.append((part.format_spec, sc, ctx))
             elif isinstance(node, ast.Lambda):
                 inner = self._function_scope(node.args, sc, ctx, (node.lineno, node.col_offset))
-                stack.append((node.body, inner, _inner(ctx, "function")))
+                stack.append((node.body, inner, inner_context(ctx, "function")))
             elif isinstance(node, _COMPREHENSIONS):
                 gens = node.generators
                 stack.append((gens[0].iter, sc, ctx))

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 from pathlib import Path
 
 from wsaudit.config import Config
 from wsaudit.engine.cache import FactsCache, key
+from wsaudit.engine.imports_only import parse_imports
 from wsaudit.engine.parse import decode_source, parse_source
 from wsaudit.engine.tokens import scan_tokens
 from wsaudit.model import Diagnostic, FileFacts, SourceFile
@@ -63,37 +65,31 @@ def read_file(root: str, f: SourceFile, limit: int) -> tuple[bytes | None, Diagn
     return data, None
 
 
-def parse_many(blobs: list[bytes], jobs: int | None = None, progress: bool = False) -> list[FileFacts]:
-    """:func:`~wsaudit.engine.parse.parse_source` of each blob, in order; on every core when
-    there are enough of them; a progress bar on standard error when ``progress``."""
+def parse_many(blobs: list[bytes], jobs: int | None = None, bar: Any = None, full: bool = True
+               ) -> list[FileFacts]:
+    """:func:`~wsaudit.engine.parse.parse_source` (``full``) or
+    :func:`~wsaudit.engine.imports_only.parse_imports` of each blob, in order; on every core
+    when there are enough of them; ``bar`` (a tqdm bar) advances one step per blob."""
+    parse = parse_source if full else parse_imports
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    bar = None
-    if progress:
-        from tqdm import tqdm
+    if workers <= 1 or len(blobs) < PARALLEL_THRESHOLD:
+        out = []
+        for data in blobs:
+            out.append(parse(data))
+            if bar is not None:
+                bar.update()
+        return out
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-        bar = tqdm(total=len(blobs), desc="parsing", unit="file", leave=False)
-    try:
-        if workers <= 1 or len(blobs) < PARALLEL_THRESHOLD:
-            out = []
-            for data in blobs:
-                out.append(parse_source(data))
-                if bar is not None:
-                    bar.update()
-            return out
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            out = []
-            for facts in pool.map(parse_source, blobs, chunksize=32):
-                out.append(facts)
-                if bar is not None:
-                    bar.update()
-            return out
-    finally:
-        if bar is not None:
-            bar.close()
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        out = []
+        for facts in pool.map(parse, blobs, chunksize=32):
+            out.append(facts)
+            if bar is not None:
+                bar.update()
+        return out
 
 
 class FactStore:
@@ -119,8 +115,12 @@ class FactStore:
         self.cache = FactsCache(self.root / (cache_dir or config.cache_dir), self.root) if cache else None
         self.notices = [self.cache.refused] if self.cache is not None and self.cache.refused else []
         self.jobs = jobs
-        self.progress = progress
         self.budget = config.max_parse_memory
+        self.bar = None  # one bar for the whole tree, whichever pass reads a file
+        if progress:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(self.blobs), desc="parsing", unit="file", leave=False)
 
     def __enter__(self) -> FactStore:
         return self
@@ -132,21 +132,40 @@ class FactStore:
         if self.cache is not None:
             self.cache.close()
             self.cache = None
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
     def load(self, paths: Iterable[str]) -> None:
-        """Facts for ``paths``, as one batch: one cache query, and parsing on all cores if many."""
-        todo = [p for p in dict.fromkeys(paths) if p not in self.facts and p in self.blobs]
+        """Full facts for ``paths``, as one batch: one cache query, and parsing on all cores if many."""
+        self._load([p for p in dict.fromkeys(paths) if p in self.blobs and not self._full(p)], True)
+
+    def load_imports(self, paths: Iterable[str]) -> None:
+        """At least the imports of ``paths`` (the cheap pass, for files that cannot hold a
+        violation); files whose full facts are loaded keep them."""
+        self._load([p for p in dict.fromkeys(paths) if p in self.blobs and p not in self.facts], False)
+
+    def _full(self, path: str) -> bool:
+        facts = self.facts.get(path)
+        return facts is not None and facts.complete
+
+    def _load(self, todo: list[str], full: bool) -> None:
         if not todo:
             return
+        first_time = sum(1 for p in todo if p not in self.facts)  # an upgrade to full facts is not progress
         big = [p for p in todo if len(self.blobs[p]) * PARSE_MEMORY_FACTOR > self.budget]
         for p in big:  # depends on the configuration, so never cached
             self.facts[p] = degraded(self.blobs[p], self.budget)
-        todo = [p for p in todo if p not in self.facts]
-        keys = {p: key(self.blobs[p]) for p in todo}
+        todo = [p for p in todo if p not in big]
+        keys = {p: key(self.blobs[p], full) for p in todo}
         known = self.cache.get_many(keys.values()) if self.cache else {}
         missing = [p for p in todo if keys[p] not in known]
+        every_first = first_time == len(todo) + len(big)
+        if self.bar is not None:  # the files parsed below advance it themselves, when all are new
+            self.bar.update(first_time - len(missing) if every_first else first_time)
+        bar = self.bar if every_first else None
         fresh = dict(zip((keys[p] for p in missing),
-                         parse_many([self.blobs[p] for p in missing], self.jobs, self.progress)))
+                         parse_many([self.blobs[p] for p in missing], self.jobs, bar, full)))
         if self.cache:
             self.cache.put_many(fresh)
         known.update(fresh)
@@ -159,10 +178,15 @@ class FactStore:
         return self.facts
 
     def get(self, path: str) -> FileFacts | None:
-        """The facts of ``path``, parsed now if needed; None when it could not be read."""
-        if path not in self.facts:
+        """The full facts of ``path``, parsed now if needed; None when it could not be read."""
+        if not self._full(path):
             self.load([path])
         return self.facts.get(path)
+
+    def full_view(self) -> FullFacts:
+        """``path -> full facts`` of every readable file, parsing a file read only for its
+        imports when it is first asked for (after :meth:`close`, without the cache)."""
+        return FullFacts(self)
 
     def diagnostics(self) -> list[Diagnostic]:
         """Files that could not be read, and problems of the files parsed so far (unsorted)."""
@@ -170,3 +194,26 @@ class FactStore:
         for path, facts in self.facts.items():
             out += [Diagnostic(path, kind, line, message) for kind, line, message in facts.problems]
         return out
+
+
+class FullFacts(Mapping[str, FileFacts]):
+    """The full facts of every readable file of a store, parsed on first access where the
+    audit read only a file's imports (see :meth:`FactStore.full_view`)."""
+
+    def __init__(self, store: FactStore):
+        self._store = store
+
+    def __getitem__(self, path: str) -> FileFacts:
+        facts = self._store.get(path)
+        if facts is None:
+            raise KeyError(path)
+        return facts
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._store.blobs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._store.blobs)
+
+    def __len__(self) -> int:
+        return len(self._store.blobs)

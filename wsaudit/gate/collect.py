@@ -8,94 +8,19 @@ of the tree and parses, on demand, any module it has to look into. See :func:`co
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wsaudit.config import Config, load
-from wsaudit.engine.detect import detect, find_definitions
+from wsaudit.engine.candidates import Gate, mentions, select_candidates
+from wsaudit.engine.detect import detect
 from wsaudit.engine.discover import discover
 from wsaudit.engine.modules import ModuleTable
 from wsaudit.engine.resolve import Resolver
 from wsaudit.engine.store import FactStore
-from wsaudit.model import Definition, Diagnostic, FileFacts, SourceFile, Violation
+from wsaudit.model import Definition, Diagnostic, SourceFile, Violation
 
-_EMPTY: frozenset = frozenset()
-_STAR = re.compile(rb"import[\s\\]*\*")  # no \b: a literal prefix searches fast; over-including is safe
-_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
-_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-
-
-def mentions(data: bytes, word: bytes) -> bool:
-    """Whether ``word`` occurs in ``data`` as a whole word (not inside a longer identifier).
-
-    >>> mentions(b"x = manager_factory()", b"factory"), mentions(b"from . import factory", b"factory")
-    (False, True)
-    """
-    at = data.find(word)
-    end = len(word)
-    while at >= 0:
-        before = data[at - 1] if at else 32
-        after = data[at + end] if at + end < len(data) else 32
-        if before not in _WORD and after not in _WORD:  # a non-ASCII neighbour counts as a boundary:
-            return True  # over-including only means parsing one file more
-        at = data.find(word, at + 1)
-    return False
-
-
-def _local_names(facts: FileFacts, names: set[str]) -> set[str]:
-    """``names`` plus every name that a binding in this file (any scope) copies from one of them."""
-    out = set(names)
-    changed = True
-    while changed:
-        changed = False
-        for b in facts.bindings:
-            if b.name not in out and b.source_name(facts.uses) in out:
-                out.add(b.name)
-                changed = True
-    return out
-
-
-class _Gate:
-    """What :func:`wsaudit.engine.detect.detect` sees instead of the resolver: the same answers for
-    any query that could lead to a deprecated object, the empty answer at once otherwise (so
-    that detection does not parse every module that a candidate file imports).
-
-    Why it is exact: an object reached by the last step of a dotted path or use chain is bound
-    under that step's name, so a path whose last name is not a deprecated name (in this file:
-    one of :func:`_local_names`) cannot denote a deprecated object.
-    """
-
-    def __init__(self, resolver: Resolver, names: set[str]):
-        self.resolver = resolver
-        self.modules = resolver.modules
-        self.files = resolver.files
-        self.names = names
-        self._local: dict[int, set[str]] = {}
-
-    def facts(self, module: str) -> FileFacts | None:
-        return self.resolver.facts(module)
-
-    def written(self, module: str, facts: FileFacts, use) -> list[frozenset[str]]:
-        return self.resolver.written(module, facts, use)  # reads only this file: nothing to spare
-
-    def resolve(self, dotted: str) -> frozenset:
-        return self.resolver.resolve(dotted) if dotted.rpartition(".")[2] in self.names else _EMPTY
-
-    def exported(self, module: str) -> frozenset[str]:
-        return self.resolver.exported(module)
-
-    def module_attribute(self, module: str, name: str) -> frozenset:
-        return self.resolver.module_attribute(module, name)
-
-    def chain(self, module: str, facts: FileFacts, use) -> list[frozenset]:
-        local = self._local.get(id(facts))
-        if local is None:
-            local = self._local[id(facts)] = _local_names(facts, self.names)
-        if any(part in local for part in use.chain):
-            return self.resolver.chain(module, facts, use)
-        return [_EMPTY] * len(use.chain)
-
+__all__ = ["Collected", "collect", "mentions"]
 
 @dataclass
 class Collected:
@@ -140,65 +65,9 @@ def collect(path: str | Path = ".", config: Config | str | Path | None = None, *
         # Every readable file is a module of the tree (``known`` is the full tree's), but its
         # facts are parsed only when resolution looks into it.
         resolver = Resolver(ModuleTable.of(files, store.blobs), store.get)
-        by_path = {f.path: f for f in files}
-        claimed = {f.path for f in resolver.files.values()}
-        symbol_rules = [r for r in cfg.rules if r.symbol is not None]
-        module_rules = [r for r in cfg.rules if r.module is not None]
-
-        names: set[str] = {r.name for r in cfg.rules}
-        literal: frozenset = frozenset()
-        for rule in symbol_rules:
-            if not rule.is_pattern:  # a pattern's objects are definitions, found in files naming it
-                objects = resolver.resolve(rule.symbol)  # type: ignore[arg-type]
-                literal |= objects
-                names.update(p.rpartition(".")[2] for _, p in objects)
-        targets = literal
-
-        unscanned = set(store.blobs)
-        first: set[str] = set()
-        non_ascii = any(not n.isascii() for n in names)
-        for p in store.blobs:
-            data = store.blobs[p]
-            module = by_path[p].module
-            if (_STAR.search(data) or any(r.covers_module(module) for r in module_rules)
-                    or (non_ascii and _COOKIE.search(data, 0, 400))):
-                first.add(p)
-        parsed: set[str] = set()
-        pending, new_files = set(names), first
-        while pending or new_files:
-            if pending:  # the files not parsed yet that mention a name found in the last round
-                words = [n.encode() for n in sorted(pending)]
-                new_files |= {p for p in unscanned if any(mentions(store.blobs[p], w) for w in words)}
-            new_files -= parsed
-            unscanned -= new_files
-            store.load(sorted(new_files))
-            parsed |= new_files
-            if any(r.is_pattern for r in symbol_rules):  # a definition at a matching path names the rule's name
-                defined = find_definitions((by_path[p] for p in sorted(parsed)), store.facts, cfg.rules,
-                                           resolver.modules)
-                targets = literal | {("obj", f"{d.module}.{d.name}") for d in defined}
-            pending, new_files = set(), set()
-            grew = True
-            while grew:  # a new name may make bindings of any parsed file deprecated
-                grew = False
-                for p in sorted(parsed):
-                    if p not in claimed:
-                        continue
-                    facts = store.facts[p]
-                    local = None
-                    for name, indices in facts.namespace.items():
-                        if name in names:
-                            continue
-                        if local is None:
-                            local = _local_names(facts, names)
-                        if (any(facts.bindings[i].source_name(facts.uses) in local for i in indices)
-                                and resolver.module_attribute(by_path[p].module, name) & targets):
-                            names.add(name)
-                            pending.add(name)
-                            grew = True
-
+        names = select_candidates(files, store, cfg.rules, resolver)
         loaded = [f for f in files if f.path in store.facts]  # parsed: candidates and what resolution read
-        gate = _Gate(resolver, names)
+        gate = Gate(resolver, names)
         found = detect(loaded, store.facts, cfg.rules, gate)  # type: ignore[arg-type]
         violations = found.violations
         diagnostics = sorted(diagnostics + store.diagnostics(), key=lambda d: (d.path, d.line or 0, d.kind, d.message))

@@ -1,0 +1,167 @@
+"""Which files can hold a violation, found without parsing the others.
+
+A file whose bytes name none of the deprecated things (nor any name that a re-export binds to
+them) cannot hold a violation. The candidate names are the last names of the rules' symbols and
+modules (and of the definitions the symbols resolve to); a file is a candidate when its bytes
+contain one of them as a word, when it has a star import, or when it lies inside a deprecated
+module (its relative imports name it implicitly). Every module-level name that a candidate binds
+to a deprecated object (an alias, a renamed re-export) becomes a candidate name too, and the
+other files are searched again, to a fixpoint: a re-export binds a new name only in a file that
+mentions an existing one. Name resolution still knows every module of the tree and parses, on
+demand, any module it has to look into.
+
+Both ``wsaudit check`` (which parses nothing else) and the audit (which reads only the imports of
+the other files, for the graph) start here; the result is the same rows as a full parse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from wsaudit.engine.detect import find_definitions
+from wsaudit.engine.resolve import Resolver
+from wsaudit.engine.store import FactStore
+from wsaudit.model import FileFacts, Rule, SourceFile
+
+_EMPTY: frozenset = frozenset()
+_STAR = re.compile(rb"import[\s\\]*\*")  # no \b: a literal prefix searches fast; over-including is safe
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def mentions(data: bytes, word: bytes) -> bool:
+    """Whether ``word`` occurs in ``data`` as a whole word (not inside a longer identifier).
+
+    >>> mentions(b"x = manager_factory()", b"factory"), mentions(b"from . import factory", b"factory")
+    (False, True)
+    """
+    at = data.find(word)
+    end = len(word)
+    while at >= 0:
+        before = data[at - 1] if at else 32
+        after = data[at + end] if at + end < len(data) else 32
+        if before not in _WORD and after not in _WORD:  # a non-ASCII neighbour counts as a boundary:
+            return True  # over-including only means parsing one file more
+        at = data.find(word, at + 1)
+    return False
+
+
+def local_names(facts: FileFacts, names: set[str]) -> set[str]:
+    """``names`` plus every name that a binding in this file (any scope) copies from one of them."""
+    out = set(names)
+    changed = True
+    while changed:
+        changed = False
+        for b in facts.bindings:
+            if b.name not in out and b.source_name(facts.uses) in out:
+                out.add(b.name)
+                changed = True
+    return out
+
+
+class Gate:
+    """What :func:`wsaudit.engine.detect.detect` sees instead of the resolver: the same answers for
+    any query that could lead to a deprecated object, the empty answer at once otherwise (so
+    that detection does not parse every module that a candidate file imports).
+
+    Why it is exact: an object reached by the last step of a dotted path or use chain is bound
+    under that step's name, so a path whose last name is not a deprecated name (in this file:
+    one of :func:`local_names`) cannot denote a deprecated object.
+    """
+
+    def __init__(self, resolver: Resolver, names: set[str]):
+        self.resolver = resolver
+        self.modules = resolver.modules
+        self.files = resolver.files
+        self.names = names
+        self._local: dict[int, set[str]] = {}
+
+    def facts(self, module: str) -> FileFacts | None:
+        return self.resolver.facts(module)
+
+    def written(self, module: str, facts: FileFacts, use) -> list[frozenset[str]]:
+        return self.resolver.written(module, facts, use)  # reads only this file: nothing to spare
+
+    def resolve(self, dotted: str) -> frozenset:
+        return self.resolver.resolve(dotted) if dotted.rpartition(".")[2] in self.names else _EMPTY
+
+    def exported(self, module: str) -> frozenset[str]:
+        return self.resolver.exported(module)
+
+    def module_attribute(self, module: str, name: str) -> frozenset:
+        return self.resolver.module_attribute(module, name)
+
+    def chain(self, module: str, facts: FileFacts, use) -> list[frozenset]:
+        local = self._local.get(id(facts))
+        if local is None:
+            local = self._local[id(facts)] = local_names(facts, self.names)
+        if any(part in local for part in use.chain):
+            return self.resolver.chain(module, facts, use)
+        return [_EMPTY] * len(use.chain)
+
+
+def select_candidates(files: Iterable[SourceFile], store: FactStore, rules: tuple[Rule, ...],
+                      resolver: Resolver) -> set[str]:
+    """Load the full facts of every file that can hold a violation into ``store`` (to a
+    fixpoint, see the module's docstring); return every name bound to a deprecated object
+    somewhere, plus the rule names (what :class:`Gate` lets through)."""
+    files = list(files)
+    cfg_rules = rules
+    by_path = {f.path: f for f in files}
+    claimed = {f.path for f in resolver.files.values()}
+    symbol_rules = [r for r in cfg_rules if r.symbol is not None]
+    module_rules = [r for r in cfg_rules if r.module is not None]
+
+    names: set[str] = {r.name for r in cfg_rules}
+    literal: frozenset = frozenset()
+    for rule in symbol_rules:
+        if not rule.is_pattern:  # a pattern's objects are definitions, found in files naming it
+            objects = resolver.resolve(rule.symbol)  # type: ignore[arg-type]
+            literal |= objects
+            names.update(p.rpartition(".")[2] for _, p in objects)
+    targets = literal
+
+    unscanned = set(store.blobs)
+    first: set[str] = set()
+    non_ascii = any(not n.isascii() for n in names)
+    for p in store.blobs:
+        data = store.blobs[p]
+        module = by_path[p].module
+        if (_STAR.search(data) or any(r.covers_module(module) for r in module_rules)
+                or (non_ascii and _COOKIE.search(data, 0, 400))):
+            first.add(p)
+    parsed: set[str] = set()
+    pending, new_files = set(names), first
+    while pending or new_files:
+        if pending:  # the files not parsed yet that mention a name found in the last round
+            words = [n.encode() for n in sorted(pending)]
+            new_files |= {p for p in unscanned if any(mentions(store.blobs[p], w) for w in words)}
+        new_files -= parsed
+        unscanned -= new_files
+        store.load(sorted(new_files))
+        parsed |= new_files
+        if any(r.is_pattern for r in symbol_rules):  # a definition at a matching path names the rule's name
+            defined = find_definitions((by_path[p] for p in sorted(parsed)), store.facts, cfg_rules,
+                                       resolver.modules)
+            targets = literal | {("obj", f"{d.module}.{d.name}") for d in defined}
+        pending, new_files = set(), set()
+        grew = True
+        while grew:  # a new name may make bindings of any parsed file deprecated
+            grew = False
+            for p in sorted(parsed):
+                if p not in claimed:
+                    continue
+                facts = store.facts[p]
+                local = None
+                for name, indices in facts.namespace.items():
+                    if name in names:
+                        continue
+                    if local is None:
+                        local = local_names(facts, names)
+                    if (any(facts.bindings[i].source_name(facts.uses) in local for i in indices)
+                            and resolver.module_attribute(by_path[p].module, name) & targets):
+                        names.add(name)
+                        pending.add(name)
+                        grew = True
+    return names
