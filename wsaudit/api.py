@@ -186,7 +186,7 @@ class Audit:
         deleted); ``implicit`` marks a package imported only as the parent of a submodule."""
         import pandas as pd
 
-        return pd.DataFrame([r.__dict__ for r in self.import_records],
+        return pd.DataFrame([r._asdict() for r in self.import_records],
                             columns=["source", "target", "line", "context", "resolved", "implicit"])
 
     def rank(self, by: str = "violation") -> pd.DataFrame:

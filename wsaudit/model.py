@@ -281,10 +281,10 @@ class FileFacts:
     complete: bool = True  # False: only ``loc``, ``imports`` and ``problems`` (the cheap pass)
 
 
-@dataclass(frozen=True)
-class DirectImport:
+class DirectImport(NamedTuple):
     """An import of ``target`` by ``source``; ``resolved`` is False for modules outside the tree;
-    ``implicit`` is True for a package whose ``__init__`` runs only because a submodule is imported."""
+    ``implicit`` is True for a package whose ``__init__`` runs only because a submodule is imported.
+    (A named tuple: a tree has tens of thousands of them.)"""
 
     source: str
     target: str

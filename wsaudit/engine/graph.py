@@ -49,22 +49,32 @@ def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], imp
     table = modules if modules is not None else ModuleTable.of(files, facts)
     patterns = tuple(golden_modules)
     G = nx.DiGraph()
+    nodes = []
     for f in sorted(files, key=lambda f: f.path):
-        if f.module in G or not table.owns(f):
+        if not table.owns(f):
             continue
         file_facts = facts.get(f.path)
-        G.add_node(f.module, module=f.module, path=f.path, is_test=f.is_test, is_package=f.is_package,
-                   loc=file_facts.loc if file_facts else 0,
-                   golden_path=any(match_module(p, f.module) for p in patterns))
+        nodes.append((f.module, {"module": f.module, "path": f.path, "is_test": f.is_test, "is_package": f.is_package,
+                                 "loc": file_facts.loc if file_facts else 0,
+                                 "golden_path": any(match_module(p, f.module) for p in patterns)}))
+    G.add_nodes_from(nodes)
     pairs: dict[tuple[str, str], list[DirectImport]] = {}
     for r in imports:
         if r.resolved and r.source in G and r.target in G:
             pairs.setdefault((r.source, r.target), []).append(r)
+    edges = []
     for (a, b), records in sorted(pairs.items()):
-        records.sort(key=lambda r: r.line)
-        # the statement shown: the first that runs, and names the target rather than a submodule
-        first = min(records, key=lambda r: (r.context == "type-checking", r.implicit, r.line))
-        contexts = tuple(dict.fromkeys(r.context for r in records))
-        G.add_edge(a, b, source=a, target=b, line=first.line, context=first.context, contexts=contexts,
-                   implicit=all(r.implicit for r in records))
+        if len(records) == 1:  # the common case
+            (first,) = records
+            contexts: tuple[str, ...] = (first.context,)
+            implicit = first.implicit
+        else:
+            records.sort(key=lambda r: r.line)
+            # the statement shown: the first that runs, and names the target rather than a submodule
+            first = min(records, key=lambda r: (r.context == "type-checking", r.implicit, r.line))
+            contexts = tuple(dict.fromkeys(r.context for r in records))
+            implicit = all(r.implicit for r in records)
+        edges.append((a, b, {"source": a, "target": b, "line": first.line, "context": first.context,
+                             "contexts": contexts, "implicit": implicit}))
+    G.add_edges_from(edges)
     return G

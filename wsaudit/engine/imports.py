@@ -23,13 +23,16 @@ def direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], 
     """One record per (import statement, imported module), sorted; and bad relative imports."""
     records: list[DirectImport] = []
     problems: list[Diagnostic] = []
+    known, owns, in_table = modules.known, modules.owns, modules.files.__contains__
     for f in files:
         file_facts = facts.get(f.path)
-        if file_facts is None or not modules.owns(f):
+        if file_facts is None or not file_facts.imports or not owns(f):
             continue
+        source = f.module
+        own = f"{source}."
         for imp in file_facts.imports:
             if imp.is_from:
-                base = modules.absolute(f.module, imp.level, imp.module)
+                base = modules.absolute(source, imp.level, imp.module)
                 if base is None:
                     written = "." * imp.level + (imp.module or "")
                     problems.append(Diagnostic(f.path, "bad-relative-import", imp.line,
@@ -37,22 +40,27 @@ def direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], 
                     continue
                 # ``from P import M`` imports the submodule M (P only runs first: an implicit edge);
                 # a name defined in P's ``__init__`` is an import of P itself.
-                subs = [f"{base}.{n}" for n, _ in imp.names if n != "*" and f"{base}.{n}" in modules]
-                wanted = subs + ([base] if len(subs) < len(imp.names) else [])
+                subs = [f"{base}.{n}" for n, _ in imp.names if n != "*" and in_table(f"{base}.{n}")]
+                wanted = subs + [base] if len(subs) < len(imp.names) else subs
             else:
                 wanted = [name for name, _ in imp.names]
             named: dict[str, bool] = {}  # target -> implicit
+            line, context = imp.line, imp.context
             for name in wanted:
-                if name not in modules.known:
-                    records.append(DirectImport(f.module, name, imp.line, imp.context, False))
+                if name not in known:
+                    records.append(DirectImport(source, name, line, context, False))
                 for package in _ancestors(name):
                     # the importer's own packages have run before it: no dependency to record
-                    if package in modules and not f.module.startswith(package + "."):
+                    if in_table(package) and not own.startswith(package + "."):
                         named.setdefault(package, True)
-                if name in modules:
+                if in_table(name):
                     named[name] = False
             for target, implicit in named.items():
-                if target != f.module:
-                    records.append(DirectImport(f.module, target, imp.line, imp.context, True, implicit))
-    records.sort(key=lambda r: (r.source, r.line, r.target, r.resolved))
+                if target != source:
+                    records.append(DirectImport(source, target, line, context, True, implicit))
+    records.sort(key=_order)
     return records, problems
+
+
+def _order(r: DirectImport) -> tuple:
+    return (r.source, r.line, r.target, r.resolved)
