@@ -8,21 +8,21 @@ built lazily, so that the command line can render records without importing pand
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
 from wsaudit.config import Config, SimulateSettings, load
+from wsaudit.engine.cache import FactsCache
 from wsaudit.engine.candidates import Gate, select_candidates
 from wsaudit.engine.detect import detect, unmatched
 from wsaudit.engine.discover import discover
-from wsaudit.engine.graph import build_graph
 from wsaudit.engine.imports import direct_imports
 from wsaudit.engine.modules import ModuleTable
 from wsaudit.engine.resolve import Canon, Resolver
+from wsaudit.engine.results import decode_graph, decode_result, encode_result, racy, tree_key
 from wsaudit.engine.store import FactStore
 from wsaudit.errors import UsageError
 from wsaudit.model import (
@@ -43,6 +43,7 @@ from wsaudit.model import (
 )
 
 if TYPE_CHECKING:
+    import networkx as nx
     import pandas as pd
 
     from wsaudit.analysis.simulate import Simulation
@@ -66,9 +67,9 @@ class Audit:
     facts : dict
         Path -> :class:`~wsaudit.model.FileFacts` of every readable file.
     violation_records, diagnostic_records, import_records : lists of records
-        The rows behind the DataFrames below.
+        The rows behind the DataFrames below (the import records are decoded on first use).
     graph : networkx.DiGraph
-        The module import graph (see :func:`wsaudit.engine.graph.build_graph`).
+        The module import graph (see :func:`wsaudit.engine.graph.build_graph`), built on first use.
     deprecated : dict
         Rule id -> the objects a symbol rule's path resolves to (its definitions).
     definition_records : list of Definition
@@ -86,14 +87,25 @@ class Audit:
     facts: dict[str, FileFacts] = field(repr=False)
     violation_records: list[Violation] = field(repr=False)
     diagnostic_records: list[Diagnostic] = field(repr=False)
-    import_records: list[DirectImport] = field(repr=False)
-    graph: nx.DiGraph = field(repr=False)
+    import_source: Callable[[], list[DirectImport]] = field(repr=False)  # gives :attr:`import_records`
+    graph_source: Callable[[list[DirectImport]], nx.DiGraph] = field(repr=False)  # builds :attr:`graph` from them
     deprecated: dict[str, frozenset[Canon]] = field(default_factory=dict, repr=False)
     definition_records: list[Definition] = field(default_factory=list, repr=False)
     suspect_records: list[Violation] = field(default_factory=list, repr=False)
     notices: list[Notice] = field(default_factory=list, repr=False)
 
     # -- records -------------------------------------------------------------------
+
+    @cached_property
+    def import_records(self) -> list[DirectImport]:
+        """One record per (import statement, imported module), on first use."""
+        return self.import_source()
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The module import graph (:func:`wsaudit.engine.graph.build_graph`), built on first use:
+        ``wsaudit scan`` never needs it."""
+        return self.graph_source(self.import_records)
 
     @property
     def files_scanned(self) -> int:
@@ -220,6 +232,24 @@ class Audit:
         return frame.sort_values(["score", "module"], ascending=[False, True], ignore_index=True)
 
 
+def _graph(*args: Any) -> nx.DiGraph:
+    from wsaudit.engine.graph import build_graph  # networkx is imported where a graph is built
+
+    return build_graph(*args)
+
+
+def _once(make: Callable[[], Any]) -> Callable[[], Any]:
+    """``make``, called at most once (its result kept)."""
+    kept: list[Any] = []
+
+    def get() -> Any:
+        if not kept:
+            kept.append(make())
+        return kept[0]
+
+    return get
+
+
 def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, cache: bool = True,
           cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False,
           complete: bool = False) -> Audit:
@@ -254,6 +284,24 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     root = Path(path)
     cfg = config if isinstance(config, Config) else load(root, config)
     files, diagnostics = discover(root, cfg)
+    default_profile = ([Notice("default-profile", None, f"no configuration found (wsaudit.toml, or [tool.wsaudit] in "
+                               f"pyproject.toml, at {root}): using the built-in profile "
+                               f"{cfg.source.removeprefix('profile:')!r}")] if cfg.implicit else [])
+    results = FactsCache(root / (cache_dir or cfg.cache_dir), root) if cache else None
+    key = tree_key(cfg, files, diagnostics, complete) if results is not None else ""
+    stored = decode_result(results.get_result(key) or "") if results is not None else None
+    if results is not None:
+        results.close()
+    if stored is not None:  # an unchanged tree: nothing to read, parse or resolve
+        table = ModuleTable.of(files, {f.path for f in files} - set(stored["unreadable"]))
+        graph_part = _once(partial(decode_graph, stored["graph"]))
+        lazy = FactStore(root, files, cfg, cache=False, lazy=True)
+        return Audit(root, cfg, files, lazy.full_view(), stored["violations"], stored["diagnostics"],  # type: ignore[arg-type]
+                     lambda: graph_part()[0],
+                     lambda imports: _graph(files, graph_part()[1], imports, cfg.golden_path.modules, table),
+                     stored["targets"], stored["definitions"], stored["suspects"],
+                     default_profile + stored["notices"])
+    listing = list(diagnostics)
     with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress) as store:
         modules = ModuleTable.of(files, store.blobs)
         resolver = Resolver(modules, store.get)
@@ -271,11 +319,14 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
             found.notices = unmatched(cfg.rules, found, modules, files, facts)
         diagnostics += store.diagnostics()
         refused = [Notice("cache-refused", None, why) for why in store.notices]
-    imports, import_problems = direct_imports(files, facts, modules)
-    diagnostics = sorted(diagnostics + import_problems, key=Diagnostic.sort_key)
-    graph = build_graph(files, facts, imports, cfg.golden_path.modules, modules)
-    notices = ([Notice("default-profile", None, f"no configuration found (wsaudit.toml, or [tool.wsaudit] in "
-                       f"pyproject.toml, at {root}): using the built-in profile {cfg.source.removeprefix('profile:')!r}")]
-               if cfg.implicit else [])
-    return Audit(root, cfg, files, store.full_view(), found.violations, diagnostics, imports, graph,  # type: ignore[arg-type]
-                 found.targets, found.definitions, found.suspects, notices + refused + found.notices)
+        imports, import_problems = direct_imports(files, facts, modules)
+        diagnostics = sorted(diagnostics + import_problems, key=Diagnostic.sort_key)
+        loc = {path: f.loc for path, f in facts.items()}
+        if store.cache is not None and not refused and not racy(files):
+            store.cache.put_result(key or tree_key(cfg, files, listing, complete), encode_result({
+                "violations": found.violations, "diagnostics": diagnostics, "imports": imports, "loc": loc,
+                "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,
+                "notices": found.notices, "unreadable": sorted({f.path for f in files} - set(store.blobs))}))
+    return Audit(root, cfg, files, store.full_view(), found.violations, diagnostics, lambda: imports,  # type: ignore[arg-type]
+                 lambda records: _graph(files, loc, records, cfg.golden_path.modules, modules),
+                 found.targets, found.definitions, found.suspects, default_profile + refused + found.notices)

@@ -130,6 +130,8 @@ class SourceFile:
     size: int
     is_module: bool = True  # False when a segment of its path is not a valid module name
     fs_path: str | None = None  # the path on disk, where ``path`` shows a name that is not UTF-8 escaped
+    mtime_ns: int = field(default=0, compare=False)  # with size and inode: the stat index of warm runs
+    inode: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,9 @@ def decode(text: str) -> FileFacts:
     )
 
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL)"
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL);"
+           "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL)")
+KEPT_RESULTS = 4  # whole-tree results kept (one per configuration and tree state recently audited)
 
 
 def safe_folder(root: Path, folder: Path) -> Path | None:
@@ -170,7 +172,7 @@ class FactsCache:
             columns = [row[1] for row in self.db.execute("PRAGMA table_info(facts)")]
             if columns and "mac" not in columns:  # written by an older wsaudit: start afresh
                 self.db.execute("DROP TABLE facts")
-            self.db.execute(_SCHEMA)
+            self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error):
             self._reset()
 
@@ -185,7 +187,7 @@ class FactsCache:
         try:
             path.unlink(missing_ok=True)
             self.db = sqlite3.connect(path)
-            self.db.execute(_SCHEMA)
+            self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error):
             self.db = None  # read-only tree: run without a cache
 
@@ -223,6 +225,32 @@ class FactsCache:
                 rows.append((k, data, self._mac(k, data)))
             with self.db:
                 self.db.executemany("INSERT OR REPLACE INTO facts (key, data, mac) VALUES (?, ?, ?)", rows)
+        except sqlite3.Error:
+            self._reset()
+
+    def get_result(self, key: str) -> str | None:
+        """A whole-tree result stored by :meth:`put_result`, if this user wrote it."""
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT data, mac FROM results WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            self._reset()
+            return None
+        if row is None or not isinstance(row[0], str) or not hmac.compare_digest(str(row[1]), self._mac(key, row[0])):
+            return None
+        return row[0]
+
+    def put_result(self, key: str, data: str) -> None:
+        """Store a whole-tree result; only the latest :data:`KEPT_RESULTS` stay."""
+        if self.db is None:
+            return
+        try:
+            with self.db:
+                self.db.execute("INSERT OR REPLACE INTO results (key, data, mac) VALUES (?, ?, ?)",
+                                (key, data, self._mac(key, data)))
+                self.db.execute("DELETE FROM results WHERE rowid NOT IN "
+                                "(SELECT rowid FROM results ORDER BY rowid DESC LIMIT ?)", (KEPT_RESULTS,))
         except sqlite3.Error:
             self._reset()
 

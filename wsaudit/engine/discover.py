@@ -10,6 +10,7 @@ from __future__ import annotations
 import keyword
 import os
 import stat
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import pathspec
@@ -40,19 +41,24 @@ def module_name(rel: str, roots: tuple[str, ...], root_name: str = "root") -> tu
     >>> module_name("scripts/tool.py", ("src", "."))
     ('scripts.tool', False)
     """
-    path = PurePosixPath(rel)
+    path_parts = rel.split("/")  # discovery gives POSIX paths; pathlib would cost more than the walk
     best: tuple[str, ...] | None = None
     for root in roots:
-        root_parts = PurePosixPath(root).parts if root not in ("", ".") else ()
-        if path.parts[: len(root_parts)] == root_parts and (best is None or len(root_parts) > len(best)):
+        root_parts = _root_parts(root)
+        if tuple(path_parts[: len(root_parts)]) == root_parts and (best is None or len(root_parts) > len(best)):
             best = root_parts
-    parts = list(path.parts[len(best or ()) :])
+    parts = path_parts[len(best or ()) :]
     is_package = parts[-1] == "__init__.py"
     if is_package:
         parts.pop()
     else:
         parts[-1] = parts[-1][: -len(".py")]
     return (".".join(parts) or root_name), is_package
+
+
+@lru_cache(maxsize=64)
+def _root_parts(root: str) -> tuple[str, ...]:
+    return PurePosixPath(root).parts if root not in ("", ".") else ()
 
 
 def _inside(path: str, root: str) -> bool:
@@ -115,12 +121,12 @@ def discover(root: str | Path, config: Config) -> tuple[list[SourceFile], list[D
                 continue
             name, is_package = module_name(rel, config.roots, root_name)
             # a dot inside a file or folder name ("a.b.c.py") would pose as a dotted module name
-            valid = is_module_name(name) and not any("." in part for part in PurePosixPath(rel[:-3]).parts)
+            valid = is_module_name(name) and "." not in rel[:-3]
             if not valid:
                 diagnostics.append(Diagnostic(rel, "bad-module-name", None, f"{name!r} is not an importable module "
                                               "name: audited as a script, not a module of the import graph"))
             files.append(SourceFile(rel, name, is_package, tests.match_file(rel), info.st_size, valid,
-                                    fs_rel if fs_rel != rel else None))
+                                    fs_rel if fs_rel != rel else None, info.st_mtime_ns, info.st_ino))
         stack.extend(reversed(subdirs))
     files.sort(key=lambda f: f.path)
     return files, diagnostics + _shadowed(files)

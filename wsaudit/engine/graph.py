@@ -37,10 +37,12 @@ def match_module(pattern: str, name: str) -> bool:
     return _module_pattern(pattern).fullmatch(name) is not None
 
 
-def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], imports: Iterable[DirectImport],
-                golden_modules: Iterable[str] = (), modules: ModuleTable | None = None) -> nx.DiGraph:
+def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts] | Mapping[str, int],
+                imports: Iterable[DirectImport], golden_modules: Iterable[str] = (),
+                modules: ModuleTable | None = None) -> nx.DiGraph:
     """The import graph: a node per module (attributes ``module, path, is_test, is_package,
-    loc, golden_path``), an edge per importing pair. An edge's ``line`` and ``context`` are
+    loc, golden_path``; ``facts`` gives each path's facts or just its lines of code), an edge per
+    importing pair. An edge's ``line`` and ``context`` are
     those of its first statement that runs (any context but ``type-checking``) when it has
     one, else of its first statement (a statement naming the target before one that only
     names a submodule of it); ``contexts`` are those of all its statements, in line
@@ -54,8 +56,9 @@ def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], imp
         if not table.owns(f):
             continue
         file_facts = facts.get(f.path)
+        loc = file_facts if isinstance(file_facts, int) else file_facts.loc if file_facts else 0
         nodes.append((f.module, {"module": f.module, "path": f.path, "is_test": f.is_test, "is_package": f.is_package,
-                                 "loc": file_facts.loc if file_facts else 0,
+                                 "loc": loc,
                                  "golden_path": any(match_module(p, f.module) for p in patterns)}))
     G.add_nodes_from(nodes)
     pairs: dict[tuple[str, str], list[DirectImport]] = {}

@@ -99,13 +99,18 @@ class FactStore:
     """
 
     def __init__(self, root: str | Path, files: Iterable[SourceFile], config: Config, *, cache: bool = True,
-                 cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False):
+                 cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False,
+                 lazy: bool = False):
+        """``lazy``: read no file now; :meth:`get` reads one when its facts are asked for (an
+        audit answered from the whole-tree result keeps such a store for ``Audit.facts``)."""
         self.root = Path(root)
         self.files = list(files)
         self.blobs: dict[str, bytes] = {}
         self.read_problems: list[Diagnostic] = []
+        self._limit = config.max_file_size
+        self._lazy = {f.path: f for f in self.files} if lazy else {}
         base = os.fspath(root)
-        for f in self.files:
+        for f in () if lazy else self.files:
             data, problem = read_file(base, f, config.max_file_size)
             if problem is not None:
                 self.read_problems.append(problem)
@@ -179,6 +184,10 @@ class FactStore:
 
     def get(self, path: str) -> FileFacts | None:
         """The full facts of ``path``, parsed now if needed; None when it could not be read."""
+        if path in self._lazy:
+            data, _ = read_file(os.fspath(self.root), self._lazy.pop(path), self._limit)
+            if data is not None:
+                self.blobs[path] = data
         if not self._full(path):
             self.load([path])
         return self.facts.get(path)
@@ -210,10 +219,14 @@ class FullFacts(Mapping[str, FileFacts]):
         return facts
 
     def __contains__(self, path: object) -> bool:
+        if isinstance(path, str) and path in self._store._lazy:
+            self._store.get(path)
         return path in self._store.blobs
 
     def __iter__(self) -> Iterator[str]:
+        for path in list(self._store._lazy):  # a lazy store reads its files to know which can be read
+            self._store.get(path)
         return iter(self._store.blobs)
 
     def __len__(self) -> int:
-        return len(self._store.blobs)
+        return sum(1 for _ in self)

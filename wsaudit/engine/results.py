@@ -1,0 +1,102 @@
+"""The whole-tree result of an audit, stored so that a run on an unchanged tree reads no source.
+
+Its key is a digest of everything the result depends on: wsaudit's and Python's versions, the
+configuration, and the stat index of the tree (every file's path, size, modification time and
+inode, and what discovery met on the way). A change to any file changes its modification time
+or size, so the key; a file modified within the same clock tick as the audit could keep both,
+so no result is stored while a file is that fresh ("racy", as git calls it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, fields
+from functools import lru_cache
+from typing import Any
+
+from wsaudit.config import Config
+from wsaudit.engine.parse import FACTS_VERSION
+from wsaudit.model import Definition, Diagnostic, DirectImport, Notice, SourceFile, Violation
+
+RESULT_VERSION = 1
+RACY_SECONDS = 2.0  # a file younger than this may change without changing its stat entry
+
+
+def tree_key(config: Config, files: Sequence[SourceFile], listing: Sequence[Diagnostic], complete: bool) -> str:
+    """The digest a stored result is found by (see the module's docstring)."""
+    digest = hashlib.sha256()
+    head = [RESULT_VERSION, FACTS_VERSION, _installed_version(), list(sys.version_info[:2]), repr(config), complete]
+    digest.update(json.dumps(head, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    for f in files:
+        digest.update(json.dumps([f.path, f.module, f.is_package, f.is_test, f.size, f.is_module, f.fs_path,
+                                  f.mtime_ns, f.inode], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    for d in listing:
+        digest.update(json.dumps(list(astuple(d)), ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _installed_version() -> str:
+    """wsaudit's version as installed (a new release never reads an older release's results)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wsaudit")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def racy(files: Iterable[SourceFile], now: float | None = None) -> bool:
+    """Whether a file is too fresh for its stat entry to prove it unchanged later."""
+    limit = int(((now if now is not None else time.time()) - RACY_SECONDS) * 1e9)
+    return any(f.mtime_ns >= limit for f in files)
+
+
+def _rows(records: Iterable[Any]) -> list[list[Any]]:
+    return [list(r) if isinstance(r, tuple) else list(astuple(r)) for r in records]
+
+
+def encode_result(result: dict[str, Any]) -> str:
+    """The audit's records as JSON: ``violations``, ``diagnostics``, ``graph`` (the import records
+    and each path's lines of code, see :func:`decode_graph`), ``targets`` (rule id -> objects), ``definitions``, ``suspects``, ``notices``,
+    ``unreadable`` (the paths that could not be read: not modules of the tree)."""
+    return json.dumps({
+        "violations": _rows(result["violations"]),
+        "diagnostics": _rows(result["diagnostics"]),
+        # decoded only when the graph is asked for (``wsaudit scan`` never does): a string in the string
+        "graph": json.dumps([_rows(result["imports"]), result["loc"]], ensure_ascii=False, separators=(",", ":")),
+        "targets": {k: sorted(map(list, v)) for k, v in result["targets"].items()},
+        "definitions": _rows(result["definitions"]),
+        "suspects": _rows(result["suspects"]),
+        "notices": _rows(result["notices"]),
+        "unreadable": result["unreadable"],
+    }, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_graph(text: str) -> tuple[list[DirectImport], dict[str, int]]:
+    """The import records and lines of code of a stored result (its ``graph`` part)."""
+    imports, loc = json.loads(text)
+    return [DirectImport(*row) for row in imports], {str(k): int(v) for k, v in loc.items()}
+
+
+def decode_result(text: str) -> dict[str, Any] | None:
+    """The records of :func:`encode_result`, or None when the text is not such a result."""
+    try:
+        doc = json.loads(text)
+        violation_fields = len(fields(Violation))
+        return {
+            "violations": [Violation(*row) for row in doc["violations"] if len(row) == violation_fields],
+            "diagnostics": [Diagnostic(*row) for row in doc["diagnostics"]],
+            "graph": str(doc["graph"]),
+            "targets": {k: frozenset((a, b) for a, b in v) for k, v in doc["targets"].items()},
+            "definitions": [Definition(*row) for row in doc["definitions"]],
+            "suspects": [Violation(*row) for row in doc["suspects"]],
+            "notices": [Notice(*row) for row in doc["notices"]],
+            "unreadable": [str(p) for p in doc["unreadable"]],
+        }
+    except Exception:  # noqa: BLE001 - a damaged result is a miss, whatever it holds
+        return None
