@@ -326,7 +326,7 @@ def plan_dates(simulation: Simulation, start: _dt.date | None = None) -> pd.Data
     doc = simulation.document()
     best = {s["name"]: s for s in doc["strategies"]}[doc["recommended"]]
     rows = []
-    for label, key in (("no P0 violation left", "days_to_zero_p0"), ("every violation migrated", "days_to_done")):
+    for label, key in (("no P0 violation left outside the shim", "days_to_zero_p0"), ("every violation migrated", "days_to_done")):
         row = {"milestone": label, "working days (median)": best[key]["p50"],
                "working days (pessimistic, p90)": best[key]["p90"]}
         if start is not None:
