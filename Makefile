@@ -1,13 +1,15 @@
-# Two commands: `make audit` and `make test`. Both create .venv when it is missing.
+# `make audit`, `make test` and `make test-browser`. Each creates .venv when it is missing.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := data/sample_repo
 REPORTS := reports
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: audit test bench clean
+.PHONY: audit test test-browser bench clean
 
+# dev = the notebooks extra (the report stack) + the test tools: everything
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -16,11 +18,19 @@ $(STAMP): pyproject.toml
 
 audit: $(STAMP)
 	$(BIN)/wsaudit report $(SAMPLE) --output $(REPORTS)
-	@echo "Open $(REPORTS)/05_summary.html (summary) or the other $(REPORTS)/*.html pages."
+	@echo "Open $(REPORTS)/index.html: it links every page of the report."
 
 # --nbval (strict, not --nbval-lax): every stored notebook output must be reproduced exactly.
+# The browser check is its own target (it needs Chromium): see test-browser.
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env tests wsaudit
+	$(BIN)/python -m pytest --nbval --nbval-current-env --ignore=tests/browser tests wsaudit
+
+# A fresh report of the sample, every page opened in headless Chromium (Debian's package,
+# installed when missing): fails on a console error, a broken image, a dead link or any
+# network request.
+test-browser: $(STAMP)
+	test -x $(CHROMIUM) || (apt-get update -q && apt-get install -y -q chromium)
+	WSAUDIT_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:nbval tests/browser
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -52,6 +52,18 @@ if TYPE_CHECKING:
 RANK_BY = ("violation", "file")
 
 
+def _pandas():
+    """pandas, for the DataFrames: it comes with the ``notebooks`` extra, not with the core
+    install that the command line (and a CI gate) needs."""
+    try:
+        import pandas
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError("the Audit DataFrames need pandas: pip install 'wsaudit[notebooks]' "
+                                  "(the records, e.g. Audit.violation_records, need nothing more)",
+                                  name=exc.name) from None
+    return pandas
+
+
 @dataclass
 class Audit:
     """The result of auditing one tree.
@@ -171,14 +183,14 @@ class Audit:
     @cached_property
     def violations(self) -> pd.DataFrame:
         """One row per violation: the columns of ``wsaudit scan --format json``."""
-        import pandas as pd
+        pd = _pandas()
 
         return pd.DataFrame([v.row() for v in self.violation_records], columns=list(VIOLATION_FIELDS))
 
     @cached_property
     def diagnostics(self) -> pd.DataFrame:
         """One row per diagnostic: ``path, kind, line, message``."""
-        import pandas as pd
+        pd = _pandas()
 
         return pd.DataFrame([d.row() for d in self.diagnostic_records],
                             columns=list(DIAGNOSTIC_FIELDS)).astype({"line": "Int64"})
@@ -186,7 +198,7 @@ class Audit:
     @cached_property
     def modules(self) -> pd.DataFrame:
         """One row per module (graph node): ``module, path, is_test, is_package, loc, golden_path``."""
-        import pandas as pd
+        pd = _pandas()
 
         columns = ["module", "path", "is_test", "is_package", "loc", "golden_path"]
         return pd.DataFrame([self.graph.nodes[n] for n in sorted(self.graph)], columns=columns)
@@ -196,14 +208,14 @@ class Audit:
         """One row per (import statement, imported module): ``source, target, line, context,
         resolved, implicit``; ``resolved`` is False for modules outside the tree (third-party,
         deleted); ``implicit`` marks a package imported only as the parent of a submodule."""
-        import pandas as pd
+        pd = _pandas()
 
         return pd.DataFrame([r._asdict() for r in self.import_records],
                             columns=["source", "target", "line", "context", "resolved", "implicit"])
 
     def rank(self, by: str = "violation") -> pd.DataFrame:
         """:meth:`rank_rows` as a DataFrame (columns: ``wsaudit.model.RANK_FIELDS`` or ``FILE_FIELDS``)."""
-        import pandas as pd
+        pd = _pandas()
 
         frame = pd.DataFrame(self.rank_rows(by), columns=list(FILE_FIELDS if by == "file" else RANK_FIELDS))
         return frame.astype({"golden_distance": "Int64"})
@@ -211,7 +223,7 @@ class Audit:
     def centrality(self) -> pd.DataFrame:
         """Per module: ``module, path, is_test, tier, score, golden_distance, reach_share,
         betweenness`` (Golden-Path-restricted), sorted by score, highest first."""
-        import pandas as pd
+        pd = _pandas()
 
         from wsaudit.analysis.rank import (
             golden_betweenness,

@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(scan, SCAN_FORMATS, "table")
     graph = sub.add_parser("graph", help="the module import graph")
     _common(graph, GRAPH_FORMATS, "json")
+    graph.add_argument("--edge-labels", action="store_true", help="dot: label each edge with the line of its "
+                       "first import (off: a large graph stays readable)")
     rank = sub.add_parser("rank", help="violations ranked and tiered by centrality to the Golden Path")
     _common(rank, SCAN_FORMATS, "table")
     rank.add_argument("--by", choices=("violation", "file"), default="violation", help="one row per violation "
@@ -156,10 +158,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from wsaudit.render.graph import graph_text
+    from wsaudit.render.graph import graph_text, node_metrics
 
     result = _audit(args)
-    write_output(graph_text(result.graph, result.import_records, args.format), args.output)
+    metrics = node_metrics(result.violation_records, result.module_ranks)
+    write_output(graph_text(result.graph, result.import_records, args.format, metrics,
+                            edge_labels=args.edge_labels), args.output)
     return EXIT_OK
 
 

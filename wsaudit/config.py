@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from wsaudit.errors import ConfigError
-from wsaudit.model import Rewrite, Rule
+from wsaudit.model import CATEGORIES, TIERS, Rewrite, Rule
 
 DEFAULT_PROFILE = "netra-websocket"
 PROFILES = ("netra-websocket",)
@@ -63,6 +63,35 @@ class SimulateSettings:
     runs: int = 200  # Monte Carlo runs
 
 
+# What a ``[report] baseline`` table may count: the measured figures it is shown beside.
+BASELINE_COUNTS = ("violations", "files", *TIERS, *CATEGORIES)
+BASELINE_DAYS = ("days_to_zero_p0", "days_to_done")  # the team's own plan, in working days
+BASELINE_KEYS = ("label", *BASELINE_COUNTS, *BASELINE_DAYS)
+
+
+@dataclass(frozen=True)
+class ReportBaseline:
+    """The figures a team already works from, shown beside the measured ones (``[report] baseline``).
+
+    Either ``counts`` given in the configuration (``{violations = 567, P0 = 45}``), or ``path``:
+    a previous report's ``summary.json``, relative to the audited root, read when the report runs.
+    """
+
+    counts: tuple[tuple[str, float], ...] = ()  # (key, value) in BASELINE_KEYS order
+    label: str | None = None  # what the figures are, in words ("the plan of March")
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """The words of a report (``[report]``): nothing in a report is about a particular codebase
+    unless it comes from here or from the rules' messages."""
+
+    title: str | None = None  # the report's title (default: "Deprecated API audit of <folder>")
+    golden_path: str | None = None  # one sentence: what the Golden Path is, for this codebase
+    baseline: ReportBaseline | None = None
+
+
 @dataclass(frozen=True)
 class Config:
     """A validated configuration. ``source`` says where it came from, for reports."""
@@ -78,6 +107,7 @@ class Config:
     rules: tuple[Rule, ...] = ()
     rank: RankSettings = field(default_factory=RankSettings)
     simulate: SimulateSettings = field(default_factory=SimulateSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
     implicit: bool = False  # no configuration file was found: the default profile is in use
 
     def rule(self, rule_id: str) -> Rule:
@@ -141,7 +171,9 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-TOP_KEYS = ("profile", "roots", "exclude", "tests", "max_file_size", "max_parse_memory", "cache_dir", "golden_path", "rule", "rank", "simulate")
+TOP_KEYS = ("profile", "roots", "exclude", "tests", "max_file_size", "max_parse_memory", "cache_dir", "golden_path",
+            "rule", "rank", "simulate", "report")
+REPORT_KEYS = ("title", "golden_path", "baseline")
 RANK_KEYS = ("alpha", "type_checking", "p0_max_distance", "golden_test_imports_tier")
 GOLDEN_KEYS = ("modules", "tests")
 RULE_KEYS = ("id", "symbol", "module", "replacement", "message", "parameters", "rewrite")
@@ -210,6 +242,10 @@ def _validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = 
         simulate = _validate_simulate(raw["simulate"], check)
         if simulate is not None:
             out["simulate"] = simulate
+    if "report" in raw:
+        report = _validate_report(raw["report"], check)
+        if report is not None:
+            out["report"] = report
     return out, check.problems
 
 
@@ -228,6 +264,73 @@ def _pattern_problem(pattern: str) -> str | None:
     except Exception as exc:  # noqa: BLE001 - pathspec raises re.error, ValueError, ...
         return f"{pattern!r} is not a valid gitignore-style pattern ({exc})"
     return None
+
+
+def _validate_report(table: Any, check: _Checker) -> ReportSettings | None:
+    """``[report]``: ``title`` and ``golden_path`` are one line of text each; ``baseline`` is a
+    table of counts (BASELINE_KEYS) or the root-relative path of a previous ``summary.json``."""
+    if not isinstance(table, dict):
+        check.problem("report", f"expected a table, got {_type_name(table)}")
+        return None
+    check.unknown(table, REPORT_KEYS, "report.")
+    values: dict[str, Any] = {}
+    ok = True
+    for key in ("title", "golden_path"):
+        if key in table:
+            text = check.string(f"report.{key}", table[key])
+            if text is not None and (not text.strip() or "\n" in text.strip()):
+                check.problem(f"report.{key}", "expected one line of text")
+                text = None
+            if text is None:
+                ok = False
+            else:
+                values[key] = text.strip()
+    if "baseline" in table:
+        baseline = _validate_baseline(table["baseline"], check)
+        if baseline is None:
+            ok = False
+        else:
+            values["baseline"] = baseline
+    return ReportSettings(**values) if ok else None
+
+
+def _validate_baseline(value: Any, check: _Checker) -> ReportBaseline | None:
+    key = "report.baseline"
+    if isinstance(value, str):
+        # inside the root, like `roots`: a configuration found in the tree must not make the
+        # report read files elsewhere
+        if not value or Path(value).is_absolute() or ".." in Path(value).parts:
+            check.problem(key, f"{value!r} must be a file inside the audited root (a previous summary.json)")
+            return None
+        return ReportBaseline(path=value)
+    if not isinstance(value, dict):
+        check.problem(key, f"expected a table of counts or the path of a summary.json, got {_type_name(value)}")
+        return None
+    check.unknown(value, BASELINE_KEYS, f"{key}.")
+    ok = True
+    label = None
+    if "label" in value:
+        label = check.string(f"{key}.label", value["label"])
+        ok = label is not None
+    counts = []
+    for name in (*BASELINE_COUNTS, *BASELINE_DAYS):
+        if name not in value:
+            continue
+        number = value[name]
+        if name in BASELINE_COUNTS:
+            if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+                check.problem(f"{key}.{name}", f"expected a whole number >= 0, got {number!r}")
+                ok = False
+                continue
+        elif isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0:
+            check.problem(f"{key}.{name}", f"expected a number of working days >= 0, got {number!r}")
+            ok = False
+            continue
+        counts.append((name, number))
+    if ok and not counts:
+        check.problem(key, f"names no figure (give some of: {', '.join((*BASELINE_COUNTS, *BASELINE_DAYS))})")
+        ok = False
+    return ReportBaseline(tuple(counts), label) if ok else None
 
 
 def _validate_simulate(table: Any, check: _Checker) -> SimulateSettings | None:
@@ -527,8 +630,8 @@ def from_table(raw: dict[str, Any], source: str, prefix: str = "", trusted: bool
     if isinstance(raw.get("profile"), str):
         base = profile(raw["profile"])
         merged = {k: getattr(base, k) for k in ("roots", "exclude", "tests", "max_file_size", "max_parse_memory",
-                                                  "cache_dir",
-                                                  "golden_path", "rules", "rank", "simulate")}
+                                                  "cache_dir", "golden_path", "rules", "rank", "simulate", "report")}
+        merged["report"] = _inherited_report(base.report, values)
         merged.update(values)
         values = merged
     elif not values.get("rules"):
@@ -544,6 +647,21 @@ def _in_tree(root: Path, path: Path, shown: str) -> Path:
     if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
         raise ConfigError([(shown, "", "a link that leaves the audited tree: not read (give it with --config)")])
     return path
+
+
+def _inherited_report(report: ReportSettings, values: dict[str, Any]) -> ReportSettings:
+    """The profile's ``[report]`` words that still hold for a file that starts from it: its
+    Golden Path sentence describes its own Golden Path, its title and baseline its own rules.
+
+    >>> base = profile().report
+    >>> _inherited_report(base, {"rules": ()}).baseline is None, _inherited_report(base, {}) == base
+    (True, True)
+    """
+    if "golden_path" in values:
+        report = replace(report, golden_path=None)
+    if "rules" in values:
+        report = replace(report, title=None, baseline=None)
+    return report
 
 
 def load(root: str | Path, config_path: str | Path | None = None) -> Config:

@@ -100,7 +100,7 @@ def test_graph_formats_round_trip(cli, tree):
         G = reader(io.BytesIO(out.encode()))
         assert G.has_edge("pkg.a", "pkg.core.manager")
         assert out == cli("graph", root, "--format", fmt).out
-    dot = cli("graph", root, "--format", "dot", "--no-cache").out
+    dot = cli("graph", root, "--format", "dot", "--no-cache", "--edge-labels").out
     assert '"pkg.a" -> "pkg.core.manager" [label="1"];' in dot
 
 

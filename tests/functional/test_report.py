@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -120,3 +121,94 @@ def test_the_kernel_is_this_interpreter():
 
     assert ensure_kernel() == KERNEL_NAME
     assert KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv[0] == sys.executable
+
+
+# ---------------------------------------------------------------- pages for people (issue 16)
+
+STORY = ("seed", "netra", "login", "AI response", "critical flow", "567", "remediation", "WebSocketManager",
+         "line-regex scanner")
+
+
+def test_index_links_every_page_and_every_page_links_back(full_report):
+    index = (full_report / "index.html").read_text(encoding="utf-8")
+    pages = sorted(p.name for p in full_report.glob("*.html") if p.name != "index.html")
+    assert pages == [f"{n}.html" for n in NOTEBOOKS]
+    for page in pages:
+        assert f'href="{page}"' in index
+        text = (full_report / page).read_text(encoding="utf-8")
+        assert 'href="index.html"' in text
+        assert "<script src=" not in text and "cdnjs" not in text and "mathjax" not in text.lower()
+        assert re.search(r"<title>[^<_]+ - [^<_]+</title>", text), page  # in words, not a file name
+        assert 'alt="A figure of this report"' not in text  # every figure says what it shows
+        assert all(alt.strip() for alt in re.findall(r'<img[^>]*alt="([^"]*)"', text))
+        assert "data:image/png;base64," in text or page == "02_violations.html"  # embedded, not linked
+    for words in ("102", "32", "violations in 30 files", "Against the baseline", "567"):
+        assert words in index  # the headline, and the profile's own baseline
+
+
+def test_a_report_of_another_tree_has_none_of_the_samples_words(tmp_path, tree):
+    other = tree({"pkg/user.py": "from pkg.core import create_websocket_manager\ncreate_websocket_manager()\n",
+                  "wsaudit.toml": RULES_WITH_GOLDEN_PATH})
+    out = tmp_path / "out"
+    report(other, out, config=other / "wsaudit.toml", runs=10)
+    for page in out.glob("*.html"):
+        text = _visible_text(page.read_text(encoding="utf-8"))
+        found = [w for w in STORY if re.search(rf"\b{re.escape(w)}\b", text, re.I)]
+        assert not found, (page.name, found)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Deprecated API audit of repo" in index and "No baseline is configured" in index
+
+
+def test_the_configured_words_and_baseline_reach_the_pages(tmp_path, tree):
+    previous = {"violations": 9, "P0": 1, "files_with_violations": 4, "days_to_done_p50": 3.5}
+    other = tree({"pkg/user.py": "from pkg.core import create_websocket_manager\ncreate_websocket_manager()\n",
+                  "reports/summary.json": json.dumps(previous),
+                  "wsaudit.toml": RULES_WITH_GOLDEN_PATH + '[report]\ntitle = "Core factory removal"\n'
+                                  'golden_path = "The Golden Path is the checkout flow."\n'
+                                  'baseline = "reports/summary.json"\n'})
+    out = tmp_path / "out"
+    report(other, out, config=other / "wsaudit.toml", runs=10)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Core factory removal</h1>" in index and "The Golden Path is the checkout flow." in index
+    assert "the previous report (reports/summary.json)" in index and "working days to done" in index
+    summary_page = (out / "05_summary.html").read_text(encoding="utf-8")
+    assert "<title>Summary - Core factory removal</title>" in summary_page and "checkout flow" in summary_page
+
+
+def _visible_text(page: str) -> str:
+    """What a reader can read on a page (and its alt texts): no styles, scripts or image data."""
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    alts = " ".join(re.findall(r'alt="([^"]*)"', page))
+    return re.sub(r"<[^>]+>", " ", page) + " " + alts
+
+
+RULES_WITH_GOLDEN_PATH = """
+[golden_path]
+modules = ["pkg.user"]
+
+[[rule]]
+id = "R1"
+symbol = "pkg.core.create_websocket_manager"
+replacement = "pkg.core.manager.Manager"
+message = "create_websocket_manager() is deprecated; use pkg.core.manager.Manager"
+"""
+
+
+def test_the_committed_notebooks_run_on_the_wsaudit_kernel():
+    for name in NOTEBOOKS:
+        nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+        assert nb.metadata["kernelspec"]["name"] == KERNEL_NAME, name
+
+
+def test_papermill_paths_are_relative_to_the_caller(tmp_path):
+    from conftest import REPO
+
+    papermill = Path(sys.executable).parent / "papermill"
+    out = tmp_path / "violations.ipynb"
+    proc = subprocess.run([str(papermill), "wsaudit/report/notebooks/02_violations.ipynb", str(out),
+                           "-p", "repo_path", "data/sample_repo", "-p", "output_dir", str(tmp_path)],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    texts = [o.get("text", "") for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"
+             for o in c.outputs]
+    assert "sample_repo: 46 Python files; configuration: profile:netra-websocket\n" in texts

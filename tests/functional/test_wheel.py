@@ -34,5 +34,5 @@ def test_a_wheel_installed_elsewhere_runs_the_report(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.splitlines()[0].startswith(str(site))
     assert {p.name for p in out.glob("*.html")} == {
-        "01_import_graph.html", "02_violations.html", "03_ranking.html", "04_migration.html", "05_summary.html"}
+        "index.html", "01_import_graph.html", "02_violations.html", "03_ranking.html", "04_migration.html", "05_summary.html"}
     assert "sample_repo: 46 Python files" in (out / "05_summary.html").read_text(encoding="utf-8")

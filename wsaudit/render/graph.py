@@ -1,12 +1,19 @@
-"""``wsaudit graph``: the import graph as JSON, GraphML, GEXF or DOT."""
+"""``wsaudit graph``: the import graph as JSON, GraphML, GEXF or DOT.
+
+Nodes carry, besides their DESIGN.md fields, what a graph tool colours or sizes them by:
+``violations`` (in the module's file), ``tier`` and ``score`` (the module's rank, see
+``wsaudit rank``). DOT is drawn for a person: modules clustered by package, coloured by tier,
+edges unlabelled unless asked.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from wsaudit.errors import UsageError
-from wsaudit.model import DirectImport
+from wsaudit.model import DirectImport, ModuleRank, Violation
 from wsaudit.render.text import dumps
 
 if TYPE_CHECKING:  # networkx is imported where a graph is written, not by every command line run
@@ -14,14 +21,30 @@ if TYPE_CHECKING:  # networkx is imported where a graph is written, not by every
 
 GRAPH_FORMATS = ("json", "graphml", "gexf", "dot")
 NODE_FIELDS = ("module", "path", "is_test", "is_package", "loc", "golden_path")
+METRIC_FIELDS = ("violations", "tier", "score")
 EDGE_FIELDS = ("source", "target", "line", "context", "implicit", "contexts")
+TIER_FILL = {"P0": "#f4b6b6", "P1": "#fbd9a8", "P2": "#e4e4e4"}
 
 
-def graph_document(G: nx.DiGraph, imports: Iterable[DirectImport]) -> dict[str, Any]:
+def node_metrics(violations: Iterable[Violation], ranks: Mapping[str, ModuleRank]) -> dict[str, dict[str, Any]]:
+    """Per module: ``violations`` in its file, its ``tier`` and ``score``.
+
+    >>> from wsaudit.model import ModuleRank
+    >>> node_metrics([], {"a": ModuleRank("a", "P1", 0.5, 1, ("g", "a"), "")})
+    {'a': {'violations': 0, 'tier': 'P1', 'score': 0.5}}
+    """
+    counts = Counter(v.module for v in violations)
+    return {m: {"violations": counts[m], "tier": r.tier, "score": r.score} for m, r in sorted(ranks.items())}
+
+
+def graph_document(G: nx.DiGraph, imports: Iterable[DirectImport],
+                   metrics: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """The ``wsaudit graph --format json`` document; ``unresolved`` lists imports of modules
-    outside the tree (third-party or deleted), kept apart from the graph."""
+    outside the tree (third-party or deleted), kept apart from the graph; ``metrics`` (from
+    :func:`node_metrics`) adds ``violations``, ``tier`` and ``score`` to each node."""
+    metrics = metrics or {}
     return {
-        "nodes": [{k: G.nodes[n][k] for k in NODE_FIELDS} for n in sorted(G)],
+        "nodes": [{**{k: G.nodes[n][k] for k in NODE_FIELDS}, **metrics.get(n, {})} for n in sorted(G)],
         "edges": [{k: (list(G.edges[e][k]) if k == "contexts" else G.edges[e][k]) for k in EDGE_FIELDS}
                   for e in sorted(G.edges)],
         "unresolved": [{k: getattr(r, k) for k in ("source", "target", "line", "context")}
@@ -30,51 +53,112 @@ def graph_document(G: nx.DiGraph, imports: Iterable[DirectImport]) -> dict[str, 
 
 
 def _dot_id(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A quoted DOT id; a newline becomes DOT's line break (a backslash and an ``n``)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def graph_dot(G: nx.DiGraph) -> str:
-    """Graphviz DOT; Golden Path modules drawn bold, tests dashed.
+def _package(G: nx.DiGraph, n: str) -> str:
+    """The package a module is drawn in: itself for a package, else its parent ("" at the top)."""
+    return n if G.nodes[n].get("is_package") else n.rpartition(".")[0]
+
+
+def _node_line(G: nx.DiGraph, n: str, metrics: Mapping[str, Mapping[str, Any]], indent: str) -> str:
+    attrs = G.nodes[n]
+    package = _package(G, n)
+    label = n[len(package) + 1:] if package and n != package else n.rpartition(".")[2] or n
+    if n == package:
+        label = "__init__"
+    found = metrics.get(n, {})
+    if found.get("violations"):
+        label += f"\n{found['violations']} violation" + ("s" if found["violations"] > 1 else "")
+    style = [s for s, on in (("bold", attrs.get("golden_path")), ("dashed", attrs.get("is_test"))) if on]
+    out = [f"label={_dot_id(label)}"]
+    if found.get("violations"):
+        style.append("filled")
+        out.append(f'fillcolor="{TIER_FILL.get(found.get("tier"), "#ffffff")}"')
+    if style:
+        out.append(f"style={_dot_id(','.join(style))}")
+    return f"{indent}{_dot_id(n)} [{', '.join(out)}];"
+
+
+def graph_dot(G: nx.DiGraph, metrics: Mapping[str, Mapping[str, Any]] | None = None, *,
+              edge_labels: bool = False) -> str:
+    """Graphviz DOT for a person: one cluster per package, a module labelled by its own name
+    (and its violations, filled by tier), Golden Path modules bold, tests dashed, imports under
+    ``TYPE_CHECKING`` dotted, implicit imports of parent packages grey; ``edge_labels`` writes
+    each edge's first line number.
 
     >>> import networkx as nx
-    >>> G = nx.DiGraph(); G.add_node("a", golden_path=True, is_test=False); G.add_node("b")
-    >>> G.add_edge("a", "b", line=3, context="module")
+    >>> G = nx.DiGraph(); G.add_node("p", is_package=True); G.add_node("p.a", golden_path=True); G.add_node("b")
+    >>> G.add_edge("p.a", "b", line=3, context="module")
     >>> print(graph_dot(G), end="")
     digraph imports {
       rankdir=LR;
       node [shape=box, fontname="Helvetica"];
-      "a" [style="bold"];
-      "b";
-      "a" -> "b" [label="3"];
+      "b" [label="b"];
+      subgraph "cluster_p" {
+        label="p";
+        "p" [label="__init__"];
+        "p.a" [label="a", style="bold"];
+      }
+      "p.a" -> "b";
     }
+    >>> '"p.a" -> "b" [label="3"];' in graph_dot(G, edge_labels=True)
+    True
     """
+    metrics = metrics or {}
     lines = ["digraph imports {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
+    members: dict[str, list[str]] = defaultdict(list)
     for n in sorted(G):
-        attrs = G.nodes[n]
-        style = [s for s, on in (("bold", attrs.get("golden_path")), ("dashed", attrs.get("is_test"))) if on]
-        lines.append(f"  {_dot_id(n)}" + (f" [style={_dot_id(','.join(style))}]" if style else "") + ";")
+        members[_package(G, n)].append(n)
+    children: dict[str, set[str]] = defaultdict(set)  # package -> the packages drawn inside it
+    for package in list(members):
+        while package:
+            parent = package.rpartition(".")[0]
+            children[parent].add(package)
+            package = parent
+
+    def cluster(package: str, indent: str) -> None:
+        lines.extend(_node_line(G, n, metrics, indent) for n in members.get(package, ()))
+        for inner in sorted(children.get(package, ())):
+            lines.append(f"{indent}subgraph {_dot_id('cluster_' + inner)} {{")
+            lines.append(f"{indent}  label={_dot_id(inner)};")
+            cluster(inner, indent + "  ")
+            lines.append(f"{indent}}}")
+
+    cluster("", "  ")
     for a, b in sorted(G.edges):
-        extra = ", style=dotted" if G.edges[a, b].get("context") == "type-checking" else ""
-        lines.append(f"  {_dot_id(a)} -> {_dot_id(b)} [label=\"{G.edges[a, b].get('line', '')}\"{extra}];")
+        data = G.edges[a, b]
+        attrs = []
+        if edge_labels:
+            attrs.append(f"label=\"{data.get('line', '')}\"")
+        if data.get("context") == "type-checking":
+            attrs.append("style=dotted")
+        if data.get("implicit"):
+            attrs.append('color="#bbbbbb"')
+        lines.append(f"  {_dot_id(a)} -> {_dot_id(b)}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def graph_text(G: nx.DiGraph, imports: list[DirectImport], fmt: str) -> str:
-    """The graph in one of :data:`GRAPH_FORMATS`."""
+def graph_text(G: nx.DiGraph, imports: list[DirectImport], fmt: str,
+               metrics: Mapping[str, Mapping[str, Any]] | None = None, *, edge_labels: bool = False) -> str:
+    """The graph in one of :data:`GRAPH_FORMATS`; ``metrics`` (from :func:`node_metrics`) adds
+    per-node ``violations``, ``tier`` and ``score``; ``edge_labels`` is for DOT."""
     if fmt == "json":
-        return dumps(graph_document(G, imports))
+        return dumps(graph_document(G, imports, metrics))
     if fmt == "dot":
-        return graph_dot(G)
+        return graph_dot(G, metrics, edge_labels=edge_labels)
+    if fmt not in GRAPH_FORMATS:
+        raise UsageError(f"unknown graph format {fmt!r}")
     import networkx as nx
 
+    metrics = metrics or {}
     ordered = nx.DiGraph()  # writers keep insertion order: insert sorted for byte-identical output
-    ordered.add_nodes_from((n, G.nodes[n]) for n in sorted(G))
+    ordered.add_nodes_from((n, {**G.nodes[n], **metrics.get(n, {})}) for n in sorted(G))
     # GraphML and GEXF hold no lists: the contexts become "module,function"
     ordered.add_edges_from((a, b, {k: (",".join(v) if k == "contexts" else v) for k, v in G.edges[a, b].items()})
                            for a, b in sorted(G.edges))
     if fmt == "graphml":
         return "\n".join(nx.generate_graphml(ordered)) + "\n"
-    if fmt == "gexf":
-        return "\n".join(nx.generate_gexf(ordered)) + "\n"
-    raise UsageError(f"unknown graph format {fmt!r}")
+    return "\n".join(nx.generate_gexf(ordered)) + "\n"

@@ -4,27 +4,31 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wsaudit.errors import UsageError
 from wsaudit.model import CATEGORIES, FILE_FIELDS, RANK_FIELDS, TIERS, FileRank, RankedViolation
+from wsaudit.render.positions import name_positions
 from wsaudit.render.sarif import sarif
-from wsaudit.render.scan import scan_document
+from wsaudit.render.scan import scan_document, where
 from wsaudit.render.text import dumps, flat, rows_csv
 
 if TYPE_CHECKING:
     from wsaudit.api import Audit
 
 
-def rank_table(rows: list[dict[str, Any]], by: str = "violation") -> str:
-    """A human-readable ranking: one line per row, its reason below it, and tier counts."""
+def rank_table(rows: list[dict[str, Any]], by: str = "violation", places: Sequence[str] | None = None) -> str:
+    """A human-readable ranking: one line per row, its reason below it, and tier counts;
+    ``places[i]`` (``path:line:col``, 1-based) is where row ``i`` is shown to be."""
     lines = []
-    for r in rows:
+    for i, r in enumerate(rows):
         if by == "file":
             counts = " ".join(f"{r[c]} {c.split('-')[1]}" for c in CATEGORIES if r[c])
             lines.append(f"{r['tier']}  {r['score']:<9.4g} {r['path']}  {r['violations']} violations ({counts})")
         else:
-            lines.append(f"{r['tier']}  {r['score']:<9.4g} {r['path']}:{r['line']}:{r['col']}  {r['rule_id']}  "
+            place = places[i] if places is not None else f"{r['path']}:{r['line']}:{r['col'] + 1}"
+            lines.append(f"{r['tier']}  {r['score']:<9.4g} {place}  {r['rule_id']}  "
                          f"{r['category']}  {r['name']}")
         lines.append(f"      {r['reason']}")
     tiers = Counter(r["tier"] for r in rows)
@@ -40,7 +44,11 @@ def render_rank(fmt: str, by: str, result: Audit, *, root: str, version: str) ->
     config = result.config
     rows = [r.row() for r in records]
     if fmt == "table":
-        return rank_table(rows, by)
+        if by == "file":
+            return rank_table(rows, by)
+        ranked = [r.violation for r in records if isinstance(r, RankedViolation)]
+        positions = name_positions(Path(result.root), ranked)
+        return rank_table(rows, by, [where(v, positions) for v in ranked])
     if fmt == "json":
         doc = scan_document(root, config, result.files_scanned, [], result.diagnostic_records,
                             result.definition_records, result.suspect_records, result.notices)

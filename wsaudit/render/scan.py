@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wsaudit.config import Config
 from wsaudit.errors import UsageError
 from wsaudit.model import CATEGORIES, VIOLATION_FIELDS, Definition, Diagnostic, Notice, Violation
+from wsaudit.render.positions import name_positions
 from wsaudit.render.sarif import sarif
 from wsaudit.render.text import dumps, rows_csv
 
@@ -35,14 +37,26 @@ def scan_document(root: str, config: Config, files_scanned: int, violations: lis
     }
 
 
+def where(v: Violation, positions: dict[Violation, tuple[int, int]] | None = None) -> str:
+    """``path:line:col`` as editors read it: 1-based column, at the name of an import.
+
+    >>> v = Violation("R", "deprecated-call", "a.py", 3, 0, "a", "s", "f", "module", "f()", None, False)
+    >>> where(v), where(v, {v: (4, 9)})
+    ('a.py:3:1', 'a.py:4:9')
+    """
+    line, col = (positions or {}).get(v, (v.line, v.col + 1))
+    return f"{v.path}:{line}:{col}"
+
+
 def scan_table(violations: list[Violation], diagnostics: list[Diagnostic], files_scanned: int,
-               definitions: Sequence[Definition] = (), suspects: Sequence[Violation] = ()) -> str:
-    """A human-readable listing and summary."""
+               definitions: Sequence[Definition] = (), suspects: Sequence[Violation] = (),
+               positions: dict[Violation, tuple[int, int]] | None = None) -> str:
+    """A human-readable listing and summary; ``positions`` (from
+    :func:`~wsaudit.render.positions.name_positions`) puts a multi-line import at its name."""
     lines = []
     for v in violations:
-        where = f"{v.path}:{v.line}:{v.col}"
         extra = f"  [{v.resolution}]" if v.resolution != "exact" else ""
-        lines.append(f"{where}  {v.rule_id}  {v.category:<20}  {v.name}{extra}  | {v.snippet}")
+        lines.append(f"{where(v, positions)}  {v.rule_id}  {v.category:<20}  {v.name}{extra}  | {v.snippet}")
     files = len({v.path for v in violations})
     counts = Counter(v.category for v in violations)
     summary = ", ".join(f"{counts[c]} {c}" for c in CATEGORIES if counts[c])
@@ -55,13 +69,13 @@ def scan_table(violations: list[Violation], diagnostics: list[Diagnostic], files
     if suspects:
         hidden = len({s.path for s in suspects})
         lines.append(f"{len(suspects)} uses hidden in {hidden} files that do not parse (not counted above):")
-        lines += [f"  {s.path}:{s.line}:{s.col}  {s.rule_id}  {s.category:<20}  {s.name}  | {s.snippet}"
+        lines += [f"  {where(s)}  {s.rule_id}  {s.category:<20}  {s.name}  | {s.snippet}"
                   for s in suspects]
     if diagnostics:
         lines.append(f"{len(diagnostics)} files could not be fully audited:")
         for d in diagnostics:
-            where = f"{d.path}:{d.line}" if d.line else d.path
-            lines.append(f"  {where}  {d.kind}  {d.message}")
+            at = f"{d.path}:{d.line}" if d.line else d.path
+            lines.append(f"  {at}  {d.kind}  {d.message}")
     return "\n".join(lines) + "\n"
 
 
@@ -70,7 +84,7 @@ def render_scan(fmt: str, root: str, result: Audit, version: str) -> str:
     violations = result.violation_records
     if fmt == "table":
         return scan_table(violations, result.diagnostic_records, result.files_scanned, result.definition_records,
-                          result.suspect_records)
+                          result.suspect_records, name_positions(Path(result.root), violations))
     if fmt == "json":
         return dumps(scan_document(root, result.config, result.files_scanned, violations, result.diagnostic_records,
                                    result.definition_records, result.suspect_records, result.notices))

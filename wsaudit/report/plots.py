@@ -1,6 +1,7 @@
 """Figures for the notebooks. Each function returns a :class:`matplotlib.figure.Figure`
-built without pyplot, so nothing is shown or kept in global state as a side effect.
-Layouts are deterministic (no random seeds involved)."""
+built without pyplot, so nothing is shown or kept in global state as a side effect, with its
+alt text (``fig.alt_text``: what the figure shows, in words, for screen readers and the
+notebook's plain-text output). Layouts are deterministic: no random seed, no set order."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
+import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from wsaudit.model import CATEGORIES, TIERS, ModuleRank
 
@@ -16,6 +20,7 @@ if TYPE_CHECKING:
     from wsaudit.analysis.simulate import Simulation
 
 TIER_COLORS = {"P0": "#d62728", "P1": "#ff7f0e", "P2": "#7f7f7f", None: "#dddddd"}
+SHIM_COLOR = "#3b3b6d"  # not a tier: the last wave, apart
 CATEGORY_COLORS = dict(zip(CATEGORIES, ("#1f77b4", "#d62728", "#9467bd", "#2ca02c")))
 
 
@@ -36,6 +41,27 @@ def golden_subgraph(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dict
     return H
 
 
+def layered_layout(H: nx.DiGraph) -> dict[str, tuple[float, float]]:
+    """Columns by ``layer`` (import hops), modules sorted by name from top to bottom.
+
+    networkx's ``multipartite_layout`` places nodes in an order that varies with Python's hash
+    seed; this one depends on the names only.
+
+    >>> H = nx.DiGraph(); H.add_node("b", layer=0); H.add_node("a", layer=0); H.add_node("c", layer=1)
+    >>> layered_layout(H)
+    {'a': (0.0, 0.5), 'b': (0.0, -0.5), 'c': (1.0, 0.0)}
+    """
+    columns: dict[int, list[str]] = {}
+    for n in sorted(H):
+        columns.setdefault(H.nodes[n]["layer"], []).append(n)
+    pos = {}
+    for x, layer in enumerate(sorted(columns)):
+        members = columns[layer]
+        for i, n in enumerate(members):
+            pos[n] = (float(x), (len(members) - 1) / 2 - i)
+    return dict(sorted(pos.items()))
+
+
 def plot_golden_path(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dict[str, Any]],
                      width: float = 11.0) -> Figure:
     """The Golden Path subgraph, laid out by import distance, violation-bearing modules
@@ -54,8 +80,9 @@ def plot_golden_path(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dic
     ax.axis("off")
     if not len(H):
         ax.text(0.5, 0.5, "no Golden Path module in this tree", ha="center", va="center")
+        fig.alt_text = "No Golden Path module in this tree: nothing to draw."
         return fig
-    pos = nx.multipartite_layout(H, subset_key="layer", align="vertical", scale=1.0)
+    pos = layered_layout(H)
     colors = [TIER_COLORS[worst.get(n)] for n in H]
     nx.draw_networkx_edges(H, pos, ax=ax, arrows=True, arrowsize=12, edge_color="#999999", node_size=900,
                            connectionstyle="arc3,rad=0.2", width=0.8)
@@ -73,6 +100,11 @@ def plot_golden_path(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dic
     handles.append(ax.scatter([], [], color=TIER_COLORS[None], label="no violation"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     ax.margins(0.12)
+    hops = max(layers, default=0)
+    marked = Counter(worst[n] for n in H if n in worst)
+    fig.alt_text = (f"Import graph of the {layers.get(0, 0)} Golden Path modules and the modules they reach up to "
+                    f"{hops} import hop{'s' if hops != 1 else ''} away, {len(H)} modules in all; "
+                    + ", ".join(f"{marked[t]} hold a {t} violation" for t in TIERS if marked[t]) + ".")
     return fig
 
 
@@ -91,7 +123,10 @@ def plot_tiers_by_category(rows: list[dict[str, Any]]) -> Figure:
     ax.set_ylabel("violations")
     ax.set_title("Violations per tier and category")
     ax.set_ylim(0, max(bottom, default=0) * 1.15 + 1)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False, title="category")
+    fig.alt_text = "Bar chart of violations per tier: " + "; ".join(
+        f"{t} {total} (" + ", ".join(f"{counts[(t, c)]} {c}" for c in CATEGORIES if counts[(t, c)]) + ")"
+        for t, total in zip(TIERS, bottom)) + "."
     return fig
 
 
@@ -104,41 +139,96 @@ def plot_score_distribution(rows: list[dict[str, Any]], bins: int = 20) -> Figur
     if data:
         ax.hist(data, bins=bins, stacked=True, label=[t for t in TIERS if positive[t]],
                 color=[TIER_COLORS[t] for t in TIERS if positive[t]])
-        ax.legend(fontsize=8, frameon=False)
+    ax.legend(handles=[Patch(color=TIER_COLORS[t], label=t) for t in TIERS], fontsize=8, frameon=False, title="tier")
     zero = sum(1 for r in rows if r["score"] == 0)
-    ax.set_xlabel("score (personalized PageRank from the Golden Path)")
+    ax.set_xlabel("module score (personalized PageRank from the Golden Path; a share of 1)")
     ax.set_ylabel("violations")
     ax.set_title(f"Score distribution ({zero} violations in unreached modules score 0)")
+    scores = [r["score"] for r in rows if r["score"] > 0]
+    fig.alt_text = (f"Histogram of the scores of {len(scores)} violations in modules the Golden Path reaches"
+                    + (f", from {min(scores):.3f} to {max(scores):.3f}" if scores else "")
+                    + f"; {zero} violations score 0.")
     return fig
 
 
 STRATEGY_COLORS = {"tier": "#1f77b4", "centrality": "#d62728", "leaves-first": "#2ca02c",
                    "dependency-safe": "#9467bd", "random": "#7f7f7f"}
+# told apart without colour too: each strategy its own dash pattern and marker
+STRATEGY_STYLES = {"tier": ("-", "o"), "centrality": ("--", "s"), "leaves-first": (":", "^"),
+                   "dependency-safe": ("-.", "D"), "random": ((0, (5, 1, 1, 1, 1, 1)), "v")}
+_EXTRA_STYLES = [("-", "P"), ("--", "X"), (":", "*"), ("-.", "h")]
+
+
+def burndown_series(simulation: Simulation, points: int = 400) -> dict[str, dict[str, np.ndarray]]:
+    """Per strategy, on a grid of ``points`` instants from day 0 to the last run's end:
+    p10/p50/p90 over the runs of the violations left (shim excluded) and of the Golden Path
+    exposure left as a share of the starting exposure (so between 0 and 1).
+
+    Sampled finely (not once a day), so that a plan of two days shows its waves."""
+    horizon = max((r.times[-1] for runs in simulation.results.values() for r in runs if r.times), default=0.0)
+    grid = np.linspace(0.0, horizon, points) if horizon > 0 else np.zeros(1)
+    out = {}
+    for name, runs in simulation.results.items():
+        width = max((len(r.times) for r in runs), default=0)
+        times = np.full((len(runs), width), np.inf)
+        left = np.zeros((len(runs), width + 1))
+        exposure = np.zeros((len(runs), width + 1))
+        for i, r in enumerate(runs):
+            n = len(r.times)
+            times[i, :n] = r.times
+            start_left, start_exposure = sum(r.start[0]), r.start[1]
+            left[i, 0], exposure[i, 0] = start_left, 1.0 if start_exposure > 0 else 0.0
+            left[i, 1:n + 1] = [sum(x) for x in r.remaining]
+            exposure[i, 1:n + 1] = np.clip(np.asarray(r.exposure) / start_exposure, 0.0, 1.0) if start_exposure > 0 else 0.0
+            left[i, n + 1:], exposure[i, n + 1:] = left[i, n], exposure[i, n]
+        done = (times[:, :, None] <= grid[None, None, :]).sum(axis=1)  # waves completed at each instant
+        rows = np.arange(len(runs))[:, None]
+        series = {"day": grid}
+        for key, values in (("left", left[rows, done]), ("exposure", exposure[rows, done])):
+            p10, p50, p90 = np.percentile(values, [10, 50, 90], axis=0)
+            series.update({f"{key}_p10": p10, f"{key}_p50": p50, f"{key}_p90": p90})
+        out[name] = series
+    return out
 
 
 def plot_burndown(simulation: Simulation) -> Figure:
-    """Violations left and Golden Path exposure left per day, per strategy: the median run
-    as a line, the p10-p90 band of the runs shaded."""
-    daily = simulation.daily()
-    fig = Figure(figsize=(11, 4), layout="constrained")
+    """Violations left and Golden Path exposure left (a share of the start) over working days,
+    per strategy: the median run as a line (its own colour, dash pattern and marker), the
+    p10-p90 band of the runs shaded; the recommended strategy drawn thicker."""
+    series = burndown_series(simulation)
+    recommended = simulation.recommended()
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
     left_ax, right_ax = fig.subplots(1, 2)
-    for name in simulation.results:
-        rows = [r for r in daily if r["strategy"] == name]
-        days = [r["day"] for r in rows]
-        color = STRATEGY_COLORS.get(name, None)
-        for ax, key in ((left_ax, "left_total"), (right_ax, "exposure")):
-            ax.plot(days, [r[f"{key}_p50"] for r in rows], label=name, color=color, drawstyle="steps-post")
-            ax.fill_between(days, [r[f"{key}_p10"] for r in rows], [r[f"{key}_p90"] for r in rows],
-                            color=color, alpha=0.15, step="post", linewidth=0)
+    for k, (name, data) in enumerate(series.items()):
+        color = STRATEGY_COLORS.get(name, f"C{k}")
+        dash, marker = STRATEGY_STYLES.get(name, _EXTRA_STYLES[k % len(_EXTRA_STYLES)])
+        every = max(len(data["day"]) // 8, 1)
+        for ax, key in ((left_ax, "left"), (right_ax, "exposure")):
+            ax.plot(data["day"], data[f"{key}_p50"], label=name, color=color, linestyle=dash, marker=marker,
+                    markevery=(k * every // 5, every), markersize=5, linewidth=2.6 if name == recommended else 1.4,
+                    drawstyle="steps-post")
+            ax.fill_between(data["day"], data[f"{key}_p10"], data[f"{key}_p90"], color=color, alpha=0.10,
+                            step="post", linewidth=0)
     left_ax.set_title("Violations left (shim excluded)")
     left_ax.set_ylabel("violations")
-    right_ax.set_title("Golden Path exposure left (summed score)")
-    right_ax.set_ylabel("exposure")
+    right_ax.set_title("Golden Path exposure left (share of today's)")
+    right_ax.set_ylabel("share of today's exposure")
+    right_ax.set_ylim(0, 1.05)
+    right_ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     for ax in (left_ax, right_ax):
-        ax.set_xlabel("working days")
-        ax.set_ylim(bottom=0)
+        ax.set_xlabel("working days (line: median run; band: 80% of runs)")
+        ax.set_xlim(left=0)
+    left_ax.set_ylim(bottom=0)
     handles, labels = left_ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=9, frameon=False)
+    labels = [f"{n} (recommended)" if n == recommended else n for n in labels]
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=9, frameon=False,
+               title="strategy")
+    ends = {name: float(data["day"][np.argmax(data["left_p50"] <= 0)]) if (data["left_p50"] <= 0).any()
+            else float(data["day"][-1]) for name, data in series.items()}
+    fig.alt_text = ("Two line charts over working days, one line per migration strategy: violations left and the "
+                    "share of Golden Path exposure left. In the median run the violations reach zero after "
+                    + ", ".join(f"{days:.1f} days ({name})" for name, days in ends.items())
+                    + f"; the recommended strategy is {recommended}.")
     return fig
 
 
@@ -157,7 +247,7 @@ def plot_wave_timeline(simulation: Simulation, strategy: str) -> Figure:
         start, end = float(np.median(starts[:, i])), float(np.median(ends[:, i]))
         lo, hi = np.percentile(ends[:, i], [10, 90])
         shim = all(u.shim for u in wave)
-        color = "#7f7f7f" if shim else TIER_COLORS[min(u.tier for u in wave)]
+        color = SHIM_COLOR if shim else TIER_COLORS[min(u.tier for u in wave)]
         ax.barh(i, end - start, left=start, color=color, height=0.6)
         ax.plot([lo, hi], [i, i], color="black", linewidth=1)
         files = f"{len(wave)} file" + ("s" if len(wave) > 1 else "")
@@ -166,16 +256,48 @@ def plot_wave_timeline(simulation: Simulation, strategy: str) -> Figure:
     ax.set_yticks(range(len(waves)), [f"wave {i + 1}" for i in range(len(waves))])
     ax.invert_yaxis()
     ax.set_xlabel("working days (bar: median run; whisker: p10-p90 of the end)")
-    ax.set_title(f"Wave timeline ({strategy}); colour: worst tier in the wave")
+    ax.set_title(f"Wave timeline ({strategy})")
     ax.set_xlim(0, float(ends.max()) * 1.3 if ends.size else 1)
+    handles = [Patch(color=TIER_COLORS[t], label=f"worst violation {t}") for t in TIERS]
+    handles += [Patch(color=SHIM_COLOR, label="shim removal"),
+                Line2D([], [], color="black", linewidth=1, label="p10-p90 of the end")]
+    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=False)
+    last = float(np.median(ends[:, -1])) if ends.size else 0.0
+    fig.alt_text = (f"Timeline of the {len(waves)} waves of the {strategy} plan, one bar per wave coloured by its worst "
+                    f"tier; the median run ends after {last:.1f} working days.")
     return fig
 
 
-def save(fig: Figure, output_dir: str | None, name: str) -> Figure:
+class Shown:
+    """A figure as a notebook cell shows it: the PNG with its alt text in the output's
+    metadata (the HTML page's ``alt``), and the alt text as the plain-text form (what nbval
+    compares, and what a terminal shows)."""
+
+    def __init__(self, fig: Figure, png: bytes):
+        self.fig = fig
+        self.png = png
+        self.alt = getattr(fig, "alt_text", "") or (fig.axes[0].get_title() if fig.axes else "A figure")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        width = int(self.fig.get_figwidth() * 110)
+        return ({"image/png": base64.b64encode(self.png).decode("ascii"), "text/plain": self.alt},
+                {"image/png": {"alt": self.alt, "width": width}})
+
+    def __repr__(self) -> str:
+        return self.alt
+
+
+def save(fig: Figure, output_dir: str | None, name: str) -> Shown:
     """Also write ``fig`` as ``output_dir/name`` (PNG, no software/time metadata) when a
-    folder is given; returns the figure so that a notebook cell shows it."""
+    folder is given; returns it for a notebook cell to show (see :class:`Shown`)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
     if output_dir:
         from pathlib import Path
 
-        fig.savefig(Path(output_dir) / name, dpi=110, metadata={"Software": None})
-    return fig
+        (Path(output_dir) / name).write_bytes(buffer.getvalue())
+    return Shown(fig, buffer.getvalue())

@@ -1,8 +1,10 @@
 """``wsaudit report``: run the notebooks with papermill and write a report folder.
 
-For each notebook of ``notebooks/``: the executed notebook, an HTML page without code cells
-(nbconvert), and beside them the tables as CSV and JSON; one summary row per run is appended
-to ``history.csv`` so that scheduled runs build a trend. The notebooks run on a kernel that
+For each notebook of ``notebooks/`` (whichever there are, in the order of their names): the
+executed notebook, a self-contained HTML page without code cells (:mod:`wsaudit.report.page`),
+``index.html`` linking them all (:mod:`wsaudit.report.index`), and beside them the tables as
+CSV and JSON; one summary row per run is appended to ``history.csv`` so that scheduled runs
+build a trend. The notebooks run on a kernel that
 uses this very interpreter (registered as ``wsaudit`` in this environment), never on whatever
 kernel happens to be installed by hand.
 """
@@ -24,7 +26,6 @@ from typing import Any
 from wsaudit.errors import ReportError, UsageError
 from wsaudit.iorw import write_text
 
-NOTEBOOKS = ("01_import_graph", "02_violations", "03_ranking", "04_migration", "05_summary")
 KERNEL_NAME = "wsaudit"
 
 
@@ -32,6 +33,14 @@ def notebooks_dir() -> Path:
     """The notebooks, shipped inside the package (``wsaudit/report/notebooks/``), so that an
     installed wheel carries them."""
     return Path(__file__).resolve().parent / "notebooks"
+
+
+def notebook_names(folder: Path | None = None) -> tuple[str, ...]:
+    """The notebooks of ``folder`` (default: the package's), by name: adding one adds a page."""
+    return tuple(sorted(p.stem for p in (folder or notebooks_dir()).glob("*.ipynb")))
+
+
+NOTEBOOKS = notebook_names()
 
 
 def ensure_kernel() -> str:
@@ -96,21 +105,17 @@ def run_notebook(name: str, output_dir: Path, parameters: dict[str, Any], kernel
     return target
 
 
-def to_html(notebook: Path) -> Path:
-    """An HTML page of an executed notebook, without code cells or prompts."""
-    from nbconvert import HTMLExporter
+def to_html(notebook: Path, title: str = "wsaudit report", pages: tuple[tuple[str, str], ...] = ()) -> Path:
+    """The HTML page of an executed notebook (see :func:`wsaudit.report.page.to_html`)."""
+    from wsaudit.report.page import to_html as page
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_filename(str(notebook))
-    target = notebook.with_suffix(".html")
-    write_text(target, body)
-    return target
+    return page(notebook, title, pages)
 
 
 def write_tables(audit: Any, simulation: Any, output_dir: Path) -> list[Path]:
     """The report's tables as CSV and JSON (no absolute paths, sorted rows)."""
     from wsaudit.model import DIAGNOSTIC_FIELDS, FILE_FIELDS, RANK_FIELDS
-    from wsaudit.render.graph import graph_document
+    from wsaudit.render.graph import graph_document, node_metrics
     from wsaudit.render.simulate import plan_files
     from wsaudit.render.text import dumps, flat, rows_csv
     from wsaudit.report import summary
@@ -130,7 +135,8 @@ def write_tables(audit: Any, simulation: Any, output_dir: Path) -> list[Path]:
     for path, text in plan_files(simulation, doc["recommended"], str(output_dir / "plan.csv")).items():
         write_text(Path(path), text)
         written.append(Path(path))
-    write_text(output_dir / "graph.json", dumps(graph_document(audit.graph, audit.import_records)))
+    metrics = node_metrics(audit.violation_records, audit.module_ranks)
+    write_text(output_dir / "graph.json", dumps(graph_document(audit.graph, audit.import_records, metrics)))
     write_text(output_dir / "summary.json", dumps(summary.headline(audit, simulation)))
     written += [output_dir / n for n in ("simulation.json", "graph.json", "summary.json")]
     return sorted(written)
@@ -167,12 +173,16 @@ def append_history(output_dir: Path, row: dict[str, Any]) -> Path:
 
 
 def report(path: str | Path, output_dir: str | Path, config: str | Path | None = None, *, seed: int = 0,
-           runs: int | None = None, extra: dict[str, Any] | None = None, notebooks: tuple[str, ...] = NOTEBOOKS,
+           runs: int | None = None, extra: dict[str, Any] | None = None, notebooks: tuple[str, ...] | None = None,
            source_dir: Path | None = None, now: _dt.datetime | None = None, cache: bool = True,
            cache_dir: str | Path | None = None, jobs: int | None = None) -> dict[str, Any]:
-    """Run the notebooks on ``path`` into ``output_dir``; returns what was written. ``cache``,
-    ``cache_dir`` and ``jobs`` are those of :func:`wsaudit.audit`, for the report's own audit."""
+    """Run the notebooks on ``path`` into ``output_dir``; returns what was written. ``notebooks``:
+    names (default: every notebook of ``source_dir``); ``cache``, ``cache_dir`` and ``jobs`` are
+    those of :func:`wsaudit.audit`, for the report's own audit."""
     from wsaudit.api import audit as run_audit
+    from wsaudit.report.index import write_index
+    from wsaudit.report.page import notebook_heading
+    from wsaudit.report.views import title
 
     bad = sorted(k for k in (extra or {}) if not (isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k)))
     if bad:  # papermill writes parameters into a code cell: a name is code too
@@ -184,23 +194,27 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     result = run_audit(root, config_path, cache=cache, cache_dir=cache_dir, jobs=jobs)  # fails early on bad input
     simulation = result.simulate(seed=seed, runs=runs)
     kernel = ensure_kernel()
+    moment = (now or _dt.datetime.now(_dt.UTC)).replace(microsecond=0)
     parameters = {"repo_path": str(root), "config_path": config_path, "output_dir": str(out), "seed": seed,
+                  "start_date": moment.date().isoformat(),
                   **({"runs": runs} if runs is not None else {}), **(extra or {})}
-    executed, pages = [], []
-    for name in notebooks:
-        executed.append(run_notebook(name, out, parameters, kernel, source_dir))
-        pages.append(to_html(executed[-1]))
+    names = notebooks if notebooks is not None else notebook_names(source_dir)
+    executed = [run_notebook(name, out, parameters, kernel, source_dir) for name in names]
+    # every page links every other one: the headings are known once all notebooks ran
+    links = tuple((nb.with_suffix(".html").name, notebook_heading(nb)) for nb in executed)
+    pages = [to_html(nb, title(result), links) for nb in executed]
+    commit = git_commit(root)
+    pages.insert(0, write_index(out, result, simulation, links, date=moment.date(), commit=commit))
     tables = write_tables(result, simulation, out)
     from wsaudit.report.summary import headline
 
-    moment = (now or _dt.datetime.now(_dt.UTC)).replace(microsecond=0)
-    row = {"date": moment.isoformat(), "commit": git_commit(root), "repo": root.name, "seed": seed,
+    row = {"date": moment.isoformat(), "commit": commit, "repo": root.name, "seed": seed,
            **headline(result, simulation)}
     history = append_history(out, row)
     return {"notebooks": executed, "html": pages, "tables": tables, "history": history, "summary": row}
 
 
-def refresh(names: tuple[str, ...] = NOTEBOOKS, source_dir: Path | None = None) -> list[Path]:
+def refresh(names: tuple[str, ...] | None = None, source_dir: Path | None = None) -> list[Path]:
     """Re-execute the committed notebooks in place with their default parameters (the sample),
     keeping their metadata free of timings, so that nbval has stable outputs to compare with.
     For maintainers: ``python -m wsaudit.report.runner``."""
@@ -210,7 +224,7 @@ def refresh(names: tuple[str, ...] = NOTEBOOKS, source_dir: Path | None = None) 
     kernel = ensure_kernel()
     folder = source_dir or notebooks_dir()
     done = []
-    for name in names:
+    for name in names or notebook_names(folder):
         path = folder / f"{name}.ipynb"
         nb = nbformat.read(path, as_version=4)
         kernelspec = nb.metadata.get("kernelspec")
@@ -225,5 +239,5 @@ def refresh(names: tuple[str, ...] = NOTEBOOKS, source_dir: Path | None = None) 
 
 
 if __name__ == "__main__":
-    for refreshed in refresh(tuple(sys.argv[1:]) or NOTEBOOKS):
+    for refreshed in refresh(tuple(sys.argv[1:]) or None):
         print(f"refreshed {refreshed}")

@@ -7,13 +7,16 @@ Rows are sorted and never carry absolute paths, so that notebook outputs are rep
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
+import math
 import re
 import tokenize
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from wsaudit.engine.parse import decode_source
@@ -47,22 +50,41 @@ def graph_summary(audit: Audit) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "value"])
 
 
-def packages(audit: Audit, depth: int = 3) -> pd.DataFrame:
-    """Modules, lines of code and imports in and out, per package prefix of ``depth`` segments."""
+def package_of(G: nx.DiGraph, module: str) -> str:
+    """The package a module belongs to: itself for a package (``__init__.py``), else the
+    package that holds it; ``""`` for a top-level module.
+
+    >>> G = nx.DiGraph(); G.add_node("a", is_package=True); G.add_node("a.b", is_package=False)
+    >>> package_of(G, "a"), package_of(G, "a.b"), package_of(G, "tool")
+    ('a', 'a', '')
+    """
+    if module in G and G.nodes[module].get("is_package"):
+        return module
+    return module.rpartition(".")[0]
+
+
+def packages(audit: Audit) -> pd.DataFrame:
+    """Per package of the code (not its tests): its own modules, lines of code, violations, and
+    the imports that cross its border (implicit imports of parent packages left out). Test
+    modules are counted apart (see :func:`graph_summary`), never listed as packages."""
     G = audit.graph
-    key = lambda n: ".".join(n.split(".")[:depth])
+    code = [n for n in G if not G.nodes[n]["is_test"]]
+    key = {n: package_of(G, n) for n in code}
+    violations = Counter(v.module for v in audit.violation_records)
     stats: dict[str, Counter] = {}
-    for n in G:
-        c = stats.setdefault(key(n), Counter())
+    for n in code:
+        c = stats.setdefault(key[n], Counter())
         c["modules"] += 1
-        c["loc"] += G.nodes[n]["loc"]
-    for a, b in G.edges:
-        if key(a) != key(b):
-            stats[key(a)]["imports out"] += 1
-            stats[key(b)]["imported by"] += 1
-    rows = [{"package": p, **{k: c[k] for k in ("modules", "loc", "imports out", "imported by")}}
-            for p, c in stats.items()]
-    return pd.DataFrame(rows).sort_values(["modules", "package"], ascending=[False, True], ignore_index=True)
+        c["lines of code"] += G.nodes[n]["loc"]
+        c["violations"] += violations[n]
+    for a, b, data in G.edges(data=True):
+        if a in key and b in key and key[a] != key[b] and not data.get("implicit"):
+            stats[key[a]]["imports out"] += 1
+            stats[key[b]]["imported by"] += 1
+    columns = ["package", "modules", "lines of code", "violations", "imports out", "imported by"]
+    rows = [{"package": p or "(top-level modules)", **{k: c[k] for k in columns[1:]}} for p, c in stats.items()]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["modules", "package"], ascending=[False, True], ignore_index=True)
 
 
 def cycles(audit: Audit) -> pd.DataFrame:
@@ -106,11 +128,11 @@ def by_file(audit: Audit, top: int | None = None) -> pd.DataFrame:
     return frame.head(top) if top else frame
 
 
-# ------------------------------------------------------------------ the seed's line-regex count
+# ------------------------------------------------------------------ a line-regex count, for comparison
 
 
 def naive_patterns(audit: Audit) -> list[re.Pattern[str]]:
-    """Line patterns like the seed's scanner: the deprecated names where they are called or
+    """Line patterns of a text search: the deprecated names where they are called or
     imported, and the deprecated modules' dotted paths."""
     pats = []
     for rule in audit.config.rules:
@@ -136,18 +158,9 @@ def _code_spans(text: str) -> tuple[set[int], set[int]]:
     return comments, strings
 
 
-def naive_comparison(audit: Audit) -> pd.DataFrame:
-    """Per file: what a line-regex count (like the seed's) reports, what wsaudit finds, and why
-    they differ: matches in comments or strings (docstrings included) counted by the regex,
-    violations on lines the regex cannot see (aliases, re-exports, module aliases) missed by it.
-    Files the scanner would read twice (matched by two of its globs) are not double counted
-    here; the seed's scanner did that too."""
+def _naive_hits(audit: Audit):
+    """Per readable file: its text (or None) and the lines a line-regex scan matches."""
     patterns = naive_patterns(audit)
-    exact = Counter(v.path for v in audit.violation_records)
-    exact_lines: dict[str, set[int]] = {}
-    for v in audit.violation_records:
-        exact_lines.setdefault(v.path, set()).add(v.line)
-    rows = []
     for f in audit.files:
         try:
             data = (audit.root / f.path).read_bytes()
@@ -157,45 +170,57 @@ def naive_comparison(audit: Audit) -> pd.DataFrame:
         if text is None:
             text = data.decode("utf-8", errors="replace")
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        hits = [i for i, line in enumerate(lines, start=1) if any(p.search(line) for p in patterns)]
+        yield f, text, [i for i, line in enumerate(lines, start=1) if any(p.search(line) for p in patterns)]
+
+
+def naive_comparison(audit: Audit) -> pd.DataFrame:
+    """Per file where they differ: what a line-regex count reports, what wsaudit finds, and why.
+
+    The regex counts a line; wsaudit counts a use. ``regex only`` are the matched lines that
+    hold no violation (a comment, a string or docstring, a look-alike name or the definition
+    itself, or any line of a file that does not parse); ``wsaudit only`` are the violations the
+    regex does not count: on lines it cannot match (aliases, re-exports) or a second use on a
+    line it matched once. So ``difference = wsaudit - naive = wsaudit only - regex only``, and
+    the reasons in ``why`` add up to it.
+    """
+    exact = Counter(v.path for v in audit.violation_records)
+    per_line: dict[str, Counter] = {}
+    for v in audit.violation_records:
+        per_line.setdefault(v.path, Counter())[v.line] += 1
+    broken = {d.path for d in audit.diagnostic_records}
+    rows = []
+    for f, text, hits in _naive_hits(audit):
         if not hits and not exact[f.path]:
             continue
-        comments, strings = _code_spans(text)
-        real = exact_lines.get(f.path, set())
-        in_comments = sum(1 for i in hits if i in comments and i not in strings and i not in real)
-        in_strings = sum(1 for i in hits if i in strings and i not in real)
-        missed = sum(1 for v in audit.violation_records if v.path == f.path and v.line not in hits)
-        lookalike = sum(1 for i in hits if i not in comments and i not in strings and i not in exact_lines.get(f.path, ()))
-        notes = []
-        if in_comments:
-            notes.append(f"{in_comments} in comments")
-        if in_strings:
-            notes.append(f"{in_strings} in strings or docstrings")
-        if missed:
-            notes.append(f"{missed} on lines it cannot match (aliases, re-exports)")
-        broken = f.path in {d.path for d in audit.diagnostic_records}
-        if lookalike and not broken:
-            notes.append(f"{lookalike} look-alike names or the definition itself")
-        if broken:
-            notes.append("file not parseable: counted by the regex only")
+        real = per_line.get(f.path, Counter())
+        extra = [i for i in hits if i not in real]
+        missed = sum(n for line, n in real.items() if line not in hits)
+        several = sum(real[i] - 1 for i in hits if i in real)
+        parts: list[tuple[int, str]] = []
+        if f.path in broken and not exact[f.path]:
+            parts.append((len(extra), "in a file wsaudit cannot parse (its uses are listed as suspects)"))
+        else:
+            comments, strings = _code_spans(text)
+            parts.append((sum(1 for i in extra if i in comments and i not in strings), "in comments"))
+            parts.append((sum(1 for i in extra if i in strings), "in strings or docstrings"))
+            parts.append((missed, "on lines it cannot match (aliases, re-exports)"))
+            parts.append((sum(1 for i in extra if i not in comments and i not in strings),
+                          "look-alike names or the definition itself"))
+            parts.append((several, "more on lines holding several violations"))
+        why = "; ".join(f"{n} {text}" for n, text in parts if n)
         rows.append({"path": f.path, "naive": len(hits), "wsaudit": exact[f.path],
-                     "difference": exact[f.path] - len(hits), "why": "; ".join(notes)})
-    rows = [r for r in rows if r["difference"] != 0]
+                     "regex only": len(extra), "wsaudit only": missed + several,
+                     "difference": exact[f.path] - len(hits), "why": why})
+    rows = [r for r in rows if r["difference"] != 0 or r["regex only"]]
     rows.sort(key=lambda r: (-abs(r["difference"]), r["path"]))
-    return pd.DataFrame(rows, columns=["path", "naive", "wsaudit", "difference", "why"])
+    return pd.DataFrame(rows, columns=["path", "naive", "wsaudit", "regex only", "wsaudit only", "difference", "why"])
 
 
 def naive_totals(audit: Audit) -> pd.DataFrame:
-    """The naive line count against wsaudit's, over the whole tree."""
-    patterns = naive_patterns(audit)
-    naive = 0
-    for f in audit.files:
-        try:
-            text = (audit.root / f.path).read_bytes().decode("utf-8", errors="replace")
-        except OSError:
-            continue
-        naive += sum(1 for line in text.splitlines() if any(p.search(line) for p in patterns))
-    return pd.DataFrame([("line-regex count (like the seed's scanner)", naive),
+    """The line-regex count against wsaudit's, over the whole tree (the same lines as
+    :func:`naive_comparison`)."""
+    naive = sum(len(hits) for _, _, hits in _naive_hits(audit))
+    return pd.DataFrame([("line-regex count (a text search for the deprecated names)", naive),
                          ("wsaudit, by name resolution", len(audit.violation_records))], columns=["count", "value"])
 
 
@@ -266,3 +291,130 @@ def headline(audit: Audit, simulation: Simulation) -> dict[str, Any]:
         "days_to_done_p50": best["days_to_done"]["p50"],
         "days_to_done_p90": best["days_to_done"]["p90"],
     }
+
+
+# ------------------------------------------------------------------ for the overview and the summary
+
+
+def tier_by_category(audit: Audit) -> pd.DataFrame:
+    """Violations per tier (rows, with a total) and category (columns), and files per tier."""
+    rows = audit.rank_rows()
+    counts = Counter((r["tier"], r["category"]) for r in rows)
+    files = Counter(f["tier"] for f in audit.rank_rows("file"))
+    out = [{"tier": t, **{c: counts[(t, c)] for c in CATEGORIES}, "violations": sum(counts[(t, c)] for c in CATEGORIES),
+            "files": files[t]} for t in TIERS]
+    out.append({"tier": "total", **{c: sum(counts[(t, c)] for t in TIERS) for c in CATEGORIES},
+                "violations": len(rows), "files": len({r["path"] for r in rows})})
+    return pd.DataFrame(out, columns=["tier", *CATEGORIES, "violations", "files"])
+
+
+def working_day(start: _dt.date, days: float) -> _dt.date:
+    """The calendar date ``days`` working days (Monday to Friday) after ``start``, rounded up:
+    work that ends during a day is done that day.
+
+    >>> working_day(_dt.date(2025, 1, 3), 0.2), working_day(_dt.date(2025, 1, 3), 1.5)  # a Friday
+    (datetime.date(2025, 1, 3), datetime.date(2025, 1, 6))
+    """
+    whole = max(math.ceil(days) - 1, 0)
+    first = np.busday_offset(np.datetime64(start, "D"), 0, roll="forward")
+    return np.busday_offset(first, whole, roll="forward").astype(_dt.date)
+
+
+def plan_dates(simulation: Simulation, start: _dt.date | None = None) -> pd.DataFrame:
+    """When the recommended plan clears P0 and ends: working days (median and pessimistic
+    runs) and, given the ``start`` date, the calendar dates."""
+    doc = simulation.document()
+    best = {s["name"]: s for s in doc["strategies"]}[doc["recommended"]]
+    rows = []
+    for label, key in (("no P0 violation left outside the shim", "days_to_zero_p0"), ("every violation migrated", "days_to_done")):
+        row = {"milestone": label, "working days (median)": best[key]["p50"],
+               "working days (pessimistic, p90)": best[key]["p90"]}
+        if start is not None:
+            row["date (median)"] = working_day(start, best[key]["p50"]).isoformat()
+            row["date (p90)"] = working_day(start, best[key]["p90"]).isoformat()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def chain_text(chain: list[str] | tuple[str, ...]) -> str:
+    """An import chain for people: ``a -> b -> c``, or the one module."""
+    return " -> ".join(chain)
+
+
+def top_files(audit: Audit, tier: str = "P0", top: int = 10) -> pd.DataFrame:
+    """The ``top`` files of ``tier`` by their module's score (the most central first), with
+    the import chain from the Golden Path that puts them there."""
+    files = [f for f in audit.rank_rows("file") if f["tier"] == tier]
+    files.sort(key=lambda f: (-f["score"] / max(f["violations"], 1), f["path"]))
+    rows = [{"file": f["path"], "violations": f["violations"], "module score": f["score"] / max(f["violations"], 1),
+             "import hops": f["golden_distance"], "chain from the Golden Path": chain_text(f["golden_chain"]),
+             "why": f["reason"].removeprefix(f"{tier}: ")} for f in files[:top]]
+    return pd.DataFrame(rows, columns=["file", "violations", "module score", "import hops",
+                                       "chain from the Golden Path", "why"]).astype({"import hops": "Int64"})
+
+
+def central_files(audit: Audit, top: int = 10) -> pd.DataFrame:
+    """The files with violations whose modules the Golden Path depends on most.
+
+    Sorted by the module's own score (personalized PageRank from the Golden Path), not by the
+    sum over its violations, so that a file with many violations does not outrank a Golden Path
+    module; that sum is shown apart as the exposure that migrating the file removes."""
+    ranks = audit.module_ranks
+    rows = []
+    for f in audit.rank_rows("file"):
+        own = ranks[f["module"]].score if f["module"] in ranks else 0.0
+        rows.append({"file": f["path"], "tier": f["tier"], "violations": f["violations"], "module score": own,
+                     "exposure removed (score x violations)": f["score"], "import hops": f["golden_distance"]})
+    rows.sort(key=lambda r: (-r["module score"], r["tier"], r["file"]))
+    return pd.DataFrame(rows[:top], columns=["file", "tier", "violations", "module score",
+                                             "exposure removed (score x violations)", "import hops"]
+                        ).astype({"import hops": "Int64"})
+
+
+def p0_note(simulation: Simulation, strategy: str | None = None) -> str:
+    """One sentence under the plan: when its P0 work ends, and what holds it back when it is
+    not first (files that re-export the deprecated API wait for the files importing through
+    them; the shim goes last; files with no Golden Path score are not ordered by it)."""
+    strategy = strategy or simulation.recommended()
+    waves = simulation.orders[strategy]
+    model = simulation.model
+    p0_waves = [i for i, wave in enumerate(waves, start=1) if any(u.by_tier[0] and not u.shim for u in wave)]
+    shim_p0 = sum(u.by_tier[0] for wave in waves for u in wave if u.shim)
+    if not p0_waves:
+        tail = f" The {shim_p0} P0 violations in the shim go with it, last." if shim_p0 else ""
+        return "The plan has no P0 work outside the shim." + tail if shim_p0 else "The plan has no P0 work."
+    p0_files = sum(1 for wave in waves for u in wave if u.by_tier[0] and not u.shim)
+    earliest = math.ceil(p0_files / max(model.settings.wave_files, 1))
+    last = p0_waves[-1]
+    text = f"P0 work ends in wave {last} of {len(waves)}"
+    if last <= earliest:
+        text += ": it goes first."
+    else:
+        order = {u.path: i for i, wave in enumerate(waves) for u in wave}
+        late = [u for wave in waves[earliest:] for u in wave if u.by_tier[0] and not u.shim]
+        waiting = {u.path: sorted(p for p in model.depends.get(u.path, ()) if order.get(p, -1) < order[u.path]
+                                  and p in order) for u in late}
+        constrained = strategy == "dependency-safe"  # the one strategy that waits for importers
+        held = [u for u in late if waiting[u.path]] if constrained else []
+        unscored = [u for u in late if u not in held and u.score == 0] if strategy in ("dependency-safe",
+                                                                                      "centrality") else []
+        reasons = []
+        if held:
+            names = ", ".join(u.path for u in held[:3]) + (" and others" if len(held) > 3 else "")
+            importers = len({p for u in held for p in waiting[u.path]})
+            reasons.append(f"{names} re-export{'s' if len(held) == 1 else ''} the deprecated API and can drop it only "
+                           f"after the {importers} files importing it through them are migrated")
+        if unscored:
+            reasons.append(f"{len(unscored)} P0 file{'s' if len(unscored) > 1 else ''} (Golden Path tests) have no "
+                           "Golden Path score, so an order by exposure puts them after scored files")
+        rest = [u for u in late if u not in held and u not in unscored]
+        if rest and strategy in ("dependency-safe", "centrality"):
+            reasons.append(f"{len(rest)} P0 file{'s' if len(rest) > 1 else ''} remove less exposure per hour than "
+                           "the files before them")
+        elif rest:
+            reasons.append(f"the {strategy} order puts {len(rest)} P0 file{'s' if len(rest) > 1 else ''} after others")
+        text += f", not wave {earliest} (the earliest, with {p0_files} P0 files at "
+        text += f"{model.settings.wave_files} files a wave), because " + "; ".join(reasons) + "."
+    if shim_p0:
+        text += f" The {shim_p0} P0 violations in the shim (the deprecated modules and definitions) go in the last wave."
+    return text

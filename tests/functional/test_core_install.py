@@ -1,0 +1,96 @@
+"""`pip install wsaudit` (no extra) is enough for scan, check, graph, rank, simulate and
+migrate: nothing they run imports the report stack (the `notebooks` extra).
+
+Checked in a subprocess whose import system refuses every module of that extra, which is what
+an environment without them looks like to the code, and much faster than building a venv.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+
+from conftest import REPO, SAMPLE
+
+NOTEBOOK_STACK = ("pandas", "matplotlib", "papermill", "nbconvert", "nbformat", "nbclient", "jupyter_client",
+                  "ipykernel", "jupyterlab", "IPython")
+
+BLOCKER = f"""
+import importlib.abc, sys
+BLOCKED = {NOTEBOOK_STACK!r}
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {{name!r}} (blocked: not a core dependency)", name=name)
+        return None
+sys.meta_path.insert(0, Refuse())
+import wsaudit.cli
+sys.exit(wsaudit.cli.main(sys.argv[1:]))
+"""
+
+
+def _run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", BLOCKER, *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_the_core_commands_run_without_the_notebooks_extra(tmp_path):
+    baseline = tmp_path / "baseline.json"
+    runs = [("scan", str(SAMPLE), "--format", "json"), ("scan", str(SAMPLE)),
+            ("check", str(SAMPLE), "--baseline", str(baseline), "--update-baseline"),
+            ("check", str(SAMPLE), "--baseline", str(baseline), "--fail-on", "P0", "--format", "sarif"),
+            ("graph", str(SAMPLE), "--format", "graphml"), ("graph", str(SAMPLE), "--format", "dot"),
+            ("rank", str(SAMPLE), "--by", "file", "--format", "json"), ("rank", str(SAMPLE), "--format", "sarif"),
+            ("simulate", str(SAMPLE), "--runs", "5", "--plan", str(tmp_path / "plan.csv")),
+            ("migrate", str(SAMPLE))]
+    for args in runs:
+        proc = _run(*args, "--no-cache", "--quiet")
+        expected = (0, 1) if args[0] == "check" else (0,)  # the gate may fail on P0: that is its verdict
+        assert proc.returncode in expected, (args, proc.stderr[-2000:])
+        assert "blocked" not in proc.stderr, (args, proc.stderr[-2000:])
+    assert (tmp_path / "plan.csv").is_file() and baseline.is_file()
+
+
+def test_the_blocker_does_block():
+    proc = _run("report", str(SAMPLE), "--output", "/nonexistent/never-written", "--runs", "1")
+    assert proc.returncode != 0 and "blocked: not a core dependency" in proc.stderr
+
+
+def test_the_dataframes_say_which_extra_they_need():
+    code = BLOCKER.replace("import wsaudit.cli\nsys.exit(wsaudit.cli.main(sys.argv[1:]))\n", (
+        "import wsaudit\na = wsaudit.audit(sys.argv[1], cache=False)\nprint(len(a.violation_records))\n"
+        "try:\n    a.violations\nexcept ModuleNotFoundError as exc:\n    print(exc)\n"))
+    proc = subprocess.run([sys.executable, "-c", code, str(SAMPLE)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    count, message = proc.stdout.splitlines()
+    assert int(count) > 0 and "pip install 'wsaudit[notebooks]'" in message
+
+
+def test_core_dependencies_leave_the_report_stack_to_the_extra():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    core = {d.split(">")[0].split("[")[0].strip().lower() for d in project["dependencies"]}
+    extra = {d.split(">")[0].strip().lower() for d in project["optional-dependencies"]["notebooks"]}
+    assert core == {"networkx", "scipy", "numpy", "libcst", "pathspec", "tqdm"}
+    assert {"pandas", "matplotlib", "papermill", "nbconvert", "jupyterlab", "ipykernel"} <= extra
+    assert "wsaudit[notebooks]" in project["optional-dependencies"]["dev"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"] and (REPO / "LICENSE").is_file()
+
+
+def test_environment_yml_mirrors_every_dependency():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["notebooks"],
+              *(d for d in project["optional-dependencies"]["dev"] if not d.startswith("wsaudit"))]
+    text = (REPO / "environment.yml").read_text(encoding="utf-8").replace("_", "-")
+    for requirement in wanted:
+        assert f"- {requirement.split('#')[0].strip().replace('_', '-')}" in text, requirement
+
+
+def test_the_pre_commit_hook_runs_when_the_configuration_or_the_baseline_changes():
+    import re
+
+    text = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    pattern = re.compile(re.search(r"^  files: '(.*)'$", text, re.M).group(1))
+    assert "types:" not in text  # types would AND with files and drop the TOML and JSON files
+    for changed in ("pkg/mod.py", "wsaudit.toml", "pyproject.toml", "ci/wsaudit-baseline.json"):
+        assert pattern.search(changed), changed
+    assert not pattern.search("README.md") and not pattern.search("data/fixture.json")
