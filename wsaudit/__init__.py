@@ -20,7 +20,7 @@ from wsaudit.errors import (
 def __getattr__(name: str):
     """``Audit`` and ``audit`` are imported on first use, so that a command line run that does
     not need them (``wsaudit check``) does not pay for importing networkx."""
-    if name in ("Audit", "audit"):
+    if name in ("Audit", "audit", "load_audit", "save_audit"):
         from wsaudit import api
 
         return getattr(api, name)
@@ -28,4 +28,4 @@ def __getattr__(name: str):
 
 __version__ = "0.1.0"
 __all__ = ["Audit", "Config", "ConfigError", "InputError", "MigrationError", "ReportError", "RollbackError", "UsageError",
-           "WsauditError", "audit"]
+           "WsauditError", "audit", "load_audit", "save_audit"]

@@ -8,6 +8,7 @@ built lazily, so that the command line can render records without importing pand
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -24,7 +25,7 @@ from wsaudit.engine.modules import ModuleTable
 from wsaudit.engine.resolve import Canon, Resolver
 from wsaudit.engine.results import decode_graph, decode_result, encode_result, racy, tree_key
 from wsaudit.engine.store import FactStore
-from wsaudit.errors import UsageError
+from wsaudit.errors import InputError, UsageError
 from wsaudit.model import (
     DIAGNOSTIC_FIELDS,
     FILE_FIELDS,
@@ -262,6 +263,66 @@ def _once(make: Callable[[], Any]) -> Callable[[], Any]:
     return get
 
 
+def _from_result(root: Path, cfg: Config, files: list[SourceFile], stored: dict[str, Any],
+                 notices: list[Notice]) -> Audit:
+    """An :class:`Audit` from a stored result: facts are read and parsed only when asked for."""
+    table = ModuleTable.of(files, {f.path for f in files} - set(stored["unreadable"]))
+    graph_part = _once(partial(decode_graph, stored["graph"]))
+    lazy = FactStore(root, files, cfg, cache=False, lazy=True)
+    return Audit(root, cfg, files, lazy.full_view(), stored["violations"], stored["diagnostics"],  # type: ignore[arg-type]
+                 lambda: graph_part()[0],
+                 lambda imports: _graph(files, graph_part()[1], imports, cfg.golden_path.modules, table),
+                 stored["targets"], stored["definitions"], stored["suspects"], notices + stored["notices"])
+
+
+SNAPSHOT_KIND = "wsaudit-audit"
+
+
+def save_audit(result: Audit, path: str | Path) -> Path:
+    """Write ``result`` to ``path`` (JSON) so that :func:`load_audit` gives it back without
+    auditing again: ``wsaudit report`` audits once and hands this file to every notebook.
+    No absolute path is written: the root and configuration are given again when loading."""
+    from wsaudit.iorw import write_text
+
+    doc = {"kind": SNAPSHOT_KIND, "version": 1, "config": repr(result.config),
+           "files": [[f.path, f.module, f.is_package, f.is_test, f.size, f.is_module, f.fs_path]
+                     for f in result.files],
+           "result": encode_result({
+               "violations": result.violation_records, "diagnostics": result.diagnostic_records,
+               "imports": result.import_records, "loc": {n: d["loc"] for n, d in
+                                                         ((d["path"], d) for _, d in result.graph.nodes(data=True))},
+               "targets": result.deprecated, "definitions": result.definition_records,
+               "suspects": result.suspect_records,
+               "notices": [n for n in result.notices if n.kind != "default-profile"],
+               "unreadable": sorted({f.path for f in result.files} - set(result.facts))})}
+    write_text(path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return Path(path)
+
+
+def load_audit(snapshot: str | Path, path: str | Path = ".", config: Config | str | Path | None = None) -> Audit:
+    """The :class:`Audit` that :func:`save_audit` wrote for the tree at ``path`` with ``config``.
+
+    Raises :class:`~wsaudit.errors.InputError` when the file is not such a snapshot, or was made
+    with another configuration (audit again then)."""
+    root = Path(path)
+    cfg = config if isinstance(config, Config) else load(root, config)
+    try:
+        doc = json.loads(Path(snapshot).read_text(encoding="utf-8"))
+        files = [SourceFile(*row) for row in doc["files"]]
+        stored = decode_result(doc["result"])
+        kind, made_with = doc["kind"], doc["config"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{snapshot}: not an audit written by wsaudit ({type(exc).__name__})") from None
+    if kind != SNAPSHOT_KIND or stored is None:
+        raise InputError(f"{snapshot}: not an audit written by wsaudit")
+    if made_with != repr(cfg):
+        raise InputError(f"{snapshot}: made with another configuration than {cfg.source}; audit again")
+    notices = ([Notice("default-profile", None, f"no configuration found (wsaudit.toml, or [tool.wsaudit] in "
+                       f"pyproject.toml, at {root}): using the built-in profile "
+                       f"{cfg.source.removeprefix('profile:')!r}")] if cfg.implicit else [])
+    return _from_result(root, cfg, files, stored, notices)
+
+
 def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, cache: bool = True,
           cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False,
           complete: bool = False) -> Audit:
@@ -305,14 +366,7 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     if results is not None:
         results.close()
     if stored is not None:  # an unchanged tree: nothing to read, parse or resolve
-        table = ModuleTable.of(files, {f.path for f in files} - set(stored["unreadable"]))
-        graph_part = _once(partial(decode_graph, stored["graph"]))
-        lazy = FactStore(root, files, cfg, cache=False, lazy=True)
-        return Audit(root, cfg, files, lazy.full_view(), stored["violations"], stored["diagnostics"],  # type: ignore[arg-type]
-                     lambda: graph_part()[0],
-                     lambda imports: _graph(files, graph_part()[1], imports, cfg.golden_path.modules, table),
-                     stored["targets"], stored["definitions"], stored["suspects"],
-                     default_profile + stored["notices"])
+        return _from_result(root, cfg, files, stored, default_profile)
     listing = list(diagnostics)
     with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress) as store:
         modules = ModuleTable.of(files, store.blobs)
@@ -334,11 +388,12 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
         imports, import_problems = direct_imports(files, facts, modules)
         diagnostics = sorted(diagnostics + import_problems, key=Diagnostic.sort_key)
         loc = {path: f.loc for path, f in facts.items()}
+        unreadable = sorted({f.path for f in files} - set(store.blobs))
         if store.cache is not None and not refused and not racy(files):
             store.cache.put_result(key or tree_key(cfg, files, listing, complete), encode_result({
                 "violations": found.violations, "diagnostics": diagnostics, "imports": imports, "loc": loc,
                 "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,
-                "notices": found.notices, "unreadable": sorted({f.path for f in files} - set(store.blobs))}))
+                "notices": found.notices, "unreadable": unreadable}))
     return Audit(root, cfg, files, store.full_view(), found.violations, diagnostics, lambda: imports,  # type: ignore[arg-type]
                  lambda records: _graph(files, loc, records, cfg.golden_path.modules, modules),
                  found.targets, found.definitions, found.suspects, default_profile + refused + found.notices)

@@ -212,3 +212,34 @@ def test_papermill_paths_are_relative_to_the_caller(tmp_path):
     texts = [o.get("text", "") for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"
              for o in c.outputs]
     assert "sample_repo: 46 Python files; configuration: profile:netra-websocket\n" in texts
+
+
+def test_the_report_audits_once_and_hands_the_audit_to_every_notebook(full_report):
+    import wsaudit
+
+    snapshot = full_report / "audit.json"
+    for name in NOTEBOOKS:
+        executed = nbformat.read(full_report / f"{name}.ipynb", as_version=4)
+        injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
+        assert f"audit_path = {str(snapshot)!r}".replace("'", '"') in injected.source
+    loaded = wsaudit.load_audit(snapshot, SAMPLE)
+    fresh = wsaudit.audit(SAMPLE, cache=False)
+    assert loaded.rank_rows() == fresh.rank_rows() and loaded.violation_records == fresh.violation_records
+    assert sorted(loaded.graph.edges(data=True)) == sorted(fresh.graph.edges(data=True))
+    assert str(SAMPLE) not in snapshot.read_text(encoding="utf-8")  # the root is given again when loading
+
+
+def test_an_audit_saved_with_another_configuration_is_refused(full_report, tmp_path):
+    import pytest
+
+    import wsaudit
+    from wsaudit.errors import InputError
+
+    other = tmp_path / "other.toml"
+    other.write_text('[[rule]]\nid = "R"\nmodule = "netra_backend.app.websocket_core.factory"\n')
+    with pytest.raises(InputError, match="another configuration"):
+        wsaudit.load_audit(full_report / "audit.json", SAMPLE, other)
+    broken = tmp_path / "broken.json"
+    broken.write_text("{}")
+    with pytest.raises(InputError, match="not an audit written by wsaudit"):
+        wsaudit.load_audit(broken, SAMPLE)

@@ -180,6 +180,7 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     names (default: every notebook of ``source_dir``); ``cache``, ``cache_dir`` and ``jobs`` are
     those of :func:`wsaudit.audit`, for the report's own audit."""
     from wsaudit.api import audit as run_audit
+    from wsaudit.api import save_audit
     from wsaudit.report.index import write_index
     from wsaudit.report.page import notebook_heading
     from wsaudit.report.views import title
@@ -193,9 +194,11 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     config_path = str(Path(config).resolve()) if config is not None else None
     result = run_audit(root, config_path, cache=cache, cache_dir=cache_dir, jobs=jobs)  # fails early on bad input
     simulation = result.simulate(seed=seed, runs=runs)
+    snapshot = save_audit(result, out / "audit.json")  # one audit for every notebook
     kernel = ensure_kernel()
     moment = (now or _dt.datetime.now(_dt.UTC)).replace(microsecond=0)
-    parameters = {"repo_path": str(root), "config_path": config_path, "output_dir": str(out), "seed": seed,
+    parameters = {"repo_path": str(root), "config_path": config_path, "audit_path": str(snapshot),
+                  "output_dir": str(out), "seed": seed,
                   "start_date": moment.date().isoformat(),
                   **({"runs": runs} if runs is not None else {}), **(extra or {})}
     names = notebooks if notebooks is not None else notebook_names(source_dir)
