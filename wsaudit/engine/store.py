@@ -52,10 +52,16 @@ def read_file(root: str, f: SourceFile, limit: int) -> tuple[bytes | None, Diagn
     except OSError as exc:
         return None, Diagnostic(f.path, "read-error", None, f"cannot read: {exc.strerror}")
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             return None, Diagnostic(f.path, "read-error", None, "not a regular file any more: not read")
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
+            # Ask for the size the file has (plus one byte, to see it grow), not for the limit: a
+            # buffer of max_file_size per file would be its own memory mapping, and 100,000 of
+            # them exhaust the kernel's map count.
+            data = handle.read(min(info.st_size, limit) + 1)
+            if len(data) > info.st_size and len(data) <= limit:  # it grew while read: read the rest
+                data += handle.read(limit + 1 - len(data))
     except OSError as exc:
         return None, Diagnostic(f.path, "read-error", None, f"cannot read: {exc.strerror}")
     finally:
