@@ -1,120 +1,29 @@
-"""Read and validate the configuration.
+"""Every key of a configuration checked, every problem collected: ``(file, key, message)``.
 
-Where it comes from, in order: ``--config FILE``; ``wsaudit.toml`` at the audited root;
-``[tool.wsaudit]`` in its ``pyproject.toml``; else the built-in ``netra-websocket`` profile.
-A file may start from a profile (``profile = "..."``): the keys it names replace the
-profile's, the rest come from the profile. Every problem is collected and reported at once.
+A user fixes them all in one go; :func:`validate` returns the values for
+:class:`~wsaudit.config.settings.Config` and the problems.
 """
 
 from __future__ import annotations
 
-import ast
-import builtins
-import os
-import stat
-import string
-import tomllib
-from dataclasses import dataclass, field, fields, replace
-from importlib import resources
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from wsaudit.errors import ConfigError
-from wsaudit.model import CATEGORIES, TIERS, Rewrite, Rule
+from wsaudit.config.settings import (
+    BASELINE_COUNTS,
+    BASELINE_DAYS,
+    BASELINE_KEYS,
+    PROFILES,
+    GoldenPath,
+    RankSettings,
+    ReportBaseline,
+    ReportSettings,
+    SimulateSettings,
+)
+from wsaudit.config.templates import import_statement_names, symbol_problem, template_problems
+from wsaudit.model import Rewrite, Rule
 
-DEFAULT_PROFILE = "netra-websocket"
-PROFILES = ("netra-websocket",)
-
-DEFAULT_EXCLUDE = (".venv", "build", "backup*")
-DEFAULT_TESTS = ("tests/**", "**/tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
-ALWAYS_EXCLUDED = (".git", ".hg", ".svn", ".wsaudit", "__pycache__")
-DEFAULT_MAX_FILE_SIZE = 2_000_000
-DEFAULT_MAX_PARSE_MEMORY = 512_000_000
-
-
-@dataclass(frozen=True)
-class GoldenPath:
-    modules: tuple[str, ...] = ()  # module names or globs (``*`` within a dotted segment, ``**`` across)
-    tests: tuple[str, ...] = ()  # test files (root-relative paths or globs) whose imports define it
-
-
-@dataclass(frozen=True)
-class RankSettings:
-    """Thresholds of the ranking (README, "Ranking and tiers")."""
-
-    alpha: float = 0.85  # PageRank damping: the chance of following one more import
-    type_checking: bool = False  # do `if TYPE_CHECKING:` imports carry Golden Path reachability?
-    p0_max_distance: int | None = None  # P0 only within this many import hops (None: any distance)
-    golden_test_imports_tier: str = "P1"  # tier of a test that imports a Golden Path module
-
-
-@dataclass(frozen=True)
-class SimulateSettings:
-    """The migration model (README, "Simulation"): hours, capacity, waves, failures."""
-
-    base_hours: float = 0.5  # effort of touching one file
-    per_violation_hours: float = 0.25  # effort per violation in it
-    effort_sigma: float = 0.5  # log-normal noise on a file's effort (0: none)
-    capacity_hours_per_day: float = 6.0  # team hours a day spent on the migration
-    wave_files: int = 4  # files per wave (one PR)
-    validation_hours: float = 2.0  # review, CI and staging checks per wave
-    failure_probability: float = 0.15  # chance a wave fails validation and goes back
-    rework_fraction: float = 0.5  # share of the wave's work redone after a failure
-    runs: int = 200  # Monte Carlo runs
-
-
-# What a ``[report] baseline`` table may count: the measured figures it is shown beside.
-BASELINE_COUNTS = ("violations", "files", *TIERS, *CATEGORIES)
-BASELINE_DAYS = ("days_to_zero_p0", "days_to_done")  # the team's own plan, in working days
-BASELINE_KEYS = ("label", *BASELINE_COUNTS, *BASELINE_DAYS)
-
-
-@dataclass(frozen=True)
-class ReportBaseline:
-    """The figures a team already works from, shown beside the measured ones (``[report] baseline``).
-
-    Either ``counts`` given in the configuration (``{violations = 567, P0 = 45}``), or ``path``:
-    a previous report's ``summary.json``, relative to the audited root, read when the report runs.
-    """
-
-    counts: tuple[tuple[str, float], ...] = ()  # (key, value) in BASELINE_KEYS order
-    label: str | None = None  # what the figures are, in words ("the plan of March")
-    path: str | None = None
-
-
-@dataclass(frozen=True)
-class ReportSettings:
-    """The words of a report (``[report]``): nothing in a report is about a particular codebase
-    unless it comes from here or from the rules' messages."""
-
-    title: str | None = None  # the report's title (default: "Deprecated API audit of <folder>")
-    golden_path: str | None = None  # one sentence: what the Golden Path is, for this codebase
-    baseline: ReportBaseline | None = None
-
-
-@dataclass(frozen=True)
-class Config:
-    """A validated configuration. ``source`` says where it came from, for reports."""
-
-    source: str = f"profile:{DEFAULT_PROFILE}"
-    roots: tuple[str, ...] = (".",)
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    tests: tuple[str, ...] = DEFAULT_TESTS
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    max_parse_memory: int = DEFAULT_MAX_PARSE_MEMORY  # bytes a parse may take (estimated from the size)
-    cache_dir: str = ".wsaudit/cache"
-    golden_path: GoldenPath = field(default_factory=GoldenPath)
-    rules: tuple[Rule, ...] = ()
-    rank: RankSettings = field(default_factory=RankSettings)
-    simulate: SimulateSettings = field(default_factory=SimulateSettings)
-    report: ReportSettings = field(default_factory=ReportSettings)
-    implicit: bool = False  # no configuration file was found: the default profile is in use
-
-    def rule(self, rule_id: str) -> Rule:
-        return next(r for r in self.rules if r.id == rule_id)
-
-
-# -------------------------------------------------------------------- validation
 
 _STR_LIST = "a list of strings"
 
@@ -180,7 +89,7 @@ RULE_KEYS = ("id", "symbol", "module", "replacement", "message", "parameters", "
 REWRITE_KEYS = ("arguments", "call", "imports")
 
 
-def _validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = True):
+def validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = True):
     """Convert a raw table into Config keyword arguments; collect every problem.
 
     ``trusted`` is False for a configuration found in the audited tree: it cannot send writes
@@ -488,202 +397,3 @@ def _validate_rewrites(table: dict[str, Any], key: str, check: _Checker, has_sym
         if arguments is not None and call is not None:
             rewrites.append(Rewrite(arguments, call, imports))
     return parameters, tuple(rewrites)
-
-
-def symbol_problem(symbol: str) -> str | None:
-    """What is wrong with a rule's ``symbol``: a dotted path whose segments are names, or ``*``
-    (one segment) and ``**`` (any number); the last segment, the name, is always written out.
-
-    >>> symbol_problem("pkg.ws.**.create_manager") is None
-    True
-    >>> symbol_problem("pkg.ws.create_*")
-    "'pkg.ws.create_*': each segment is a name, '*' (one segment) or '**' (any number), e.g. 'pkg.**.create_manager'"
-    >>> symbol_problem("pkg.**")
-    "'pkg.**': the last segment must be the symbol's name, e.g. 'pkg.**.create_manager'"
-    """
-    parts = symbol.split(".")
-    example = "e.g. 'pkg.**.create_manager'"
-    if not all(p.isidentifier() or p in ("*", "**") for p in parts):
-        return f"{symbol!r}: each segment is a name, '*' (one segment) or '**' (any number), {example}"
-    if len(parts) < 2:
-        return f"{symbol!r} must name the module too, e.g. 'pkg.mod.{symbol}'"
-    if not parts[-1].isidentifier():
-        return f"{symbol!r}: the last segment must be the symbol's name, {example}"
-    return None
-
-
-def import_statement_names(statement: str) -> tuple[list[str], str | None]:
-    """The names one absolute import statement binds, or a problem.
-
-    >>> import_statement_names("from a.b import C, D as E")
-    (['C', 'E'], None)
-    >>> import_statement_names("from . import x")[1]
-    "'from . import x' must be absolute (relative imports are written by migrate where needed)"
-    """
-    try:
-        tree = ast.parse(statement)
-    except SyntaxError:
-        return [], f"{statement!r} is not a Python import statement"
-    if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.Import, ast.ImportFrom)):
-        return [], f"{statement!r} must be exactly one import statement"
-    node = tree.body[0]
-    if isinstance(node, ast.ImportFrom):
-        if node.level:
-            return [], f"{statement!r} must be absolute (relative imports are written by migrate where needed)"
-        if any(a.name == "*" for a in node.names):
-            return [], f"{statement!r}: a star import binds no known names"
-        return [a.asname or a.name for a in node.names], None
-    return [a.asname or a.name.split(".")[0] for a in node.names], None
-
-
-def template_fields(call: str) -> list[str]:
-    """The ``{name}`` placeholders of a call template, in order (``{{``/``}}`` are literal braces).
-
-    >>> template_fields("M(user_context={user_context}, d={{}})")
-    ['user_context']
-    """
-    return [name for _, name, _, _ in string.Formatter().parse(call) if name is not None]
-
-
-def template_problems(call: str, arguments: tuple[str, ...], bound: set[str]) -> list[str]:
-    """What is wrong with a call template: syntax, unknown or unused placeholders, unbound names."""
-    hint = "use {name} for an argument, {{ and }} for literal braces"
-    try:
-        fields = template_fields(call)
-        parsed = [(name, conv, spec) for _, name, spec, conv in string.Formatter().parse(call) if name is not None]
-        if not all(name.isidentifier() and not conv and not spec for name, conv, spec in parsed):
-            return [f"bad placeholder in {call!r}: {hint}"]
-        code = call.format(**{name: f"__wsaudit_arg_{name}" for name in {*fields, *arguments}})
-    except (ValueError, KeyError, IndexError, AttributeError) as exc:
-        return [f"bad placeholder in {call!r} ({exc}): {hint}"]
-    problems = [f"placeholder {{{name}}} is not in arguments" for name in fields if name not in arguments]
-    problems += [f"argument {name!r} is not used by the template: its value would be dropped"
-                 for name in arguments if name not in fields]
-    try:
-        tree = ast.parse(code, mode="eval")
-    except SyntaxError:
-        return problems + [f"{call!r} is not a Python expression"]
-    if not isinstance(tree.body, ast.Call):
-        problems.append(f"{call!r} must be a call, like 'NewClass(x={{x}})'")
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not n.id.startswith("__wsaudit_arg_")}
-    for name in sorted(names - bound - set(dir(builtins))):
-        problems.append(f"name {name!r} is not bound by the template's imports")
-    return problems
-
-
-# -------------------------------------------------------------------- loading
-
-
-MAX_CONFIG_SIZE = 4_000_000  # bytes: a configuration is a few kilobytes
-
-
-def _read_toml(path: Path, shown: str) -> dict[str, Any]:
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)  # never blocks: a FIFO named like a configuration is refused below
-    except FileNotFoundError:
-        raise ConfigError([(shown, "", "no such file")]) from None
-    except OSError as exc:
-        raise ConfigError([(shown, "", f"cannot read: {exc.strerror}")]) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError([(shown, "", "not a regular file")])
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_CONFIG_SIZE + 1)
-    except OSError as exc:
-        raise ConfigError([(shown, "", f"cannot read: {exc.strerror}")]) from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_CONFIG_SIZE:
-        raise ConfigError([(shown, "", f"over {MAX_CONFIG_SIZE} bytes: not a configuration")])
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([(shown, "", f"invalid TOML: {exc}")]) from None
-    except UnicodeDecodeError:
-        raise ConfigError([(shown, "", "invalid TOML: not UTF-8 text")]) from None
-    except (RecursionError, MemoryError):
-        raise ConfigError([(shown, "", "invalid TOML: nested too deeply")]) from None
-
-
-def profile(name: str = DEFAULT_PROFILE) -> Config:
-    """A built-in profile as a :class:`Config`.
-
-    >>> [r.id for r in profile().rules]
-    ['WS001', 'WS002', 'WS003']
-    """
-    if name not in PROFILES:
-        raise ConfigError([(f"profile:{name}", "profile", f"unknown profile (known: {', '.join(PROFILES)})")])
-    text = resources.files("wsaudit").joinpath(f"profiles/{name}.toml").read_text(encoding="utf-8")
-    values, problems = _validate(tomllib.loads(text), f"profile:{name}")
-    if problems:  # a broken built-in profile is a bug in wsaudit, say so loudly
-        raise AssertionError(problems)
-    return Config(source=f"profile:{name}", **values)
-
-
-def from_table(raw: dict[str, Any], source: str, prefix: str = "", trusted: bool = True) -> Config:
-    """Validate a raw table (as read from TOML) into a Config; raise ConfigError with every problem.
-    ``trusted``: False for a configuration found in the audited tree (see :func:`_validate`)."""
-    values, problems = _validate(raw, source, prefix, trusted)
-    if problems:
-        raise ConfigError(problems)
-    if isinstance(raw.get("profile"), str):
-        base = profile(raw["profile"])
-        merged = {k: getattr(base, k) for k in ("roots", "exclude", "tests", "max_file_size", "max_parse_memory",
-                                                  "cache_dir", "golden_path", "rules", "rank", "simulate", "report")}
-        merged["report"] = _inherited_report(base.report, values)
-        merged.update(values)
-        values = merged
-    elif not values.get("rules"):
-        raise ConfigError([(source, prefix + "rule", ("no [[rule]] given: add one, or start from a profile "
-                                            f"with profile = \"{DEFAULT_PROFILE}\""))])
-    return Config(source=source, **values)
-
-
-def _in_tree(root: Path, path: Path, shown: str) -> Path:
-    """``path`` if it stays inside ``root`` (a link to elsewhere is refused: the tree is untrusted)."""
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(path)
-    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
-        raise ConfigError([(shown, "", "a link that leaves the audited tree: not read (give it with --config)")])
-    return path
-
-
-def _inherited_report(report: ReportSettings, values: dict[str, Any]) -> ReportSettings:
-    """The profile's ``[report]`` words that still hold for a file that starts from it: its
-    Golden Path sentence describes its own Golden Path, its title and baseline its own rules.
-
-    >>> base = profile().report
-    >>> _inherited_report(base, {"rules": ()}).baseline is None, _inherited_report(base, {}) == base
-    (True, True)
-    """
-    if "golden_path" in values:
-        report = replace(report, golden_path=None)
-    if "rules" in values:
-        report = replace(report, title=None, baseline=None)
-    return report
-
-
-def load(root: str | Path, config_path: str | Path | None = None) -> Config:
-    """Find and load the configuration for the audited ``root``.
-
-    >>> load("/nonexistent-root").source
-    'profile:netra-websocket'
-    """
-    root = Path(root)
-    if config_path is not None:
-        shown = str(config_path)
-        return from_table(_read_toml(Path(config_path), shown), shown)
-    candidate = root / "wsaudit.toml"
-    if os.path.lexists(candidate):
-        return from_table(_read_toml(_in_tree(root, candidate, "wsaudit.toml"), "wsaudit.toml"), "wsaudit.toml",
-                          trusted=False)
-    pyproject = root / "pyproject.toml"
-    if os.path.lexists(pyproject):
-        data = _read_toml(_in_tree(root, pyproject, "pyproject.toml"), "pyproject.toml")
-        table = data.get("tool", {}).get("wsaudit") if isinstance(data.get("tool"), dict) else None
-        if table is not None:
-            if not isinstance(table, dict):
-                raise ConfigError([("pyproject.toml", "tool.wsaudit", "expected a table")])
-            return from_table(table, "pyproject.toml", "tool.wsaudit.", trusted=False)
-    return replace(profile(DEFAULT_PROFILE), implicit=True)
