@@ -220,7 +220,8 @@ class Audit:
 
 
 def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, cache: bool = True,
-          cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False) -> Audit:
+          cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False,
+          scheduler: Any = None) -> Audit:
     """Audit the tree at ``path``.
 
     Parameters
@@ -234,6 +235,9 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
         Reuse facts parsed earlier (``.wsaudit/cache/`` under the root, or ``cache_dir``).
     jobs : int, optional
         Worker processes for parsing (default: all cores).
+    scheduler : str or distributed.Client, optional
+        Parse as Dask tasks: a scheduler address, ``"local"`` for a LocalCluster, or a client
+        (:mod:`wsaudit.engine.scaleout`); the result is the same.
 
     Examples
     --------
@@ -248,7 +252,8 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     root = Path(path)
     cfg = config if isinstance(config, Config) else load(root, config)
     files, diagnostics = discover(root, cfg)
-    with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress) as store:
+    with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress,
+                   scheduler=scheduler) as store:
         facts = store.load_all()
         diagnostics += store.diagnostics()
     modules = ModuleTable.of(files, facts)

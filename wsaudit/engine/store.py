@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from wsaudit.config import Config
 from wsaudit.engine.cache import FactsCache, key
@@ -35,9 +36,19 @@ def read_file(root: str, f: SourceFile, limit: int) -> tuple[bytes | None, Diagn
     return data, None
 
 
-def parse_many(blobs: list[bytes], jobs: int | None = None, progress: bool = False) -> list[FileFacts]:
+def parse_many(blobs: list[bytes], jobs: int | None = None, progress: bool = False, *,
+               scheduler: Any = None) -> list[FileFacts]:
     """:func:`~wsaudit.engine.parse.parse_source` of each blob, in order; on every core when
-    there are enough of them; a progress bar on standard error when ``progress``."""
+    there are enough of them; a progress bar on standard error when ``progress``.
+
+    ``scheduler``: a Dask scheduler address, ``"local"`` or a ``distributed.Client``: the
+    blobs are parsed as Dask tasks (:mod:`wsaudit.engine.scaleout`), however few they are, and
+    the facts are the same.
+    """
+    if scheduler is not None:
+        from wsaudit.engine.scaleout import parse_distributed
+
+        return parse_distributed(blobs, scheduler, jobs=jobs, progress=progress)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     bar = None
     if progress:
@@ -72,10 +83,12 @@ class FactStore:
     """The bytes of every readable file of the tree and, as they are asked for, their facts.
 
     Use as a context manager (or call :meth:`close`): the cache stays open while it lives.
+    ``scheduler`` (a Dask scheduler address, ``"local"`` or a client) parses on Dask.
     """
 
     def __init__(self, root: str | Path, files: Iterable[SourceFile], config: Config, *, cache: bool = True,
-                 cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False):
+                 cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False,
+                 scheduler: Any = None):
         self.root = Path(root)
         self.files = list(files)
         self.blobs: dict[str, bytes] = {}
@@ -91,6 +104,7 @@ class FactStore:
         self.cache = FactsCache(self.root / (cache_dir or config.cache_dir)) if cache else None
         self.jobs = jobs
         self.progress = progress
+        self.scheduler = scheduler
 
     def __enter__(self) -> FactStore:
         return self
@@ -112,7 +126,8 @@ class FactStore:
         known = self.cache.get_many(keys.values()) if self.cache else {}
         missing = [p for p in todo if keys[p] not in known]
         fresh = dict(zip((keys[p] for p in missing),
-                         parse_many([self.blobs[p] for p in missing], self.jobs, self.progress)))
+                         parse_many([self.blobs[p] for p in missing], self.jobs, self.progress,
+                                    scheduler=self.scheduler)))
         if self.cache:
             self.cache.put_many(fresh)
         known.update(fresh)
