@@ -50,7 +50,7 @@ def connect(scheduler: Any, jobs: int | None = None) -> Iterator[Any]:
         from distributed import LocalCluster
 
         workers = jobs if jobs is not None else (os.cpu_count() or 1)
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                                silence_logs=logging.ERROR)
         client = Client(cluster)
         try:
