@@ -78,9 +78,10 @@ def _stream(commits: Iterable[SampleCommit], branch: str) -> bytes:
     return b"".join(out)
 
 
-def write_repository(dest: str | Path, commits: Iterable[SampleCommit], branch: str = "main") -> Path:
+def write_repository(dest: str | Path, commits: Iterable[SampleCommit], branch: str = "main", *,
+                     checkout: bool = False) -> Path:
     """A new git repository at ``dest`` (which must not exist) holding ``commits`` on ``branch``,
-    with ``HEAD`` on it and nothing checked out; returns ``dest``."""
+    with ``HEAD`` on it and nothing checked out (unless ``checkout``); returns ``dest``."""
     root = Path(dest)
     if root.exists():
         raise InputError(f"{root}: already exists (give a new folder)")
@@ -92,6 +93,9 @@ def write_repository(dest: str | Path, commits: Iterable[SampleCommit], branch: 
                    input=_stream(commits, branch), check=True, env=git_env(), capture_output=True)
     subprocess.run(git_args("symbolic-ref", "HEAD", f"refs/heads/{branch}", git_dir=git_dir), check=True,
                    env=git_env(), capture_output=True)
+    if checkout:  # read-tree: the files of HEAD into the work tree and the index, no hook involved
+        subprocess.run(git_args("--work-tree", str(root), "read-tree", "-u", "--reset", "HEAD", git_dir=git_dir),
+                       check=True, env=git_env(), capture_output=True)
     return root
 
 
@@ -114,7 +118,7 @@ module = "shop.ws.factory"
 replacement = "shop.ws.manager"
 
 [simulate]
-capacity_hours_per_day = 3.0
+capacity_hours_per_day = 4.5
 wave_files = 2
 '''
 
@@ -213,11 +217,11 @@ def sample_commits() -> list[SampleCommit]:
     ]
 
 
-def build_sample(dest: str | Path | None = None) -> Path:
+def build_sample(dest: str | Path | None = None, *, checkout: bool = False) -> Path:
     """Write the burndown sample repository at ``dest`` (default: a new temporary folder,
-    removed when the interpreter exits); return its path."""
+    removed when the interpreter exits), its newest commit checked out if ``checkout``; return its path."""
     if dest is None:
         folder = Path(tempfile.mkdtemp(prefix="wsaudit-history-sample-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         dest = folder / "shop"
-    return write_repository(dest, sample_commits())
+    return write_repository(dest, sample_commits(), checkout=checkout)

@@ -24,6 +24,7 @@ from wsaudit.errors import ReportError
 from wsaudit.iorw import write_text
 
 NOTEBOOKS = ("01_import_graph", "02_violations", "03_ranking", "04_migration", "05_summary")
+HISTORY_NOTEBOOK = "06_burndown"  # with --history: the burndown across git history against the plan
 KERNEL_NAME = "wsaudit"
 
 
@@ -168,9 +169,11 @@ def append_history(output_dir: Path, row: dict[str, Any]) -> Path:
 def report(path: str | Path, output_dir: str | Path, config: str | Path | None = None, *, seed: int = 0,
            runs: int | None = None, extra: dict[str, Any] | None = None, notebooks: tuple[str, ...] = NOTEBOOKS,
            source_dir: Path | None = None, now: _dt.datetime | None = None, cache: bool = True,
-           cache_dir: str | Path | None = None, jobs: int | None = None) -> dict[str, Any]:
+           cache_dir: str | Path | None = None, jobs: int | None = None, history: bool = False) -> dict[str, Any]:
     """Run the notebooks on ``path`` into ``output_dir``; returns what was written. ``cache``,
-    ``cache_dir`` and ``jobs`` are those of :func:`wsaudit.audit`, for the report's own audit."""
+    ``cache_dir`` and ``jobs`` are those of :func:`wsaudit.audit`, for the report's own audit.
+    ``history``: also ``06_burndown`` (``path`` must be in a git repository), which writes
+    ``history_burndown.png`` and the series as ``history_*.csv``."""
     from wsaudit.api import audit as run_audit
 
     root = Path(path).resolve()
@@ -183,10 +186,12 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     parameters = {"repo_path": str(root), "config_path": config_path, "output_dir": str(out), "seed": seed,
                   **({"runs": runs} if runs is not None else {}), **(extra or {})}
     executed, pages = [], []
-    for name in notebooks:
+    for name in notebooks + ((HISTORY_NOTEBOOK,) if history else ()):
         executed.append(run_notebook(name, out, parameters, kernel, source_dir))
         pages.append(to_html(executed[-1]))
     tables = write_tables(result, simulation, out)
+    if history:
+        tables = sorted(tables + list(out.glob("history_*.csv")))
     from wsaudit.report.summary import headline
 
     moment = (now or _dt.datetime.now(_dt.UTC)).replace(microsecond=0)
