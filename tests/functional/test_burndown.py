@@ -33,7 +33,7 @@ def test_the_sample_is_deterministic(tmp_path, sample):
 
 
 def test_the_actual_series_and_the_band(sample):
-    repo, doc, start, simulation = sample
+    _, doc, start, simulation = sample
     observed = burndown.actual(doc["commits"])
     assert [o["day"] for o in observed] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]  # a weekend between day 4 and 5
     assert observed[7]["effective"] == observed[7]["total"] + 13  # the broken files' uses count as left
@@ -51,7 +51,7 @@ def test_the_actual_series_and_the_band(sample):
 
 
 def test_the_pace_is_refitted_to_the_observed_commits(sample):
-    repo, doc, start, simulation = sample
+    _, doc, start, simulation = sample
     is_test = {f.path: f.is_test for f in start.files}
     strategy = simulation.recommended()
     observed = burndown.actual(doc["commits"])
@@ -65,8 +65,8 @@ def test_the_pace_is_refitted_to_the_observed_commits(sample):
     assert burndown.fit_pace(simulation, strategy, observed[:1], is_test).factor is None
 
 
-def test_a_plan_csv_is_followed(sample, tmp_path):
-    repo, doc, start, simulation = sample
+def test_a_plan_csv_is_followed(sample):
+    _, _, start, simulation = sample
     recommended = simulation.recommended()
     rows = simulation.plan_rows(recommended)
     own = start.simulate({"plan": burndown.plan_order(rows)}, seed=0, runs=100)
@@ -81,7 +81,8 @@ def test_report_history_writes_the_burndown(sample, tmp_path):
     assert (out / "history_burndown.png").read_bytes()[:4] == b"\x89PNG"
     names = {p.name for p in done["tables"]}
     assert {"history_commits.csv", "history_actual.csv", "history_plan_band.csv"} <= names
-    commits = list(csv.DictReader(open(out / "history_commits.csv", encoding="utf-8")))
+    with open(out / "history_commits.csv", encoding="utf-8") as handle:
+        commits = list(csv.DictReader(handle))
     assert len(commits) == 11 and commits[4]["flag"] == "deletion"
     html = (out / f"{HISTORY_NOTEBOOK}.html").read_text(encoding="utf-8")
     assert "At the observed pace" in html and "from build_sample" not in html

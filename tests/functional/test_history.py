@@ -149,6 +149,28 @@ def test_the_incremental_engine_equals_a_full_audit_on_the_story(story_repo, sto
     assert history(story_repo, cache=False).document() == story_doc
 
 
+def test_modules_that_appear_go_or_shadow_each_other(tmp_path, monkeypatch):
+    day = "2024-06-{:02d}T10:00:00+00:00".format
+    later = "from pkg.core.later import create_websocket_manager\n\ncreate_websocket_manager()\n"
+    repo = write_repository(tmp_path / "repo", [
+        SampleCommit("t0 a use of a module that does not exist yet", day(3), {**BASE, "pkg/app/uses_later.py": later,
+                                                                              "pkg/app/tools.py": "from pkg.core import create_websocket_manager as t\n"}),
+        SampleCommit("t1 the module arrives, re-exporting the factory", day(4),
+                     {"pkg/core/later.py": "from .impl import create_websocket_manager\n"}),
+        SampleCommit("t2 a package now shadows tools.py", day(5), {"pkg/app/tools/__init__.py": "X = 1\n"}),
+        SampleCommit("t3 the module goes again", day(6), {"pkg/core/later.py": None}),
+        SampleCommit("t4 the definition goes", day(7), {"pkg/core/impl.py": None}),
+        SampleCommit("t5 and comes back under another name", day(10),
+                     {"pkg/core/impl2.py": "def create_websocket_manager():\n    pass\n",
+                      "pkg/core/__init__.py": "from .impl2 import create_websocket_manager\n"}),
+    ])
+    doc = history(repo, cache=False).document()
+    assert [r["violations"] for r in doc["commits"]] == [23, 24, 24, 23, 18, 18]
+    assert _history_rows_equal_checkout_scans(repo, doc, tmp_path) == 6
+    monkeypatch.setattr(engine_commits, "_affected", lambda *args: None)
+    assert history(repo, cache=False).document() == doc
+
+
 # ---------------------------------------------------------------------------- real repositories
 
 

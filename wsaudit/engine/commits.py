@@ -32,7 +32,7 @@ from wsaudit.config import Config
 from wsaudit.engine.detect import detect
 from wsaudit.engine.graph import build_graph
 from wsaudit.engine.imports import direct_imports
-from wsaudit.engine.modules import ModuleTable
+from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.engine.resolve import Canon, Resolver
 from wsaudit.model import (
     Definition,
@@ -64,7 +64,7 @@ class TreeAudit:
     definitions: list[Definition]
     suspects: list[Violation]
     targets: dict[str, frozenset[Canon]]
-    imports: list[DirectImport]
+    imports: list[DirectImport] | None  # None: not sorted yet (see import_records)
     graph: nx.DiGraph
     table: ModuleTable
     notices: list[Notice] = field(default_factory=list)  # full mode only: rules that match nothing
@@ -78,6 +78,13 @@ class TreeAudit:
     table_key: tuple = field(default=(), repr=False)
     memo: dict = field(default_factory=dict, repr=False)  # per blob: signatures, mentions (shared along the history)
     detected: int = 0  # files detected again
+
+    def import_records(self) -> list[DirectImport]:
+        """Every import record, sorted as :func:`~wsaudit.engine.imports.direct_imports` sorts them."""
+        if self.imports is None:
+            self.imports = sorted((r for rs in self.imports_of.values() for r in rs),
+                                  key=lambda r: (r.source, r.line, r.target, r.resolved))
+        return self.imports
 
     @property
     def parsed(self) -> frozenset[str]:
@@ -127,14 +134,19 @@ def _tokens(value: object, out: set[str]) -> None:
             _tokens(item, out)
 
 
-def mentions(facts: FileFacts) -> frozenset[str]:
+def mentions(facts: FileFacts, module: str = "", is_package: bool = False) -> frozenset[str]:
     """Every name a file's facts contain: what it imports and binds, its attribute chains, the
-    parts of its dotted strings. A file can resolve through another module's name only by
-    mentioning it (or through a star import)."""
+    parts of its dotted strings, and of the modules its relative imports name (``module``,
+    ``is_package``: the file's own). A file can resolve through another module's name only by
+    mentioning both (or through a star import)."""
     out: set[str] = set(facts.namespace)
     for imp in facts.imports:
         if imp.module:
             out.update(imp.module.split("."))
+        if imp.level:
+            base = absolute_module(module, is_package, imp.level, imp.module)
+            if base:
+                out.update(base.split("."))
         for name, asname in imp.names:
             out.update(name.split("."))
             if asname:
@@ -161,11 +173,10 @@ def audit_tree(config: Config, files: list[SourceFile], oids: dict[str, str], fa
     table = ModuleTable.of(files, facts)
     key = _table_key(table)
     memo = previous.memo if previous is not None else {}
-    if previous is not None and previous.config == config and previous.table_key == key:
-        changed = _changed(previous, oids, facts)
-        again = _affected(previous, oids, facts, changed, table, memo)
-        if again is not None:
-            done = _incremental(previous, config, files, oids, facts, base_diagnostics, table, key, changed, again)
+    if previous is not None and previous.config == config:
+        plan = _affected(previous, config, oids, facts, table, key, memo)
+        if plan is not None:
+            done = _incremental(previous, config, files, oids, facts, base_diagnostics, table, key, *plan)
             if done is not None:
                 return done
     return _full(config, files, oids, facts, base_diagnostics, table, key, memo)
@@ -185,12 +196,69 @@ def _memo(memo: dict, kind: str, oid: str, facts: FileFacts, compute):
     return memo[key]
 
 
-def _affected(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[str, FileFacts], changed: set[str],
-              table: ModuleTable, memo: dict) -> set[str] | None:
-    """The files to detect again (see the module's docstring), or None for a full audit."""
-    owned = {f.path for f in table.files.values()}
-    names: set[str] = set()
-    for path in changed & owned:
+def _exported_tokens(facts: FileFacts) -> dict[str, frozenset[str]]:
+    """Per module-level name, every name its binding mentions (what a re-export copies)."""
+    out = {}
+    for name, binding in export_signature(facts)[0].items():
+        inner: set[str] = set()
+        _tokens(binding, inner)
+        out[name] = frozenset(inner)
+    return out
+
+
+def _entry(f: SourceFile | None) -> tuple[str, bool] | None:
+    return (f.path, f.is_package) if f is not None else None
+
+
+def _table_names(previous: ModuleTable, table: ModuleTable, config: Config) -> tuple[set[str], set[str]] | None:
+    """When the module table changed: the last names of the modules that appeared, went or
+    changed files (a file can only reach them by mentioning that name), and the paths whose
+    ownership changed; None when a module rule's verdict depends on the change."""
+    known = previous.known ^ table.known
+    changed = {m for m in previous.files.keys() | table.files.keys()
+               if _entry(previous.files.get(m)) != _entry(table.files.get(m))}
+    for rule in config.rules:
+        if rule.module is not None and ({rule.module, rule.module.split(".")[0]} & (known | changed)):
+            return None  # a deprecated module (or its top package) appeared or went: every row's resolution
+    names = {m.rpartition(".")[2] for m in known | changed}
+    paths = {f.path for f in previous.files.values()} ^ {f.path for f in table.files.values()}
+    paths |= {f.path for m in changed for f in (previous.files.get(m), table.files.get(m)) if f is not None}
+    return names, paths
+
+
+def _affected(previous: TreeAudit, config: Config, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
+              table: ModuleTable, key: tuple, memo: dict) -> tuple[set[str], set[str], bool] | None:
+    """``(changed, again, table_changed)``: the files that changed and the files to detect again,
+    or None for a full audit.
+
+    What changed is a set of names, each either plain (a module that appeared or went: any file
+    mentioning its last name may resolve differently) or qualified by the module whose binding
+    changed (``(last name of the module, name)``: a file must mention both to reach it). A
+    module that re-exports a changed name adds its own, to a fixed point; a star import passes
+    every changed name on.
+    """
+    changed = _changed(previous, oids, facts)
+    plain: set[str] = set()
+    table_changed = previous.table_key != key
+    if table_changed:
+        found = _table_names(previous.table, table, config)
+        if found is None:
+            return None
+        plain, moved = found
+        changed |= {p for p in moved if p in facts or p in previous.facts}
+    module_of = {f.path: f for f in table.files.values()}
+    was_owned = {f.path for f in previous.table.files.values()}
+    qualified: dict[str, set[str]] = {}  # name -> last names of the modules whose binding of it changed
+
+    def add(module: str, name: str) -> bool:
+        segs = qualified.setdefault(name, set())
+        seg = module.rpartition(".")[2]
+        if seg in segs:
+            return False
+        segs.add(seg)
+        return True
+
+    for path in changed & module_of.keys() & was_owned:
         old, new = previous.facts.get(path), facts.get(path)
         if old is None or new is None:
             return None
@@ -198,31 +266,83 @@ def _affected(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[str, 
         (b, b_stars, b_all) = _memo(memo, "sig", oids[path], new, export_signature)
         if a_stars != b_stars:
             return None  # what a star import brings in is only known by resolving it
-        names |= {n for n in a.keys() | b.keys() if a.get(n) != b.get(n)}
+        names = {n for n in a.keys() | b.keys() if a.get(n) != b.get(n)}
         names |= set(a_all or ()) ^ set(b_all or ())
         if (a_all is None) != (b_all is None):
             names |= set(a) | set(b)
-    seen: dict[str, frozenset[str]] = {p: _memo(memo, "mentions", oids[p], ff, mentions) for p, ff in facts.items()}
-    grown = True
-    while grown and names:  # re-exports of a changed name change too: to a fixed point
+        for n in names:
+            add(module_of[path].module, n)
+    for path in changed & (module_of.keys() ^ was_owned):  # a module that appeared or went: its names
+        for ff in (facts.get(path), previous.facts.get(path)):
+            if ff is not None and ff.stars:
+                return None
+            plain |= set(ff.namespace) if ff is not None else set()
+
+    seen, index = _mention_index(previous, oids, facts, table, key, changed, memo)
+
+    def reached(m: frozenset[str]) -> set[str]:
+        """The changed names that a file with mentions ``m`` can reach."""
+        out = set(m & plain)
+        for name in m & qualified.keys():
+            if not m.isdisjoint(qualified[name]):
+                out.add(name)
+        return out
+
+    def candidates() -> set[str]:
+        return {p for name in plain | qualified.keys() for p in index.get(name, ())}
+
+    looked: dict[str, frozenset[str]] = {}  # path -> the changed names it was looked at for
+    grown = bool(plain or qualified)
+    while grown:  # re-exports of a changed name change too: to a fixed point
         grown = False
-        for path in owned:
-            ff = facts.get(path)
-            if ff is None or seen[path].isdisjoint(names):
+        for path in sorted(candidates()):
+            f = module_of.get(path)
+            hit = reached(seen[path])
+            if f is None or not hit or looked.get(path) == hit:
                 continue
-            sig = _memo(memo, "sig", oids[path], ff, export_signature)[0]
-            for name, binding in sig.items():
-                if name not in names:
-                    inner: set[str] = set()
-                    _tokens(binding, inner)
-                    if not inner.isdisjoint(names):
-                        names.add(name)
-                        grown = True
+            looked[path] = frozenset(hit)
+            if facts[path].stars:  # a star import passes every changed name on
+                for name in list(plain) + list(qualified):
+                    grown |= add(f.module, name)
+            for name, inner in _memo(memo, "exported", oids[path], facts[path], _exported_tokens).items():
+                if not inner.isdisjoint(hit):
+                    grown |= add(f.module, name)
+            if grown:
+                looked.clear()
     again = {p for p in changed if p in facts}
-    if names:
-        again |= {p for p, m in seen.items() if not m.isdisjoint(names)}
+    if plain or qualified:
+        again |= {p for p in candidates() if reached(seen[p])}
         again |= {p for p, ff in facts.items() if ff.stars}
-    return again
+    return changed, again, table_changed
+
+
+def _mention_index(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
+                   table: ModuleTable, key: tuple, changed: set[str], memo: dict
+                   ) -> tuple[dict[str, frozenset[str]], dict[str, set[str]]]:
+    """Every file's mentions, and the inverted index ``name -> paths``, kept up to date from one
+    commit to the next (rebuilt when the module table changes: mentions depend on a file's module)."""
+    kept = memo.get("index")
+    # the index must be the previous commit's (a full audit in between does not keep it up to date)
+    if kept is not None and kept[0] is previous.oids and previous.table_key == key:
+        _, seen, index = kept
+        for path in changed:
+            for name in seen.pop(path, ()):
+                index[name].discard(path)
+        todo = [p for p in changed if p in facts]
+    else:
+        seen, index = {}, {}
+        todo = list(facts)
+    module_of = {f.path: f for f in table.files.values()}
+    for path in todo:
+        f = module_of.get(path)
+        module, package = (f.module, f.is_package) if f is not None else ("", False)
+        found = _memo(memo, "mentions", f"{oids[path]}\0{module}\0{package}", facts[path],
+                      lambda ff, m=module, k=package: mentions(ff, m, k))
+        seen[path] = found
+        for name in found:
+            index.setdefault(name, set()).add(path)
+    memo["index"] = (oids, seen, index)
+    return seen, index
 
 
 def _group_imports(records: list[DirectImport]) -> dict[str, list[DirectImport]]:
@@ -262,14 +382,21 @@ def _file_problems(facts: Mapping[str, FileFacts]) -> list[Diagnostic]:
 
 def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], oids: dict[str, str],
                  facts: dict[str, FileFacts], base_diagnostics: list[Diagnostic], table: ModuleTable, key: tuple,
-                 changed: set[str], again: set[str]) -> TreeAudit | None:
+                 changed: set[str], again: set[str], table_changed: bool) -> TreeAudit | None:
     by_path = {f.path: f for f in files}
     rows = {p: r for p, r in previous.rows.items() if p not in changed and p in facts}
     # rows computed from the whole tree: definitions (every definer), suspects (the names that
     # every deprecated import binds) -- detect them again with the affected files
-    names = {r.name for r in config.rules if r.symbol is not None}
+    patterns = [r for r in config.rules if r.is_pattern]
     again = set(again)
-    again |= {p for p, ff in facts.items() if any(n in names for n, _ in ff.definitions)}
+    rules = "\0".join(r.symbol for r in patterns)  # type: ignore[misc]
+
+    def defines(f: SourceFile) -> bool:
+        return _memo(previous.memo, "defines", f"{oids[f.path]}\0{f.module}\0{rules}", facts[f.path],
+                     lambda ff: any(r.name == n and r.matches(f"{f.module}.{n}") for n, _ in ff.definitions
+                                    for r in patterns))
+
+    again |= {f.path for f in table.files.values() if f.path in facts and defines(f)}
     if any(_broken(ff) for ff in facts.values()):
         again |= {p for p, ff in facts.items() if _broken(ff)}
         again |= {p for p, r in rows.items() if any(v.category == "deprecated-import" for v in r)}
@@ -283,24 +410,24 @@ def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], o
         rows.setdefault(v.path, []).append(v)
     violations = sorted((v for r in rows.values() for v in r), key=Violation.sort_key)
 
-    # import records and graph: only the changed modules' own statements can differ
-    owned = {f.path: m for m, f in table.files.items()}
-    changed_files = [by_path[p] for p in sorted(changed) if p in by_path and p in facts]
-    records, import_problems = direct_imports(changed_files, facts, table)
-    imports_of = {m: r for m, r in previous.imports_of.items() if table.files[m].path not in changed} \
-        if previous.imports_of else {}
+    # import records: a file's depend on its own statements and, for the names they mention, the table
+    redo = {p for p in (again if table_changed else changed) if p in facts and p in by_path}
+    records, import_problems = direct_imports([by_path[p] for p in sorted(redo)], facts, table)
+    imports_of = {m: r for m, r in previous.imports_of.items()
+                  if m in table.files and table.files[m].path not in redo
+                  and previous.table.files[m].path == table.files[m].path}
     imports_of.update(_group_imports(records))
-    problems_of = {p: d for p, d in previous.problems_of.items() if p not in changed}
+    problems_of = {p: d for p, d in previous.problems_of.items() if p not in redo and p in facts}
     for d in import_problems:
         problems_of.setdefault(d.path, []).append(d)
-    imports = sorted((r for rs in imports_of.values() for r in rs), key=lambda r: (r.source, r.line, r.target, r.resolved))
+    owned = {f.path: m for m, f in table.files.items()}
     graph = previous.graph
-    graph_changed = _patch_graph(graph, [owned[f.path] for f in changed_files if f.path in owned], imports_of,
-                                 facts, config, table)
+    graph_changed = _patch_graph(graph, [owned[p] for p in sorted(redo) if p in owned], imports_of, facts, config,
+                                 table, previous.table) or table_changed
     diagnostics = sorted(base_diagnostics + _file_problems(facts) + [d for ds in problems_of.values() for d in ds],
                          key=Diagnostic.sort_key)
     return TreeAudit(config, files, oids, facts, diagnostics, violations, found.definitions, found.suspects,
-                     found.targets, imports, graph, table, [], "incremental", graph_changed, list(base_diagnostics),
+                     found.targets, None, graph, table, [], "incremental", graph_changed, list(base_diagnostics),
                      rows, imports_of, problems_of, key, previous.memo, len(again))
 
 
@@ -309,22 +436,28 @@ def _edges_of(G: nx.DiGraph, module: str) -> dict[str, tuple]:
 
 
 def _patch_graph(G: nx.DiGraph, modules: list[str], imports_of: Mapping[str, list[DirectImport]],
-                 facts: Mapping[str, FileFacts], config: Config, table: ModuleTable) -> bool:
-    """Replace the out-edges (and the node attributes) of ``modules`` with what
+                 facts: Mapping[str, FileFacts], config: Config, table: ModuleTable, before: ModuleTable) -> bool:
+    """Make ``G`` the graph of ``table``: nodes of modules that went (or changed files) removed,
+    new ones added, and the out-edges and attributes of ``modules`` replaced with what
     :func:`~wsaudit.engine.graph.build_graph` gives for them; whether any edge changed other
     than by its line."""
-    changed = False
-    for module in modules:
-        if module not in G:
-            continue
+    gone = [m for m in G if m not in table.files or _entry(table.files[m]) != _entry(before.files.get(m))]
+    G.remove_nodes_from(gone)
+    new = sorted(m for m in table.files if m not in G)
+    for module in new:  # every node first: the edges below may lead to any of them
+        G.add_node(module, **build_graph([table.files[module]], facts, [], config.golden_path.modules, table).nodes[module])
+    changed = bool(gone or new)
+    for module in sorted(set(modules) | set(new)):
         records = imports_of.get(module, [])
         wanted = {module} | {r.target for r in records if r.resolved}
-        # build_graph itself decides the edges (first statement, contexts, implicit)
+        # build_graph itself decides the nodes and edges (first statement, contexts, implicit)
         small = build_graph([table.files[m] for m in sorted(wanted) if m in table.files], facts, records,
                             config.golden_path.modules, table)
-        before = _edges_of(G, module)
+        if module not in small:
+            continue
+        edges = _edges_of(G, module)
         G.remove_edges_from([(module, t) for t in list(G.adj[module])])
-        G.add_edges_from((module, t, d) for t, d in small.adj[module].items())
+        G.add_edges_from((module, t, d) for t, d in small.adj[module].items() if t in G)
         G.nodes[module].update(small.nodes[module])
-        changed = changed or before != _edges_of(G, module)
+        changed = changed or edges != _edges_of(G, module)
     return changed
