@@ -319,6 +319,9 @@ def test_the_command_line(story_repo, cli, tmp_path):
     notrepo = cli("history", tmp_path)
     assert notrepo.code == 2 and "not a git repository" in notrepo.err and len(notrepo.err.splitlines()) == 1
     assert cli("history", story_repo, "--every", "0").code == 2
+    window = cli("history", story_repo, "--no-cache", "--format", "json", "--since", "2024-05-14T12:00:00+00:00",
+                 "--until", "2024-05-17T12:00:00+00:00").json()
+    assert [c["subject"][:3] for c in window["commits"]] == ["c7 ", "c8 ", "c9 "]
 
 
 def test_nothing_is_written_into_the_repository_but_its_cache(story_repo, cli):
