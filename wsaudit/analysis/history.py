@@ -18,7 +18,8 @@ git or an audit object. A *step* compares a commit with the previous one in the 
   it before, renames aside) and ``definitions_removed``.
 
 ``flag`` names what a step's change mostly is, when it is not a migration: ``reintroduction``
-(a new definition of a deprecated symbol), ``breakage`` (a drop in violations that comes mostly
+(a new definition of a deprecated symbol, in a tree that already used or defined the deprecated
+API: its first appearance is not a re-introduction), ``breakage`` (a drop in violations that comes mostly
 -- at least half of what vanished -- from files that stopped parsing), ``deletion`` (the same,
 from deleted files); ``flags`` lists every one that applies, ``flag`` the first of them.
 """
@@ -185,12 +186,14 @@ def explain_step(prev: CommitView, cur: CommitView, renames: Mapping[str, str]) 
               "introduced": len(introduced), "revealed_by_parsing": sum(1 for v in introduced if v.path in started),
               "moved": moved, "definitions_added": len(new_definitions),
               "definitions_removed": removed}
-    return Step(counts, step_flags(counts, len(prev.violations), len(cur.violations)), new_definitions,
+    known = bool(prev.violations or prev.definitions)
+    return Step(counts, step_flags(counts, len(prev.violations), len(cur.violations), known), new_definitions,
                 tuple(sorted(moved_to.items())))
 
 
-def step_flags(counts: Mapping[str, int], before: int, after: int) -> tuple[str, ...]:
-    """Which of :data:`FLAGS` apply to a step (see the module's docstring).
+def step_flags(counts: Mapping[str, int], before: int, after: int, known: bool = True) -> tuple[str, ...]:
+    """Which of :data:`FLAGS` apply to a step (see the module's docstring); ``known``: the tree
+    before the step already used or defined the deprecated API.
 
     >>> step_flags({"fixed": 10, "fixed_by_deletion": 6, "hidden_by_breakage": 0, "definitions_added": 0}, 20, 12)
     ('deletion',)
@@ -198,7 +201,7 @@ def step_flags(counts: Mapping[str, int], before: int, after: int) -> tuple[str,
     ('reintroduction',)
     """
     flags = []
-    if counts.get("definitions_added"):
+    if counts.get("definitions_added") and known:
         flags.append("reintroduction")
     vanished = counts.get("fixed", 0)
     if after < before and vanished:

@@ -74,11 +74,13 @@ def history_table(doc: dict[str, Any]) -> str:
         lines.append(f"{len(doc['commits'])} commits ({doc['range']}): violations {first['violations']} -> "
                      f"{last['violations']}" + (f", P0 {first['by_tier']['P0']} -> {last['by_tier']['P0']}"
                                                 if first.get("by_tier") and last.get("by_tier") else "")
-                     + f"; {len(flagged)} flagged steps" + (f"; {errors} commits not audited" if errors else ""))
+                     + f"; {len(flagged)} flagged step{'' if len(flagged) == 1 else 's'}"
+                     + (f"; {errors} commits not audited" if errors else ""))
     else:
         lines.append(f"{len(doc['commits'])} commits ({doc['range']}); none could be audited")
     for c in flagged:
-        lines.append(f"  {c['commit'][:12]} {c['step']['flag']}: {c['subject']}")
+        subject = c["subject"] if len(c["subject"]) <= 80 else c["subject"][:77] + "..."
+        lines.append(f"  {c['commit'][:12]} {c['step']['flag']}: {subject}")
     return "\n".join(lines) + "\n"
 
 
