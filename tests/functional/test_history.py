@@ -154,6 +154,9 @@ def test_modules_that_appear_go_or_shadow_each_other(tmp_path, monkeypatch):
     later = "from pkg.core.later import create_websocket_manager\n\ncreate_websocket_manager()\n"
     repo = write_repository(tmp_path / "repo", [
         SampleCommit("t0 a use of a module that does not exist yet", day(3), {**BASE, "pkg/app/uses_later.py": later,
+                                                                              "scripts/my-tool.py": later,
+                                                                              "pkg/app/naïve.py": later,
+                                                                              'pkg/app/q"uote d.py': later,
                                                                               "pkg/app/tools.py": "from pkg.core import create_websocket_manager as t\n"}),
         SampleCommit("t1 the module arrives, re-exporting the factory", day(4),
                      {"pkg/core/later.py": "from .impl import create_websocket_manager\n"}),
@@ -165,7 +168,7 @@ def test_modules_that_appear_go_or_shadow_each_other(tmp_path, monkeypatch):
                       "pkg/core/__init__.py": "from .impl2 import create_websocket_manager\n"}),
     ])
     doc = history(repo, cache=False).document()
-    assert [r["violations"] for r in doc["commits"]] == [23, 24, 24, 23, 18, 18]
+    assert [r["violations"] for r in doc["commits"]] == [29, 30, 30, 29, 24, 24]
     assert _history_rows_equal_checkout_scans(repo, doc, tmp_path) == 6
     monkeypatch.setattr(engine_commits, "_affected", lambda *args: None)
     assert history(repo, cache=False).document() == doc
@@ -335,6 +338,15 @@ def test_nothing_is_written_into_the_repository_but_its_cache(story_repo, cli):
     assert (story_repo / ".wsaudit" / "cache" / "facts.sqlite3").is_file()
     warm = cli("history", story_repo, "--quiet", "--format", "json")
     assert json.loads(warm.out) == cli("history", story_repo, "--quiet", "--no-cache", "--format", "json").json()
+
+
+def test_a_commits_configuration_cannot_choose_where_the_cache_goes(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    repo = write_repository(tmp_path / "repo", [SampleCommit("c0", "2024-01-01T00:00:00+00:00", {
+        **BASE, "wsaudit.toml": f'cache_dir = "{elsewhere}"\n' + CONFIG})])
+    rows = history(repo).document()["commits"]
+    assert rows[0]["violations"] == 20 and not elsewhere.exists()
+    assert (repo / ".wsaudit" / "cache" / "facts.sqlite3").is_file()
 
 
 def test_a_configuration_given_once_applies_to_every_commit(story_repo, tmp_path):
