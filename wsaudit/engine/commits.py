@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 
@@ -86,7 +87,7 @@ class TreeAudit:
                                   key=lambda r: (r.source, r.line, r.target, r.resolved))
         return self.imports
 
-    @property
+    @cached_property
     def parsed(self) -> frozenset[str]:
         """Paths of the files that were read and parse."""
         return frozenset(p for p, ff in self.facts.items() if not any(k in _PARSE_FAILURES for k, _, _ in ff.problems))
