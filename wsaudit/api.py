@@ -325,7 +325,7 @@ def load_audit(snapshot: str | Path, path: str | Path = ".", config: Config | st
 
 def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, cache: bool = True,
           cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False,
-          complete: bool = False) -> Audit:
+          complete: bool = False, scheduler: Any = None) -> Audit:
     """Audit the tree at ``path``.
 
     Parameters
@@ -343,6 +343,9 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
         Parse every file in full up front. By default only the files that can hold a violation
         are (:mod:`wsaudit.engine.candidates`), the others only for their imports; the result
         is the same, and ``Audit.facts`` parses a file in full when it is asked for.
+    scheduler : str or distributed.Client, optional
+        Parse as Dask tasks: a scheduler address, ``"local"`` for a LocalCluster, or a client
+        (:mod:`wsaudit.engine.scaleout`); the result is the same.
 
     Examples
     --------
@@ -368,7 +371,8 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     if stored is not None:  # an unchanged tree: nothing to read, parse or resolve
         return _from_result(root, cfg, files, stored, default_profile)
     listing = list(diagnostics)
-    with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress) as store:
+    with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress,
+                   scheduler=scheduler) as store:
         modules = ModuleTable.of(files, store.blobs)
         resolver = Resolver(modules, store.get)
         if complete:

@@ -41,6 +41,11 @@ def _common(parser: argparse.ArgumentParser, formats: tuple[str, ...], default: 
                         "error (the JSON outputs still hold the warnings)")
 
 
+def _scheduler(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="parse as Dask tasks on this distributed scheduler "
+                        "(tcp://host:8786), or 'local' for a LocalCluster (needs the scale extra)")
+
+
 def _store_options(args: argparse.Namespace) -> dict:
     """``cache``, ``cache_dir``, ``jobs``, ``progress`` for the API, from the common options."""
     if args.jobs is not None and args.jobs < 1:
@@ -60,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     scan = sub.add_parser("scan", help="violations and diagnostics")
     _common(scan, SCAN_FORMATS, "table")
+    _scheduler(scan)
     graph = sub.add_parser("graph", help="the module import graph")
     _common(graph, GRAPH_FORMATS, "json")
     graph.add_argument("--edge-labels", action="store_true", help="dot: label each edge with the line of its "
@@ -82,6 +88,23 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"),
                         help="extra notebook parameter (repeatable); VALUE is JSON when it parses")
     report.add_argument("--notebooks", metavar="DIR", help="folder of the notebooks (default: the repository's)")
+    report.add_argument("--history", action="store_true", help="also the burndown across git history against the "
+                        "plan (06_burndown; -p rev_range A..B, -p start COMMIT, -p plan_csv FILE)")
+    # -- history (see cmd_history)
+    from wsaudit.render.history import HISTORY_FORMATS
+
+    history = sub.add_parser("history", help="violation counts across git commits, each step explained (burndown)")
+    _common(history, HISTORY_FORMATS, "table")
+    history.add_argument("--rev-range", metavar="A..B", help="commits to audit, as git rev-list takes them "
+                         "(default: the first-parent history of HEAD)")
+    history.add_argument("--first-parent", action="store_true", help="follow only the first parent of merges")
+    history.add_argument("--every", type=int, default=1, metavar="N", help="audit every N-th commit, counted from "
+                         "the newest (always kept)")
+    history.add_argument("--since", metavar="DATE", help="only commits after DATE (git's --since)")
+    history.add_argument("--until", metavar="DATE", help="only commits before DATE (git's --until)")
+    history.add_argument("--max-commits", type=int, default=None, metavar="K", help="audit at most the newest K "
+                         "commits (default 1000; a warning says when more were selected)")
+    _scheduler(history)
     # -- check (see cmd_check)
     from wsaudit.render.check import CHECK_FORMATS
 
@@ -144,7 +167,8 @@ def write_output(text: str, output: str | None) -> None:
 def _audit(args: argparse.Namespace):
     from wsaudit.api import audit
 
-    result = audit(args.path, args.config, **_store_options(args))
+    scheduler = {"scheduler": args.scheduler} if getattr(args, "scheduler", None) else {}
+    result = audit(args.path, args.config, **_store_options(args), **scheduler)
     args.notices = result.notices  # said once the command has run (an error, if any, is the one line)
     return result
 
@@ -271,15 +295,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     extra = {key: parse_value(value) for key, value in args.parameter}
     source = Path(args.notebooks).resolve() if args.notebooks else None
     options = _store_options(args)
+    history = {"history": True} if args.history else {}
     done = report(args.path, args.output, args.config, seed=args.seed, runs=args.runs, extra=extra,
-                  source_dir=source, cache=options["cache"], cache_dir=options["cache_dir"], jobs=options["jobs"])
+                  source_dir=source, cache=options["cache"], cache_dir=options["cache_dir"], jobs=options["jobs"],
+                  **history)
     for page in done["html"]:
         print(f"HTML report: {page}")
     print(f"Tables: {len(done['tables'])} files in {Path(args.output).resolve()}; history: {done['history']}")
     return EXIT_OK
 
 
-COMMANDS = {"scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": cmd_simulate, "report": cmd_report,
+def cmd_history(args: argparse.Namespace) -> int:
+    from wsaudit.history import DEFAULT_MAX_COMMITS, history
+    from wsaudit.render.history import render_history
+
+    if args.every < 1 or (args.max_commits is not None and args.max_commits < 1):
+        raise UsageError("--every and --max-commits must be at least 1")
+    result = history(args.path, rev_range=args.rev_range, first_parent=args.first_parent, every=args.every,
+                     since=args.since, until=args.until, max_commits=args.max_commits or DEFAULT_MAX_COMMITS,
+                     config=args.config, scheduler=args.scheduler, **_store_options(args))
+    args.notices = result.notices
+    write_output(render_history(args.format, result.document()), args.output)
+    return EXIT_OK
+
+
+COMMANDS = {"history": cmd_history, "scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": cmd_simulate, "report": cmd_report,
             "check": cmd_check, "migrate": cmd_migrate, "rollback": cmd_rollback}
 
 

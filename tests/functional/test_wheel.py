@@ -18,7 +18,7 @@ def test_a_wheel_installed_elsewhere_runs_the_report(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert sorted(n for n in names if n.endswith(".ipynb")) == [
         f"wsaudit/report/notebooks/{n}.ipynb"
-        for n in ("01_import_graph", "02_violations", "03_ranking", "04_migration", "05_summary")]
+        for n in ("01_import_graph", "02_violations", "03_ranking", "04_migration", "05_summary", "06_burndown")]
     assert "wsaudit/profiles/netra-websocket.toml" in names
     site = tmp_path / "site"
     installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),

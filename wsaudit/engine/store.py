@@ -8,11 +8,12 @@ Either way a file's facts are the same: they depend only on its bytes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from wsaudit.config import Config
 from wsaudit.engine.cache import FactsCache, key
@@ -71,11 +72,23 @@ def read_file(root: str, f: SourceFile, limit: int) -> tuple[bytes | None, Diagn
     return data, None
 
 
-def parse_many(blobs: list[bytes], jobs: int | None = None, bar: Any = None, full: bool = True
-               ) -> list[FileFacts]:
+def parse_many(blobs: list[bytes], jobs: int | None = None, bar: Any = None, full: bool = True, *,
+               scheduler: Any = None) -> list[FileFacts]:
     """:func:`~wsaudit.engine.parse.parse_source` (``full``) or
     :func:`~wsaudit.engine.imports_only.parse_imports` of each blob, in order; on every core
-    when there are enough of them; ``bar`` (a tqdm bar) advances one step per blob."""
+    when there are enough of them; ``bar`` (a tqdm bar) advances one step per blob.
+
+    ``scheduler``: a Dask scheduler address, ``"local"`` or a ``distributed.Client``: the
+    blobs are parsed as Dask tasks (:mod:`wsaudit.engine.scaleout`), however few they are, and
+    the facts are the same.
+    """
+    if scheduler is not None:
+        from wsaudit.engine.scaleout import parse_distributed
+
+        out = parse_distributed(blobs, scheduler, jobs=jobs, full=full)
+        if bar is not None:
+            bar.update(len(out))
+        return out
     parse = parse_source if full else parse_imports
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(blobs) < PARALLEL_THRESHOLD:
@@ -102,13 +115,15 @@ class FactStore:
     """The bytes of every readable file of the tree and, as they are asked for, their facts.
 
     Use as a context manager (or call :meth:`close`): the cache stays open while it lives.
+    ``scheduler`` (a Dask scheduler address, ``"local"`` or a client) parses on Dask.
     """
 
     def __init__(self, root: str | Path, files: Iterable[SourceFile], config: Config, *, cache: bool = True,
                  cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False,
-                 lazy: bool = False):
+                 lazy: bool = False, scheduler: Any = None):
         """``lazy``: read no file now; :meth:`get` reads one when its facts are asked for (an
-        audit answered from the whole-tree result keeps such a store for ``Audit.facts``)."""
+        audit answered from the whole-tree result keeps such a store for ``Audit.facts``).
+        ``scheduler``: parse as Dask tasks (see :func:`parse_many`)."""
         self.root = Path(root)
         self.files = list(files)
         self.blobs: dict[str, bytes] = {}
@@ -127,6 +142,9 @@ class FactStore:
         self.notices = [self.cache.refused] if self.cache is not None and self.cache.refused else []
         self.jobs = jobs
         self.budget = config.max_parse_memory
+        self.scheduler = scheduler
+        self._stack = contextlib.ExitStack()  # the Dask client, opened once for the store's batches
+        self._client: Any = None
         self.bar = None  # one bar for the whole tree, whichever pass reads a file
         if progress:
             from tqdm import tqdm
@@ -139,7 +157,19 @@ class FactStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _dask(self) -> Any:
+        """The Dask client for ``scheduler`` (None without one), started on first use."""
+        if self.scheduler is None:
+            return None
+        if self._client is None:
+            from wsaudit.engine.scaleout import connect
+
+            self._client = self._stack.enter_context(connect(self.scheduler, self.jobs))
+        return self._client
+
     def close(self) -> None:
+        self._stack.close()
+        self._client = None
         if self.cache is not None:
             self.cache.close()
             self.cache = None
@@ -176,7 +206,8 @@ class FactStore:
             self.bar.update(first_time - len(missing) if every_first else first_time)
         bar = self.bar if every_first else None
         fresh = dict(zip((keys[p] for p in missing),
-                         parse_many([self.blobs[p] for p in missing], self.jobs, bar, full)))
+                         parse_many([self.blobs[p] for p in missing], self.jobs, bar, full,
+                                    scheduler=self._dask() if missing else None)))
         if self.cache:
             self.cache.put_many(fresh)
         known.update(fresh)

@@ -301,3 +301,49 @@ def save(fig: Figure, output_dir: str | None, name: str) -> Shown:
 
         (Path(output_dir) / name).write_bytes(buffer.getvalue())
     return Shown(fig, buffer.getvalue())
+AREA_COLORS = {"production": "#1f77b4", "tests": "#2ca02c", "total": "#000000"}
+
+
+def plot_history_burndown(observed: list[dict[str, Any]], band: list[dict[str, Any]],
+                          pace_factor: float | None = None, title: str = "") -> Figure:
+    """The actual burndown per tier, per area and in total as steps, against the plan's median
+    (dashed) and p10-p90 band (shaded) from the start commit; flagged steps marked with a dotted
+    line and their flag; in the total, the uses hidden in files that do not parse added back
+    (grey) and the plan at the observed pace (dotted)."""
+    fig = Figure(figsize=(15, 4.4), layout="constrained")
+    axes = fig.subplots(1, 3)
+    days = [r["day"] for r in band]
+    x = [o["day"] for o in observed]
+    panels = ((TIERS, TIER_COLORS, "tier"), (("production", "tests"), AREA_COLORS, "area"),
+              (("total",), AREA_COLORS, "total"))
+    for ax, (keys, colors, label) in zip(axes, panels):
+        for key in keys:
+            color = colors[key]
+            ax.fill_between(days, [r[f"{key}_p10"] for r in band], [r[f"{key}_p90"] for r in band], color=color,
+                            alpha=0.15, step="post", linewidth=0)
+            ax.plot(days, [r[f"{key}_p50"] for r in band], color=color, linestyle="--", linewidth=1,
+                    drawstyle="steps-post", label=f"{key} (plan p50, p10-p90)" if label == "total" else None)
+            ax.plot(x, [o[key] for o in observed], color=color, linewidth=2, drawstyle="steps-post", marker="o",
+                    markersize=3, label=f"{key} (actual)")
+        ax.set_title("Violations left, in total" if label == "total" else f"Violations left per {label}")
+        ax.set_xlabel("working days since the start commit")
+    total_ax = axes[2]
+    total_ax.plot(x, [o["total"] + o["suspects"] for o in observed], color="#999999", linewidth=1,
+                  drawstyle="steps-post", label="with the uses hidden in broken files")
+    if pace_factor:
+        total_ax.plot([d / pace_factor for d in days], [r["total_p50"] for r in band], color="black", linestyle=":",
+                      linewidth=1.5, drawstyle="steps-post", label=f"plan at the observed pace ({pace_factor:.2f}x)")
+    right = max(days[-1] if days else 0, x[-1] if x else 0) + 0.5
+    for ax in axes:
+        for o in observed:
+            if o["flag"]:
+                ax.axvline(o["day"], color="#555555", linestyle=":", linewidth=1)
+                ax.annotate(o["flag"], (o["day"], 0.98), xycoords=("data", "axes fraction"), xytext=(2, 0),
+                            textcoords="offset points", rotation=90, va="top", fontsize=8, color="#555555")
+        ax.set_xlim(0, right)
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8, frameon=False, loc="lower left" if ax is total_ax else "upper right")
+    axes[0].set_ylabel("violations (solid: actual; dashed and band: plan)")
+    if title:
+        fig.suptitle(title)
+    return fig

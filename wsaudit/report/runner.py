@@ -26,6 +26,7 @@ from typing import Any
 from wsaudit.errors import ReportError, UsageError
 from wsaudit.iorw import write_text
 
+HISTORY_NOTEBOOK = "06_burndown"  # with --history: the burndown across git history against the plan
 KERNEL_NAME = "wsaudit"
 
 
@@ -36,8 +37,9 @@ def notebooks_dir() -> Path:
 
 
 def notebook_names(folder: Path | None = None) -> tuple[str, ...]:
-    """The notebooks of ``folder`` (default: the package's), by name: adding one adds a page."""
-    return tuple(sorted(p.stem for p in (folder or notebooks_dir()).glob("*.ipynb")))
+    """The notebooks of ``folder`` (default: the package's), by name: adding one adds a page.
+    The burndown needs git history: it runs with ``--history`` only."""
+    return tuple(sorted(p.stem for p in (folder or notebooks_dir()).glob("*.ipynb") if p.stem != HISTORY_NOTEBOOK))
 
 
 NOTEBOOKS = notebook_names()
@@ -175,10 +177,12 @@ def append_history(output_dir: Path, row: dict[str, Any]) -> Path:
 def report(path: str | Path, output_dir: str | Path, config: str | Path | None = None, *, seed: int = 0,
            runs: int | None = None, extra: dict[str, Any] | None = None, notebooks: tuple[str, ...] | None = None,
            source_dir: Path | None = None, now: _dt.datetime | None = None, cache: bool = True,
-           cache_dir: str | Path | None = None, jobs: int | None = None) -> dict[str, Any]:
+           cache_dir: str | Path | None = None, jobs: int | None = None, history: bool = False) -> dict[str, Any]:
     """Run the notebooks on ``path`` into ``output_dir``; returns what was written. ``notebooks``:
-    names (default: every notebook of ``source_dir``); ``cache``, ``cache_dir`` and ``jobs`` are
-    those of :func:`wsaudit.audit`, for the report's own audit."""
+    names (default: every notebook of ``source_dir`` but the burndown); ``cache``, ``cache_dir``
+    and ``jobs`` are those of :func:`wsaudit.audit`, for the report's own audit. ``history``: also
+    ``06_burndown`` (``path`` must be in a git repository), which writes ``history_burndown.png``
+    and the series as ``history_*.csv``."""
     from wsaudit.api import audit as run_audit
     from wsaudit.api import save_audit
     from wsaudit.report.index import write_index
@@ -201,7 +205,8 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
                   "output_dir": str(out), "seed": seed,
                   "start_date": moment.date().isoformat(),
                   **({"runs": runs} if runs is not None else {}), **(extra or {})}
-    names = notebooks if notebooks is not None else notebook_names(source_dir)
+    names = (notebooks if notebooks is not None else notebook_names(source_dir)) + (
+        (HISTORY_NOTEBOOK,) if history else ())
     executed = [run_notebook(name, out, parameters, kernel, source_dir) for name in names]
     # every page links every other one: the headings are known once all notebooks ran
     links = tuple((nb.with_suffix(".html").name, notebook_heading(nb)) for nb in executed)
@@ -209,6 +214,8 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     commit = git_commit(root)
     pages.insert(0, write_index(out, result, simulation, links, date=moment.date(), commit=commit))
     tables = write_tables(result, simulation, out)
+    if history:
+        tables = sorted(tables + list(out.glob("history_*.csv")))
     from wsaudit.report.summary import headline
 
     row = {"date": moment.isoformat(), "commit": commit, "repo": root.name, "seed": seed,

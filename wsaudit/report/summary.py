@@ -418,3 +418,60 @@ def p0_note(simulation: Simulation, strategy: str | None = None) -> str:
     if shim_p0:
         text += f" The {shim_p0} P0 violations in the shim (the deprecated modules and definitions) go in the last wave."
     return text
+
+
+# ------------------------------------------------------------------ history and the burndown
+
+
+def history_commits(doc: dict[str, Any]) -> pd.DataFrame:
+    """One row per commit of a ``wsaudit history`` document: counts per tier and area, the flag."""
+    rows = []
+    for c in doc["commits"]:
+        tiers = c.get("by_tier") or {}
+        step = c.get("step") or {}
+        rows.append({"commit": c["commit"][:10], "date": (c["date"] or "")[:10], "subject": c["subject"],
+                     "violations": c["violations"], **{t: tiers.get(t) for t in TIERS},
+                     "production": (c.get("by_area") or {}).get("production"),
+                     "tests": (c.get("by_area") or {}).get("tests"), "definitions": c["definitions"],
+                     "hidden": c["suspects"], "flag": step.get("flag") or ("error" if c.get("error") else "")})
+    return pd.DataFrame(rows, columns=["commit", "date", "subject", "violations", *TIERS, "production", "tests",
+                                       "definitions", "hidden", "flag"])
+
+
+def flagged_steps(doc: dict[str, Any]) -> pd.DataFrame:
+    """The steps whose change is not mostly a migration (deletion, breakage, re-introduction), and
+    the commits that could not be audited, with what happened."""
+    rows = [{"commit": c["commit"][:10], "date": c["date"][:10], "subject": c["subject"],
+             "flag": c["step"]["flag"] if c.get("step") and c["step"]["flag"] else "error",
+             "what": c["error"] or c["step"]["summary"]}
+            for c in doc["commits"] if c.get("error") or (c.get("step") and c["step"]["flag"])]
+    return pd.DataFrame(rows, columns=["commit", "date", "subject", "flag", "what"])
+
+
+def reintroduced(doc: dict[str, Any]) -> pd.DataFrame:
+    """Every definition of a deprecated symbol that a step added (the API re-introduced)."""
+    rows = [{"commit": c["commit"][:10], "date": c["date"][:10], "rule": d["rule_id"], "path": d["path"],
+             "line": d["line"], "name": d["name"]}
+            for c in doc["commits"] if c.get("step") for d in c["step"]["new_definitions"]]
+    return pd.DataFrame(rows, columns=["commit", "date", "rule", "path", "line", "name"])
+
+
+def burndown_series(observed: list[dict[str, Any]], plan_band: list[dict[str, Any]]) -> tuple[pd.DataFrame,
+                                                                                             pd.DataFrame]:
+    """The actual series (one row per commit) and the plan's band (one row per half working day)
+    as DataFrames, as the report saves them."""
+    actual = pd.DataFrame(observed).drop(columns=["subject"], errors="ignore")
+    if "flag" in actual:
+        actual["flag"] = actual["flag"].fillna("")
+    return actual, pd.DataFrame(plan_band)
+
+
+def save_table(frame: pd.DataFrame, output_dir: str | None, name: str) -> pd.DataFrame:
+    """Also write ``frame`` as ``output_dir/name`` (CSV, no index) when a folder is given."""
+    if output_dir:
+        from pathlib import Path
+
+        from wsaudit.iorw import write_text
+
+        write_text(Path(output_dir) / name, frame.to_csv(index=False, lineterminator="\n"))
+    return frame

@@ -1,0 +1,464 @@
+"""Audit one commit after another, re-detecting only what a commit changed where that is exact.
+
+:func:`audit_tree` does for a tree what :func:`wsaudit.api.audit` does for a folder (module
+table, resolution, detection, import records, graph) and returns a :class:`TreeAudit`. Given
+the previous commit's :class:`TreeAudit`, it reuses what cannot have changed:
+
+* **incremental** when the configuration and the module table are the same (no module file
+  added, deleted, renamed or made unreadable) and no changed module changed its star imports.
+  A changed module's *export signature* (each module-level name with what binds it, aliases
+  followed; ``__all__``) tells which of its names changed. Another file can resolve
+  differently only through one of those names, or through a re-export of one (found to a fixed
+  point), or through a star import: so the changed files, the files whose facts mention a changed
+  or re-exported name, and the files with star imports are detected again, together with the
+  files whose rows are computed from the whole tree (the definitions of a deprecated symbol,
+  and, when a file does not parse, the suspects and the files whose imports name the symbol).
+  If the deprecated objects themselves changed (a new definition), it falls back to full. The
+  changed files' import records are rebuilt and their edges patched into the graph;
+* **full** otherwise: everything is detected again, from facts that are already parsed.
+
+Either way the records are those a full audit gives (``tests/functional/test_history.py``
+checks every commit of its repositories against a scan of a checkout).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import networkx as nx
+
+from wsaudit.config import Config
+from wsaudit.engine.detect import detect
+from wsaudit.engine.graph import build_graph
+from wsaudit.engine.imports import direct_imports
+from wsaudit.engine.modules import ModuleTable, absolute_module
+from wsaudit.engine.resolve import Canon, Resolver
+from wsaudit.model import (
+    Definition,
+    Diagnostic,
+    DirectImport,
+    FileFacts,
+    Notice,
+    SourceFile,
+    Violation,
+)
+
+_PARSE_FAILURES = frozenset({"syntax-error", "decode-error", "too-complex"})
+
+
+@dataclass
+class TreeAudit:
+    """The audit of one tree, with what the next commit's audit can reuse.
+
+    The graph is patched in place by the next :func:`audit_tree` call in incremental mode:
+    keep the graph of a commit only until the next commit is audited.
+    """
+
+    config: Config
+    files: list[SourceFile]
+    oids: dict[str, str]  # path -> blob id of every file
+    facts: dict[str, FileFacts]  # path -> facts of every readable file
+    diagnostics: list[Diagnostic]  # sorted, as in a scan
+    violations: list[Violation]  # sorted
+    definitions: list[Definition]
+    suspects: list[Violation]
+    targets: dict[str, frozenset[Canon]]
+    imports: list[DirectImport] | None  # None: not sorted yet (see import_records)
+    graph: nx.DiGraph
+    table: ModuleTable
+    notices: list[Notice] = field(default_factory=list)  # full mode only: rules that match nothing
+    mode: str = "full"  # or "incremental"
+    graph_changed: bool = True  # False: same modules and the same edges (lines aside) as the previous commit
+    # bookkeeping for the next commit
+    base_diagnostics: list[Diagnostic] = field(default_factory=list, repr=False)
+    rows: dict[str, list[Violation]] = field(default_factory=dict, repr=False)
+    imports_of: dict[str, list[DirectImport]] = field(default_factory=dict, repr=False)  # by source module
+    problems_of: dict[str, list[Diagnostic]] = field(default_factory=dict, repr=False)  # by path
+    table_key: tuple = field(default=(), repr=False)
+    memo: dict = field(default_factory=dict, repr=False)  # per blob: signatures, mentions (shared along the history)
+    detected: int = 0  # files detected again
+
+    def import_records(self) -> list[DirectImport]:
+        """Every import record, sorted as :func:`~wsaudit.engine.imports.direct_imports` sorts them."""
+        if self.imports is None:
+            self.imports = sorted((r for rs in self.imports_of.values() for r in rs),
+                                  key=lambda r: (r.source, r.line, r.target, r.resolved))
+        return self.imports
+
+    @cached_property
+    def parsed(self) -> frozenset[str]:
+        """Paths of the files that were read and parse."""
+        return frozenset(p for p, ff in self.facts.items() if not any(k in _PARSE_FAILURES for k, _, _ in ff.problems))
+
+
+def _table_key(table: ModuleTable) -> tuple:
+    return tuple(sorted((m, f.path, f.is_package) for m, f in table.files.items()))
+
+
+def export_signature(facts: FileFacts) -> tuple[dict[str, tuple], tuple, tuple[str, ...] | None]:
+    """What other modules can see of a module: each module-level name with what binds it
+    (aliases followed to the chains they copy), its star imports, and ``__all__``. Where two
+    versions of a file have the same signature, every other file resolves the same.
+
+    >>> from wsaudit.engine.parse import parse_source
+    >>> a = parse_source(b"from x import y\\n\\ndef f():\\n    return y(1)\\n")
+    >>> b = parse_source(b"from x import y\\n\\n\\ndef f():\\n    return y(2) + 1\\n")
+    >>> export_signature(a) == export_signature(b), sorted(export_signature(parse_source(b"import y\\n"))[0])
+    (True, ['y'])
+    """
+    seen: set[int] = set()
+
+    def binding(index: int) -> tuple:
+        b = facts.bindings[index]
+        if b.kind == "alias":
+            if index in seen:
+                return ("alias-cycle",)
+            seen.add(index)
+            use = facts.uses[b.target]  # type: ignore[index]
+            out = ("alias", b.name, use.chain, tuple(binding(i) for i in use.reaching))
+            seen.discard(index)
+            return out
+        return (b.kind, b.name, b.target, b.module_scope)
+
+    names = {name: tuple(binding(i) for i in indices) for name, indices in facts.namespace.items()}
+    return names, tuple(binding(i) for i in facts.stars), facts.all_names
+
+
+def _tokens(value: object, out: set[str]) -> None:
+    """Every name inside a binding descriptor (dotted strings split)."""
+    if isinstance(value, str):
+        out.update(value.split("."))
+    elif isinstance(value, tuple):
+        for item in value:
+            _tokens(item, out)
+
+
+def mentions(facts: FileFacts, module: str = "", is_package: bool = False) -> frozenset[str]:
+    """Every name a file's facts contain: what it imports and binds, its attribute chains, the
+    parts of its dotted strings, and of the modules its relative imports name (``module``,
+    ``is_package``: the file's own). A file can resolve through another module's name only by
+    mentioning both (or through a star import)."""
+    out: set[str] = set(facts.namespace)
+    for imp in facts.imports:
+        if imp.module:
+            out.update(imp.module.split("."))
+        if imp.level:
+            base = absolute_module(module, is_package, imp.level, imp.module)
+            if base:
+                out.update(base.split("."))
+        for name, asname in imp.names:
+            out.update(name.split("."))
+            if asname:
+                out.add(asname)
+    out.update(b.name for b in facts.bindings)
+    for use in facts.uses:
+        out.update(use.chain)
+    for ref in facts.strings:
+        out.update(ref.value.split("."))
+    for u in facts.unparsed:
+        out.update(u.dotted.split("."))
+        out.update(u.names)
+    return frozenset(out)
+
+
+def _broken(ff: FileFacts) -> bool:
+    return bool(ff.unparsed)
+
+
+def audit_tree(config: Config, files: list[SourceFile], oids: dict[str, str], facts: dict[str, FileFacts],
+               base_diagnostics: list[Diagnostic], previous: TreeAudit | None = None) -> TreeAudit:
+    """The audit of a tree whose files, facts and discovery/read diagnostics are given;
+    incremental over ``previous`` (the audit of the commit before) where that is exact."""
+    table = ModuleTable.of(files, facts)
+    key = _table_key(table)
+    memo = previous.memo if previous is not None else {}
+    if previous is not None and previous.config == config:
+        plan = _affected(previous, config, oids, facts, table, key, memo)
+        if plan is not None:
+            done = _incremental(previous, config, files, oids, facts, base_diagnostics, table, key, *plan)
+            if done is not None:
+                return done
+    return _full(config, files, oids, facts, base_diagnostics, table, key, memo)
+
+
+def _changed(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[str, FileFacts]) -> set[str]:
+    """Paths added, deleted, edited, or whose readability changed, since ``previous``."""
+    out = {p for p in oids.keys() | previous.oids.keys() if oids.get(p) != previous.oids.get(p)}
+    out |= {p for p in facts.keys() ^ previous.facts.keys()}
+    return out
+
+
+def _memo(memo: dict, kind: str, oid: str, facts: FileFacts, compute):
+    key = (kind, oid)
+    if key not in memo:
+        memo[key] = compute(facts)
+    return memo[key]
+
+
+def _exported_tokens(facts: FileFacts) -> dict[str, frozenset[str]]:
+    """Per module-level name, every name its binding mentions (what a re-export copies)."""
+    out = {}
+    for name, binding in export_signature(facts)[0].items():
+        inner: set[str] = set()
+        _tokens(binding, inner)
+        out[name] = frozenset(inner)
+    return out
+
+
+def _entry(f: SourceFile | None) -> tuple[str, bool] | None:
+    return (f.path, f.is_package) if f is not None else None
+
+
+def _table_names(previous: ModuleTable, table: ModuleTable, config: Config) -> tuple[set[str], set[str]] | None:
+    """When the module table changed: the last names of the modules that appeared, went or
+    changed files (a file can only reach them by mentioning that name), and the paths whose
+    ownership changed; None when a module rule's verdict depends on the change."""
+    known = previous.known ^ table.known
+    changed = {m for m in previous.files.keys() | table.files.keys()
+               if _entry(previous.files.get(m)) != _entry(table.files.get(m))}
+    for rule in config.rules:
+        if rule.module is not None and ({rule.module, rule.module.split(".")[0]} & (known | changed)):
+            return None  # a deprecated module (or its top package) appeared or went: every row's resolution
+    names = {m.rpartition(".")[2] for m in known | changed}
+    paths = {f.path for f in previous.files.values()} ^ {f.path for f in table.files.values()}
+    paths |= {f.path for m in changed for f in (previous.files.get(m), table.files.get(m)) if f is not None}
+    return names, paths
+
+
+def _affected(previous: TreeAudit, config: Config, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
+              table: ModuleTable, key: tuple, memo: dict) -> tuple[set[str], set[str], bool] | None:
+    """``(changed, again, table_changed)``: the files that changed and the files to detect again,
+    or None for a full audit.
+
+    What changed is a set of names, each either plain (a module that appeared or went: any file
+    mentioning its last name may resolve differently) or qualified by the module whose binding
+    changed (``(last name of the module, name)``: a file must mention both to reach it). A
+    module that re-exports a changed name adds its own, to a fixed point; a star import passes
+    every changed name on.
+    """
+    changed = _changed(previous, oids, facts)
+    plain: set[str] = set()
+    table_changed = previous.table_key != key
+    if table_changed:
+        found = _table_names(previous.table, table, config)
+        if found is None:
+            return None
+        plain, moved = found
+        changed |= {p for p in moved if p in facts or p in previous.facts}
+    module_of = {f.path: f for f in table.files.values()}
+    was_owned = {f.path for f in previous.table.files.values()}
+    qualified: dict[str, set[str]] = {}  # name -> last names of the modules whose binding of it changed
+
+    def add(module: str, name: str) -> bool:
+        segs = qualified.setdefault(name, set())
+        seg = module.rpartition(".")[2]
+        if seg in segs:
+            return False
+        segs.add(seg)
+        return True
+
+    for path in changed & module_of.keys() & was_owned:
+        old, new = previous.facts.get(path), facts.get(path)
+        if old is None or new is None:
+            return None
+        (a, a_stars, a_all) = _memo(memo, "sig", previous.oids[path], old, export_signature)
+        (b, b_stars, b_all) = _memo(memo, "sig", oids[path], new, export_signature)
+        if a_stars != b_stars:
+            return None  # what a star import brings in is only known by resolving it
+        names = {n for n in a.keys() | b.keys() if a.get(n) != b.get(n)}
+        names |= set(a_all or ()) ^ set(b_all or ())
+        if (a_all is None) != (b_all is None):
+            names |= set(a) | set(b)
+        for n in names:
+            add(module_of[path].module, n)
+    for path in changed & (module_of.keys() ^ was_owned):  # a module that appeared or went: its names
+        for ff in (facts.get(path), previous.facts.get(path)):
+            if ff is not None and ff.stars:
+                return None
+            plain |= set(ff.namespace) if ff is not None else set()
+
+    seen, index = _mention_index(previous, oids, facts, table, key, changed, memo)
+
+    def reached(m: frozenset[str]) -> set[str]:
+        """The changed names that a file with mentions ``m`` can reach."""
+        out = set(m & plain)
+        for name in m & qualified.keys():
+            if not m.isdisjoint(qualified[name]):
+                out.add(name)
+        return out
+
+    def candidates() -> set[str]:
+        return {p for name in plain | qualified.keys() for p in index.get(name, ())}
+
+    looked: dict[str, frozenset[str]] = {}  # path -> the changed names it was looked at for
+    grown = bool(plain or qualified)
+    while grown:  # re-exports of a changed name change too: to a fixed point
+        grown = False
+        for path in sorted(candidates()):
+            f = module_of.get(path)
+            hit = reached(seen[path])
+            if f is None or not hit or looked.get(path) == hit:
+                continue
+            looked[path] = frozenset(hit)
+            if facts[path].stars:  # a star import passes every changed name on
+                for name in list(plain) + list(qualified):
+                    grown |= add(f.module, name)
+            for name, inner in _memo(memo, "exported", oids[path], facts[path], _exported_tokens).items():
+                if not inner.isdisjoint(hit):
+                    grown |= add(f.module, name)
+            if grown:
+                looked.clear()
+    again = {p for p in changed if p in facts}
+    if plain or qualified:
+        again |= {p for p in candidates() if reached(seen[p])}
+        again |= {p for p, ff in facts.items() if ff.stars}
+    return changed, again, table_changed
+
+
+def _mention_index(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
+                   table: ModuleTable, key: tuple, changed: set[str], memo: dict
+                   ) -> tuple[dict[str, frozenset[str]], dict[str, set[str]]]:
+    """Every file's mentions, and the inverted index ``name -> paths``, kept up to date from one
+    commit to the next (rebuilt when the module table changes: mentions depend on a file's module)."""
+    kept = memo.get("index")
+    # the index must be the previous commit's (a full audit in between does not keep it up to date)
+    if kept is not None and kept[0] is previous.oids and previous.table_key == key:
+        _, seen, index = kept
+        for path in changed:
+            for name in seen.pop(path, ()):
+                index[name].discard(path)
+        todo = [p for p in changed if p in facts]
+    else:
+        seen, index = {}, {}
+        todo = list(facts)
+    module_of = {f.path: f for f in table.files.values()}
+    for path in todo:
+        f = module_of.get(path)
+        module, package = (f.module, f.is_package) if f is not None else ("", False)
+        found = _memo(memo, "mentions", f"{oids[path]}\0{module}\0{package}", facts[path],
+                      lambda ff, m=module, k=package: mentions(ff, m, k))
+        seen[path] = found
+        for name in found:
+            index.setdefault(name, set()).add(path)
+    memo["index"] = (oids, seen, index)
+    return seen, index
+
+
+def _group_imports(records: list[DirectImport]) -> dict[str, list[DirectImport]]:
+    out: dict[str, list[DirectImport]] = {}
+    for r in records:
+        out.setdefault(r.source, []).append(r)
+    return out
+
+
+def _group(rows: list[Violation], paths) -> dict[str, list[Violation]]:
+    out: dict[str, list[Violation]] = {p: [] for p in paths}
+    for v in rows:
+        out.setdefault(v.path, []).append(v)
+    return out
+
+
+def _full(config: Config, files: list[SourceFile], oids: dict[str, str], facts: dict[str, FileFacts],
+          base_diagnostics: list[Diagnostic], table: ModuleTable, key: tuple, memo: dict) -> TreeAudit:
+    """As :func:`wsaudit.api.audit` does it, for every file."""
+    resolver = Resolver(table, facts.get)
+    found = detect(files, facts, config.rules, resolver)
+    imports, import_problems = direct_imports(files, facts, table)
+    graph = build_graph(files, facts, imports, config.golden_path.modules, table)
+    problems = _file_problems(facts)
+    problems_of: dict[str, list[Diagnostic]] = {}
+    for d in import_problems:
+        problems_of.setdefault(d.path, []).append(d)
+    diagnostics = sorted(base_diagnostics + problems + import_problems, key=Diagnostic.sort_key)
+    return TreeAudit(config, files, oids, facts, diagnostics, found.violations, found.definitions, found.suspects,
+                     found.targets, imports, graph, table, found.notices, "full", True, list(base_diagnostics),
+                     _group(found.violations, facts), _group_imports(imports), problems_of, key, memo, len(files))
+
+
+def _file_problems(facts: Mapping[str, FileFacts]) -> list[Diagnostic]:
+    return [Diagnostic(path, kind, line, message) for path, ff in facts.items() for kind, line, message in ff.problems]
+
+
+def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], oids: dict[str, str],
+                 facts: dict[str, FileFacts], base_diagnostics: list[Diagnostic], table: ModuleTable, key: tuple,
+                 changed: set[str], again: set[str], table_changed: bool) -> TreeAudit | None:
+    by_path = {f.path: f for f in files}
+    rows = {p: r for p, r in previous.rows.items() if p not in changed and p in facts}
+    # rows computed from the whole tree: definitions (every definer), suspects (the names that
+    # every deprecated import binds) -- detect them again with the affected files
+    patterns = [r for r in config.rules if r.is_pattern]
+    again = set(again)
+    rules = "\0".join(r.symbol for r in patterns)  # type: ignore[misc]
+
+    def defines(f: SourceFile) -> bool:
+        return _memo(previous.memo, "defines", f"{oids[f.path]}\0{f.module}\0{rules}", facts[f.path],
+                     lambda ff: any(r.name == n and r.matches(f"{f.module}.{n}") for n, _ in ff.definitions
+                                    for r in patterns))
+
+    again |= {f.path for f in table.files.values() if f.path in facts and defines(f)}
+    if any(_broken(ff) for ff in facts.values()):
+        again |= {p for p, ff in facts.items() if _broken(ff)}
+        again |= {p for p, r in rows.items() if any(v.category == "deprecated-import" for v in r)}
+    subset = [by_path[p] for p in sorted(again) if p in by_path]
+    found = detect(subset, facts, config.rules, Resolver(table, facts.get))
+    if found.targets != previous.targets:
+        return None  # the deprecated objects changed: every file may use them
+    for p in again:
+        rows[p] = []
+    for v in found.violations:
+        rows.setdefault(v.path, []).append(v)
+    violations = sorted((v for r in rows.values() for v in r), key=Violation.sort_key)
+
+    # import records: a file's depend on its own statements and, for the names they mention, the table
+    redo = {p for p in (again if table_changed else changed) if p in facts and p in by_path}
+    records, import_problems = direct_imports([by_path[p] for p in sorted(redo)], facts, table)
+    imports_of = {m: r for m, r in previous.imports_of.items()
+                  if m in table.files and table.files[m].path not in redo
+                  and previous.table.files[m].path == table.files[m].path}
+    imports_of.update(_group_imports(records))
+    problems_of = {p: d for p, d in previous.problems_of.items() if p not in redo and p in facts}
+    for d in import_problems:
+        problems_of.setdefault(d.path, []).append(d)
+    owned = {f.path: m for m, f in table.files.items()}
+    graph = previous.graph
+    graph_changed = _patch_graph(graph, [owned[p] for p in sorted(redo) if p in owned], imports_of, facts, config,
+                                 table, previous.table) or table_changed
+    diagnostics = sorted(base_diagnostics + _file_problems(facts) + [d for ds in problems_of.values() for d in ds],
+                         key=Diagnostic.sort_key)
+    return TreeAudit(config, files, oids, facts, diagnostics, violations, found.definitions, found.suspects,
+                     found.targets, None, graph, table, [], "incremental", graph_changed, list(base_diagnostics),
+                     rows, imports_of, problems_of, key, previous.memo, len(again))
+
+
+def _edges_of(G: nx.DiGraph, module: str) -> dict[str, tuple]:
+    return {t: (d["context"], d["contexts"], d["implicit"]) for t, d in G.adj[module].items()}
+
+
+def _patch_graph(G: nx.DiGraph, modules: list[str], imports_of: Mapping[str, list[DirectImport]],
+                 facts: Mapping[str, FileFacts], config: Config, table: ModuleTable, before: ModuleTable) -> bool:
+    """Make ``G`` the graph of ``table``: nodes of modules that went (or changed files) removed,
+    new ones added, and the out-edges and attributes of ``modules`` replaced with what
+    :func:`~wsaudit.engine.graph.build_graph` gives for them; whether any edge changed other
+    than by its line."""
+    gone = [m for m in G if m not in table.files or _entry(table.files[m]) != _entry(before.files.get(m))]
+    G.remove_nodes_from(gone)
+    new = sorted(m for m in table.files if m not in G)
+    for module in new:  # every node first: the edges below may lead to any of them
+        G.add_node(module, **build_graph([table.files[module]], facts, [], config.golden_path.modules, table).nodes[module])
+    changed = bool(gone or new)
+    for module in sorted(set(modules) | set(new)):
+        records = imports_of.get(module, [])
+        wanted = {module} | {r.target for r in records if r.resolved}
+        # build_graph itself decides the nodes and edges (first statement, contexts, implicit)
+        small = build_graph([table.files[m] for m in sorted(wanted) if m in table.files], facts, records,
+                            config.golden_path.modules, table)
+        if module not in small:
+            continue
+        edges = _edges_of(G, module)
+        G.remove_edges_from([(module, t) for t in list(G.adj[module])])
+        G.add_edges_from((module, t, d) for t, d in small.adj[module].items() if t in G)
+        G.nodes[module].update(small.nodes[module])
+        changed = changed or edges != _edges_of(G, module)
+    return changed
