@@ -428,5 +428,6 @@ def audit_commit(path: str | Path, commit: str = "HEAD", config: Config | str | 
     if cfg.implicit:
         notices.insert(0, Notice("default-profile", None, f"no configuration found in commit {oid[0][:12]}: using the "
                                  f"built-in profile {cfg.source.removeprefix('profile:')!r}"))
-    return Audit(root, cfg, audited.files, audited.facts, audited.violations, audited.diagnostics, audited.import_records(),
-                 audited.graph, audited.targets, audited.definitions, audited.suspects, notices)
+    records, graph = audited.import_records(), audited.graph
+    return Audit(root, cfg, audited.files, audited.facts, audited.violations, audited.diagnostics, lambda: records,
+                 lambda _records: graph, audited.targets, audited.definitions, audited.suspects, notices)
