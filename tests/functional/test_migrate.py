@@ -480,3 +480,153 @@ def test_shipped_profile_carries_the_seeds_two_forms():
         "WebSocketManager(user_context={user_context}, _ssot_authorization_token=secrets.token_urlsafe(32))",
         "WebSocketManager(mode=WebSocketManagerMode.TEST)"]
     assert "import secrets" in rule.rewrites[0].imports
+
+
+# ------------------------------------------------------------------------ checks that cannot be fooled
+
+DISTUTILS_TREE = ASSETS / "distutils_tree"  # a miniature of setuptools with the four patterns of issue 15
+
+
+def materialise(source: Path, dest: Path) -> Path:
+    """Copy a fixture tree whose Python files are stored as ``*.py.txt`` (so that pytest never
+    imports them), with their real names."""
+    for p in sorted(source.rglob("*")):
+        if p.is_file() and p.name != "README.md":
+            target = dest / p.relative_to(source).as_posix().removesuffix(".txt")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(p.read_bytes())
+    return dest
+
+
+@pytest.fixture
+def distutils_copy(tmp_path):
+    return materialise(DISTUTILS_TREE, tmp_path / "distutils_tree")
+
+
+def test_the_four_setuptools_patterns_are_correct_rewrites_or_refused_with_a_reason(distutils_copy):
+    m = plan(distutils_copy, cache=False)
+    assert not m.failed, migration_summary(m)
+    diff = migration_diff(m)
+    reasons = {item.path: item.reason for item in m.manual}
+    # 1. `import distutils.cmd` is not re-pointed at a module that does not exist
+    assert "setuptools.cmd exists neither in the tree nor on the interpreter's import paths" in \
+        reasons["setuptools/dist.py"]
+    # 2. nor is `from distutils.command.bdist import bdist`, though the package's own file binds `bdist`
+    assert "setuptools.command.bdist exists neither" in reasons["setuptools/command/__init__.py"]
+    # 3. `import distutils.command.sdist as orig` inside setuptools/command/sdist.py: a self-import
+    assert "self-import" in reasons["setuptools/command/sdist.py"]
+    # 4. the conditional rebinding stays a rebinding, of the replacement's class
+    assert "-    from distutils.msvc9compiler import MSVCCompiler\n" \
+           "+    from setuptools.msvc9compiler import MSVCCompiler\n" in diff
+    # and what is right is done: `from distutils.command import sdist` -> the tree's own module
+    assert "+from setuptools.command import sdist\n" in diff
+    # a name the replacement module does not define is refused, never guessed
+    assert "'DistutilsExecError' does not exist in the replacement module setuptools.errors" in \
+        reasons["setuptools/msvccompiler.py"]
+    for f in m.changes:
+        assert all(c.ok for c in f.checks) and [c.name for c in f.checks] == list(CHECKS)
+
+
+def _broken(monkeypatch, root: Path, texts: dict[str, str]) -> Migration:
+    """Plan ``root`` with a rewriter that writes ``texts`` (claiming every violation fixed)."""
+    from collections import Counter
+
+    from wsaudit.codemod import plan as plan_module
+    from wsaudit.codemod.rewrite import FileOutcome
+
+    class Broken:
+        def __init__(self, ctx):
+            self.ctx = ctx
+
+        def run(self):
+            ctx = self.ctx
+            text = texts.get(ctx.path, ctx.text)
+            claimed = Counter((v.rule_id, v.category, v.name) for v in ctx.violations) if text != ctx.text else Counter()
+            return FileOutcome(text, claimed, {}, [], [])
+
+    monkeypatch.setattr(plan_module, "FileRewriter", Broken)
+    return plan(root, cache=False, files=sorted(texts))
+
+
+def _failed(m: Migration, path: str) -> dict[str, str]:
+    [f] = [f for f in m.files if f.path == path]
+    assert not f.ok and f not in m.changes
+    reason = next(item.reason for item in m.manual if item.path == path)
+    assert "not written" in reason
+    return {c.name: c.detail for c in f.checks if not c.ok}
+
+
+def test_replacement_resolves_fails_an_import_of_a_module_that_does_not_exist(distutils_copy, monkeypatch):
+    m = _broken(monkeypatch, distutils_copy, {
+        "setuptools/dist.py": (distutils_copy / "setuptools/dist.py").read_text().replace(
+            "\nimport distutils.cmd", "\nimport setuptools.cmd")})
+    failed = _failed(m, "setuptools/dist.py")
+    assert "no module setuptools.cmd in the tree or on the interpreter's import paths" in failed["replacement-resolves"]
+
+
+def test_replacement_resolves_is_not_fooled_by_the_files_own_new_binding(distutils_copy, monkeypatch):
+    path = "setuptools/command/__init__.py"
+    m = _broken(monkeypatch, distutils_copy, {
+        path: (distutils_copy / path).read_text().replace("from distutils.", "from setuptools.")})
+    assert "no module setuptools.command.bdist" in _failed(m, path)["replacement-resolves"]
+
+
+def test_replacement_resolves_searches_the_environment_statically(distutils_copy, monkeypatch):
+    path = "setuptools/dist.py"
+    text = (distutils_copy / path).read_text()
+    ok = _broken(monkeypatch, distutils_copy, {path: text.replace("\nimport distutils.cmd", "\nimport json.decoder\n"
+                                                                  "from os import path\nimport distutils.cmd")})
+    [f] = ok.files
+    assert {c.name: c.ok for c in f.checks}["replacement-resolves"], f.checks  # found on the import paths
+    for bad, why in [("from json import nowhere_to_be_found", "'nowhere_to_be_found' does not exist in json"),
+                     ("import json.nowhere", "no module json.nowhere"),
+                     ("from distutils.core import Command", "is itself deprecated (D001)")]:
+        m = _broken(monkeypatch, distutils_copy, {path: text.replace("\nimport distutils.cmd",
+                                                                     f"\n{bad}\nimport distutils.cmd")})
+        assert why in _failed(m, path)["replacement-resolves"]
+
+
+def test_no_self_import_fails_a_file_that_imports_itself(distutils_copy, monkeypatch):
+    path = "setuptools/command/sdist.py"
+    for new in ("import setuptools.command.sdist as orig", "from setuptools.command import sdist as orig",
+                "from . import sdist as orig"):
+        m = _broken(monkeypatch, distutils_copy, {
+            path: (distutils_copy / path).read_text().replace("import distutils.command.sdist as orig", new)})
+        assert "the file would import itself" in _failed(m, path)["no-self-import"]
+
+
+def test_bindings_kept_fails_a_dropped_conditional_rebinding(distutils_copy, monkeypatch):
+    path = "setuptools/msvccompiler.py"
+    m = _broken(monkeypatch, distutils_copy, {
+        path: (distutils_copy / path).read_text().replace("    from distutils.msvc9compiler import MSVCCompiler\n", "")})
+    assert "'MSVCCompiler' is also bound (line 4)" in _failed(m, path)["bindings-kept"]
+
+
+def test_bindings_kept_fails_a_name_left_undefined(distutils_copy, monkeypatch):
+    path = "setuptools/command/__init__.py"
+    m = _broken(monkeypatch, distutils_copy, {
+        path: (distutils_copy / path).read_text().replace("from distutils.command.bdist import bdist\n", "")})
+    assert "'bdist' is used but no longer defined (pyflakes UndefinedName)" in _failed(m, path)["bindings-kept"]
+
+
+def test_bindings_kept_fails_a_name_other_modules_read(tree, monkeypatch):
+    root = tree({"app/__init__.py": "", "app/a.py": "from pkg.core.factory import build_manager\n",
+                 "app/b.py": "from app.a import build_manager\n\nbuild_manager()\n"})
+    m = _broken(monkeypatch, root, {"app/a.py": "\n"})
+    assert "other code reads it from app.a" in _failed(m, "app/a.py")["bindings-kept"]
+
+
+def test_names_bound_fails_an_attribute_the_new_module_lacks(distutils_copy, monkeypatch):
+    path = "setuptools/command/py36compat.py"
+    m = _broken(monkeypatch, distutils_copy, {
+        path: (distutils_copy / path).read_text().replace("from distutils.command import sdist",
+                                                          "from setuptools import msvc9compiler as sdist")})
+    assert "'sdist' does not exist in setuptools.msvc9compiler" in _failed(m, path)["names-bound"]
+
+
+def test_parses_and_rescan_clean_fail_broken_rewrites(distutils_copy, monkeypatch):
+    path = "setuptools/command/py36compat.py"
+    text = (distutils_copy / path).read_text()
+    assert "syntax-error" in _failed(_broken(monkeypatch, distutils_copy, {path: text + "def (\n"}), path)["parses"]
+    m = _broken(monkeypatch, distutils_copy, {path: text + "# claims a fix it did not make\n"})
+    assert "still or newly found: D001 deprecated-module distutils.command" in _failed(m, path)["rescan-clean"]

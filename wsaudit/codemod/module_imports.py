@@ -17,16 +17,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from wsaudit.codemod.bindings import IMPORT, scope_bindings
 from wsaudit.codemod.context import FileContext
 from wsaudit.codemod.placement import Anchored, Need, conflict
 from wsaudit.codemod.syntax import Syntax, alone, bound_name, dotted
-from wsaudit.engine.resolve import in_tree
 from wsaudit.engine.modules import absolute_module
+from wsaudit.engine.resolve import in_tree
 from wsaudit.model import Rule, Violation
-
-# module attributes every module has: a use of one does not need the replacement to define it
-_MODULE_DUNDERS = {"__name__", "__file__", "__doc__", "__spec__", "__path__", "__package__", "__loader__",
-                   "__dict__", "__all__"}
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,7 @@ def rewrite_import(ctx: FileContext, syntax: Syntax, group: list[Violation],
     stmt = syntax.stmts.get((first.line, first.col))
     if stmt is None:
         return "the import could not be located in the syntax tree"
-    decide = _Imports(ctx, syntax, rewritten)
+    decide = _Imports(ctx, syntax, rewritten, first.line)
     if isinstance(stmt, cst.ImportFrom):
         return decide.import_from(stmt)
     return decide.import_(stmt)  # type: ignore[arg-type]
@@ -75,8 +72,32 @@ def with_aliases(stmt, keep: list[cst.ImportAlias]):
 class _Imports:
     """Decides the import statements of one file for one pass."""
 
-    def __init__(self, ctx: FileContext, syntax: Syntax, rewritten: set[tuple[int, int]]):
-        self.ctx, self.syntax, self.rewritten = ctx, syntax, rewritten
+    def __init__(self, ctx: FileContext, syntax: Syntax, rewritten: set[tuple[int, int]], line: int):
+        self.ctx, self.syntax, self.rewritten, self.line = ctx, syntax, rewritten, line
+        self.targets = ctx.targets
+
+    def _rebinding(self, name: str, stmt: cst.CSTNode) -> str | None:
+        """Why the import binding ``name`` on this line may not go: it rebinds a public module
+        attribute that is bound otherwise too (``class C`` then ``if cond: from m import C``),
+        so removing it changes which object other code gets."""
+        if name.startswith("_") or not self._module_scope(stmt):
+            return None
+        entries = scope_bindings(self.ctx.text).get(("", name), [])
+        mine = {t for line, k, t in entries if line == self.line and k == IMPORT}
+        if not mine or all(k == IMPORT and t in mine for _, k, t in entries):
+            return None  # bound nowhere else, or only to the same thing (``import a.b``, ``import a.c``)
+        others = ", ".join(str(line) for line, _, _ in entries if line != self.line)
+        return (f"{name!r} is a rebinding (also bound at line {others}): removing this import changes which "
+                "object the module's public name is; rewrite it by hand")
+
+    def _new_module_problem(self, new_module: str) -> str | None:
+        """Why importing module ``new_module`` here would be wrong: it does not exist, or it is
+        this very file."""
+        if new_module == self.ctx.module:
+            return f"the replacement {new_module} is this file itself: the import would be a self-import"
+        if not self.targets.is_module(new_module):
+            return f"the replacement module {new_module} exists neither in the tree nor on the interpreter's import paths"
+        return None
 
     def _uses(self, name: str, kind: str, target: object) -> list:
         """The uses of ``name`` that the binding ``(kind, target)`` of it reaches."""
@@ -126,10 +147,19 @@ class _Imports:
         for u in uses:
             if len(u.chain) < 2:
                 return f"line {u.line}: the module object itself is used"
-            attr = u.chain[1]
-            if attr not in _MODULE_DUNDERS and not self.ctx.tree.bound_in_tree(f"{module}.{attr}"):
-                return f"line {u.line}: {attr!r} does not exist in {module}"
+            problem = self.targets.attribute_problem(module, u.chain[1:])
+            if problem:
+                return f"line {u.line}: {problem}"
         return None
+
+    def _names_module(self, full: str, rule: Rule) -> bool:
+        """Whether ``from M import x`` (``full`` is ``M.x``, inside a deprecated module) imports
+        a module rather than a name: so it is where the old module is found (tree or
+        environment), else where the replacement would be."""
+        base = full.rpartition(".")[0]
+        if self.targets.is_module(base):
+            return self.targets.is_module(full)
+        return self.targets.is_module(self._replaced_module(full, rule))
 
     def import_from(self, stmt: cst.ImportFrom) -> ImportEdit | str:
         """``from M import a, b as c``: each name kept, re-pointed at the replacement, or dropped."""
@@ -153,6 +183,8 @@ class _Imports:
             target = (level, source or "", name)
             sym = self._symbol_rule(full)
             mod = self._module_rule(full)
+            if mod is not None and mod.replacement and not self._names_module(full, mod):
+                mod = None  # ``from deprecated.module import name``: a name, re-pointed below
             if sym is not None:
                 if not sym.replacement:
                     return f"{sym.id} has no replacement"
@@ -160,7 +192,7 @@ class _Imports:
                 if left:
                     lines = ", ".join(str(u.line) for u in left[:5])
                     return f"{bound!r} is still used as a value here (line {lines}): rewrite those uses by hand"
-                why = self._exported(bound, stmt)
+                why = self._exported(bound, stmt) or self._rebinding(bound, stmt)
                 if why:
                     return why
                 module, _, attr = sym.replacement.rpartition(".")
@@ -171,20 +203,27 @@ class _Imports:
                 left = self._remaining(bound, "from", target)
                 if left:
                     new_module = self._replaced_module(full, mod)
-                    problem = self._attrs_exist(left, new_module)
+                    problem = self._new_module_problem(new_module) or self._attrs_exist(left, new_module)
                     if problem:
                         return f"module {bound!r} is still used ({problem})"
                     parent, _, last = new_module.rpartition(".")
                     needs.append(Need(parent, last, None if last == bound else bound))
-                elif self._exported(bound, stmt):
-                    return self._exported(bound, stmt)
+                elif self._exported(bound, stmt) or self._rebinding(bound, stmt):
+                    return self._exported(bound, stmt) or self._rebinding(bound, stmt)
                 else:
                     parent, _, last = self._replaced_module(full, mod).rpartition(".")
                     fallback = fallback or Need(parent, last)
             elif base_rule is not None:
                 new_module = self._replaced_module(base, base_rule)
-                if not self.ctx.tree.bound_in_tree(f"{new_module}.{name}"):
-                    return f"{name!r} does not exist in the replacement module {new_module}"
+                problem = self._new_module_problem(new_module)
+                if problem:
+                    return problem
+                if f"{new_module}.{name}" == self.ctx.module:
+                    return f"{new_module}.{name} is this file itself: the import would be a self-import"
+                found = self.targets.has(new_module, name)
+                if not found:
+                    return (f"{name!r} does not exist in the replacement module {new_module}" if found is False else
+                            f"the replacement module {new_module} cannot be read statically to find {name!r}")
                 needs.append(Need(new_module, name, alias.asname.name.value if alias.asname else None))  # type: ignore[union-attr]
             else:
                 keep.append(alias)
@@ -219,13 +258,17 @@ class _Imports:
                 bound = alias.asname.name.value  # type: ignore[union-attr]
                 left = self._remaining(bound, "module", name)
                 if not left:
-                    if self._exported(bound, stmt):
-                        return self._exported(bound, stmt)
+                    why = self._exported(bound, stmt) or self._rebinding(bound, stmt)
+                    if why:
+                        return why
                     if not (len(stmt.names) == 1 and alone(self.syntax.line_of(stmt), self.syntax.block_of(self.syntax.line_of(stmt)))):
                         continue  # unused: dropped (re-pointed instead when it is alone in its block)
+                    problem = self._new_module_problem(new_module)
+                    if problem:
+                        return problem
                     keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
                     continue
-                problem = self._attrs_exist(left, new_module)
+                problem = self._new_module_problem(new_module) or self._attrs_exist(left, new_module)
                 if problem:
                     return f"module {bound!r} is still used ({problem})"
                 keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
@@ -235,6 +278,9 @@ class _Imports:
                            tuple(name.split(".")) and (u.line, u.col) not in self.rewritten]
                 if through:
                     return f"line {through[0].line} uses the full dotted path {name}: rewrite it by hand"
+                problem = self._new_module_problem(new_module)
+                if problem:
+                    return problem
                 keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
         if not changed:
             return "no deprecated module in this import"

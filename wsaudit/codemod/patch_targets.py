@@ -93,11 +93,11 @@ def _renamed_target(ctx: FileContext, value: str,
             return value, f"{symbol_rule.id} has no replacement", None
         new = f"{new.rpartition('.')[0]}.{symbol_rule.replacement.rpartition('.')[2]}"
         resolver = tree.resolver
-        if not (tree.bound_in_tree(new) and resolver.resolve(new) & resolver.resolve(symbol_rule.replacement)):
+        if not (ctx.targets.dotted(new) and resolver.resolve(new) & resolver.resolve(symbol_rule.replacement)):
             return value, (f"mock.patch target: {new!r} does not name the replacement yet (migrate the module "
                            "it patches first, then run migrate again)"), None
         return new, None, (new, symbol_rule.replacement)
-    if not tree.bound_in_tree(new):
+    if not ctx.targets.dotted(new):
         return value, f"mock.patch target: {new!r} does not exist in the replacement module", None
     return new, None, (new, None)
 

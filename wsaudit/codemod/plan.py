@@ -20,6 +20,7 @@ from wsaudit.api import audit as run_audit
 from wsaudit.codemod.checks import check_file
 from wsaudit.codemod.context import FileContext, violation_key
 from wsaudit.codemod.encoding import Encoding, decode, encode, encoding_of
+from wsaudit.codemod.environment import Environment, environment_for, search_path
 from wsaudit.codemod.placement import Need
 from wsaudit.codemod.records import Check, FileResult, ManualItem, Migration
 from wsaudit.codemod.rewrite import NO_REWRITE, FileRewriter
@@ -48,7 +49,8 @@ class _Run:
 
 
 def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts], originals: dict[str, str],
-                       encodings: dict[str, Encoding], selected: list[str], rules: tuple[Rule, ...]) -> _Run:
+                       encodings: dict[str, Encoding], selected: list[str], rules: tuple[Rule, ...],
+                       env: Environment) -> _Run:
     """Rewrite ``selected`` pass after pass, each on a fresh snapshot of the tree as the last
     left it, until a pass changes nothing (or :data:`MAX_PASSES`)."""
     texts = dict(originals)
@@ -60,7 +62,7 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
     by_path = {f.path: f for f in files}
     reasons: dict[str, dict[tuple, str]] = {}
     for number in range(1, MAX_PASSES + 1):
-        tree = TreeSnapshot.build(files, facts, rules)
+        tree = TreeSnapshot.build(files, facts, rules, env)
         changed = False
         reasons = {}
         for path in selected:
@@ -80,7 +82,7 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
                     facts[path] = FileFacts(problems=(("decode-error", None, str(exc)),))
         if not changed:
             return _Run(texts, claimed, needs, patched, reasons, tree, number)
-    tree = TreeSnapshot.build(files, facts, rules)
+    tree = TreeSnapshot.build(files, facts, rules, env)
     return _Run(texts, claimed, needs, patched, reasons, tree, MAX_PASSES)
 
 
@@ -96,7 +98,7 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     >>> "-from . import create_websocket_manager" in migration_diff(m).splitlines()
     True
     >>> [c.name for c in m.files[0].checks if c.ok]
-    ['parses', 'rescan-clean', 'names-bound', 'replacement-resolves']
+    ['parses', 'rescan-clean', 'names-bound', 'replacement-resolves', 'no-self-import', 'bindings-kept']
     """
     root = Path(root)
     a = audit if audit is not None else run_audit(root, config, cache=cache)
@@ -121,9 +123,10 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     before = {p: [v for v in a.violation_records if v.path == p] for p in candidates}
     rules = {r.id: r for r in a.config.rules}
     excluded: dict[str, tuple[list[Check], bytes]] = {}
+    env = environment_for(search_path(root))
     while True:
         active = [p for p in candidates if p not in excluded]
-        run = _migrate_in_memory(a.files, a.facts, texts, encodings, active, a.config.rules)
+        run = _migrate_in_memory(a.files, a.facts, texts, encodings, active, a.config.rules, env)
         results: dict[str, FileResult] = {}
         newly = False
         for p in active:
@@ -131,7 +134,8 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
                 results[p] = FileResult(p, originals[p], originals[p])
                 continue
             ctx = FileContext.of(run.tree, by_path[p], run.texts[p], encodings[p], rules)
-            checks, data = check_file(ctx, before[p], run.claimed[p], run.needs[p], run.patched[p])
+            checks, data = check_file(ctx, (texts[p], a.facts[p]), before[p], run.claimed[p], run.needs[p],
+                                      run.patched[p])
             result = FileResult(p, originals[p], data if data is not None else originals[p],
                                 sum(run.claimed[p].values()), checks)
             results[p] = result
@@ -147,7 +151,7 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
             manual.append(ManualItem(p, v.line, v.col, v.rule_id, v.category, v.name, v.snippet,
                                      reasons.get(violation_key(v), NO_REWRITE)))
     for p, (checks, proposed) in excluded.items():
-        failed = ", ".join(c.name for c in checks if not c.ok)
+        failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
         for v in before[p]:
             manual.append(ManualItem(p, v.line, v.col, v.rule_id, v.category, v.name, v.snippet,
                                      f"the rewrite of this file failed a safety check ({failed}); not written"))

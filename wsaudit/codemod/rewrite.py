@@ -39,7 +39,7 @@ class FileOutcome:
     reasons : dict
         :func:`~wsaudit.codemod.context.violation_key` to why that violation is left for a person.
     needs : list of Need
-        The imports the rewrite introduced (for ``names-bound`` and ``replacement-resolves``).
+        The imports that the new calls need (for ``names-bound``).
     patched : list of (str, str or None)
         The new ``mock.patch`` targets, each with the rule's replacement (None for a module).
     """
@@ -93,6 +93,7 @@ class FileRewriter:
             self._take_call(call, edits, pending)
             rewritten.add((v.line, v.col))
             self._claim(v)
+        calls_pending = len(pending)
         for group in by_position(refs).values():
             target = retarget(ctx, syntax, group)
             if target.patched is not None:
@@ -114,7 +115,10 @@ class FileRewriter:
             self._take_import(decided, edits, pending)
             for v in group:
                 self._claim(v)
-        self.needs = place_imports(ctx, syntax, edits, pending)
+        # the names new code uses (call templates): every use of them must resolve to the import;
+        # an import edit's own needs only re-point a name that code already used
+        for_calls = {a.need for a in pending[:calls_pending]}
+        self.needs = [n for n in place_imports(ctx, syntax, edits, pending) if n in for_calls]
         new = module.visit(ApplyEdits(edits))
         return self._outcome(new.code)
 

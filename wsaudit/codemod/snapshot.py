@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wsaudit.codemod.environment import Environment, environment_for, search_path
 from wsaudit.engine.detect import detect
 from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.engine.resolve import Canon, Resolver
@@ -34,6 +35,8 @@ class TreeSnapshot:
         Rule ID to the definitions a symbol rule resolves to.
     importers : set of (str, str)
         Every ``(module, name)`` that some file reads from another module (:func:`importers`).
+    env : Environment
+        The modules outside the tree (the interpreter's import paths, searched statically).
     """
 
     files: list[SourceFile]
@@ -42,15 +45,18 @@ class TreeSnapshot:
     violations: dict[str, list[Violation]]
     targets: dict[str, frozenset[Canon]]
     importers: set[tuple[str, str]]
+    env: Environment
 
     @classmethod
-    def build(cls, files: list[SourceFile], facts: dict[str, FileFacts], rules: tuple[Rule, ...]) -> TreeSnapshot:
+    def build(cls, files: list[SourceFile], facts: dict[str, FileFacts], rules: tuple[Rule, ...],
+              env: Environment | None = None) -> TreeSnapshot:
         resolver = Resolver(ModuleTable.of(files, facts), facts.get)
         by_path: dict[str, list[Violation]] = {}
         found = detect(files, facts, rules, resolver)
         for v in found.violations:
             by_path.setdefault(v.path, []).append(v)
-        return cls(files, facts, resolver, by_path, found.targets, importers(files, facts, resolver))
+        return cls(files, facts, resolver, by_path, found.targets, importers(files, facts, resolver),
+                   env if env is not None else environment_for(search_path()))
 
     def bound_in_tree(self, dotted: str) -> bool:
         """Whether ``dotted`` is a module of the tree or a name that module binds."""
