@@ -17,6 +17,7 @@ from pathlib import Path
 
 from wsaudit.api import Audit
 from wsaudit.api import audit as run_audit
+from wsaudit.codemod import treefs
 from wsaudit.codemod.checks import check_file
 from wsaudit.codemod.context import FileContext, violation_key
 from wsaudit.codemod.encoding import Encoding, decode, encode, encoding_of
@@ -28,7 +29,7 @@ from wsaudit.codemod.select import root_relative
 from wsaudit.codemod.snapshot import TreeSnapshot
 from wsaudit.config import Config
 from wsaudit.engine.parse import parse_source
-from wsaudit.errors import InputError
+from wsaudit.errors import InputError, UnsafePathError
 from wsaudit.model import FileFacts, Rule, SourceFile
 
 MAX_PASSES = 8
@@ -86,6 +87,16 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
     return _Run(texts, claimed, needs, patched, reasons, tree, MAX_PASSES)
 
 
+def _unwritable(root: Path, path: str) -> str | None:
+    """Why ``path`` cannot be rewritten in place (a link, or under one), or None."""
+    try:
+        if treefs.regular_or_missing(treefs.target(root, path)) is None:
+            return "missing"
+    except UnsafePathError as exc:
+        return f"{exc}: never rewritten"
+    return None
+
+
 def plan(root: str | Path, config: Config | str | Path | None = None, files: Iterable[str] | None = None, *,
          audit: Audit | None = None, cache: bool = True) -> Migration:
     """Compute the migration of ``files`` (root-relative paths; default: every file with a
@@ -116,6 +127,10 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
             selected.append(rel)
         selected = sorted(set(selected))
     skipped = [(p, f"{diagnosed[p].kind}: {diagnosed[p].message}") for p in selected if p in diagnosed]
+    for p in selected:
+        if p not in diagnosed and (why := _unwritable(root, p)):
+            skipped.append((p, why))
+            diagnosed[p] = None  # type: ignore[assignment]
     candidates = [p for p in selected if p in a.facts and p not in diagnosed]
     originals: dict[str, bytes] = {p: (root / p).read_bytes() for p in candidates}
     encodings = {p: encoding_of(data) for p, data in originals.items()}
