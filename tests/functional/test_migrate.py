@@ -630,3 +630,128 @@ def test_parses_and_rescan_clean_fail_broken_rewrites(distutils_copy, monkeypatc
     assert "syntax-error" in _failed(_broken(monkeypatch, distutils_copy, {path: text + "def (\n"}), path)["parses"]
     m = _broken(monkeypatch, distutils_copy, {path: text + "# claims a fix it did not make\n"})
     assert "still or newly found: D001 deprecated-module distutils.command" in _failed(m, path)["rescan-clean"]
+
+
+# ------------------------------------------------------------------------ whole-run validation
+
+
+def test_apply_validates_the_whole_run_and_rolls_back_what_does_not_compile(tree, monkeypatch, cli):
+    root = tree({"app/__init__.py": "", "app/use.py": (
+        "from pkg.core import create_websocket_manager\n\nx = create_websocket_manager()\n"),
+        "wsaudit.toml": RULES_WITH_TEMPLATES})
+    original = hashes(root)
+    # ast accepts a module-level `return`, compile() does not: only the whole-run validation sees it
+    m = _broken(monkeypatch, root, {"app/use.py": "x = None\nreturn\n"})
+    assert [f.path for f in m.changes] == ["app/use.py"]
+    done = apply.apply(m)
+    assert done.rolled_back and not done.validation.ok
+    assert "app/use.py: does not compile: SyntaxError: 'return' outside function" in done.validation.problems()[0]
+    assert hashes(root) == original
+
+
+def test_validation_reports_names_that_became_undefined_and_a_reaudit_that_disagrees(tree):
+    from wsaudit.codemod.validate import validate
+
+    root = tree({"app/__init__.py": "", "app/use.py": (
+        "import os\nfrom pkg.core import create_websocket_manager\n\nx = create_websocket_manager(), os.sep\n"),
+        "wsaudit.toml": RULES_WITH_TEMPLATES})
+    m = plan(root, cache=False)
+    done = apply.apply(m)
+    assert done.validation.ok and done.validation.compiled == len(done.written) >= 1
+    assert (done.validation.undefined_before, done.validation.undefined_after) == (0, 0)
+    path = root / "app/use.py"
+    path.write_text(path.read_text().replace("import os\n", "") + "from pkg.core import create_websocket_manager\n")
+    found = validate(m, done.written)
+    assert found.became_undefined == [("app/use.py", "os")] and found.undefined_after == 1
+    assert any(row.startswith("+app/use.py:") for row in found.unexpected) and not found.ok
+
+
+# ------------------------------------------------------------------------ the seed's workflow
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=root, check=True,
+                          capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def sample_git(sample_copy):
+    _git(sample_copy, "init", "-q")
+    _git(sample_copy, "config", "user.email", "t@t")
+    _git(sample_copy, "config", "user.name", "t")
+    _git(sample_copy, "add", "-A")
+    _git(sample_copy, "commit", "-q", "-m", "sample")
+    return sample_copy
+
+
+def test_wave_alone_takes_the_plan_simulate_recommends(sample_copy, cli, tmp_path):
+    plan_csv = tmp_path / "plan.csv"
+    assert cli("simulate", sample_copy, "--plan", plan_csv, "-q").code == 0
+    with open(plan_csv, newline="") as handle:
+        wave2 = sorted(row["path"] for row in csv.DictReader(handle) if row["wave"] == "2")
+    from_file = cli("migrate", sample_copy, "--plan", plan_csv, "--wave", "2", "--format", "json", "-q").json()
+    computed = cli("migrate", sample_copy, "--wave", "2", "--format", "json", "-q").json()
+    assert computed == from_file
+    assert {f["path"] for f in computed["files"]} <= set(wave2)
+    assert cli("migrate", sample_copy, "--wave", "99", "-q").code == 2
+
+
+def _work_tree(root: Path) -> dict[str, str]:
+    return {p: h for p, h in hashes(root).items() if not p.startswith(".git/")}
+
+
+def test_commit_per_file_tests_first_and_rollback_is_a_revert_commit(sample_git, cli):
+    original = _work_tree(sample_git)
+    head = _git(sample_git, "rev-parse", "HEAD").strip()
+    result = cli("migrate", sample_git, "--apply", "--tests-first", "--commit", "file", "-q", "--no-cache")
+    assert result.code == 0, result.err
+    log = _git(sample_git, "log", "--format=%s%n%b%x00", f"{head}..HEAD").split("\0")
+    subjects = [entry.strip().splitlines()[0] for entry in log if entry.strip()][::-1]  # oldest first
+    assert len(subjects) == 22  # one commit per file
+    is_test = {f.path: f.is_test for f in audit(sample_git, cache=False).files}
+    paths = [s.rsplit(" in ", 1)[1] for s in subjects]
+    assert [is_test[p] for p in paths] == sorted((is_test[p] for p in paths), reverse=True)  # every test first
+    assert all(s.startswith("wsaudit migrate tests: ") for s, p in zip(subjects, paths) if is_test[p])
+    first = next(e for e in log if e.strip()).strip()
+    assert "WS00" in first and "violation(s) rewritten" in first and "Rollback point: 000" in first
+    assert _git(sample_git, "status", "--porcelain", "--untracked-files=normal") == ""
+    points = rollback.list_points(sample_git)
+    assert [len(p.commits) for p in points] == [len(p.files) for p in points] and len(points) == 2
+    # rolling back a committed apply is a revert commit, and the files are byte-identical again
+    for _ in points:
+        done = cli("rollback", sample_git)
+        assert done.code == 0 and "by revert commit" in done.out, done.err
+    assert _work_tree(sample_git) == original
+    subjects = _git(sample_git, "log", "--format=%s", "-2").splitlines()
+    assert all(s.startswith("wsaudit rollback 000") for s in subjects)
+
+
+def test_commit_per_wave_and_refusals(sample_git, cli, tmp_path):
+    (sample_git / "conftest.py").write_text((sample_git / "conftest.py").read_text() + "# local edit\n")
+    refused = cli("migrate", sample_git, "--apply", "--commit", "-q", "--no-cache")
+    assert refused.code == 2 and "clean checkout" in refused.err and not rollback.list_points(sample_git)
+    _git(sample_git, "checkout", "--", "conftest.py")
+    (sample_git / "notes.txt").write_text("untracked\n")
+    assert cli("migrate", sample_git, "--apply", "--commit", "-q").code == 2
+    (sample_git / "notes.txt").unlink()
+    assert cli("migrate", sample_git, "--commit").code == 2  # needs --apply
+    result = cli("migrate", sample_git, "--apply", "--commit", "wave", "--wave", "1", "-q", "--no-cache")
+    assert result.code == 0, result.err
+    [point] = rollback.list_points(sample_git)
+    assert len(point.commits) == 1
+    subject = _git(sample_git, "log", "--format=%s", "-1").strip()
+    where = f"{len(point.files)} files" if len(point.files) > 1 else point.files[0].path
+    assert subject.startswith("wsaudit migrate wave 1: WS00") and subject.endswith(f" in {where}")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.py").write_text("from pkg.core import create_websocket_manager\ncreate_websocket_manager()\n")
+    assert "git checkout" in cli("migrate", plain, "--apply", "--commit", "-q").err
+
+
+def test_emit_shim_only_for_a_symbol_defined_in_the_tree(tree, cli):
+    root = tree({"app/__init__.py": "", "app/use.py": "from ext.lib import make\nmake()\n", "wsaudit.toml": (
+        '[[rule]]\nid = "X1"\nsymbol = "ext.lib.make"\nreplacement = "ext.lib.Maker"\n'
+        '[[rule.rewrite]]\narguments = []\ncall = "Maker()"\nimports = ["from ext.lib import Maker"]\n')})
+    result = cli("migrate", root, "--emit-shim", "-q")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "X1's symbol ext.lib.make is not defined in this tree" in result.err

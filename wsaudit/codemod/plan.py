@@ -152,7 +152,7 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
             checks, data = check_file(ctx, (texts[p], a.facts[p]), before[p], run.claimed[p], run.needs[p],
                                       run.patched[p])
             result = FileResult(p, originals[p], data if data is not None else originals[p],
-                                sum(run.claimed[p].values()), checks)
+                                sum(run.claimed[p].values()), checks, Counter(run.claimed[p]))
             results[p] = result
             if not result.ok:
                 excluded[p] = (checks, result.proposed)

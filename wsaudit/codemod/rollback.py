@@ -48,6 +48,7 @@ STATES = ("applying", "applied", "rolled-back")
 _MAC_DOMAIN = b"wsaudit rollback point v1"
 _ID = re.compile(r"[0-9]{4}-[0-9a-f]{8}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def sha256(data: bytes) -> str:
@@ -79,6 +80,7 @@ class Point:
     files: list[PointFile] = field(default_factory=list)
     folder: Path | None = field(default=None, repr=False, compare=False)
     commits: list[str] = field(default_factory=list)  # the commits ``--commit`` made, oldest first
+    revert_commit: str | None = None  # the commit that rolled them back
 
     def manifest(self) -> dict:
         doc = asdict(self)
@@ -126,7 +128,7 @@ def _write_manifest(folder: Path, point: Point) -> None:
 
 def _valid_file(entry: object) -> PointFile:
     if not isinstance(entry, dict) or set(entry) != {"path", "before_sha256", "after_sha256", "mode", "size"}:
-        raise ValueError("a file entry has unexpected fields")  # noqa: TRY004 (reported as malformed)
+        raise ValueError("a file entry has unexpected fields")
     f = PointFile(**entry)
     treefs.checked(f.path)
     if not (isinstance(f.before_sha256, str) and _HEX64.fullmatch(f.before_sha256)
@@ -144,7 +146,7 @@ def _read_point(folder: Path) -> Point:
         raw = treefs.read_regular(folder / MANIFEST)
         doc = json.loads(raw.decode("utf-8"))
         if not isinstance(doc, dict):
-            raise ValueError("not a JSON object")
+            raise ValueError("not a JSON object")  # noqa: TRY004 (reported as unreadable)
     except (OSError, ValueError, UnsafePathError) as exc:
         raise RollbackError(f"rollback point {name} is unreadable ({exc}); it was not made by this version of "
                             "wsaudit or was damaged") from None
@@ -156,8 +158,12 @@ def _read_point(folder: Path) -> Point:
         if doc.get("version") != 1 or doc.get("id") != name or not _ID.fullmatch(name):
             raise ValueError("its version or ID does not match its folder")
         files = [_valid_file(f) for f in doc["files"]]
+        commits, reverted = doc.get("commits", []), doc.get("revert_commit")
+        if not (isinstance(commits, list) and all(isinstance(c, str) and _SHA.fullmatch(c) for c in commits)
+                and (reverted is None or isinstance(reverted, str) and _SHA.fullmatch(reverted))):
+            raise ValueError("its commits are not commit hashes")
         point = Point(doc["id"], doc["created"], doc["state"], doc.get("command", ""), doc.get("git_head"),
-                      files, folder, list(doc.get("commits", [])))
+                      files, folder, list(doc.get("commits", [])), doc.get("revert_commit"))
     except (KeyError, TypeError, ValueError, UnsafePathError) as exc:
         raise RollbackError(f"rollback point {name} is malformed ({exc})") from None
     if point.state not in STATES:
@@ -271,6 +277,7 @@ class Restored:
     restored: list[str]  # rewritten back to the original bytes
     unchanged: list[str]  # already byte-identical to the original
     forced: list[str]  # changed since the apply, overwritten because of --force
+    revert_commit: str | None = None  # a committed apply is rolled back by this revert commit
 
 
 def _current(root: Path, f: PointFile) -> tuple[bytes | None, int | None]:
@@ -300,6 +307,8 @@ def restore(root: str | Path, point_id: str | None = None, force: bool = False) 
     """
     root = Path(root)
     point = find_point(root, point_id)
+    if point.commits:
+        return _revert(root, point)
     plan: list[tuple[PointFile, str, bytes | None, int | None]] = []
     changed = []
     for f in point.files:
@@ -341,6 +350,38 @@ def restore(root: str | Path, point_id: str | None = None, force: bool = False) 
         undone = _put_back(root, written)
         raise RollbackError(f"rollback point {point.id}: cannot restore ({exc}); {undone} — nothing was restored, "
                             f"the point stays {point.state}") from None
+    mark(point, "rolled-back")
+    return done
+
+
+def _revert(root: Path, point: Point) -> Restored:
+    """Roll back an apply made with ``--commit``: one revert commit of its commits, then the
+    files checked byte for byte against the point."""
+    from wsaudit.codemod import vcs
+    from wsaudit.errors import MigrationError
+
+    if point.revert_commit:
+        raise RollbackError(f"rollback point {point.id} was already reverted by commit {point.revert_commit[:12]}")
+    dirty = vcs.dirty_tree(root)
+    if dirty is None:
+        raise RollbackError(f"rollback point {point.id} was committed, but {root} is not a git checkout any more")
+    if dirty:
+        raise RollbackError(f"the checkout has {len(dirty)} uncommitted change(s) ({dirty[0].strip()}, ...): commit "
+                            "or stash them, then roll back again (a committed apply is undone by a revert commit)")
+    subject = f"wsaudit rollback {point.id}: revert {len(point.commits)} migration commit(s)"
+    body = "\n".join([f"Reverts {c}" for c in point.commits] + [f"Rollback point: {point.id}"])
+    try:
+        sha = vcs.revert(root, point.commits, subject, body)
+    except MigrationError as exc:
+        raise RollbackError(f"{exc}; nothing was changed (the files changed since the apply? revert by hand)") from None
+    done = Restored(point, [], [], [], sha)
+    for f in point.files:
+        now, _ = _current(root, f)
+        if now is None or sha256(now) != f.before_sha256:
+            raise RollbackError(f"commit {sha[:12]} reverted the migration, but {f.path} is not byte-identical to "
+                                "its original (a git filter or line-end setting?); see 'git show'")
+        done.restored.append(f.path)
+    point.revert_commit = sha
     mark(point, "rolled-back")
     return done
 

@@ -1,8 +1,9 @@
-"""What git says about the audited tree: which files have uncommitted changes (an apply
-refuses to overwrite them) and the commit a rollback point was made on.
+"""What git says about the audited tree, and what wsaudit asks of it: which files have
+uncommitted changes (an apply refuses to overwrite them), the commit a rollback point was made
+on, the commits of ``migrate --commit`` and the revert commit of their rollback.
 
-Both answer None rather than fail when the root is not in a git checkout or git is missing:
-migrating a plain folder is allowed.
+The questions answer None rather than fail when the root is not in a git checkout or git is
+missing: migrating a plain folder is allowed (``--commit`` is not).
 
 The checkout is part of the audited tree, so its configuration is untrusted: git is always
 run with :data:`SAFE` options, which turn off what would run the tree's own code (its hooks,
@@ -16,6 +17,8 @@ import os
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
+
+from wsaudit.errors import MigrationError
 
 # what in a repository's own configuration runs code or waits for a person, turned off
 SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.untrackedCache=false",
@@ -81,3 +84,53 @@ def git_head(root: str | Path) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def _fail(what: str, proc: subprocess.CompletedProcess) -> MigrationError:
+    err = proc.stderr if isinstance(proc.stderr, str) else proc.stderr.decode("utf-8", "replace")
+    first = next((line.strip() for line in err.splitlines() if line.strip()), f"exit {proc.returncode}")
+    return MigrationError(f"git {what} failed: {first}")
+
+
+def dirty_tree(root: str | Path) -> list[str] | None:
+    """Every change in the checkout holding ``root`` (staged, unstaged, untracked; ignored
+    files aside), as ``git status`` shows them; None outside a git checkout."""
+    try:
+        proc = git(root, "status", "--porcelain=v1", "--untracked-files=normal", text=True)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    return [line for line in proc.stdout.splitlines() if line.strip()]
+
+
+def commit(root: str | Path, paths: Iterable[str], subject: str, body: str) -> str:
+    """Commit exactly ``paths`` (root-relative) with the message ``subject`` / ``body``; the
+    new commit's hash. The tree's hooks do not run (:data:`SAFE`)."""
+    paths = list(paths)
+    added = git(root, "add", "--", *paths)
+    if added.returncode != 0:
+        raise _fail("add", added)
+    done = git(root, "commit", "--no-verify", "--no-gpg-sign", "-q", "-m", subject, "-m", body, "--", *paths)
+    if done.returncode != 0:
+        raise _fail("commit", done)
+    head = git_head(root)
+    if head is None:
+        raise MigrationError("git commit left no HEAD")
+    return head
+
+
+def revert(root: str | Path, commits: list[str], subject: str, body: str) -> str:
+    """One commit that reverts ``commits`` (newest first); its hash. A conflict aborts the
+    revert and leaves the checkout as it was."""
+    undo = git(root, "revert", "--no-commit", "--no-edit", *reversed(commits))
+    if undo.returncode != 0:
+        git(root, "revert", "--abort")
+        raise _fail("revert", undo)
+    done = git(root, "commit", "--no-verify", "--no-gpg-sign", "-q", "-m", subject, "-m", body)
+    if done.returncode != 0:
+        git(root, "revert", "--abort")
+        raise _fail("commit", done)
+    head = git_head(root)
+    assert head is not None
+    return head
