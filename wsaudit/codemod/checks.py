@@ -173,9 +173,11 @@ def _deprecated(ctx: FileContext, dotted: str, module: bool) -> str | None:
     return None
 
 
-def import_problems(ctx: FileContext, level: int, module: str | None, name: str,
-                    is_from: bool) -> tuple[str | None, str | None]:
-    """``(why it does not resolve, why it is a self-import)`` of one imported name in this file."""
+def import_problems(ctx: FileContext, level: int, module: str | None, name: str, is_from: bool,
+                    was_star: bool = False) -> tuple[str | None, str | None]:
+    """``(why it does not resolve, why it is a self-import)`` of one imported name in this file;
+    ``was_star``: the name came through a star import of the same module before (a star made
+    explicit may name a deprecated thing: it imported it already)."""
     targets = ctx.targets
     if not is_from:
         shown = f"import {name}"
@@ -202,7 +204,7 @@ def import_problems(ctx: FileContext, level: int, module: str | None, name: str,
         return f"{shown}: {base} cannot be read statically to find {name!r}", None
     if not found:
         return f"{shown}: {name!r} does not exist in {base}", None
-    rule = _deprecated(ctx, full, targets.is_module(full))
+    rule = None if was_star else _deprecated(ctx, full, targets.is_module(full))
     return (f"{shown}: {full} is itself deprecated ({rule})" if rule else None), None
 
 
@@ -211,9 +213,10 @@ def _new_imports(ctx: FileContext, before: FileFacts, patched: list[tuple[str, s
     targets the new text holds that the old did not."""
     tree, targets = ctx.tree, ctx.targets
     problems, selves, shown = [], [], []
-    for level, module, name, _asname, is_from, _tc in sorted(_import_items(ctx.facts) - _import_items(before),
-                                                              key=repr):
-        problem, self_import = import_problems(ctx, level, module, name, is_from)
+    old_items, new_items = _import_items(before), _import_items(ctx.facts)
+    stars = {(item[0], item[1]) for item in old_items - new_items if item[2] == "*"}
+    for level, module, name, _asname, is_from, _tc in sorted(new_items - old_items, key=repr):
+        problem, self_import = import_problems(ctx, level, module, name, is_from, (level, module) in stars)
         shown.append(f"{'.' * level}{module}.{name}" if is_from and module else
                      f"{'.' * level}{name}" if is_from else name)
         if problem:

@@ -8,7 +8,9 @@ of a deprecated module, or from a deprecated module.
 - an import of a deprecated module goes when nothing uses it any more, or points at the
   replacement module when every remaining use (``alias.attr``) exists there.
 
-Anything else (star imports, re-exports, names still used as values) is left for a person.
+A star import is expanded into the names the file uses (:mod:`wsaudit.codemod.stars`), for the
+next pass to migrate. Anything else (re-exports, names still used as values) is left for a
+person.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import libcst as cst
 
 from wsaudit.codemod.bindings import IMPORT, scope_bindings
 from wsaudit.codemod.context import FileContext
+from wsaudit.codemod.exports import all_list
 from wsaudit.codemod.placement import Anchored, Need, conflict
+from wsaudit.codemod.stars import expanded, star_names
 from wsaudit.codemod.syntax import Syntax, alone, bound_name, dotted
 from wsaudit.engine.modules import absolute_module
 from wsaudit.engine.resolve import in_tree
@@ -38,11 +42,18 @@ class ImportEdit:
         The statement with the aliases that stay; None: the statement goes.
     imports : list of Anchored
         The imports of the replacement it needs, next to where it stood.
+    claims : bool
+        Whether the edit fixes the violations of the statement (a star import made explicit
+        does not: the next pass migrates the explicit import).
+    unexport : frozenset of str
+        Names to take out of ``__all__``: re-exports that go (every reader was migrated).
     """
 
     stmt: cst.CSTNode
     replacement: cst.CSTNode | None
     imports: list[Anchored]
+    claims: bool = True
+    unexport: frozenset[str] = frozenset()  # names that leave the module's __all__ with the binding
 
 
 def rewrite_import(ctx: FileContext, syntax: Syntax, group: list[Violation],
@@ -75,6 +86,7 @@ class _Imports:
     def __init__(self, ctx: FileContext, syntax: Syntax, rewritten: set[tuple[int, int]], line: int):
         self.ctx, self.syntax, self.rewritten, self.line = ctx, syntax, rewritten, line
         self.targets = ctx.targets
+        self.unexport: set[str] = set()  # names to take out of __all__ with this statement's edit
 
     def _rebinding(self, name: str, stmt: cst.CSTNode) -> str | None:
         """Why the import binding ``name`` on this line may not go: it rebinds a public module
@@ -112,14 +124,28 @@ class _Imports:
         return not any(isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) for n in self.syntax.ancestors(stmt))
 
     def _exported(self, name: str, stmt: cst.CSTNode) -> str | None:
-        """Why dropping the module-level binding ``name`` would break other code, or None."""
+        """Why dropping the module-level binding ``name`` would break other code, or None. A
+        name listed in ``__all__`` that modules of the tree read from here before the run and
+        no longer do (every one of them migrated) goes, and leaves ``__all__`` with it."""
         if not self._module_scope(stmt):
             return None
-        if self.ctx.facts.all_names is not None and name in self.ctx.facts.all_names:
-            return f"re-exported: {name!r} is listed in __all__ (remove it when nothing imports it from here)"
-        if (self.ctx.module, name) in self.ctx.tree.importers:
-            return (f"re-exported: other code reads {name!r} from {self.ctx.module} (migrate those uses first, "
-                    "then run migrate again)")
+        key = (self.ctx.module, name)
+        named = next((r for r in self.ctx.rules.values() if r.symbol == f"{self.ctx.module}.{name}"), None)
+        if named is not None:  # detection finds the deprecated object through this very path
+            return (f"{self.ctx.module}.{name} is the path {named.id} names: it goes in the last wave, with the "
+                    "shim (or point the rule at the definition first)")
+        listed = self.ctx.facts.all_names is not None and name in self.ctx.facts.all_names
+        if key in self.ctx.tree.importers:
+            return (f"re-exported: {'listed in __all__, and ' if listed else ''}other code reads {name!r} from "
+                    f"{self.ctx.module} (migrate those uses first, then run migrate again)")
+        if listed:
+            if key not in self.ctx.tree.initial_importers:
+                return (f"re-exported: {name!r} is listed in __all__ and nothing in the tree imports it from here "
+                        "(code outside the tree may): remove it by hand once it is unused")
+            editable = all_list(self.syntax.module)
+            if isinstance(editable, str):
+                return f"re-exported: {name!r} is listed in __all__, and {editable}: remove it by hand"
+            self.unexport.add(name)
         return None
 
     def _symbol_rule(self, path: str) -> Rule | None:
@@ -163,13 +189,19 @@ class _Imports:
 
     def import_from(self, stmt: cst.ImportFrom) -> ImportEdit | str:
         """``from M import a, b as c``: each name kept, re-pointed at the replacement, or dropped."""
-        if isinstance(stmt.names, cst.ImportStar):
-            return "star import: import the names it needs explicitly, then run migrate again"
         source = dotted(stmt.module) if stmt.module is not None else None
         level = len(stmt.relative)
         base = absolute_module(self.ctx.module, self.ctx.source.is_package, level, source)
         if base is None:
             return "relative import above the top-level package"
+        if isinstance(stmt.names, cst.ImportStar):
+            names = star_names(self.ctx, level, source, base)
+            if isinstance(names, str):
+                return names
+            if self.syntax.block_of(self.syntax.line_of(stmt)) is None:
+                return "import on a line with other statements (``x; import y``): split it first"
+            # made explicit, the next pass migrates it like any import (so nothing is claimed yet)
+            return ImportEdit(stmt, expanded(stmt, names), [], claims=False)
         base_rule = self._module_rule(base)
         if base_rule is not None and not base_rule.replacement:
             return f"{base_rule.id} has no replacement module"
@@ -238,7 +270,7 @@ class _Imports:
             if problem:
                 return problem
         return ImportEdit(stmt, with_aliases(stmt, keep) if keep else None,
-                          [Anchored(need, block, line) for need in needs])
+                          [Anchored(need, block, line) for need in needs], unexport=frozenset(self.unexport))
 
     def import_(self, stmt: cst.Import) -> ImportEdit | str:
         """``import a.b, c as d``: each deprecated module re-pointed at its replacement, or dropped."""
@@ -284,4 +316,4 @@ class _Imports:
                 keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
         if not changed:
             return "no deprecated module in this import"
-        return ImportEdit(stmt, with_aliases(stmt, keep) if keep else None, [])
+        return ImportEdit(stmt, with_aliases(stmt, keep) if keep else None, [], unexport=frozenset(self.unexport))

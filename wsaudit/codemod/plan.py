@@ -62,8 +62,10 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
     by_id = {r.id: r for r in rules}
     by_path = {f.path: f for f in files}
     reasons: dict[str, dict[tuple, str]] = {}
+    initial = None
     for number in range(1, MAX_PASSES + 1):
-        tree = TreeSnapshot.build(files, facts, rules, env)
+        tree = TreeSnapshot.build(files, facts, rules, env, initial)
+        initial = tree.initial_importers
         changed = False
         reasons = {}
         for path in selected:
@@ -83,7 +85,7 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
                     facts[path] = FileFacts(problems=(("decode-error", None, str(exc)),))
         if not changed:
             return _Run(texts, claimed, needs, patched, reasons, tree, number)
-    tree = TreeSnapshot.build(files, facts, rules, env)
+    tree = TreeSnapshot.build(files, facts, rules, env, initial)
     return _Run(texts, claimed, needs, patched, reasons, tree, MAX_PASSES)
 
 

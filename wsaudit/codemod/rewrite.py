@@ -17,6 +17,7 @@ import libcst as cst
 from wsaudit.codemod.calls import CallRewrite, rewrite_call
 from wsaudit.codemod.context import FileContext, by_position, violation_key
 from wsaudit.codemod.edits import ApplyEdits, Edits
+from wsaudit.codemod.exports import all_list, without
 from wsaudit.codemod.module_imports import ImportEdit, rewrite_import
 from wsaudit.codemod.patch_targets import retarget
 from wsaudit.codemod.placement import Anchored, Need, place_imports
@@ -106,6 +107,7 @@ class FileRewriter:
             for v in group:
                 self._claim(v)
         # imports last: whether an imported name is still used depends on the calls rewritten
+        unexport: set[str] = set()
         for group in by_position(imports).values():
             decided = rewrite_import(ctx, syntax, group, rewritten)
             if isinstance(decided, str):
@@ -113,10 +115,15 @@ class FileRewriter:
                     self._manual(v, decided)
                 continue
             self._take_import(decided, edits, pending)
+            unexport |= decided.unexport
             for v in group:
-                self._claim(v)
+                if decided.claims:
+                    self._claim(v)
         # the names new code uses (call templates): every use of them must resolve to the import;
         # an import edit's own needs only re-point a name that code already used
+        if unexport:  # the re-exports that go leave __all__ (the import edit checked it is one literal list)
+            listed = all_list(module)
+            edits.replace[id(listed)] = without(listed, unexport)  # type: ignore[arg-type]
         for_calls = {a.need for a in pending[:calls_pending]}
         self.needs = [n for n in place_imports(ctx, syntax, edits, pending) if n in for_calls]
         new = module.visit(ApplyEdits(edits))

@@ -37,6 +37,9 @@ class TreeSnapshot:
         Every ``(module, name)`` that some file reads from another module (:func:`importers`).
     env : Environment
         The modules outside the tree (the interpreter's import paths, searched statically).
+    initial_importers : set of (str, str)
+        :attr:`importers` of the tree before the migration (a re-export that code read then and
+        reads no more was read only by files this run migrated).
     """
 
     files: list[SourceFile]
@@ -46,17 +49,20 @@ class TreeSnapshot:
     targets: dict[str, frozenset[Canon]]
     importers: set[tuple[str, str]]
     env: Environment
+    initial_importers: set[tuple[str, str]]
 
     @classmethod
     def build(cls, files: list[SourceFile], facts: dict[str, FileFacts], rules: tuple[Rule, ...],
-              env: Environment | None = None) -> TreeSnapshot:
+              env: Environment | None = None, initial_importers: set[tuple[str, str]] | None = None) -> TreeSnapshot:
         resolver = Resolver(ModuleTable.of(files, facts), facts.get)
         by_path: dict[str, list[Violation]] = {}
         found = detect(files, facts, rules, resolver)
         for v in found.violations:
             by_path.setdefault(v.path, []).append(v)
-        return cls(files, facts, resolver, by_path, found.targets, importers(files, facts, resolver),
-                   env if env is not None else environment_for(search_path()))
+        readers = importers(files, facts, resolver)
+        return cls(files, facts, resolver, by_path, found.targets, readers,
+                   env if env is not None else environment_for(search_path()),
+                   initial_importers if initial_importers is not None else readers)
 
     def bound_in_tree(self, dotted: str) -> bool:
         """Whether ``dotted`` is a module of the tree or a name that module binds."""
