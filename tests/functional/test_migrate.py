@@ -538,7 +538,7 @@ def _broken(monkeypatch, root: Path, texts: dict[str, str]) -> Migration:
     from wsaudit.codemod.rewrite import FileOutcome
 
     class Broken:
-        def __init__(self, ctx):
+        def __init__(self, ctx, cache=None):
             self.ctx = ctx
 
         def run(self):
@@ -817,3 +817,16 @@ def test_a_patch_target_follows_where_the_replacement_is_looked_up(tree):
     assert '+@mock.patch("pkg.core.manager.Manager")\n' in diff, migration_summary(m)
     [f] = [f for f in m.changes if f.path == "tests/test_users.py"]
     assert "resolve: pkg.core.manager.Manager" in {c.name: c.detail for c in f.checks}["replacement-resolves"]
+
+
+def test_a_new_import_cycle_is_refused_and_fails_no_self_import(distutils_copy, monkeypatch):
+    sdist = distutils_copy / "setuptools/command/sdist.py"
+    sdist.write_text("from .py36compat import sdist_add_defaults\n" + sdist.read_text())  # as in setuptools 65
+    m = plan(distutils_copy, cache=False)
+    [why] = [x.reason for x in m.manual if x.path == "setuptools/command/py36compat.py"]
+    assert "would close an import cycle (setuptools.command.sdist -> setuptools.command.py36compat)" in why
+    path = "setuptools/command/py36compat.py"
+    broken = _broken(monkeypatch, distutils_copy, {
+        path: (distutils_copy / path).read_text().replace("from distutils.command import sdist",
+                                                          "from setuptools.command import sdist")})
+    assert "closes a new import cycle" in _failed(broken, path)["no-self-import"]

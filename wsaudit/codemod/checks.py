@@ -11,7 +11,8 @@
   imports), to a module or a name that exists in the migrated tree or in the environment
   (found statically: :mod:`wsaudit.codemod.environment`), and is not itself deprecated; so
   does every new ``mock.patch`` target;
-- ``no-self-import``: none of those imports is of the file itself;
+- ``no-self-import``: none of those imports is of the file itself, directly or through a new
+  import cycle (a load-time import of a module that imports this one back while it runs);
 - ``bindings-kept``: the rewrite removes no binding that code still uses: no import that
   rebinds a name bound otherwise in its scope (a conditional rebinding), no name that
   pyflakes then finds undefined, no module-level name that another module reads.
@@ -30,6 +31,7 @@ from wsaudit.codemod.context import FileContext
 from wsaudit.codemod.encoding import encode
 from wsaudit.codemod.placement import Need
 from wsaudit.codemod.records import Check
+from wsaudit.codemod.targets import LOAD_TIME
 from wsaudit.engine.modules import absolute_module
 from wsaudit.engine.parse import parse_source
 from wsaudit.engine.resolve import in_tree
@@ -223,6 +225,22 @@ def _new_imports(ctx: FileContext, before: FileFacts, patched: list[tuple[str, s
             problems.append(problem)
         if self_import:
             selves.append(self_import)
+    fresh = new_items - old_items
+    for imp in ctx.facts.imports:  # a new load-time import must not close a new import cycle
+        for name, asname in imp.names:
+            item = (imp.level, imp.module, name, asname, imp.is_from, imp.context == "type-checking")
+            if fresh[item] <= 0 or imp.context not in LOAD_TIME:
+                continue
+            fresh[item] -= 1
+            if imp.is_from:
+                base = absolute_module(ctx.module, ctx.source.is_package, imp.level, imp.module)
+                target = f"{base}.{name}" if base and targets.is_module(f"{base}.{name}") else base
+            else:
+                target = name
+            cycle = targets.new_cycle(ctx.module, target, before) if target else None
+            if cycle:
+                selves.append(f"line {imp.line}: importing {target} here closes a new import cycle ({cycle}): the "
+                              "file would import itself while it is half-initialised")
     old_strings = Counter(s.value for s in before.strings if s.sink == "patch")
     new_strings = Counter(s.value for s in ctx.facts.strings if s.sink == "patch")
     for value in sorted(new_strings - old_strings):

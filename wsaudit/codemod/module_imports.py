@@ -102,13 +102,18 @@ class _Imports:
         return (f"{name!r} is a rebinding (also bound at line {others}): removing this import changes which "
                 "object the module's public name is; rewrite it by hand")
 
-    def _new_module_problem(self, new_module: str) -> str | None:
-        """Why importing module ``new_module`` here would be wrong: it does not exist, or it is
-        this very file."""
+    def _new_module_problem(self, new_module: str, stmt: cst.CSTNode | None = None) -> str | None:
+        """Why importing module ``new_module`` here would be wrong: it does not exist, it is
+        this very file, or (for the statement ``stmt`` when it runs at load time) it imports this
+        file back while it runs."""
         if new_module == self.ctx.module:
             return f"the replacement {new_module} is this file itself: the import would be a self-import"
         if not self.targets.is_module(new_module):
             return f"the replacement module {new_module} exists neither in the tree nor on the interpreter's import paths"
+        if stmt is not None and self._module_scope(stmt):
+            cycle = self.targets.new_cycle(self.ctx.module, new_module, self.ctx.facts)
+            if cycle:
+                return f"importing {new_module} here would close an import cycle ({cycle}): rewrite it by hand"
         return None
 
     def _uses(self, name: str, kind: str, target: object) -> list:
@@ -235,7 +240,7 @@ class _Imports:
                 left = self._remaining(bound, "from", target)
                 if left:
                     new_module = self._replaced_module(full, mod)
-                    problem = self._new_module_problem(new_module) or self._attrs_exist(left, new_module)
+                    problem = self._new_module_problem(new_module, stmt) or self._attrs_exist(left, new_module)
                     if problem:
                         return f"module {bound!r} is still used ({problem})"
                     parent, _, last = new_module.rpartition(".")
@@ -247,7 +252,9 @@ class _Imports:
                     fallback = fallback or Need(parent, last)
             elif base_rule is not None:
                 new_module = self._replaced_module(base, base_rule)
-                problem = self._new_module_problem(new_module)
+                full_new = f"{new_module}.{name}"
+                problem = self._new_module_problem(new_module) or self._new_module_problem(
+                    full_new if self.targets.is_module(full_new) else new_module, stmt)
                 if problem:
                     return problem
                 if f"{new_module}.{name}" == self.ctx.module:
@@ -295,12 +302,12 @@ class _Imports:
                         return why
                     if not (len(stmt.names) == 1 and alone(self.syntax.line_of(stmt), self.syntax.block_of(self.syntax.line_of(stmt)))):
                         continue  # unused: dropped (re-pointed instead when it is alone in its block)
-                    problem = self._new_module_problem(new_module)
+                    problem = self._new_module_problem(new_module, stmt)
                     if problem:
                         return problem
                     keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
                     continue
-                problem = self._new_module_problem(new_module) or self._attrs_exist(left, new_module)
+                problem = self._new_module_problem(new_module, stmt) or self._attrs_exist(left, new_module)
                 if problem:
                     return f"module {bound!r} is still used ({problem})"
                 keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
@@ -310,7 +317,7 @@ class _Imports:
                            tuple(name.split(".")) and (u.line, u.col) not in self.rewritten]
                 if through:
                     return f"line {through[0].line} uses the full dotted path {name}: rewrite it by hand"
-                problem = self._new_module_problem(new_module)
+                problem = self._new_module_problem(new_module, stmt)
                 if problem:
                     return problem
                 keep.append(alias.with_changes(name=cst.parse_expression(new_module)))

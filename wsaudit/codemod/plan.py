@@ -51,7 +51,7 @@ class _Run:
 
 def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts], originals: dict[str, str],
                        encodings: dict[str, Encoding], selected: list[str], rules: tuple[Rule, ...],
-                       env: Environment) -> _Run:
+                       env: Environment, syntaxes: dict | None = None) -> _Run:
     """Rewrite ``selected`` pass after pass, each on a fresh snapshot of the tree as the last
     left it, until a pass changes nothing (or :data:`MAX_PASSES`)."""
     texts = dict(originals)
@@ -63,6 +63,7 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
     by_path = {f.path: f for f in files}
     reasons: dict[str, dict[tuple, str]] = {}
     initial = None
+    syntaxes = syntaxes if syntaxes is not None else {}  # path -> (text, Syntax) of the last pass
     for number in range(1, MAX_PASSES + 1):
         tree = TreeSnapshot.build(files, facts, rules, env, initial)
         initial = tree.initial_importers
@@ -71,7 +72,8 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
         for path in selected:
             if path not in tree.violations:
                 continue
-            outcome = FileRewriter(FileContext.of(tree, by_path[path], texts[path], encodings[path], by_id)).run()
+            outcome = FileRewriter(FileContext.of(tree, by_path[path], texts[path], encodings[path], by_id),
+                                   syntaxes).run()
             reasons[path] = outcome.reasons
             if outcome.text != texts[path]:
                 changed = True
@@ -141,9 +143,10 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     rules = {r.id: r for r in a.config.rules}
     excluded: dict[str, tuple[list[Check], bytes]] = {}
     env = environment_for(search_path(root))
+    syntaxes: dict = {}  # libcst trees, shared by every run of the passes
     while True:
         active = [p for p in candidates if p not in excluded]
-        run = _migrate_in_memory(a.files, a.facts, texts, encodings, active, a.config.rules, env)
+        run = _migrate_in_memory(a.files, a.facts, texts, encodings, active, a.config.rules, env, syntaxes)
         results: dict[str, FileResult] = {}
         newly = False
         for p in active:

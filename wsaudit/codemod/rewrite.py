@@ -52,11 +52,37 @@ class FileOutcome:
     patched: list[tuple[str, str | None]]
 
 
+def vendored_copy(ctx: FileContext) -> str | None:
+    """Why this file is a vendored copy of a deprecated module, or None: a package named after
+    the module (``setuptools/_distutils`` for ``distutils``) whose files import the deprecated
+    module's submodules that the package itself holds (``from distutils.dist import ...`` beside
+    its own ``dist.py``). At run time such a copy usually *is* the deprecated module (an import
+    hook aliases it), so pointing it at the replacement makes it import itself in a loop."""
+    known = ctx.tree.resolver.known
+    parts = ctx.package.split(".")
+    for package, rule in ((".".join(parts[:i]), r) for i in range(len(parts), 0, -1) for r in ctx.rules.values()):
+        last = package.rpartition(".")[2].lstrip("_")
+        if rule.module is None or last != rule.module.rpartition(".")[2] or package == rule.module:
+            continue
+        for v in ctx.violations:
+            if v.rule_id != rule.id or v.category != "deprecated-module" or not v.snippet:
+                continue
+            written = v.name if v.name == rule.module or v.name.startswith(rule.module + ".") else None
+            tail = written[len(rule.module) + 1:] if written and written != rule.module else ""
+            if tail and f"{package}.{tail}" in known:
+                return (f"{package} is a vendored copy of the deprecated module {rule.module} ({rule.id}: it imports "
+                        f"{written} and holds {package}.{tail} itself): migrate the copy as a whole, by hand")
+    return None
+
+
 class FileRewriter:
     """Plans and applies the rewrites of one file for one pass."""
 
-    def __init__(self, ctx: FileContext):
+    def __init__(self, ctx: FileContext, cache: dict[str, tuple[str, Syntax]] | None = None):
+        """``cache``: path to (text, its :class:`Syntax`), kept by the caller across passes (the
+        libcst tree and its metadata are most of a pass's cost; the rewrite never mutates them)."""
         self.ctx = ctx
+        self.cache = cache if cache is not None else {}
         self.reasons: dict[tuple, str] = {}
         self.claimed: Counter = Counter()
         self.claimed_keys: set[tuple] = set()
@@ -73,13 +99,23 @@ class FileRewriter:
                 self.reasons[violation_key(v)] = (f"this file is the deprecated module {own[0].module} itself "
                                                   f"({own[0].id}): delete it in the last wave instead of migrating it")
             return self._outcome(ctx.text)
-        try:
-            module = cst.parse_module(ctx.text)
-        except cst.ParserSyntaxError as exc:  # ast accepted it, libcst did not
+        copy = vendored_copy(ctx)
+        if copy:
             for v in ctx.violations:
-                self.reasons[violation_key(v)] = f"libcst cannot parse this file ({exc.message})"
+                self.reasons[violation_key(v)] = copy
             return self._outcome(ctx.text)
-        syntax = Syntax(module)
+        cached = self.cache.get(ctx.path)
+        if cached is not None and cached[0] == ctx.text:
+            syntax = cached[1]  # a file no pass changed: its tree and index are the same
+        else:
+            try:
+                syntax = Syntax(cst.parse_module(ctx.text))
+            except cst.ParserSyntaxError as exc:  # ast accepted it, libcst did not
+                for v in ctx.violations:
+                    self.reasons[violation_key(v)] = f"libcst cannot parse this file ({exc.message})"
+                return self._outcome(ctx.text)
+            self.cache[ctx.path] = (ctx.text, syntax)
+        module = syntax.module
         edits = Edits()
         pending: list[Anchored] = []
         rewritten: set[tuple[int, int]] = set()  # positions of the uses the call rewrites replace

@@ -8,7 +8,7 @@ new module attribute) is seen by the files that depend on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wsaudit.codemod.environment import Environment, environment_for, search_path
 from wsaudit.engine.detect import detect
@@ -50,6 +50,7 @@ class TreeSnapshot:
     importers: set[tuple[str, str]]
     env: Environment
     initial_importers: set[tuple[str, str]]
+    edge_cache: dict[str, set[str]] = field(default_factory=dict, repr=False)  # see Targets.load_edges
 
     @classmethod
     def build(cls, files: list[SourceFile], facts: dict[str, FileFacts], rules: tuple[Rule, ...],

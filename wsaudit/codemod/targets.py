@@ -14,6 +14,11 @@ from __future__ import annotations
 
 from wsaudit.codemod.environment import Environment
 from wsaudit.codemod.snapshot import TreeSnapshot
+from wsaudit.engine.modules import absolute_module, ancestors
+from wsaudit.model import FileFacts
+
+# where an import runs while its module is being imported (a function's import runs later)
+LOAD_TIME = frozenset({"module", "try", "conditional", "class"})
 
 TREE, ENV = "tree", "env"
 # module attributes every module has: reading one needs nothing from the module's code
@@ -100,3 +105,65 @@ class Targets:
                 return f"{module} cannot be read statically to find {attr!r}"
             return None if found else f"{attr!r} does not exist in {module}"
         return None
+
+    def load_edges(self, module: str, facts: FileFacts | None = None) -> set[str]:
+        """The modules of the tree that importing ``module`` imports while it runs (its
+        module-level imports, their packages included); ``facts``: of another text of it."""
+        key = module if facts is None else None
+        cache = self.tree.edge_cache
+        if key is not None and key in cache:
+            return cache[key]
+        resolver = self.tree.resolver
+        facts = facts if facts is not None else resolver.facts(module)
+        out: set[str] = set()
+        f = resolver.files.get(module)
+        for imp in facts.imports if facts is not None and f is not None else ():
+            if imp.context not in LOAD_TIME:
+                continue
+            if not imp.is_from:
+                names = [name for name, _ in imp.names]
+            else:
+                base = absolute_module(module, f.is_package, imp.level, imp.module)
+                if base is None:
+                    continue
+                names = [base] + [f"{base}.{name}" for name, _ in imp.names if name != "*"]
+            for name in names:
+                for m in (*ancestors(name), name):
+                    if m in resolver.files and m != module:
+                        out.add(m)
+        if key is not None:
+            cache[key] = out
+        return out
+
+    def path(self, start: str, goal: str, edges_of=None) -> list[str] | None:
+        """A chain of load-time imports from ``start`` to ``goal`` (both included), or None."""
+        edges_of = edges_of or self.load_edges
+        seen, todo = {start: None}, [start]
+        while todo:
+            here = todo.pop(0)
+            if here == goal:
+                chain = [here]
+                while seen[chain[-1]] is not None:
+                    chain.append(seen[chain[-1]])
+                return chain[::-1]
+            for nxt in sorted(edges_of(here)):
+                if nxt not in seen:
+                    seen[nxt] = here
+                    todo.append(nxt)
+        return None
+
+    def new_cycle(self, module: str, target: str, before: FileFacts | None = None) -> str | None:
+        """Why a load-time import of ``target`` in ``module`` would be a new import cycle
+        (``target`` imports ``module`` back while it runs, and ``module`` did not already
+        import ``target``): the chain, shown; None when it is not one. ``before``: the facts of
+        the file's old text, for "already"."""
+        if target not in self.tree.resolver.files or target == module:
+            return None
+        back = self.path(target, module)
+        if back is None:
+            return None
+        if before is not None:
+            old = {module: self.load_edges(module, before)}
+            if self.path(module, target, lambda m: old[m] if m in old else self.load_edges(m)) is not None:
+                return None  # the cycle was there already
+        return " -> ".join(back)
