@@ -220,3 +220,26 @@ def test_paths_are_checked_before_anything_else():
             rollback._valid_file({**entry, field: value})
     with pytest.raises(ValueError):
         rollback._valid_file({**entry, "extra": 1})
+
+
+def test_the_key_lives_in_the_users_config_folder_created_0600(tmp_path, monkeypatch):
+    from wsaudit import secret
+
+    monkeypatch.delenv("WSAUDIT_KEY_FILE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    secret._user_key.cache_clear()
+    try:
+        root = write_tree(tmp_path / "repo", FILES)
+        done = apply(plan(root, cache=False))
+        key = tmp_path / "xdg" / "wsaudit" / "key"
+        assert key.is_file() and stat.S_IMODE(key.stat().st_mode) == 0o600
+        assert not (root / ".wsaudit" / "key").exists() and str(tmp_path / "xdg") not in str(done.point.folder)
+        assert rollback.find_point(root, done.point.id).state == "applied"
+        monkeypatch.delenv("XDG_CONFIG_HOME")  # the same user elsewhere: ~/.config, another key
+        secret._user_key.cache_clear()
+        with pytest.raises(rollback.RollbackError, match="not written by wsaudit for this user"):
+            rollback.find_point(root, done.point.id)
+        assert (tmp_path / "home" / ".config" / "wsaudit" / "key").is_file()
+    finally:
+        secret._user_key.cache_clear()
