@@ -830,3 +830,13 @@ def test_a_new_import_cycle_is_refused_and_fails_no_self_import(distutils_copy, 
         path: (distutils_copy / path).read_text().replace("from distutils.command import sdist",
                                                           "from setuptools.command import sdist")})
     assert "closes a new import cycle" in _failed(broken, path)["no-self-import"]
+
+
+def test_without_pyflakes_nothing_is_written_and_the_reason_says_how_to_fix(tree, monkeypatch):
+    from wsaudit.codemod import bindings
+
+    monkeypatch.setattr(bindings, "_pyflakes", None)
+    m = _plan(tree, {"app/__init__.py": "", "app/use.py": (
+        "from pkg.core import create_websocket_manager\n\nx = create_websocket_manager()\n")})
+    assert m.changes == [] and m.failed
+    assert any("pip install pyflakes" in x.reason for x in m.manual if x.path == "app/use.py")

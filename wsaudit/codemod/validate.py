@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from wsaudit.api import audit as run_audit
-from wsaudit.codemod.bindings import undefined_names
+from wsaudit.codemod.bindings import MissingPyflakes, undefined_names
 from wsaudit.codemod.encoding import decode
 from wsaudit.codemod.records import Migration
 
@@ -87,8 +87,12 @@ def validate(m: Migration, written: list[str], *, reaudit: bool = True) -> Valid
             done.compile_errors.append((path, problem))
         else:
             done.compiled += 1
-        before = undefined_names(decode(by_path[path].before), path)
-        after = undefined_names(decode(data), path)
+        try:
+            before = undefined_names(decode(by_path[path].before), path)
+            after = undefined_names(decode(data), path)
+        except MissingPyflakes as exc:
+            done.compile_errors.append((path, str(exc)))  # not shown to be sound: undone
+            continue
         done.undefined_before += sum(before.values())
         done.undefined_after += sum(after.values())
         done.became_undefined += [(path, name) for _, name in sorted(after - before)]
