@@ -123,14 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
     _common(migrate, ("diff", "json"), "diff")
     migrate.add_argument("--files", nargs="+", metavar="FILE", help="only these files (root-relative paths)")
     migrate.add_argument("--tier", metavar="TIERS", help="only files with violations in these tiers (P0 or P0,P1)")
-    migrate.add_argument("--plan", metavar="FILE", help="a wave plan CSV (wsaudit simulate --plan); needs --wave")
-    migrate.add_argument("--wave", type=int, metavar="N", help="only the files of wave N of --plan")
+    migrate.add_argument("--plan", metavar="FILE", help="a wave plan CSV (wsaudit simulate --plan) for --wave "
+                         "(default: the plan simulate recommends, computed here)")
+    migrate.add_argument("--wave", type=int, metavar="N", help="only the files of wave N of the plan")
+    migrate.add_argument("--tests-first", action="store_true", help="migrate the selection's tests (and the "
+                         "tests the plan names for the wave) first, then its code: two applies, two rollback points")
     migrate.add_argument("--apply", action="store_true", help="write the files that passed every check")
     migrate.add_argument("--force", action="store_true", help="with --apply: also files with uncommitted changes")
     migrate.add_argument("--verify", metavar="COMMAND", help="with --apply: run COMMAND in PATH afterwards; "
                          "roll back and exit 1 when it fails")
+    migrate.add_argument("--commit", nargs="?", const="wave", choices=("file", "wave"), metavar="file|wave",
+                         help="with --apply: commit in git, one commit per file or one per wave (default); the "
+                         "checkout must be clean; 'wsaudit rollback' then makes a revert commit")
     migrate.add_argument("--emit-shim", action="store_true", help="print the deprecated function as a "
-                         "warning-emitting wrapper around the replacement (the seed's compatibility bridge)")
+                         "warning-emitting wrapper around the replacement (the seed's compatibility bridge); only "
+                         "for a symbol defined in the tree")
     migrate.add_argument("--rule", metavar="ID", help="with --emit-shim: the symbol rule (default: the first one "
                          "with call templates)")
     back = sub.add_parser("rollback", help="restore the files of a rollback point (default: the latest applied)")
@@ -219,39 +226,79 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from wsaudit.codemod.apply import apply
     from wsaudit.codemod.plan import plan
-    from wsaudit.codemod.select import select_files
-    from wsaudit.codemod.shim import shim, shim_rule
+    from wsaudit.codemod.select import (
+        read_plan,
+        rows_of_wave,
+        select_files,
+        simulated_plan,
+        tests_first,
+    )
+    from wsaudit.codemod.shim import defined_rule, shim, shim_rule
     from wsaudit.render.migrate import applied_summary, migration_summary, render_migration
 
     root = Path(args.path)
     if args.emit_shim:
-        write_output(shim(shim_rule(_audit_config(args), args.rule)), args.output)
+        result = _audit(args)
+        write_output(shim(defined_rule(result, shim_rule(result.config, args.rule))), args.output)
         return EXIT_OK
-    if (args.plan is None) != (args.wave is None):
-        raise UsageError("--plan and --wave go together")
-    if (args.force or args.verify) and not args.apply:
-        raise UsageError("--force and --verify need --apply")
+    if args.plan is not None and args.wave is None:
+        raise UsageError("--plan needs --wave N (the wave to migrate)")
+    if (args.force or args.verify or args.commit) and not args.apply:
+        raise UsageError("--force, --verify and --commit need --apply")
+    if args.commit and args.force:
+        raise UsageError("--commit needs a clean checkout: it does not go with --force")
     result = _audit(args)
-    files = select_files(result, root, files=args.files, tiers=args.tier, plan_csv=args.plan, wave=args.wave)
-    m = plan(root, audit=result, files=files)
-    text = render_migration(args.format, m)
-    if not args.apply:
-        write_output(text, args.output)
+    rows, source = None, args.plan
+    if args.wave is not None:
+        if args.plan is None:
+            rows, strategy = simulated_plan(result)
+            source = f"the recommended wave plan ({strategy})"
+        else:
+            rows = read_plan(args.plan)
+    files = select_files(result, root, files=args.files, tiers=args.tier, plan_rows=rows, wave=args.wave,
+                         plan_csv=source)
+    label = f"wave {args.wave}" if args.wave is not None else ""
+    phases: list[tuple[str, list[str] | None]] = [(label, files)]
+    if args.tests_first:
+        wave_tests = [t for row in rows_of_wave(rows, args.wave, source) for t in row.get("tests", "").split()] \
+            if rows is not None else []
+        tests, code = tests_first(result, files, wave_tests)
+        phases = [(f"{label} tests".strip(), tests), (label, code)]
+    code, texts = EXIT_OK, []
+    for number, (name, chosen) in enumerate(phases):
+        if chosen is not None and not chosen:
+            continue
+        if number and args.apply:
+            result = _audit(args)  # the second phase starts from what the first one wrote
+        m = plan(root, audit=result, files=chosen)
+        if not args.apply:
+            texts.append(render_migration(args.format, m))
+            if not args.quiet:
+                sys.stderr.write((f"{name}: " if args.tests_first else "") + migration_summary(m))
+            continue
+        done = apply(m, force=args.force, verify=args.verify, commit=args.commit, label=name,
+                     command="wsaudit migrate --apply" + (f" --verify {args.verify!r}" if args.verify else "")
+                     + (f" --commit {args.commit}" if args.commit else "") + (f" ({name})" if name else ""))
+        texts.append(render_migration(args.format, m, done))
         if not args.quiet:
-            sys.stderr.write(migration_summary(m))
-        return EXIT_OK
-    done = apply(m, force=args.force, verify=args.verify,
-                 command="wsaudit migrate --apply" + (f" --verify {args.verify!r}" if args.verify else ""))
-    write_output(text, args.output)
-    if not args.quiet:
-        sys.stderr.write(migration_summary(m) + applied_summary(done))
-    return EXIT_GATE if done.rolled_back else EXIT_OK
+            sys.stderr.write((f"{name}: " if args.tests_first else "") + migration_summary(m) + applied_summary(done))
+        if done.rolled_back:
+            code = EXIT_GATE
+            break
+    write_output(_joined(args.format, texts), args.output)
+    return code
 
 
-def _audit_config(args: argparse.Namespace):
-    from wsaudit.config import load
+def _joined(fmt: str, texts: list[str]) -> str:
+    """The outputs of the phases of one migrate command: diffs one after the other, JSON
+    documents as one list (``phases``) when there are several."""
+    if fmt != "json" or len(texts) == 1:
+        return "".join(texts)
+    import json
 
-    return load(args.path, args.config)
+    from wsaudit.render.text import dumps
+
+    return dumps({"phases": [json.loads(t) for t in texts]})
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
@@ -260,7 +307,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
     point_id, root = rollback.parse_target(args.target)
     if args.list:
-        write_output(render_points(rollback.list_points(root), args.format), args.output)
+        points, refused = rollback.scan_points(root)
+        write_output(render_points(points, args.format, refused), args.output)
         return EXIT_OK
     done = rollback.restore(root, point_id, force=args.force)
     write_output(render_restored(done, args.format), args.output)

@@ -51,3 +51,8 @@ class MigrationError(WsauditError):
 
 class RollbackError(WsauditError):
     """A rollback point cannot be made or restored (missing, corrupt, files changed since)."""
+
+
+class UnsafePathError(WsauditError):
+    """A path that wsaudit refuses to write into an audited tree: absolute, climbing out with
+    ``..``, inside ``.git``/``.wsaudit``, through a link, or not a regular file."""

@@ -70,7 +70,7 @@ def test_core_dependencies_leave_the_report_stack_to_the_extra():
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     core = {d.split(">")[0].split("[")[0].strip().lower() for d in project["dependencies"]}
     extra = {d.split(">")[0].strip().lower() for d in project["optional-dependencies"]["notebooks"]}
-    assert core == {"networkx", "scipy", "numpy", "libcst", "pathspec", "tqdm"}
+    assert core == {"networkx", "scipy", "numpy", "libcst", "pyflakes", "pathspec", "tqdm"}
     assert {"pandas", "matplotlib", "papermill", "nbconvert", "jupyterlab", "ipykernel"} <= extra
     assert "wsaudit[notebooks]" in project["optional-dependencies"]["dev"]
     assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"] and (REPO / "LICENSE").is_file()

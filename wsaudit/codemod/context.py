@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from wsaudit.codemod.encoding import Encoding
 from wsaudit.codemod.snapshot import TreeSnapshot
+from wsaudit.codemod.targets import Targets
 from wsaudit.model import FileFacts, Rule, SourceFile, Violation
 
 
@@ -58,6 +59,11 @@ class FileContext:
     @property
     def module(self) -> str:
         return self.source.module
+
+    @property
+    def targets(self) -> Targets:
+        """Whether the modules and names an import in this file names exist."""
+        return Targets(self.tree, self.tree.env)
 
     @property
     def package(self) -> str:

@@ -61,6 +61,12 @@ class ApplyEdits(cst.CSTTransformer):
     def leave_ConcatenatedString(self, original, updated):
         return self._swap(original, updated)
 
+    def leave_List(self, original, updated):
+        return self._swap(original, updated)
+
+    def leave_Tuple(self, original, updated):
+        return self._swap(original, updated)
+
     def leave_Import(self, original, updated):
         return self._swap(original, updated)
 

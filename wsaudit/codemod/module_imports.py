@@ -8,7 +8,9 @@ of a deprecated module, or from a deprecated module.
 - an import of a deprecated module goes when nothing uses it any more, or points at the
   replacement module when every remaining use (``alias.attr``) exists there.
 
-Anything else (star imports, re-exports, names still used as values) is left for a person.
+A star import is expanded into the names the file uses (:mod:`wsaudit.codemod.stars`), for the
+next pass to migrate. Anything else (re-exports, names still used as values) is left for a
+person.
 """
 
 from __future__ import annotations
@@ -17,16 +19,15 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from wsaudit.codemod.bindings import IMPORT, scope_bindings
 from wsaudit.codemod.context import FileContext
+from wsaudit.codemod.exports import all_list
 from wsaudit.codemod.placement import Anchored, Need, conflict
+from wsaudit.codemod.stars import expanded, star_names
 from wsaudit.codemod.syntax import Syntax, alone, bound_name, dotted
-from wsaudit.engine.resolve import in_tree
 from wsaudit.engine.modules import absolute_module
+from wsaudit.engine.resolve import in_tree
 from wsaudit.model import Rule, Violation
-
-# module attributes every module has: a use of one does not need the replacement to define it
-_MODULE_DUNDERS = {"__name__", "__file__", "__doc__", "__spec__", "__path__", "__package__", "__loader__",
-                   "__dict__", "__all__"}
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,18 @@ class ImportEdit:
         The statement with the aliases that stay; None: the statement goes.
     imports : list of Anchored
         The imports of the replacement it needs, next to where it stood.
+    claims : bool
+        Whether the edit fixes the violations of the statement (a star import made explicit
+        does not: the next pass migrates the explicit import).
+    unexport : frozenset of str
+        Names to take out of ``__all__``: re-exports that go (every reader was migrated).
     """
 
     stmt: cst.CSTNode
     replacement: cst.CSTNode | None
     imports: list[Anchored]
+    claims: bool = True
+    unexport: frozenset[str] = frozenset()  # names that leave the module's __all__ with the binding
 
 
 def rewrite_import(ctx: FileContext, syntax: Syntax, group: list[Violation],
@@ -57,7 +65,7 @@ def rewrite_import(ctx: FileContext, syntax: Syntax, group: list[Violation],
     stmt = syntax.stmts.get((first.line, first.col))
     if stmt is None:
         return "the import could not be located in the syntax tree"
-    decide = _Imports(ctx, syntax, rewritten)
+    decide = _Imports(ctx, syntax, rewritten, first.line)
     if isinstance(stmt, cst.ImportFrom):
         return decide.import_from(stmt)
     return decide.import_(stmt)  # type: ignore[arg-type]
@@ -75,8 +83,38 @@ def with_aliases(stmt, keep: list[cst.ImportAlias]):
 class _Imports:
     """Decides the import statements of one file for one pass."""
 
-    def __init__(self, ctx: FileContext, syntax: Syntax, rewritten: set[tuple[int, int]]):
-        self.ctx, self.syntax, self.rewritten = ctx, syntax, rewritten
+    def __init__(self, ctx: FileContext, syntax: Syntax, rewritten: set[tuple[int, int]], line: int):
+        self.ctx, self.syntax, self.rewritten, self.line = ctx, syntax, rewritten, line
+        self.targets = ctx.targets
+        self.unexport: set[str] = set()  # names to take out of __all__ with this statement's edit
+
+    def _rebinding(self, name: str, stmt: cst.CSTNode) -> str | None:
+        """Why the import binding ``name`` on this line may not go: it rebinds a public module
+        attribute that is bound otherwise too (``class C`` then ``if cond: from m import C``),
+        so removing it changes which object other code gets."""
+        if name.startswith("_") or not self._module_scope(stmt):
+            return None
+        entries = scope_bindings(self.ctx.text).get(("", name), [])
+        mine = {t for line, k, t in entries if line == self.line and k == IMPORT}
+        if not mine or all(k == IMPORT and t in mine for _, k, t in entries):
+            return None  # bound nowhere else, or only to the same thing (``import a.b``, ``import a.c``)
+        others = ", ".join(str(line) for line, _, _ in entries if line != self.line)
+        return (f"{name!r} is a rebinding (also bound at line {others}): removing this import changes which "
+                "object the module's public name is; rewrite it by hand")
+
+    def _new_module_problem(self, new_module: str, stmt: cst.CSTNode | None = None) -> str | None:
+        """Why importing module ``new_module`` here would be wrong: it does not exist, it is
+        this very file, or (for the statement ``stmt`` when it runs at load time) it imports this
+        file back while it runs."""
+        if new_module == self.ctx.module:
+            return f"the replacement {new_module} is this file itself: the import would be a self-import"
+        if not self.targets.is_module(new_module):
+            return f"the replacement module {new_module} exists neither in the tree nor on the interpreter's import paths"
+        if stmt is not None and self._module_scope(stmt):
+            cycle = self.targets.new_cycle(self.ctx.module, new_module, self.ctx.facts)
+            if cycle:
+                return f"importing {new_module} here would close an import cycle ({cycle}): rewrite it by hand"
+        return None
 
     def _uses(self, name: str, kind: str, target: object) -> list:
         """The uses of ``name`` that the binding ``(kind, target)`` of it reaches."""
@@ -91,14 +129,28 @@ class _Imports:
         return not any(isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) for n in self.syntax.ancestors(stmt))
 
     def _exported(self, name: str, stmt: cst.CSTNode) -> str | None:
-        """Why dropping the module-level binding ``name`` would break other code, or None."""
+        """Why dropping the module-level binding ``name`` would break other code, or None. A
+        name listed in ``__all__`` that modules of the tree read from here before the run and
+        no longer do (every one of them migrated) goes, and leaves ``__all__`` with it."""
         if not self._module_scope(stmt):
             return None
-        if self.ctx.facts.all_names is not None and name in self.ctx.facts.all_names:
-            return f"re-exported: {name!r} is listed in __all__ (remove it when nothing imports it from here)"
-        if (self.ctx.module, name) in self.ctx.tree.importers:
-            return (f"re-exported: other code reads {name!r} from {self.ctx.module} (migrate those uses first, "
-                    "then run migrate again)")
+        key = (self.ctx.module, name)
+        named = next((r for r in self.ctx.rules.values() if r.symbol == f"{self.ctx.module}.{name}"), None)
+        if named is not None:  # detection finds the deprecated object through this very path
+            return (f"{self.ctx.module}.{name} is the path {named.id} names: it goes in the last wave, with the "
+                    "shim (or point the rule at the definition first)")
+        listed = self.ctx.facts.all_names is not None and name in self.ctx.facts.all_names
+        if key in self.ctx.tree.importers:
+            return (f"re-exported: {'listed in __all__, and ' if listed else ''}other code reads {name!r} from "
+                    f"{self.ctx.module} (migrate those uses first, then run migrate again)")
+        if listed:
+            if key not in self.ctx.tree.initial_importers:
+                return (f"re-exported: {name!r} is listed in __all__ and nothing in the tree imports it from here "
+                        "(code outside the tree may): remove it by hand once it is unused")
+            editable = all_list(self.syntax.module)
+            if isinstance(editable, str):
+                return f"re-exported: {name!r} is listed in __all__, and {editable}: remove it by hand"
+            self.unexport.add(name)
         return None
 
     def _symbol_rule(self, path: str) -> Rule | None:
@@ -126,20 +178,35 @@ class _Imports:
         for u in uses:
             if len(u.chain) < 2:
                 return f"line {u.line}: the module object itself is used"
-            attr = u.chain[1]
-            if attr not in _MODULE_DUNDERS and not self.ctx.tree.bound_in_tree(f"{module}.{attr}"):
-                return f"line {u.line}: {attr!r} does not exist in {module}"
+            problem = self.targets.attribute_problem(module, u.chain[1:])
+            if problem:
+                return f"line {u.line}: {problem}"
         return None
+
+    def _names_module(self, full: str, rule: Rule) -> bool:
+        """Whether ``from M import x`` (``full`` is ``M.x``, inside a deprecated module) imports
+        a module rather than a name: so it is where the old module is found (tree or
+        environment), else where the replacement would be."""
+        base = full.rpartition(".")[0]
+        if self.targets.is_module(base):
+            return self.targets.is_module(full)
+        return self.targets.is_module(self._replaced_module(full, rule))
 
     def import_from(self, stmt: cst.ImportFrom) -> ImportEdit | str:
         """``from M import a, b as c``: each name kept, re-pointed at the replacement, or dropped."""
-        if isinstance(stmt.names, cst.ImportStar):
-            return "star import: import the names it needs explicitly, then run migrate again"
         source = dotted(stmt.module) if stmt.module is not None else None
         level = len(stmt.relative)
         base = absolute_module(self.ctx.module, self.ctx.source.is_package, level, source)
         if base is None:
             return "relative import above the top-level package"
+        if isinstance(stmt.names, cst.ImportStar):
+            names = star_names(self.ctx, level, source, base)
+            if isinstance(names, str):
+                return names
+            if self.syntax.block_of(self.syntax.line_of(stmt)) is None:
+                return "import on a line with other statements (``x; import y``): split it first"
+            # made explicit, the next pass migrates it like any import (so nothing is claimed yet)
+            return ImportEdit(stmt, expanded(stmt, names), [], claims=False)
         base_rule = self._module_rule(base)
         if base_rule is not None and not base_rule.replacement:
             return f"{base_rule.id} has no replacement module"
@@ -153,6 +220,8 @@ class _Imports:
             target = (level, source or "", name)
             sym = self._symbol_rule(full)
             mod = self._module_rule(full)
+            if mod is not None and mod.replacement and not self._names_module(full, mod):
+                mod = None  # ``from deprecated.module import name``: a name, re-pointed below
             if sym is not None:
                 if not sym.replacement:
                     return f"{sym.id} has no replacement"
@@ -160,7 +229,7 @@ class _Imports:
                 if left:
                     lines = ", ".join(str(u.line) for u in left[:5])
                     return f"{bound!r} is still used as a value here (line {lines}): rewrite those uses by hand"
-                why = self._exported(bound, stmt)
+                why = self._exported(bound, stmt) or self._rebinding(bound, stmt)
                 if why:
                     return why
                 module, _, attr = sym.replacement.rpartition(".")
@@ -171,20 +240,29 @@ class _Imports:
                 left = self._remaining(bound, "from", target)
                 if left:
                     new_module = self._replaced_module(full, mod)
-                    problem = self._attrs_exist(left, new_module)
+                    problem = self._new_module_problem(new_module, stmt) or self._attrs_exist(left, new_module)
                     if problem:
                         return f"module {bound!r} is still used ({problem})"
                     parent, _, last = new_module.rpartition(".")
                     needs.append(Need(parent, last, None if last == bound else bound))
-                elif self._exported(bound, stmt):
-                    return self._exported(bound, stmt)
+                elif self._exported(bound, stmt) or self._rebinding(bound, stmt):
+                    return self._exported(bound, stmt) or self._rebinding(bound, stmt)
                 else:
                     parent, _, last = self._replaced_module(full, mod).rpartition(".")
                     fallback = fallback or Need(parent, last)
             elif base_rule is not None:
                 new_module = self._replaced_module(base, base_rule)
-                if not self.ctx.tree.bound_in_tree(f"{new_module}.{name}"):
-                    return f"{name!r} does not exist in the replacement module {new_module}"
+                full_new = f"{new_module}.{name}"
+                problem = self._new_module_problem(new_module) or self._new_module_problem(
+                    full_new if self.targets.is_module(full_new) else new_module, stmt)
+                if problem:
+                    return problem
+                if f"{new_module}.{name}" == self.ctx.module:
+                    return f"{new_module}.{name} is this file itself: the import would be a self-import"
+                found = self.targets.has(new_module, name)
+                if not found:
+                    return (f"{name!r} does not exist in the replacement module {new_module}" if found is False else
+                            f"the replacement module {new_module} cannot be read statically to find {name!r}")
                 needs.append(Need(new_module, name, alias.asname.name.value if alias.asname else None))  # type: ignore[union-attr]
             else:
                 keep.append(alias)
@@ -199,7 +277,7 @@ class _Imports:
             if problem:
                 return problem
         return ImportEdit(stmt, with_aliases(stmt, keep) if keep else None,
-                          [Anchored(need, block, line) for need in needs])
+                          [Anchored(need, block, line) for need in needs], unexport=frozenset(self.unexport))
 
     def import_(self, stmt: cst.Import) -> ImportEdit | str:
         """``import a.b, c as d``: each deprecated module re-pointed at its replacement, or dropped."""
@@ -219,13 +297,17 @@ class _Imports:
                 bound = alias.asname.name.value  # type: ignore[union-attr]
                 left = self._remaining(bound, "module", name)
                 if not left:
-                    if self._exported(bound, stmt):
-                        return self._exported(bound, stmt)
+                    why = self._exported(bound, stmt) or self._rebinding(bound, stmt)
+                    if why:
+                        return why
                     if not (len(stmt.names) == 1 and alone(self.syntax.line_of(stmt), self.syntax.block_of(self.syntax.line_of(stmt)))):
                         continue  # unused: dropped (re-pointed instead when it is alone in its block)
+                    problem = self._new_module_problem(new_module, stmt)
+                    if problem:
+                        return problem
                     keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
                     continue
-                problem = self._attrs_exist(left, new_module)
+                problem = self._new_module_problem(new_module, stmt) or self._attrs_exist(left, new_module)
                 if problem:
                     return f"module {bound!r} is still used ({problem})"
                 keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
@@ -235,7 +317,10 @@ class _Imports:
                            tuple(name.split(".")) and (u.line, u.col) not in self.rewritten]
                 if through:
                     return f"line {through[0].line} uses the full dotted path {name}: rewrite it by hand"
+                problem = self._new_module_problem(new_module, stmt)
+                if problem:
+                    return problem
                 keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
         if not changed:
             return "no deprecated module in this import"
-        return ImportEdit(stmt, with_aliases(stmt, keep) if keep else None, [])
+        return ImportEdit(stmt, with_aliases(stmt, keep) if keep else None, [], unexport=frozenset(self.unexport))

@@ -2,9 +2,11 @@
 renamed to the replacement when the new target resolves in the migrated tree.
 
 Only a string that is the target of a ``patch`` call is rewritten; any other string naming
-the deprecated path is left for a person. A symbol's target keeps its module (it patches
-where the code under test looks the name up) and takes the replacement's name, so it is
-renamed only once that module binds the replacement.
+the deprecated path is left for a person. A symbol's target is renamed to where the code
+under test looks the replacement up: the patched module's own name for it once that module
+binds the replacement, else the replacement's module when the patched module reads it through
+an alias of that module (``m.Manager(...)``); either way the new target is checked to exist and
+to be the replacement.
 """
 
 from __future__ import annotations
@@ -91,15 +93,36 @@ def _renamed_target(ctx: FileContext, value: str,
     if symbol_rule is not None:
         if not symbol_rule.replacement:
             return value, f"{symbol_rule.id} has no replacement", None
-        new = f"{new.rpartition('.')[0]}.{symbol_rule.replacement.rpartition('.')[2]}"
+        patched_module = new.rpartition(".")[0]
+        new = f"{patched_module}.{symbol_rule.replacement.rpartition('.')[2]}"
         resolver = tree.resolver
-        if not (tree.bound_in_tree(new) and resolver.resolve(new) & resolver.resolve(symbol_rule.replacement)):
-            return value, (f"mock.patch target: {new!r} does not name the replacement yet (migrate the module "
-                           "it patches first, then run migrate again)"), None
+        if not (ctx.targets.dotted(new) and resolver.resolve(new) & resolver.resolve(symbol_rule.replacement)):
+            through = _looked_up_through(ctx, patched_module, symbol_rule.replacement)
+            if through is None:
+                return value, (f"mock.patch target: {new!r} does not name the replacement yet (migrate the module "
+                               "it patches first, then run migrate again)"), None
+            new = through
         return new, None, (new, symbol_rule.replacement)
-    if not tree.bound_in_tree(new):
+    if not ctx.targets.dotted(new):
         return value, f"mock.patch target: {new!r} does not exist in the replacement module", None
     return new, None, (new, None)
+
+
+def _looked_up_through(ctx: FileContext, module: str, replacement: str) -> str | None:
+    """Where ``module`` looks the replacement up when it does not bind it itself: through an
+    alias of the replacement's module (``import pkg.manager as m`` ... ``m.Manager(...)``), the
+    call reads ``pkg.manager.Manager`` each time, so that is what a test must patch. None when
+    the module does not (it still uses the old name, or does not use the replacement at all)."""
+    tree = ctx.tree
+    facts = tree.resolver.facts(module)
+    home, _, name = replacement.rpartition(".")
+    if facts is None or not home:
+        return None
+    for u in facts.uses:
+        if len(u.chain) >= 2 and u.chain[1] == name and ("mod", home) in tree.resolver.chain(module, facts, u)[0]:
+            target = f"{home}.{name}"
+            return target if ctx.targets.dotted(target) else None
+    return None
 
 
 def replace_string(node: cst.CSTNode, old: str, new: str) -> cst.CSTNode | None:

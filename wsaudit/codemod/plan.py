@@ -17,9 +17,11 @@ from pathlib import Path
 
 from wsaudit.api import Audit
 from wsaudit.api import audit as run_audit
+from wsaudit.codemod import treefs
 from wsaudit.codemod.checks import check_file
 from wsaudit.codemod.context import FileContext, violation_key
 from wsaudit.codemod.encoding import Encoding, decode, encode, encoding_of
+from wsaudit.codemod.environment import Environment, environment_for, search_path
 from wsaudit.codemod.placement import Need
 from wsaudit.codemod.records import Check, FileResult, ManualItem, Migration
 from wsaudit.codemod.rewrite import NO_REWRITE, FileRewriter
@@ -27,7 +29,7 @@ from wsaudit.codemod.select import root_relative
 from wsaudit.codemod.snapshot import TreeSnapshot
 from wsaudit.config import Config
 from wsaudit.engine.parse import parse_source
-from wsaudit.errors import InputError
+from wsaudit.errors import InputError, UnsafePathError
 from wsaudit.model import FileFacts, Rule, SourceFile
 
 MAX_PASSES = 8
@@ -48,7 +50,8 @@ class _Run:
 
 
 def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts], originals: dict[str, str],
-                       encodings: dict[str, Encoding], selected: list[str], rules: tuple[Rule, ...]) -> _Run:
+                       encodings: dict[str, Encoding], selected: list[str], rules: tuple[Rule, ...],
+                       env: Environment, syntaxes: dict | None = None) -> _Run:
     """Rewrite ``selected`` pass after pass, each on a fresh snapshot of the tree as the last
     left it, until a pass changes nothing (or :data:`MAX_PASSES`)."""
     texts = dict(originals)
@@ -59,14 +62,18 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
     by_id = {r.id: r for r in rules}
     by_path = {f.path: f for f in files}
     reasons: dict[str, dict[tuple, str]] = {}
+    initial = None
+    syntaxes = syntaxes if syntaxes is not None else {}  # path -> (text, Syntax) of the last pass
     for number in range(1, MAX_PASSES + 1):
-        tree = TreeSnapshot.build(files, facts, rules)
+        tree = TreeSnapshot.build(files, facts, rules, env, initial)
+        initial = tree.initial_importers
         changed = False
         reasons = {}
         for path in selected:
             if path not in tree.violations:
                 continue
-            outcome = FileRewriter(FileContext.of(tree, by_path[path], texts[path], encodings[path], by_id)).run()
+            outcome = FileRewriter(FileContext.of(tree, by_path[path], texts[path], encodings[path], by_id),
+                                   syntaxes).run()
             reasons[path] = outcome.reasons
             if outcome.text != texts[path]:
                 changed = True
@@ -80,8 +87,18 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
                     facts[path] = FileFacts(problems=(("decode-error", None, str(exc)),))
         if not changed:
             return _Run(texts, claimed, needs, patched, reasons, tree, number)
-    tree = TreeSnapshot.build(files, facts, rules)
+    tree = TreeSnapshot.build(files, facts, rules, env, initial)
     return _Run(texts, claimed, needs, patched, reasons, tree, MAX_PASSES)
+
+
+def _unwritable(root: Path, path: str) -> str | None:
+    """Why ``path`` cannot be rewritten in place (a link, or under one), or None."""
+    try:
+        if treefs.regular_or_missing(treefs.target(root, path)) is None:
+            return "missing"
+    except UnsafePathError as exc:
+        return f"{exc}: never rewritten"
+    return None
 
 
 def plan(root: str | Path, config: Config | str | Path | None = None, files: Iterable[str] | None = None, *,
@@ -96,7 +113,7 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     >>> "-from . import create_websocket_manager" in migration_diff(m).splitlines()
     True
     >>> [c.name for c in m.files[0].checks if c.ok]
-    ['parses', 'rescan-clean', 'names-bound', 'replacement-resolves']
+    ['parses', 'rescan-clean', 'names-bound', 'replacement-resolves', 'no-self-import', 'bindings-kept']
     """
     root = Path(root)
     a = audit if audit is not None else run_audit(root, config, cache=cache)
@@ -114,6 +131,10 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
             selected.append(rel)
         selected = sorted(set(selected))
     skipped = [(p, f"{diagnosed[p].kind}: {diagnosed[p].message}") for p in selected if p in diagnosed]
+    for p in selected:
+        if p not in diagnosed and (why := _unwritable(root, p)):
+            skipped.append((p, why))
+            diagnosed[p] = None  # type: ignore[assignment]
     candidates = [p for p in selected if p in a.facts and p not in diagnosed]
     originals: dict[str, bytes] = {p: (root / p).read_bytes() for p in candidates}
     encodings = {p: encoding_of(data) for p, data in originals.items()}
@@ -121,9 +142,11 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     before = {p: [v for v in a.violation_records if v.path == p] for p in candidates}
     rules = {r.id: r for r in a.config.rules}
     excluded: dict[str, tuple[list[Check], bytes]] = {}
+    env = environment_for(search_path(root))
+    syntaxes: dict = {}  # libcst trees, shared by every run of the passes
     while True:
         active = [p for p in candidates if p not in excluded]
-        run = _migrate_in_memory(a.files, a.facts, texts, encodings, active, a.config.rules)
+        run = _migrate_in_memory(a.files, a.facts, texts, encodings, active, a.config.rules, env, syntaxes)
         results: dict[str, FileResult] = {}
         newly = False
         for p in active:
@@ -131,9 +154,10 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
                 results[p] = FileResult(p, originals[p], originals[p])
                 continue
             ctx = FileContext.of(run.tree, by_path[p], run.texts[p], encodings[p], rules)
-            checks, data = check_file(ctx, before[p], run.claimed[p], run.needs[p], run.patched[p])
+            checks, data = check_file(ctx, (texts[p], a.facts[p]), before[p], run.claimed[p], run.needs[p],
+                                      run.patched[p])
             result = FileResult(p, originals[p], data if data is not None else originals[p],
-                                sum(run.claimed[p].values()), checks)
+                                sum(run.claimed[p].values()), checks, Counter(run.claimed[p]))
             results[p] = result
             if not result.ok:
                 excluded[p] = (checks, result.proposed)
@@ -147,7 +171,7 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
             manual.append(ManualItem(p, v.line, v.col, v.rule_id, v.category, v.name, v.snippet,
                                      reasons.get(violation_key(v), NO_REWRITE)))
     for p, (checks, proposed) in excluded.items():
-        failed = ", ".join(c.name for c in checks if not c.ok)
+        failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
         for v in before[p]:
             manual.append(ManualItem(p, v.line, v.col, v.rule_id, v.category, v.name, v.snippet,
                                      f"the rewrite of this file failed a safety check ({failed}); not written"))

@@ -4,6 +4,7 @@ person, and what an apply wrote. Plain data; rendering them is :mod:`wsaudit.ren
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class FileResult:
     proposed: bytes  # what the rewrite produced (== before when nothing was rewritten)
     rewritten: int = 0  # violations rewritten
     checks: list[Check] = field(default_factory=list)
+    claimed: Counter = field(default_factory=Counter)  # (rule_id, category, name) of the rewritten violations
 
     @property
     def ok(self) -> bool:
@@ -105,10 +107,16 @@ class Applied:
     verify_code : int or None
         The exit status of the ``--verify`` command, when one ran.
     rolled_back : bool
-        Whether the verify command failed and the point was restored.
+        Whether the validation or the verify command failed and the point was restored.
+    validation : Validation or None
+        The whole-run validation (:mod:`wsaudit.codemod.validate`), once files were written.
+    commits : list of str
+        The commits ``--commit`` made, oldest first.
     """
 
     point: Point | None
     written: list[str]
     verify_code: int | None = None
     rolled_back: bool = False
+    validation: object | None = None  # wsaudit.codemod.validate.Validation (it imports this module)
+    commits: list[str] = field(default_factory=list)

@@ -17,6 +17,7 @@ import libcst as cst
 from wsaudit.codemod.calls import CallRewrite, rewrite_call
 from wsaudit.codemod.context import FileContext, by_position, violation_key
 from wsaudit.codemod.edits import ApplyEdits, Edits
+from wsaudit.codemod.exports import all_list, without
 from wsaudit.codemod.module_imports import ImportEdit, rewrite_import
 from wsaudit.codemod.patch_targets import retarget
 from wsaudit.codemod.placement import Anchored, Need, place_imports
@@ -39,7 +40,7 @@ class FileOutcome:
     reasons : dict
         :func:`~wsaudit.codemod.context.violation_key` to why that violation is left for a person.
     needs : list of Need
-        The imports the rewrite introduced (for ``names-bound`` and ``replacement-resolves``).
+        The imports that the new calls need (for ``names-bound``).
     patched : list of (str, str or None)
         The new ``mock.patch`` targets, each with the rule's replacement (None for a module).
     """
@@ -51,11 +52,37 @@ class FileOutcome:
     patched: list[tuple[str, str | None]]
 
 
+def vendored_copy(ctx: FileContext) -> str | None:
+    """Why this file is a vendored copy of a deprecated module, or None: a package named after
+    the module (``setuptools/_distutils`` for ``distutils``) whose files import the deprecated
+    module's submodules that the package itself holds (``from distutils.dist import ...`` beside
+    its own ``dist.py``). At run time such a copy usually *is* the deprecated module (an import
+    hook aliases it), so pointing it at the replacement makes it import itself in a loop."""
+    known = ctx.tree.resolver.known
+    parts = ctx.package.split(".")
+    for package, rule in ((".".join(parts[:i]), r) for i in range(len(parts), 0, -1) for r in ctx.rules.values()):
+        last = package.rpartition(".")[2].lstrip("_")
+        if rule.module is None or last != rule.module.rpartition(".")[2] or package == rule.module:
+            continue
+        for v in ctx.violations:
+            if v.rule_id != rule.id or v.category != "deprecated-module" or not v.snippet:
+                continue
+            written = v.name if v.name == rule.module or v.name.startswith(rule.module + ".") else None
+            tail = written[len(rule.module) + 1:] if written and written != rule.module else ""
+            if tail and f"{package}.{tail}" in known:
+                return (f"{package} is a vendored copy of the deprecated module {rule.module} ({rule.id}: it imports "
+                        f"{written} and holds {package}.{tail} itself): migrate the copy as a whole, by hand")
+    return None
+
+
 class FileRewriter:
     """Plans and applies the rewrites of one file for one pass."""
 
-    def __init__(self, ctx: FileContext):
+    def __init__(self, ctx: FileContext, cache: dict[str, tuple[str, Syntax]] | None = None):
+        """``cache``: path to (text, its :class:`Syntax`), kept by the caller across passes (the
+        libcst tree and its metadata are most of a pass's cost; the rewrite never mutates them)."""
         self.ctx = ctx
+        self.cache = cache if cache is not None else {}
         self.reasons: dict[tuple, str] = {}
         self.claimed: Counter = Counter()
         self.claimed_keys: set[tuple] = set()
@@ -72,13 +99,23 @@ class FileRewriter:
                 self.reasons[violation_key(v)] = (f"this file is the deprecated module {own[0].module} itself "
                                                   f"({own[0].id}): delete it in the last wave instead of migrating it")
             return self._outcome(ctx.text)
-        try:
-            module = cst.parse_module(ctx.text)
-        except cst.ParserSyntaxError as exc:  # ast accepted it, libcst did not
+        copy = vendored_copy(ctx)
+        if copy:
             for v in ctx.violations:
-                self.reasons[violation_key(v)] = f"libcst cannot parse this file ({exc.message})"
+                self.reasons[violation_key(v)] = copy
             return self._outcome(ctx.text)
-        syntax = Syntax(module)
+        cached = self.cache.get(ctx.path)
+        if cached is not None and cached[0] == ctx.text:
+            syntax = cached[1]  # a file no pass changed: its tree and index are the same
+        else:
+            try:
+                syntax = Syntax(cst.parse_module(ctx.text))
+            except cst.ParserSyntaxError as exc:  # ast accepted it, libcst did not
+                for v in ctx.violations:
+                    self.reasons[violation_key(v)] = f"libcst cannot parse this file ({exc.message})"
+                return self._outcome(ctx.text)
+            self.cache[ctx.path] = (ctx.text, syntax)
+        module = syntax.module
         edits = Edits()
         pending: list[Anchored] = []
         rewritten: set[tuple[int, int]] = set()  # positions of the uses the call rewrites replace
@@ -93,6 +130,7 @@ class FileRewriter:
             self._take_call(call, edits, pending)
             rewritten.add((v.line, v.col))
             self._claim(v)
+        calls_pending = len(pending)
         for group in by_position(refs).values():
             target = retarget(ctx, syntax, group)
             if target.patched is not None:
@@ -105,6 +143,7 @@ class FileRewriter:
             for v in group:
                 self._claim(v)
         # imports last: whether an imported name is still used depends on the calls rewritten
+        unexport: set[str] = set()
         for group in by_position(imports).values():
             decided = rewrite_import(ctx, syntax, group, rewritten)
             if isinstance(decided, str):
@@ -112,9 +151,17 @@ class FileRewriter:
                     self._manual(v, decided)
                 continue
             self._take_import(decided, edits, pending)
+            unexport |= decided.unexport
             for v in group:
-                self._claim(v)
-        self.needs = place_imports(ctx, syntax, edits, pending)
+                if decided.claims:
+                    self._claim(v)
+        # the names new code uses (call templates): every use of them must resolve to the import;
+        # an import edit's own needs only re-point a name that code already used
+        if unexport:  # the re-exports that go leave __all__ (the import edit checked it is one literal list)
+            listed = all_list(module)
+            edits.replace[id(listed)] = without(listed, unexport)  # type: ignore[arg-type]
+        for_calls = {a.need for a in pending[:calls_pending]}
+        self.needs = [n for n in place_imports(ctx, syntax, edits, pending) if n in for_calls]
         new = module.visit(ApplyEdits(edits))
         return self._outcome(new.code)
 

@@ -38,6 +38,11 @@ def _typed_path(root: Path, path: str) -> str:
 
 def files_of_wave(plan_csv: str | Path, wave: int) -> list[str]:
     """The paths of wave ``wave`` in a wave plan CSV (``wave, path, module, tier, ...``)."""
+    return [row["path"] for row in rows_of_wave(read_plan(plan_csv), wave, str(plan_csv))]
+
+
+def read_plan(plan_csv: str | Path) -> list[dict]:
+    """The rows of a wave plan CSV."""
     try:
         with open(plan_csv, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -45,17 +50,41 @@ def files_of_wave(plan_csv: str | Path, wave: int) -> list[str]:
         raise InputError(f"{plan_csv}: cannot read: {exc.strerror}") from None
     if rows and not {"wave", "path"} <= set(rows[0]):
         raise InputError(f"{plan_csv}: not a wave plan (needs the columns wave and path)")
+    return rows
+
+
+def rows_of_wave(rows: list[dict], wave: int, source: str) -> list[dict]:
+    """The rows of wave ``wave`` of a plan (read from ``source``, for the messages)."""
     out = []
     for row in rows:
         try:
             number = int(row["wave"])
         except (TypeError, ValueError):
-            raise InputError(f"{plan_csv}: wave {row['wave']!r} is not a number") from None
+            raise InputError(f"{source}: wave {row['wave']!r} is not a number") from None
         if number == wave and row.get("path"):
-            out.append(row["path"])
+            out.append(row)
     if not out:
-        raise InputError(f"{plan_csv}: no file in wave {wave}")
+        waves = sorted({int(r["wave"]) for r in rows if str(r.get("wave", "")).isdigit()})
+        raise InputError(f"{source}: no file in wave {wave} (waves: {', '.join(map(str, waves)) or 'none'})")
     return out
+
+
+def simulated_plan(a: Audit) -> tuple[list[dict], str]:
+    """The wave plan that ``wsaudit simulate --plan`` writes (the recommended strategy, seed 0),
+    computed in memory, and that strategy's name."""
+    simulation = a.simulate(seed=0)
+    strategy = simulation.recommended()
+    return simulation.plan_rows(strategy), strategy
+
+
+def tests_first(a: Audit, selected: list[str] | None, wave_tests: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+    """The selection split for ``--tests-first``: the tests (test files of the selection, and the
+    tests the wave plan names for its wave that hold violations), then the rest."""
+    with_violations = {v.path for v in a.violation_records}
+    chosen = set(selected) if selected is not None else with_violations
+    is_test = {f.path: f.is_test for f in a.files}
+    tests = {p for p in chosen if is_test.get(p)} | {p for p in wave_tests if p in with_violations}
+    return sorted(tests), sorted(chosen - tests)
 
 
 def files_of_tiers(a: Audit, tiers: Iterable[str]) -> list[str]:
@@ -65,7 +94,8 @@ def files_of_tiers(a: Audit, tiers: Iterable[str]) -> list[str]:
 
 
 def select_files(a: Audit, root: Path, *, files: list[str] | None = None, tiers: str | None = None,
-                 plan_csv: str | None = None, wave: int | None = None) -> list[str] | None:
+                 plan_csv: str | None = None, wave: int | None = None,
+                 plan_rows: list[dict] | None = None) -> list[str] | None:
     """The files ``migrate`` works on: the intersection of the selectors given (None: all).
 
     Parameters
@@ -80,6 +110,8 @@ def select_files(a: Audit, root: Path, *, files: list[str] | None = None, tiers:
         Comma-separated tiers (``--tier P0,P1``).
     plan_csv, wave : optional
         A wave plan CSV and the number of one of its waves (``--plan``, ``--wave``).
+    plan_rows : list of dict, optional
+        The plan's rows, when it was computed rather than read (``--wave`` alone).
     """
     chosen: set[str] | None = None
 
@@ -90,8 +122,9 @@ def select_files(a: Audit, root: Path, *, files: list[str] | None = None, tiers:
 
     if files is not None:
         narrow(_typed_path(root, p) for p in files)
-    if plan_csv is not None and wave is not None:
-        narrow(_typed_path(root, p) for p in files_of_wave(plan_csv, wave))
+    if wave is not None:
+        rows = plan_rows if plan_rows is not None else read_plan(plan_csv)  # type: ignore[arg-type]
+        narrow(_typed_path(root, row["path"]) for row in rows_of_wave(rows, wave, plan_csv or "the wave plan"))
     if tiers is not None:
         wanted = [t.strip().upper() for t in tiers.split(",") if t.strip()]
         bad = [t for t in wanted if t not in ("P0", "P1", "P2")]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from wsaudit.codemod.placement import needs_of
 from wsaudit.config import Config
-from wsaudit.errors import UsageError
+from wsaudit.errors import InputError, UsageError
 from wsaudit.model import Rule
 
 
@@ -74,3 +74,14 @@ def shim_rule(config: Config, rule_id: str | None = None) -> Rule:
         if r.symbol is not None and r.rewrites:
             return r
     raise UsageError("--emit-shim: no symbol rule has call templates ([[rule.rewrite]])")
+
+
+def defined_rule(a, rule: Rule) -> Rule:
+    """``rule`` when the audited tree defines its symbol (a shim stands in for a definition);
+    else one clear error: there is nothing for a shim to replace."""
+    if rule.symbol is None:
+        raise UsageError(f"{rule.id}: a shim needs a symbol rule with a replacement")
+    if not any(d.rule_id == rule.id for d in a.definition_records):
+        raise InputError(f"--emit-shim: {rule.id}'s symbol {rule.symbol} is not defined in this tree (no def or class "
+                         "of it): a shim replaces a definition, and there is none here to replace")
+    return rule

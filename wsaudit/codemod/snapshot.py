@@ -8,8 +8,9 @@ new module attribute) is seen by the files that depend on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from wsaudit.codemod.environment import Environment, environment_for, search_path
 from wsaudit.engine.detect import detect
 from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.engine.resolve import Canon, Resolver
@@ -34,6 +35,11 @@ class TreeSnapshot:
         Rule ID to the definitions a symbol rule resolves to.
     importers : set of (str, str)
         Every ``(module, name)`` that some file reads from another module (:func:`importers`).
+    env : Environment
+        The modules outside the tree (the interpreter's import paths, searched statically).
+    initial_importers : set of (str, str)
+        :attr:`importers` of the tree before the migration (a re-export that code read then and
+        reads no more was read only by files this run migrated).
     """
 
     files: list[SourceFile]
@@ -42,15 +48,22 @@ class TreeSnapshot:
     violations: dict[str, list[Violation]]
     targets: dict[str, frozenset[Canon]]
     importers: set[tuple[str, str]]
+    env: Environment
+    initial_importers: set[tuple[str, str]]
+    edge_cache: dict[str, set[str]] = field(default_factory=dict, repr=False)  # see Targets.load_edges
 
     @classmethod
-    def build(cls, files: list[SourceFile], facts: dict[str, FileFacts], rules: tuple[Rule, ...]) -> TreeSnapshot:
+    def build(cls, files: list[SourceFile], facts: dict[str, FileFacts], rules: tuple[Rule, ...],
+              env: Environment | None = None, initial_importers: set[tuple[str, str]] | None = None) -> TreeSnapshot:
         resolver = Resolver(ModuleTable.of(files, facts), facts.get)
         by_path: dict[str, list[Violation]] = {}
         found = detect(files, facts, rules, resolver)
         for v in found.violations:
             by_path.setdefault(v.path, []).append(v)
-        return cls(files, facts, resolver, by_path, found.targets, importers(files, facts, resolver))
+        readers = importers(files, facts, resolver)
+        return cls(files, facts, resolver, by_path, found.targets, readers,
+                   env if env is not None else environment_for(search_path()),
+                   initial_importers if initial_importers is not None else readers)
 
     def bound_in_tree(self, dotted: str) -> bool:
         """Whether ``dotted`` is a module of the tree or a name that module binds."""

@@ -34,13 +34,29 @@ def migration_document(m: Migration) -> dict[str, Any]:
     }
 
 
-def migration_json(m: Migration) -> str:
-    return dumps(migration_document(m))
+def applied_document(done: Applied) -> dict[str, Any]:
+    """What ``--apply`` did, for the JSON: the point, the files written, the validation, the
+    verify command's status, the commits."""
+    v = done.validation
+    return {"point": done.point.id if done.point else None, "written": list(done.written),
+            "rolled_back": done.rolled_back, "verify_code": done.verify_code, "commits": list(done.commits),
+            "validation": None if v is None else {
+                "ok": v.ok, "compiled": v.compiled, "compile_errors": [list(e) for e in v.compile_errors],
+                "undefined_before": v.undefined_before, "undefined_after": v.undefined_after,
+                "became_undefined": [list(e) for e in v.became_undefined], "violations_after": v.violations_after,
+                "unexpected": list(v.unexpected)}}
 
 
-def render_migration(fmt: str, m: Migration) -> str:
-    """The migration in ``fmt``: ``json``, else the diff."""
-    return migration_json(m) if fmt == "json" else migration_diff(m)
+def migration_json(m: Migration, done: Applied | None = None) -> str:
+    doc = migration_document(m)
+    if done is not None:
+        doc["applied"] = applied_document(done)
+    return dumps(doc)
+
+
+def render_migration(fmt: str, m: Migration, done: Applied | None = None) -> str:
+    """The migration in ``fmt``: ``json`` (with what ``--apply`` did, when ``done``), else the diff."""
+    return migration_json(m, done) if fmt == "json" else migration_diff(m)
 
 
 def migration_summary(m: Migration) -> str:
@@ -66,6 +82,16 @@ def applied_summary(done: Applied) -> str:
         return "nothing to write\n"
     lines = [(f"wrote {len(done.written)} file(s); rollback point {done.point.id} "
               f"(undo with: wsaudit rollback {done.point.id})")]
+    v = done.validation
+    if v is not None:
+        lines.append(f"validation: {v.compiled} of {len(done.written)} written file(s) compile; undefined names in "
+                     f"them (pyflakes) {v.undefined_before} before, {v.undefined_after} after; the re-audit finds "
+                     f"{v.violations_after} violation(s)" + ("" if v.unexpected else ", as the manual list says"))
+        lines += [f"  validation failed: {p}" for p in v.problems()]
+        if not v.ok:
+            lines.append(f"validation failed: rolled back to {done.point.id}")
+    for sha in done.commits:
+        lines.append(f"committed {sha[:12]}")
     if done.verify_code is not None:
         if done.rolled_back:
             lines.append(f"verify command failed (exit {done.verify_code}): rolled back to {done.point.id}")
