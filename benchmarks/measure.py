@@ -136,6 +136,7 @@ def run_passes(rows: list[Row], *, repeat: int, timeout: float, budget: float = 
                         row.setup()
                     except RuntimeError as exc:
                         r.status, r.detail = "failed", f"preparation failed: {exc}"
+                        print(f"    {r.label:<34}    FAILED  (preparation)", file=sys.stderr, flush=True)
                         continue
                 load = loadavg()
                 if row.before_each is not None:
