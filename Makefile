@@ -32,9 +32,12 @@ test-browser: $(STAMP)
 	test -x $(CHROMIUM) || (apt-get update -q && apt-get install -y -q chromium)
 	WSAUDIT_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:nbval tests/browser
 
+# The benchmark (not a test; see benchmarks/README.md): ~25 min on 2 cores, ~1 GB under
+# benchmarks/.work/. Options through BENCH_ARGS, e.g. make bench BENCH_ARGS='--targets gen10k --profile'.
+BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/bench_scan.py
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(REPORTS) build *.egg-info

@@ -1,6 +1,6 @@
 """Seeded generator of a synthetic Python tree that uses a deprecated API in known ways.
 
-The tree is the ``gen10k`` target of ``bench_scan.py`` and ``bench_check.py``: packages and
+The trees are the ``gen10k`` and ``gen100k`` targets of ``bench.py``: packages and
 plain modules with sibling imports, functions, classes and docstrings, a deprecated
 ``app.core.factory.create_manager`` re-exported by ``app.core``, ``app`` and ``billing``, used by
 a share of the modules in one of several ways, and decoy modules with a look-alike of their own.
