@@ -106,6 +106,7 @@ class Audit:
     definition_records: list[Definition] = field(default_factory=list, repr=False)
     suspect_records: list[Violation] = field(default_factory=list, repr=False)
     notices: list[Notice] = field(default_factory=list, repr=False)
+    unreadable: list[str] | None = field(default=None, repr=False)  # paths not read; None: those not in facts
 
     # -- records -------------------------------------------------------------------
 
@@ -272,7 +273,8 @@ def _from_result(root: Path, cfg: Config, files: list[SourceFile], stored: dict[
     return Audit(root, cfg, files, lazy.full_view(), stored["violations"], stored["diagnostics"],  # type: ignore[arg-type]
                  lambda: graph_part()[0],
                  lambda imports: _graph(files, graph_part()[1], imports, cfg.golden_path.modules, table),
-                 stored["targets"], stored["definitions"], stored["suspects"], notices + stored["notices"])
+                 stored["targets"], stored["definitions"], stored["suspects"], notices + stored["notices"],
+                 stored["unreadable"])
 
 
 SNAPSHOT_KIND = "wsaudit-audit"
@@ -294,7 +296,8 @@ def save_audit(result: Audit, path: str | Path) -> Path:
                "targets": result.deprecated, "definitions": result.definition_records,
                "suspects": result.suspect_records,
                "notices": [n for n in result.notices if n.kind != "default-profile"],
-               "unreadable": sorted({f.path for f in result.files} - set(result.facts))})}
+               "unreadable": (result.unreadable if result.unreadable is not None
+                              else sorted({f.path for f in result.files} - set(result.facts)))})}
     write_text(path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
     return Path(path)
 
@@ -398,6 +401,8 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
                 "violations": found.violations, "diagnostics": diagnostics, "imports": imports, "loc": loc,
                 "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,
                 "notices": found.notices, "unreadable": unreadable}))
+        store.release()
     return Audit(root, cfg, files, store.full_view(), found.violations, diagnostics, lambda: imports,  # type: ignore[arg-type]
                  lambda records: _graph(files, loc, records, cfg.golden_path.modules, modules),
-                 found.targets, found.definitions, found.suspects, default_profile + refused + found.notices)
+                 found.targets, found.definitions, found.suspects, default_profile + refused + found.notices,
+                 unreadable)

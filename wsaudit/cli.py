@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from wsaudit.errors import ConfigError, OutputError, UsageError, WsauditError
@@ -155,11 +156,12 @@ def _version() -> str:
     return __version__
 
 
-def write_output(text: str, output: str | None) -> None:
-    """Standard output, or a file replaced atomically (a reader never sees half of it)."""
+def write_output(text: str | Iterable[str], output: str | None) -> None:
+    """Standard output, or a file replaced atomically (a reader never sees half of it);
+    ``text`` is a string or an iterable of pieces (written as they come)."""
     if output is None:
         try:
-            sys.stdout.write(text)
+            sys.stdout.writelines([text] if isinstance(text, str) else text)
             sys.stdout.flush()
         except BrokenPipeError:
             raise
@@ -189,12 +191,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from wsaudit.render.graph import graph_text, node_metrics
+    from wsaudit.render.graph import graph_chunks, node_metrics
 
     result = _audit(args)
     metrics = node_metrics(result.violation_records, result.module_ranks)
-    write_output(graph_text(result.graph, result.import_records, args.format, metrics,
-                            edge_labels=args.edge_labels), args.output)
+    write_output(graph_chunks(result.graph, result.import_records, args.format, metrics,
+                              edge_labels=args.edge_labels), args.output)
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from wsaudit.errors import OutputError
@@ -26,11 +27,12 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str | Path, data: bytes, mode: int | None = None) -> None:
+def atomic_write(path: str | Path, data: bytes | Iterable[bytes], mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` so that a reader (or a crash) sees the old bytes or the new,
     never a mix: a temporary file in the same folder, fsynced, given ``mode`` (default: the
     current file's permissions), then renamed over the target. A link is followed: the file
-    it points to is replaced, the link stays.
+    it points to is replaced, the link stays. ``data`` may come in pieces (an iterable of
+    bytes), written as they come.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "f.py"
@@ -46,7 +48,10 @@ def atomic_write(path: str | Path, data: bytes, mode: int | None = None) -> None
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".wsaudit-tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                handle.writelines(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
@@ -57,20 +62,22 @@ def atomic_write(path: str | Path, data: bytes, mode: int | None = None) -> None
     _fsync_dir(target.parent)
 
 
-def write_text(path: str | Path, text: str) -> None:
-    """Write UTF-8 ``text`` to ``path`` atomically, creating its folder; a device or a pipe
-    (``/dev/stdout``, a FIFO) is written into, never replaced. Any failure is an
-    :class:`~wsaudit.errors.OutputError` naming the file."""
+def write_text(path: str | Path, text: str | Iterable[str]) -> None:
+    """Write UTF-8 ``text`` (a string, or an iterable of pieces, written as they come) to
+    ``path`` atomically, creating its folder; a device or a pipe (``/dev/stdout``, a FIFO) is
+    written into, never replaced. Any failure is an :class:`~wsaudit.errors.OutputError`
+    naming the file."""
     target = Path(path)
+    pieces = [text] if isinstance(text, str) else text
     try:
         if target.is_dir():
             raise OutputError(f"{path}: is a folder; give a file name to write to")
         if target.exists() and not target.is_file():
             with open(target, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+                handle.writelines(pieces)
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, text.encode("utf-8", "surrogateescape"))
+        atomic_write(target, (piece.encode("utf-8", "surrogateescape") for piece in pieces))
     except OutputError:
         raise
     except OSError as exc:

@@ -90,3 +90,45 @@ def test_a_planted_result_is_ignored(sample_copy, cli):
     db.commit()
     db.close()
     assert cli("scan", sample_copy, "--format", "json").out == truth
+
+
+def test_after_a_cold_audit_only_full_facts_stay_and_the_rest_is_read_again_when_asked(sample_copy, reads):
+    result = audit(sample_copy, cache=False)
+    store_ = result.facts._store
+    assert store_.blobs == {}  # the bytes are let go once the audit is done
+    kept = set(store_.facts)
+    assert kept and all(store_.facts[p].complete for p in kept)
+    imports_only = sorted({f.path for f in result.files} - kept)
+    assert imports_only  # the sample has files that cannot hold a violation
+    reads.clear()
+    path = imports_only[0]
+    assert result.facts[path].complete  # read again and parsed in full, on demand
+    assert reads == [path]
+    cold_full = audit(sample_copy, cache=False, complete=True)
+    assert result.facts[path] == cold_full.facts[path]
+    assert sorted(result.facts) == sorted(cold_full.facts)
+
+
+def test_saving_a_cold_audit_reads_nothing_again_and_keeps_the_unreadable_files(sample_copy, reads, tmp_path):
+    from wsaudit.api import load_audit, save_audit
+
+    big = sample_copy / "netra_backend" / "huge.py"
+    big.write_bytes(b"x = 1\n" * 400_000)  # over the default max_file_size: not read
+    result = audit(sample_copy, cache=False)
+    assert result.unreadable == ["netra_backend/huge.py"]
+    reads.clear()
+    saved = save_audit(result, tmp_path / "audit.json")
+    assert reads == []  # the snapshot comes from the audit, not from parsing every file again
+    loaded = load_audit(saved, sample_copy)
+    assert loaded.unreadable == result.unreadable
+    assert loaded.violation_records == result.violation_records
+
+
+def test_a_streamed_graph_document_is_the_document(sample_copy):
+    from wsaudit.render.graph import graph_chunks, graph_text, node_metrics
+
+    result = audit(sample_copy, cache=False)
+    metrics = node_metrics(result.violation_records, result.module_ranks)
+    for fmt in ("json", "dot", "graphml"):
+        whole = graph_text(result.graph, result.import_records, fmt, metrics)
+        assert "".join(graph_chunks(result.graph, result.import_records, fmt, metrics)) == whole

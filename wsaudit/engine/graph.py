@@ -61,23 +61,34 @@ def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts] | Ma
                                  "loc": loc,
                                  "golden_path": any(match_module(p, f.module) for p in patterns)}))
     G.add_nodes_from(nodes)
-    pairs: dict[tuple[str, str], list[DirectImport]] = {}
+    # (importer, imported) -> its record, or its records when there are several: most pairs
+    # have one, and a list per pair would cost 100 MB on a 100,000-module tree
+    pairs: dict[tuple[str, str], DirectImport | list[DirectImport]] = {}
     for r in imports:
         if r.resolved and r.source in G and r.target in G:
-            pairs.setdefault((r.source, r.target), []).append(r)
-    edges = []
-    for (a, b), records in sorted(pairs.items()):
-        if len(records) == 1:  # the common case
-            (first,) = records
-            contexts: tuple[str, ...] = (first.context,)
-            implicit = first.implicit
-        else:
+            pair = (r.source, r.target)
+            got = pairs.get(pair)
+            if got is None:
+                pairs[pair] = r
+            elif isinstance(got, list):
+                got.append(r)
+            else:
+                pairs[pair] = [got, r]
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # a few distinct tuples for 100,000s of edges
+
+    def edge(pair: tuple[str, str]) -> tuple[str, str, dict]:
+        records = pairs[pair]
+        if isinstance(records, list):
             records.sort(key=lambda r: r.line)
             # the statement shown: the first that runs, and names the target rather than a submodule
             first = min(records, key=lambda r: (r.context == "type-checking", r.implicit, r.line))
             contexts = tuple(dict.fromkeys(r.context for r in records))
             implicit = all(r.implicit for r in records)
-        edges.append((a, b, {"source": a, "target": b, "line": first.line, "context": first.context,
-                             "contexts": contexts, "implicit": implicit}))
-    G.add_edges_from(edges)
+        else:  # the common case
+            first, contexts, implicit = records, (records.context,), records.implicit
+        a, b = pair
+        return a, b, {"source": a, "target": b, "line": first.line, "context": first.context,
+                      "contexts": shared.setdefault(contexts, contexts), "implicit": implicit}
+
+    G.add_edges_from(edge(pair) for pair in sorted(pairs))  # sorted: the same graph, whatever the order
     return G

@@ -9,12 +9,12 @@ edges unlabelled unless asked.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from wsaudit.errors import UsageError
 from wsaudit.model import DirectImport, ModuleRank, Violation
-from wsaudit.render.text import dumps
+from wsaudit.render.text import dump_chunks, dumps
 
 if TYPE_CHECKING:  # networkx is imported where a graph is written, not by every command line run
     import networkx as nx
@@ -37,19 +37,28 @@ def node_metrics(violations: Iterable[Violation], ranks: Mapping[str, ModuleRank
     return {m: {"violations": counts[m], "tier": r.tier, "score": r.score} for m, r in sorted(ranks.items())}
 
 
+def graph_parts(G: nx.DiGraph, imports: Iterable[DirectImport],
+                metrics: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Iterator[dict[str, Any]]]:
+    """The ``nodes``, ``edges`` and ``unresolved`` of :func:`graph_document`, each an iterator
+    that makes its rows as they are asked for (written one by one by
+    :func:`~wsaudit.render.text.dump_chunks`)."""
+    metrics = metrics or {}
+    nodes, edges = G.nodes, G.edges
+    return {
+        "nodes": ({**{k: nodes[n][k] for k in NODE_FIELDS}, **metrics.get(n, {})} for n in sorted(G)),
+        "edges": ({k: (list(edges[e][k]) if k == "contexts" else edges[e][k]) for k in EDGE_FIELDS}
+                  for e in sorted(edges)),
+        "unresolved": ({k: getattr(r, k) for k in ("source", "target", "line", "context")}
+                       for r in imports if not r.resolved),
+    }
+
+
 def graph_document(G: nx.DiGraph, imports: Iterable[DirectImport],
                    metrics: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """The ``wsaudit graph --format json`` document; ``unresolved`` lists imports of modules
     outside the tree (third-party or deleted), kept apart from the graph; ``metrics`` (from
     :func:`node_metrics`) adds ``violations``, ``tier`` and ``score`` to each node."""
-    metrics = metrics or {}
-    return {
-        "nodes": [{**{k: G.nodes[n][k] for k in NODE_FIELDS}, **metrics.get(n, {})} for n in sorted(G)],
-        "edges": [{k: (list(G.edges[e][k]) if k == "contexts" else G.edges[e][k]) for k in EDGE_FIELDS}
-                  for e in sorted(G.edges)],
-        "unresolved": [{k: getattr(r, k) for k in ("source", "target", "line", "context")}
-                       for r in imports if not r.resolved],
-    }
+    return {name: list(rows) for name, rows in graph_parts(G, imports, metrics).items()}
 
 
 def _dot_id(text: str) -> str:
@@ -139,6 +148,15 @@ def graph_dot(G: nx.DiGraph, metrics: Mapping[str, Mapping[str, Any]] | None = N
         lines.append(f"  {_dot_id(a)} -> {_dot_id(b)}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def graph_chunks(G: nx.DiGraph, imports: list[DirectImport], fmt: str,
+                 metrics: Mapping[str, Mapping[str, Any]] | None = None, *,
+                 edge_labels: bool = False) -> Iterator[str]:
+    """:func:`graph_text` in pieces; JSON is made row by row as it is written."""
+    if fmt == "json":
+        return dump_chunks(graph_parts(G, imports, metrics))
+    return iter([graph_text(G, imports, fmt, metrics, edge_labels=edge_labels)])
 
 
 def graph_text(G: nx.DiGraph, imports: list[DirectImport], fmt: str,

@@ -9,13 +9,42 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 
 def dumps(document: Any) -> str:
     """JSON the same way everywhere: two-space indent, UTF-8 kept, one trailing newline."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def dump_chunks(document: Mapping[str, Any]) -> Iterator[str]:
+    """The text of :func:`dumps` of ``document`` in pieces, a top-level value that is an
+    iterator written item by item: a 100,000-module graph never exists whole, neither as
+    Python objects nor as one string (with an indent, ``json`` joins a list of millions of
+    pieces into one string, several times the document's size in memory).
+
+    >>> doc = {"a": iter([{"x": [1]}, 2]), "b": iter([]), "c": {"d": None}}
+    >>> "".join(dump_chunks(doc)) == dumps({"a": [{"x": [1]}, 2], "b": [], "c": {"d": None}})
+    True
+    """
+    if not document:
+        yield "{}\n"
+        return
+    encode = json.JSONEncoder(indent=2, ensure_ascii=False).encode
+    yield "{"
+    for i, (name, value) in enumerate(document.items()):
+        yield ("," if i else "") + "\n  " + encode(name) + ": "
+        if isinstance(value, Iterator):
+            # JSON text never holds a raw line end, so indenting every line nests an item
+            opened = False
+            for item in value:
+                yield ("," if opened else "[") + "\n    " + encode(item).replace("\n", "\n    ")
+                opened = True
+            yield "\n  ]" if opened else "[]"
+        else:
+            yield encode(value).replace("\n", "\n  ")
+    yield "\n}\n"
 
 
 def rows_csv(rows: list[dict[str, Any]], fields: Iterable[str]) -> str:

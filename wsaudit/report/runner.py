@@ -117,9 +117,9 @@ def to_html(notebook: Path, title: str = "wsaudit report", pages: tuple[tuple[st
 def write_tables(audit: Any, simulation: Any, output_dir: Path) -> list[Path]:
     """The report's tables as CSV and JSON (no absolute paths, sorted rows)."""
     from wsaudit.model import DIAGNOSTIC_FIELDS, FILE_FIELDS, RANK_FIELDS
-    from wsaudit.render.graph import graph_document, node_metrics
+    from wsaudit.render.graph import graph_parts, node_metrics
     from wsaudit.render.simulate import plan_files
-    from wsaudit.render.text import dumps, flat, rows_csv
+    from wsaudit.render.text import dump_chunks, dumps, flat, rows_csv
     from wsaudit.report import summary
 
     written = []
@@ -138,7 +138,7 @@ def write_tables(audit: Any, simulation: Any, output_dir: Path) -> list[Path]:
         write_text(Path(path), text)
         written.append(Path(path))
     metrics = node_metrics(audit.violation_records, audit.module_ranks)
-    write_text(output_dir / "graph.json", dumps(graph_document(audit.graph, audit.import_records, metrics)))
+    write_text(output_dir / "graph.json", dump_chunks(graph_parts(audit.graph, audit.import_records, metrics)))
     write_text(output_dir / "summary.json", dumps(summary.headline(audit, simulation)))
     written += [output_dir / n for n in ("simulation.json", "graph.json", "summary.json")]
     return sorted(written)
