@@ -7,6 +7,8 @@ never denote something of another module), so "hidden" shows as "no use at that 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from wsaudit.engine.parse import parse_source
 
 from .memtree import facts
@@ -354,3 +356,21 @@ def test_broken_source_is_a_problem_with_no_facts_never_an_exception():
 
 def test_loc_counts_lines_with_code_only():
     assert parse_source(b"# comment\n\nx = 1\n  \ny = 2\n").loc == 2
+
+
+def test_the_imports_only_pass_sees_exactly_the_imports_of_the_full_pass():
+    """On real code (the sample, networkx, this package) and on statements spread over lines."""
+    import networkx
+
+    from wsaudit.engine.imports_only import parse_imports
+
+    roots = [Path(__file__).parents[2] / "data" / "sample_repo", Path(networkx.__file__).parent,
+             Path(__file__).parents[2] / "wsaudit"]
+    blobs = [p.read_bytes() for root in roots for p in sorted(root.rglob("*.py"))]
+    blobs.append(b"def f(\n    a,\n):\n    x = 1; import os\n    from a \\\n        import (\n  b)\n"
+                 b"class C:\n    '''import'''\n    def g(self): pass\n")
+    assert len(blobs) > 300
+    for data in blobs:
+        full, cheap = parse_source(data), parse_imports(data)
+        assert cheap.imports == full.imports, data[:200]
+        assert (cheap.loc, cheap.problems) == (full.loc, full.problems)

@@ -24,12 +24,14 @@ def direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], 
     records: list[DirectImport] = []
     problems: list[Diagnostic] = []
     known, owns, in_table = modules.known, modules.owns, modules.files.__contains__
-    for f in files:
+    # a module per file owned, in module order: sorting each file's records sorts them all
+    for f in sorted((f for f in files if owns(f)), key=lambda f: f.module):
         file_facts = facts.get(f.path)
-        if file_facts is None or not file_facts.imports or not owns(f):
+        if file_facts is None or not file_facts.imports:
             continue
         source = f.module
-        own = f"{source}."
+        ran = {source, *_ancestors(source)}  # the importer itself and the packages that ran before it
+        start = len(records)
         for imp in file_facts.imports:
             if imp.is_from:
                 base = modules.absolute(source, imp.level, imp.module)
@@ -51,16 +53,16 @@ def direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], 
                     records.append(DirectImport(source, name, line, context, False))
                 for package in _ancestors(name):
                     # the importer's own packages have run before it: no dependency to record
-                    if in_table(package) and not own.startswith(package + "."):
+                    if package not in ran and in_table(package):
                         named.setdefault(package, True)
                 if in_table(name):
                     named[name] = False
             for target, implicit in named.items():
                 if target != source:
                     records.append(DirectImport(source, target, line, context, True, implicit))
-    records.sort(key=_order)
+        records[start:] = sorted(records[start:], key=_order)
     return records, problems
 
 
 def _order(r: DirectImport) -> tuple:
-    return (r.source, r.line, r.target, r.resolved)
+    return (r.line, r.target, r.resolved)  # within one importer

@@ -10,6 +10,7 @@ when it has to look into it.
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 
 from wsaudit.engine.source import (
     char_col,
@@ -52,13 +53,22 @@ def _imports(tree: ast.Module, lines: list[str]) -> list[ImportStmt]:
     """The import statements of ``tree`` in source order, with the contexts of
     :class:`~wsaudit.engine.parse._Extractor`: the innermost of function, class, try,
     conditional, under ``type-checking`` whatever is inside it."""
-    out: list[ImportStmt] = []
+    # An import statement has the word on one of its lines: a block none of whose lines has
+    # it holds no import, and is not walked (most function bodies).
+    marks = [number for number, text in enumerate(lines, 1) if "import" in text]
+    if not marks:
+        return []
     stack: list[tuple[list[ast.stmt], str]] = [(tree.body, "module")]
     found: list[tuple[int, int, ImportStmt]] = []
+    last = len(marks)
     while stack:
         body, context = stack.pop()
         for node in body:
             kind = type(node)
+            if kind is not ast.Import and kind is not ast.ImportFrom:
+                first = bisect_left(marks, node.lineno)
+                if first == last or marks[first] > (node.end_lineno or node.lineno):
+                    continue
             if kind is ast.Import or kind is ast.ImportFrom:
                 line = node.lineno
                 text = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -96,5 +106,4 @@ def _imports(tree: ast.Module, lines: list[str]) -> list[ImportStmt]:
                 for case in node.cases:
                     stack.append((case.body, inner))
     found.sort(key=lambda t: (t[0], t[1]))
-    out = [record for _, _, record in found]
-    return out
+    return [record for _, _, record in found]
