@@ -65,3 +65,15 @@ def test_burndown_and_wave_timeline(ranked):
     assert labels == [f"wave {i + 1}" for i in range(len(sim.orders[strategy]))]
     assert timeline.axes[0].texts[-1].get_text() == "shim removal"
     assert plt.get_fignums() == []
+
+
+def test_a_large_golden_path_figure_draws_the_highest_scoring_chains_and_says_so(ranked):
+    a, rows = ranked
+    whole = plots.golden_subgraph(a.graph, a.module_ranks, rows)
+    assert whole.graph["shown_chains"] == whole.graph["chains"] > 1
+    few = plots.golden_subgraph(a.graph, a.module_ranks, rows, most=len(whole) - 2)
+    assert len(few) <= len(whole) - 2 and set(few) < set(whole)
+    assert few.graph["shown_chains"] < few.graph["chains"]
+    best = min((a.module_ranks[r["module"]] for r in rows if a.module_ranks[r["module"]].golden_distance is not None),
+               key=lambda r: (-r.score, r.module))
+    assert set(best.golden_chain) <= set(few)  # the highest-scoring chain is always drawn

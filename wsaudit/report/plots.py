@@ -28,14 +28,30 @@ def _short(module: str, parts: int = 2) -> str:
     return ".".join(module.split(".")[-parts:])
 
 
-def golden_subgraph(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dict[str, Any]]) -> nx.DiGraph:
-    """The Golden Path modules and the chains that lead from them to violation-bearing modules."""
-    keep: set[str] = {m for m, r in ranks.items() if r.golden_distance == 0}
-    for path_module in {r["module"] for r in rows}:
-        rank = ranks.get(path_module)
-        if rank is not None and rank.golden_distance is not None:
-            keep.update(rank.golden_chain)
-    H = nx.DiGraph()
+GOLDEN_FIGURE_MODULES = 40  # more boxes than this make a figure nobody can read
+
+
+def golden_subgraph(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dict[str, Any]],
+                    most: int | None = None) -> nx.DiGraph:
+    """The Golden Path modules and the chains that lead from them to violation-bearing modules.
+
+    With ``most``, at most that many modules: the chains of the highest-scoring modules first
+    (then the Golden Path modules on no chain, by name, while there is room); the graph's
+    ``shown_chains`` and ``chains`` attributes say how many chains were drawn of how many."""
+    reached = sorted((ranks[m] for m in {r["module"] for r in rows}
+                      if m in ranks and ranks[m].golden_distance is not None), key=lambda r: (-r.score, r.module))
+    golden = sorted(m for m, r in ranks.items() if r.golden_distance == 0)
+    keep: set[str] = set()
+    shown = 0
+    for rank in reached:
+        grown = keep | set(rank.golden_chain)
+        if most is not None and len(grown) > most and keep:
+            break
+        keep, shown = grown, shown + 1
+    for m in golden:
+        if most is None or len(keep) < most or m in keep:
+            keep.add(m)
+    H = nx.DiGraph(shown_chains=shown, chains=len(reached))
     H.add_nodes_from(sorted(keep))
     H.add_edges_from(sorted(G.subgraph(keep).edges))
     return H
@@ -66,7 +82,7 @@ def plot_golden_path(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dic
                      width: float = 11.0) -> Figure:
     """The Golden Path subgraph, laid out by import distance, violation-bearing modules
     coloured by the tier of their worst violation."""
-    H = golden_subgraph(G, ranks, rows)
+    H = golden_subgraph(G, ranks, rows, GOLDEN_FIGURE_MODULES)
     worst: dict[str, str] = {}
     for r in rows:
         worst[r["module"]] = min(worst.get(r["module"], "P9"), r["tier"])
@@ -74,9 +90,12 @@ def plot_golden_path(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dic
         H.nodes[n]["layer"] = ranks[n].golden_distance or 0
     layers = Counter(H.nodes[n]["layer"] for n in H)
     height = max(3.5, 0.55 * max(layers.values(), default=1) + 1.5)
+    width = max(width, 2.0 * len(layers) + 2.5)  # room for each column's heading
     fig = Figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
-    ax.set_title("Golden Path and the import chains that reach deprecated uses")
+    partial = H.graph["shown_chains"] < H.graph["chains"]
+    ax.set_title("Golden Path and the import chains that reach deprecated uses"
+                 + (f" (the {H.graph['shown_chains']} highest-scoring of {H.graph['chains']})" if partial else ""))
     ax.axis("off")
     if not len(H):
         ax.text(0.5, 0.5, "no Golden Path module in this tree", ha="center", va="center")
@@ -103,7 +122,9 @@ def plot_golden_path(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dic
     hops = max(layers, default=0)
     marked = Counter(worst[n] for n in H if n in worst)
     fig.alt_text = (f"Import graph of the {layers.get(0, 0)} Golden Path modules and the modules they reach up to "
-                    f"{hops} import hop{'s' if hops != 1 else ''} away, {len(H)} modules in all; "
+                    f"{hops} import hop{'s' if hops != 1 else ''} away, {len(H)} modules in all"
+                    + (f" (the chains to the {H.graph['shown_chains']} highest-scoring of {H.graph['chains']} "
+                       f"modules with violations)" if partial else "") + "; "
                     + ", ".join(f"{marked[t]} hold a {t} violation" for t in TIERS if marked[t]) + ".")
     return fig
 
