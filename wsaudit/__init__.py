@@ -15,6 +15,7 @@ from wsaudit.errors import (
     UsageError,
     WsauditError,
 )
+from wsaudit.version import __version__
 
 
 def __getattr__(name: str):
@@ -26,6 +27,5 @@ def __getattr__(name: str):
         return getattr(api, name)
     raise AttributeError(f"module 'wsaudit' has no attribute {name!r}")
 
-__version__ = "0.1.0"
 __all__ = ["Audit", "Config", "ConfigError", "InputError", "MigrationError", "ReportError", "RollbackError", "UsageError",
            "WsauditError", "audit", "load_audit", "save_audit"]

@@ -15,12 +15,12 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, fields
-from functools import lru_cache
 from typing import Any
 
 from wsaudit.config import Config
 from wsaudit.engine.parse import FACTS_VERSION
 from wsaudit.model import Definition, Diagnostic, DirectImport, Notice, SourceFile, Violation
+from wsaudit.version import __version__
 
 RESULT_VERSION = 1
 RACY_SECONDS = 2.0  # a file younger than this may change without changing its stat entry
@@ -31,23 +31,19 @@ def tree_key(config: Config, files: Sequence[SourceFile], listing: Sequence[Diag
     digest = hashlib.sha256()
     head = [RESULT_VERSION, FACTS_VERSION, _installed_version(), list(sys.version_info[:2]), repr(config), complete]
     digest.update(json.dumps(head, ensure_ascii=False).encode("utf-8", "surrogatepass"))
-    for f in files:
-        digest.update(json.dumps([f.path, f.module, f.is_package, f.is_test, f.size, f.is_module, f.fs_path,
-                                  f.mtime_ns, f.inode], ensure_ascii=False).encode("utf-8", "surrogatepass"))
-    for d in listing:
-        digest.update(json.dumps(list(astuple(d)), ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    # one document for the whole index: json's C encoder, not 100,000 calls into it
+    index = [[f.path, f.module, f.is_package, f.is_test, f.size, f.is_module, f.fs_path, f.mtime_ns, f.inode]
+             for f in files]
+    digest.update(json.dumps(index, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    digest.update(json.dumps([list(astuple(d)) for d in listing], ensure_ascii=False).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=1)
 def _installed_version() -> str:
-    """wsaudit's version as installed (a new release never reads an older release's results)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("wsaudit")
-    except PackageNotFoundError:
-        return "unknown"
+    """wsaudit's version (a new release never reads an older release's results), from the
+    module the packaging reads it from: asking ``importlib.metadata`` costs 50 ms, a sixth of
+    a warm run."""
+    return __version__
 
 
 def racy(files: Iterable[SourceFile], now: float | None = None) -> bool:

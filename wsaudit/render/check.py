@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wsaudit.gate.check import CheckResult
 from wsaudit.gate.fingerprint import SCHEME, Finding
 from wsaudit.render.sarif import sarif
 from wsaudit.render.text import dumps
 from wsaudit.model import DEFINITION
+
+if TYPE_CHECKING:  # the command line lists the formats without loading the gate
+    from wsaudit.gate.check import CheckResult
 
 CHECK_FORMATS = ("text", "json", "sarif", "github")
 
