@@ -243,3 +243,27 @@ def test_an_audit_saved_with_another_configuration_is_refused(full_report, tmp_p
     broken.write_text("{}")
     with pytest.raises(InputError, match="not an audit written by wsaudit"):
         wsaudit.load_audit(broken, SAMPLE)
+
+
+def test_notebooks_run_side_by_side_and_the_first_failure_in_order_is_the_one_reported(tmp_path):
+    from wsaudit.errors import ReportError
+    from wsaudit.report.runner import run_notebooks
+
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    cells = {"a_slow_failure": "import time; time.sleep(3); raise ValueError('first in order')",
+             "b_quick_failure": "raise ValueError('second in order')", "c_fine": "x = 1", "d_fine": "y = 2"}
+    for name, code in cells.items():
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("seed = 0"), nbformat.v4.new_code_cell(code)],
+                                      metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                               "display_name": "Python 3"}})
+        nb.cells[0].metadata["tags"] = ["parameters"]
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    out = tmp_path / "out"
+    out.mkdir()
+    kernel = ensure_kernel()
+    with pytest.raises(ReportError, match=r"a_slow_failure.ipynb: cell \d+ failed: ValueError: first in order"):
+        run_notebooks(tuple(cells), out, {"seed": 1}, kernel, folder, jobs=3)
+    assert sorted(p.name for p in out.glob("*.ipynb")) == [f"{n}.ipynb" for n in sorted(cells)]  # all ran
+    done = run_notebooks(("d_fine", "c_fine"), out, {"seed": 1}, kernel, folder, jobs=2)
+    assert [p.name for p in done] == ["d_fine.ipynb", "c_fine.ipynb"]
