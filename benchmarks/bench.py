@@ -18,6 +18,7 @@ Run:  .venv/bin/python benchmarks/bench.py [--targets gen10k,pandas] [--repeat N
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import json
 import os
@@ -284,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--targets", default=",".join(ALL), help=f"comma-separated, of: {', '.join(ALL)} "
                         "(default: all; sample gives the report's fixed cost)")
+    parser.add_argument("--rows", metavar="KEYS", help="comma-separated row keys to run, e.g. scan-cold,report "
+                        "(default: every row; keys: scan-cold, scan-fill, scan-warm, scan-changed, check-cold, rank, "
+                        "graph, report, floor, ruff-graph, ruff-tid, grimp)")
     parser.add_argument("--repeat", type=int, default=3, metavar="N", help="timed runs per row (default 3; "
                         "the fastest is kept)")
     parser.add_argument("--budget", type=float, default=30, metavar="SECONDS",
@@ -316,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     info["loadavg_at_start"] = loadavg()
     print(f"load average at start: {info['loadavg_at_start']:.2f}", file=sys.stderr, flush=True)
     targets = ensure(wanted, args.regen)
+    if args.rows:  # only these rows (and the rows a target already limits itself to)
+        only = frozenset(args.rows.split(","))
+        targets = [dataclasses.replace(t, rows=(t.rows & only) if t.rows else only) for t in targets]
     WORK.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="run.", dir=WORK))
     results: list[Result] = []
