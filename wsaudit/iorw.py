@@ -14,7 +14,8 @@ from pathlib import Path
 from wsaudit.errors import OutputError
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the platform and file system let us)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:  # not supported on this platform / file system
@@ -59,7 +60,7 @@ def atomic_write(path: str | Path, data: bytes | Iterable[bytes], mode: int | No
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def write_text(path: str | Path, text: str | Iterable[str]) -> None:

@@ -40,6 +40,7 @@ from pathlib import Path
 
 from wsaudit.codemod import treefs
 from wsaudit.errors import InputError, RollbackError, UnsafePathError
+from wsaudit.iorw import fsync_dir
 from wsaudit.secret import mac_of, user_key
 
 ROLLBACK_DIR = Path(".wsaudit") / "rollback"
@@ -237,7 +238,7 @@ def create_point(root: str | Path, changes: list[tuple[str, bytes, bytes]], comm
             except OSError:
                 if not (base / point_id).exists():
                     raise
-        treefs._fsync_dir(base)
+        fsync_dir(base)
         return point
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

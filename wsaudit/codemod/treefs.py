@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from wsaudit.errors import UnsafePathError as UnsafePath
+from wsaudit.iorw import fsync_dir
 
 PERMISSIONS = 0o777  # what a restored or rewritten file may carry: never setuid/setgid/sticky
 _RESERVED = (".git", ".wsaudit")
@@ -118,19 +119,6 @@ def read_regular(path: Path) -> bytes:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_file(root: Path, rel: str, data: bytes, mode: int, *, create_folders: bool = False) -> None:
     """Replace ``root/rel`` with ``data`` atomically (a temporary file in the same folder,
     fsynced, renamed over the entry), with permission bits ``mode & 0o777``.
@@ -158,4 +146,4 @@ def write_file(root: Path, rel: str, data: bytes, mode: int, *, create_folders: 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
