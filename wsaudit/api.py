@@ -12,18 +12,29 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wsaudit.config import Config, SimulateSettings, load
 from wsaudit.engine.cache import FactsCache
 from wsaudit.engine.candidates import Gate, select_candidates
-from wsaudit.engine.detect import detect, unmatched
+from wsaudit.engine.detect import detect, quiet_rules, unmatched
 from wsaudit.engine.discover import discover
 from wsaudit.engine.imports import direct_imports
 from wsaudit.engine.modules import ModuleTable
 from wsaudit.engine.resolve import Canon, Resolver
-from wsaudit.engine.results import decode_graph, decode_result, encode_result, racy, tree_key
+from wsaudit.engine.results import (
+    decode_graph,
+    decode_result,
+    earlier_rows,
+    encode_result,
+    latest_key,
+    racy,
+    stat_index,
+    tree_key,
+    unchanged_files,
+)
 from wsaudit.engine.store import FactStore
 from wsaudit.errors import InputError, UsageError
 from wsaudit.model import (
@@ -369,10 +380,16 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     results = FactsCache(root / (cache_dir or cfg.cache_dir), root) if cache else None
     key = tree_key(cfg, files, diagnostics, complete) if results is not None else ""
     stored = decode_result(results.get_result(key) or "") if results is not None else None
+    earlier = None  # the latest result stored for this configuration, when this tree is another
     if results is not None:
+        if stored is None:
+            earlier = decode_result(results.get_result(results.get_result(latest_key(cfg, complete)) or "") or "")
         results.close()
     if stored is not None:  # an unchanged tree: nothing to read, parse or resolve
         return _from_result(root, cfg, files, stored, default_profile)
+    # files whose stat entry has not changed since that result: their imports, lines of code and
+    # diagnostics are taken from it, unless their full facts are needed anyway
+    unchanged = unchanged_files(earlier, files) if not complete else set()
     listing = list(diagnostics)
     with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress,
                    scheduler=scheduler) as store:
@@ -385,24 +402,37 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
             names = select_candidates(files, store, cfg.rules, resolver)
             checked = [f for f in files if store._full(f.path)]
             gate = Gate(resolver, names)  # type: ignore[assignment]
-            store.load_imports(store.blobs)
+            store.load_imports(p for p in store.blobs if p not in unchanged)
         found = detect(checked, store.facts, cfg.rules, gate)  # type: ignore[arg-type]
         facts = store.facts
         if not complete:  # the closest names of a rule that matches nothing: from the whole tree
+            if unchanged and quiet_rules(cfg.rules, found, modules):  # they need every file's imports
+                store.load_imports(unchanged)
             found.notices = unmatched(cfg.rules, found, modules, files, facts)
-        diagnostics += store.diagnostics()
+        reused = {p for p in unchanged if p in store.blobs and p not in facts}
+        earlier_imports, earlier_loc, earlier_problems = (
+            earlier_rows(earlier, reused, files, modules.owns, listing) if reused else ([], {}, []))  # type: ignore[arg-type]
+        diagnostics += store.diagnostics() + earlier_problems
         refused = [Notice("cache-refused", None, why) for why in store.notices]
-        imports, import_problems = direct_imports(files, facts, modules)
+        fresh, import_problems = direct_imports([f for f in files if f.path not in reused], facts, modules)
+        if reused:  # one importer's records come from one side: a stable sort by importer merges them
+            rows = sorted([list(r) for r in fresh] + earlier_imports, key=itemgetter(0))
+            import_records = _once(lambda: [DirectImport(*row) for row in rows])
+        else:
+            rows, import_records = fresh, lambda: fresh  # type: ignore[assignment]
         diagnostics = sorted(diagnostics + import_problems, key=Diagnostic.sort_key)
-        loc = {path: f.loc for path, f in facts.items()}
+        loc = {f.path: facts[f.path].loc if f.path in facts else earlier_loc[f.path]
+               for f in files if f.path in facts or f.path in earlier_loc}
         unreadable = sorted({f.path for f in files} - set(store.blobs))
         if store.cache is not None and not refused and not racy(files):
-            store.cache.put_result(key or tree_key(cfg, files, listing, complete), encode_result({
-                "violations": found.violations, "diagnostics": diagnostics, "imports": imports, "loc": loc,
+            stored_key = key or tree_key(cfg, files, listing, complete)
+            store.cache.put_result(stored_key, encode_result({
+                "violations": found.violations, "diagnostics": diagnostics, "imports": rows, "loc": loc,
                 "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,
-                "notices": found.notices, "unreadable": unreadable}))
+                "notices": found.notices, "unreadable": unreadable, "index": stat_index(files)}))
+            store.cache.put_result(latest_key(cfg, complete), stored_key)
         store.release()
-    return Audit(root, cfg, files, store.full_view(), found.violations, diagnostics, lambda: imports,  # type: ignore[arg-type]
+    return Audit(root, cfg, files, store.full_view(), found.violations, diagnostics, import_records,  # type: ignore[arg-type]
                  lambda records: _graph(files, loc, records, cfg.golden_path.modules, modules),
                  found.targets, found.definitions, found.suspects, default_profile + refused + found.notices,
                  unreadable)

@@ -16,11 +16,15 @@ OUTPUTS = (("scan", "--format", "json"), ("rank", "--format", "json"), ("graph",
 
 
 def age(root, seconds: float = 60) -> None:
-    """Make every file older than the racy window, as a tree that nobody is editing."""
-    past = time.time() - seconds
+    """Make the files written in the last half minute older than the racy window, as in a tree
+    that nobody is editing; the others keep their stat entries (a later run sees them unchanged)."""
+    now = time.time()
+    past = now - seconds
     for folder, _, names in os.walk(root):
         for name in names:
-            os.utime(os.path.join(folder, name), (past, past))
+            path = os.path.join(folder, name)
+            if os.stat(path).st_mtime > now - 30:
+                os.utime(path, (past, past))
 
 
 def outputs(cli, root, *extra) -> list[str]:
@@ -55,7 +59,8 @@ def test_an_unchanged_tree_reads_no_source_and_gives_the_same_bytes(sample_copy,
     assert result.facts["conftest.py"].complete  # facts are still there when asked for
 
 
-@pytest.mark.parametrize("change", ["edit", "add", "rename", "delete", "config", "fresh"])
+@pytest.mark.parametrize("change", ["edit", "add", "rename", "delete", "config", "fresh", "break", "bad-import",
+                                    "shadow"])
 def test_after_any_change_a_cached_run_equals_a_cold_one(sample_copy, cli, change):
     age(sample_copy)
     outputs(cli, sample_copy)  # a warm cache of the tree before the change
@@ -71,6 +76,14 @@ def test_after_any_change_a_cached_run_equals_a_cold_one(sample_copy, cli, chang
         (services / "user_sessions.py").unlink()
     elif change == "config":
         (sample_copy / "wsaudit.toml").write_text('profile = "netra-websocket"\n[rank]\nalpha = 0.5\n')
+    elif change == "break":  # a file that no longer parses: a diagnostic, and suspects if it names the API
+        (services / "health.py").write_text("def broken(:\n    create_websocket_manager()\n")
+    elif change == "bad-import":  # a relative import above the top: a diagnostic of the import records
+        path = services / "health.py"
+        path.write_text(path.read_text() + "\nfrom ....... import nothing\n")
+    elif change == "shadow":  # a module beside a same-named package: discovery's diagnostic
+        (services / "health").mkdir()
+        (services / "health" / "__init__.py").write_text("")
     if change != "fresh":
         age(sample_copy)  # the change is not racy: only the stat index can tell it
     else:  # a file touched just now: no result may be stored for it
@@ -132,3 +145,40 @@ def test_a_streamed_graph_document_is_the_document(sample_copy):
     for fmt in ("json", "dot", "graphml"):
         whole = graph_text(result.graph, result.import_records, fmt, metrics)
         assert "".join(graph_chunks(result.graph, result.import_records, fmt, metrics)) == whole
+
+
+@pytest.mark.parametrize("unmatched_rule", [False, True])
+def test_one_changed_file_takes_the_rest_from_the_last_result_and_equals_a_cold_run(sample_copy, cli, monkeypatch,
+                                                                                    unmatched_rule):
+    """Only the changed file gets the imports pass: the other files' import records, lines of
+    code and diagnostics come from the result stored for the tree before the change (unless a
+    rule matches nothing: its notice names the closest imports of every file)."""
+    if unmatched_rule:
+        (sample_copy / "wsaudit.toml").write_text(
+            'profile = "netra-websocket"\n[[rule]]\nid = "NOPE"\nmodule = "nowhere.at_all"\n')
+    (sample_copy / "netra_backend" / "bad.py").write_text("from ........ import x\n")  # a diagnostic to keep
+    (sample_copy / "netra_backend" / "plain.py").write_text("import json\nfrom netra_backend.app import services\n")
+    age(sample_copy)
+    outputs(cli, sample_copy)  # the result of the tree before the change
+    health = sample_copy / "netra_backend" / "app" / "services" / "health.py"
+    health.write_text(health.read_text() + "\n\ndef added():\n    return 1\n")
+    age(sample_copy)
+    calls: list[list[str]] = []
+    real = store.FactStore.load_imports
+
+    def recording(self, paths):
+        calls.append(list(paths))
+        return real(self, calls[-1])
+
+    monkeypatch.setattr(store.FactStore, "load_imports", recording)
+    scan = cli("scan", sample_copy, "--format", "json")
+    monkeypatch.undo()
+    assert calls[0] == ["netra_backend/app/services/health.py"]
+    assert len(calls) == (2 if unmatched_rule else 1)
+    cold = cli("scan", sample_copy, "--format", "json", "--no-cache")
+    assert scan.out == cold.out
+    # the stored result of that run, record for record
+    assert audit(sample_copy).import_records == audit(sample_copy, cache=False).import_records
+    assert ('"NOPE"' in cold.out) == unmatched_rule  # the unmatched rule's warning
+    assert '"bad-relative-import"' in cold.out
+    assert outputs(cli, sample_copy) == outputs(cli, sample_copy, "--no-cache")

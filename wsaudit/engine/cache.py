@@ -249,8 +249,10 @@ class FactsCache:
             with self.db:
                 self.db.execute("INSERT OR REPLACE INTO results (key, data, mac) VALUES (?, ?, ?)",
                                 (key, data, self._mac(key, data)))
-                self.db.execute("DELETE FROM results WHERE rowid NOT IN "
-                                "(SELECT rowid FROM results ORDER BY rowid DESC LIMIT ?)", (KEPT_RESULTS,))
+                # the "latest:" pointers (a key each, one per configuration) do not count
+                self.db.execute("DELETE FROM results WHERE key NOT LIKE 'latest:%' AND rowid NOT IN (SELECT rowid "
+                                "FROM results WHERE key NOT LIKE 'latest:%' ORDER BY rowid DESC LIMIT ?)",
+                                (KEPT_RESULTS,))
         except sqlite3.Error:
             self._reset()
 

@@ -271,15 +271,21 @@ def _suspect(f: SourceFile, rule: Rule, category: str, u: Unparsed, name: str, c
     return _violation(f, rule, category, u.line, u.col, name, context, u.snippet, None, "unparsed")
 
 
+def quiet_rules(rules: tuple[Rule, ...], detection: Detection, modules: ModuleTable) -> list[Rule]:
+    """The rules that nothing in the tree defines, imports or uses (:func:`unmatched` looks for
+    the names closest to theirs in every file's imports)."""
+    used = {v.rule_id for v in detection.violations} | {d.rule_id for d in detection.definitions} | {
+        s.rule_id for s in detection.suspects}
+    return [r for r in rules if r.id not in used and not (
+        r.module is not None and r.module in modules.known) and not (
+        r.symbol is not None and in_tree(detection.targets.get(r.id, _EMPTY)))]
+
+
 def unmatched(rules: tuple[Rule, ...], detection: Detection, modules: ModuleTable, files: Iterable[SourceFile],
               facts: Mapping[str, FileFacts]) -> list[Notice]:
     """A notice for each rule that nothing in the tree defines, imports or uses, naming the
     closest names that do exist (a typo in ``symbol`` or ``module`` finds nothing otherwise)."""
-    used = {v.rule_id for v in detection.violations} | {d.rule_id for d in detection.definitions} | {
-        s.rule_id for s in detection.suspects}
-    quiet = [r for r in rules if r.id not in used and not (
-        r.module is not None and r.module in modules.known) and not (
-        r.symbol is not None and in_tree(detection.targets.get(r.id, _EMPTY)))]
+    quiet = quiet_rules(rules, detection, modules)
     if not quiet:
         return []
     names = set(modules.known)

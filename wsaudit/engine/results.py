@@ -13,7 +13,8 @@ import hashlib
 import json
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import astuple, fields
 from typing import Any
 
@@ -26,17 +27,29 @@ RESULT_VERSION = 1
 RACY_SECONDS = 2.0  # a file younger than this may change without changing its stat entry
 
 
+def _head(config: Config, complete: bool) -> bytes:
+    head = [RESULT_VERSION, FACTS_VERSION, _installed_version(), list(sys.version_info[:2]), repr(config), complete]
+    return json.dumps(head, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def stat_index(files: Sequence[SourceFile]) -> list[list[Any]]:
+    """Each file's path, module naming and stat entry (size, modification time, inode)."""
+    return [[f.path, f.module, f.is_package, f.is_test, f.size, f.is_module, f.fs_path, f.mtime_ns, f.inode]
+            for f in files]
+
+
 def tree_key(config: Config, files: Sequence[SourceFile], listing: Sequence[Diagnostic], complete: bool) -> str:
     """The digest a stored result is found by (see the module's docstring)."""
-    digest = hashlib.sha256()
-    head = [RESULT_VERSION, FACTS_VERSION, _installed_version(), list(sys.version_info[:2]), repr(config), complete]
-    digest.update(json.dumps(head, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    digest = hashlib.sha256(_head(config, complete))
     # one document for the whole index: json's C encoder, not 100,000 calls into it
-    index = [[f.path, f.module, f.is_package, f.is_test, f.size, f.is_module, f.fs_path, f.mtime_ns, f.inode]
-             for f in files]
-    digest.update(json.dumps(index, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    digest.update(json.dumps(stat_index(files), ensure_ascii=False).encode("utf-8", "surrogatepass"))
     digest.update(json.dumps([list(astuple(d)) for d in listing], ensure_ascii=False).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def latest_key(config: Config, complete: bool) -> str:
+    """Where the key of the latest result stored for this configuration is kept."""
+    return "latest:" + hashlib.sha256(_head(config, complete)).hexdigest()
 
 
 def _installed_version() -> str:
@@ -53,13 +66,14 @@ def racy(files: Iterable[SourceFile], now: float | None = None) -> bool:
 
 
 def _rows(records: Iterable[Any]) -> list[list[Any]]:
-    return [list(r) if isinstance(r, tuple) else list(astuple(r)) for r in records]
+    return [r if isinstance(r, list) else list(r) if isinstance(r, tuple) else list(astuple(r)) for r in records]
 
 
 def encode_result(result: dict[str, Any]) -> str:
     """The audit's records as JSON: ``violations``, ``diagnostics``, ``graph`` (the import records
     and each path's lines of code, see :func:`decode_graph`), ``targets`` (rule id -> objects), ``definitions``, ``suspects``, ``notices``,
-    ``unreadable`` (the paths that could not be read: not modules of the tree)."""
+    ``unreadable`` (the paths that could not be read: not modules of the tree), ``index`` (the
+    :func:`stat_index` of the tree it is the result of)."""
     return json.dumps({
         "violations": _rows(result["violations"]),
         "diagnostics": _rows(result["diagnostics"]),
@@ -70,6 +84,7 @@ def encode_result(result: dict[str, Any]) -> str:
         "suspects": _rows(result["suspects"]),
         "notices": _rows(result["notices"]),
         "unreadable": result["unreadable"],
+        "index": result.get("index"),
     }, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -93,6 +108,42 @@ def decode_result(text: str) -> dict[str, Any] | None:
             "suspects": [Violation(*row) for row in doc["suspects"]],
             "notices": [Notice(*row) for row in doc["notices"]],
             "unreadable": [str(p) for p in doc["unreadable"]],
+            "index": doc.get("index"),
         }
     except Exception:  # noqa: BLE001 - a damaged result is a miss, whatever it holds
         return None
+
+
+def unchanged_files(previous: dict[str, Any] | None, files: Sequence[SourceFile]) -> set[str]:
+    """The paths whose stat entry is the same as when ``previous`` (a decoded result with its
+    ``index``) was stored, when the tree holds the same files under the same module names (else
+    none: the module table, and with it every import record, may differ). Such a file's bytes
+    are those it had then, as far as a warm run trusts a stat entry."""
+    if previous is None or previous.get("index") is None:
+        return set()
+    before = {row[0]: row for row in previous["index"] if isinstance(row, list) and row}
+    now = stat_index(files)
+    if len(before) != len(now) or any(
+            (old := before.get(row[0])) is None or old[:4] != row[:4] or old[5:7] != row[5:7] for row in now):
+        return set()
+    gone = set(previous["unreadable"])
+    return {row[0] for row in now if before[row[0]] == row and row[0] not in gone}
+
+
+def earlier_rows(previous: dict[str, Any], paths: set[str], files: Sequence[SourceFile], owns: Callable[[SourceFile], bool],
+                 listing: Sequence[Diagnostic]) -> tuple[list[list[Any]], dict[str, int], list[Diagnostic]]:
+    """From ``previous``, what the files at ``paths`` (see :func:`unchanged_files`) contributed
+    that depends on their bytes alone: the import records of those that ``owns`` (the module
+    table's owner of their name), as stored rows (``DirectImport(*row)`` makes a record), their
+    lines of code, and their diagnostics less those of discovery (``listing`` has them again)."""
+    rows, loc = json.loads(previous["graph"])  # rows, not records: most go straight back into the next result
+    modules = {f.module for f in files if f.path in paths and owns(f)}
+    listed = Counter(d for d in listing if d.path in paths)
+    diagnostics = []
+    for d in previous["diagnostics"]:
+        if d.path in paths:
+            if listed[d]:
+                listed[d] -= 1
+            else:
+                diagnostics.append(d)
+    return [r for r in rows if r[0] in modules], {p: int(loc[p]) for p in paths if p in loc}, diagnostics
