@@ -323,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rows:  # only these rows (and the rows a target already limits itself to)
         only = frozenset(args.rows.split(","))
         targets = [dataclasses.replace(t, rows=(t.rows & only) if t.rows else only) for t in targets]
+        targets = [t for t in targets if t.rows]  # a target none of whose rows is asked for is left out
     WORK.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="run.", dir=WORK))
     results: list[Result] = []
