@@ -412,6 +412,7 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
         reused = {p for p in unchanged if p in store.blobs and p not in facts}
         earlier_imports, earlier_loc, earlier_problems = (
             earlier_rows(earlier, reused, files, modules.owns, listing) if reused else ([], {}, []))  # type: ignore[arg-type]
+        earlier = None  # what was needed of it is taken: 100 MB and more on a large tree
         diagnostics += store.diagnostics() + earlier_problems
         refused = [Notice("cache-refused", None, why) for why in store.notices]
         fresh, import_problems = direct_imports([f for f in files if f.path not in reused], facts, modules)
