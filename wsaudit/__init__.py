@@ -15,7 +15,7 @@ from wsaudit.errors import (
     UsageError,
     WsauditError,
 )
-from wsaudit.version import __version__
+from wsaudit.version import __version__ as __version__
 
 
 def __getattr__(name: str):

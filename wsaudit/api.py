@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from wsaudit.config import Config, SimulateSettings, load
 from wsaudit.engine.cache import FactsCache
-from wsaudit.engine.candidates import Gate, select_candidates
+from wsaudit.engine.candidates import Gate, could_hold, select_candidates
 from wsaudit.engine.detect import detect, quiet_rules, unmatched
 from wsaudit.engine.discover import discover
 from wsaudit.engine.imports import direct_imports
@@ -291,6 +291,46 @@ def _from_result(root: Path, cfg: Config, files: list[SourceFile], stored: dict[
 SNAPSHOT_KIND = "wsaudit-audit"
 
 
+def _edit_outside(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnostic], earlier: dict[str, Any],
+                  unchanged: set[str], *, cache_dir: str | Path | None, jobs: int | None,
+                  notices: list[Notice]) -> Audit | None:
+    """The audit of a tree that differs from the one of ``earlier`` (the latest stored result)
+    only in files that could not hold a violation then and cannot now, or None when that is
+    not so. Such files bind nothing deprecated (their bytes name nothing of it), and name
+    resolution never looked into them: every violation, definition, suspect and notice stands;
+    only their import records, lines of code and diagnostics are made again."""
+    if earlier.get("names") is None or any(n.kind == "unmatched-rule" for n in earlier["notices"]):
+        return None  # a full run's result, or a notice made from every file's imports
+    changed = [f for f in files if f.path not in unchanged]
+    was_unreadable, full = set(earlier["unreadable"]), set(earlier["full"])
+    if any(f.path in full or f.path in was_unreadable for f in changed):
+        return None
+    with FactStore(root, changed, cfg, cache_dir=cache_dir, jobs=jobs) as store:
+        if len(store.blobs) != len(changed) or any(
+                could_hold(store.blobs[f.path], f.module, cfg.rules, earlier["names"]) for f in changed):
+            return None  # unreadable now (the module table changes), or it may hold a violation now
+        store.load_imports(store.blobs)
+        readable = {f.path for f in files} - was_unreadable
+        modules = ModuleTable.of(files, readable)
+        fresh, import_problems = direct_imports(changed, store.facts, modules)
+        paths = {f.path for f in changed}
+        redone = {f.module for f in changed if modules.owns(f)}
+        rows, loc = json.loads(earlier["graph"])
+        rows = sorted([r for r in rows if r[0] not in redone] + [list(r) for r in fresh], key=itemgetter(0))
+        loc.update({p: f.loc for p, f in store.facts.items()})
+        diagnostics = sorted([d for d in earlier["diagnostics"] if d.path not in paths]
+                             + [d for d in listing if d.path in paths] + store.diagnostics() + import_problems,
+                             key=Diagnostic.sort_key)
+        text = encode_result({**earlier, "diagnostics": diagnostics, "imports": rows, "loc": loc,
+                              "index": stat_index(files)})
+        refused = [Notice("cache-refused", None, why) for why in store.notices]
+        if store.cache is not None and not refused and not racy(files):
+            key = tree_key(cfg, files, listing, False)
+            store.cache.put_result(key, text)
+            store.cache.put_result(latest_key(cfg, False), key)
+    return _from_result(root, cfg, files, decode_result(text), notices + refused)  # type: ignore[arg-type]
+
+
 def save_audit(result: Audit, path: str | Path) -> Path:
     """Write ``result`` to ``path`` (JSON) so that :func:`load_audit` gives it back without
     auditing again: ``wsaudit report`` audits once and hands this file to every notebook.
@@ -391,6 +431,11 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     # diagnostics are taken from it, unless their full facts are needed anyway
     unchanged = unchanged_files(earlier, files) if not complete else set()
     listing = list(diagnostics)
+    if unchanged:
+        outside = _edit_outside(root, cfg, files, listing, earlier, unchanged,  # type: ignore[arg-type]
+                                cache_dir=cache_dir, jobs=jobs, notices=default_profile)
+        if outside is not None:
+            return outside
     with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress,
                    scheduler=scheduler) as store:
         modules = ModuleTable.of(files, store.blobs)
@@ -430,7 +475,9 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
             store.cache.put_result(stored_key, encode_result({
                 "violations": found.violations, "diagnostics": diagnostics, "imports": rows, "loc": loc,
                 "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,
-                "notices": found.notices, "unreadable": unreadable, "index": stat_index(files)}))
+                "notices": found.notices, "unreadable": unreadable, "index": stat_index(files),
+                "names": None if complete else sorted(names),
+                "full": sorted(p for p, f in facts.items() if f.complete)}))
             store.cache.put_result(latest_key(cfg, complete), stored_key)
         store.release()
     return Audit(root, cfg, files, store.full_view(), found.violations, diagnostics, import_records,  # type: ignore[arg-type]

@@ -60,7 +60,7 @@ def test_an_unchanged_tree_reads_no_source_and_gives_the_same_bytes(sample_copy,
 
 
 @pytest.mark.parametrize("change", ["edit", "add", "rename", "delete", "config", "fresh", "break", "bad-import",
-                                    "shadow"])
+                                    "shadow", "first-use", "quiet-edit"])
 def test_after_any_change_a_cached_run_equals_a_cold_one(sample_copy, cli, change):
     age(sample_copy)
     outputs(cli, sample_copy)  # a warm cache of the tree before the change
@@ -81,6 +81,13 @@ def test_after_any_change_a_cached_run_equals_a_cold_one(sample_copy, cli, chang
     elif change == "bad-import":  # a relative import above the top: a diagnostic of the import records
         path = services / "health.py"
         path.write_text(path.read_text() + "\nfrom ....... import nothing\n")
+    elif change == "first-use":  # a file that could hold nothing before uses the API now
+        path = sample_copy / "netra_backend" / "app" / "agents" / "__init__.py"
+        path.write_text(path.read_text() + "\nfrom netra_backend.app.websocket_core import create_websocket_manager\n"
+                        "create_websocket_manager()\n")
+    elif change == "quiet-edit":  # ... and one that still cannot
+        path = sample_copy / "netra_backend" / "app" / "agents" / "__init__.py"
+        path.write_text(path.read_text() + "\nimport json\n")
     elif change == "shadow":  # a module beside a same-named package: discovery's diagnostic
         (services / "health").mkdir()
         (services / "health" / "__init__.py").write_text("")
@@ -160,8 +167,8 @@ def test_one_changed_file_takes_the_rest_from_the_last_result_and_equals_a_cold_
     (sample_copy / "netra_backend" / "plain.py").write_text("import json\nfrom netra_backend.app import services\n")
     age(sample_copy)
     outputs(cli, sample_copy)  # the result of the tree before the change
-    health = sample_copy / "netra_backend" / "app" / "services" / "health.py"
-    health.write_text(health.read_text() + "\n\ndef added():\n    return 1\n")
+    plain = sample_copy / "netra_backend" / "plain.py"
+    plain.write_text(plain.read_text() + "\nfrom ......... import too_far\n\ndef added():\n    return 1\n")
     age(sample_copy)
     calls: list[list[str]] = []
     real = store.FactStore.load_imports
@@ -171,10 +178,18 @@ def test_one_changed_file_takes_the_rest_from_the_last_result_and_equals_a_cold_
         return real(self, calls[-1])
 
     monkeypatch.setattr(store.FactStore, "load_imports", recording)
+    import wsaudit.api
+
+    searched: list[int] = []
+    real_select = wsaudit.api.select_candidates
+    monkeypatch.setattr(wsaudit.api, "select_candidates", lambda *a: searched.append(1) or real_select(*a))
     scan = cli("scan", sample_copy, "--format", "json")
     monkeypatch.undo()
-    assert calls[0] == ["netra_backend/app/services/health.py"]
+    assert calls[0] == ["netra_backend/plain.py"]
     assert len(calls) == (2 if unmatched_rule else 1)
+    # the edit cannot hold a violation: nothing is searched or detected again (unless a rule's
+    # notice has to name the closest imports of every file)
+    assert bool(searched) == unmatched_rule
     cold = cli("scan", sample_copy, "--format", "json", "--no-cache")
     assert scan.out == cold.out
     # the stored result of that run, record for record

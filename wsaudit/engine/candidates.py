@@ -47,6 +47,23 @@ def mentions(data: bytes, word: bytes) -> bool:
     return False
 
 
+def could_hold(data: bytes, module: str, rules: tuple[Rule, ...], names: Iterable[str]) -> bool:
+    """Whether :func:`select_candidates` would parse a file with these bytes in full, given the
+    deprecated ``names`` it ended with: a star import, a module inside a deprecated one, a coding
+    cookie when a name is not ASCII, or a mention of one of ``names``.
+
+    >>> rule = Rule("R1", symbol="pkg.factory.make")
+    >>> could_hold(b"from pkg import make", "app", (rule,), {"make"}), could_hold(b"x = 1", "app", (rule,), {"make"})
+    (True, False)
+    """
+    names = sorted(names)
+    if _STAR.search(data) or any(r.module is not None and r.covers_module(module) for r in rules):
+        return True
+    if any(not n.isascii() for n in names) and _COOKIE.search(data, 0, 400):
+        return True
+    return any(mentions(data, n.encode()) for n in names)
+
+
 def local_names(facts: FileFacts, names: set[str]) -> set[str]:
     """``names`` plus every name that a binding in this file (any scope) copies from one of them."""
     out = set(names)

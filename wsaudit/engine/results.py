@@ -73,7 +73,9 @@ def encode_result(result: dict[str, Any]) -> str:
     """The audit's records as JSON: ``violations``, ``diagnostics``, ``graph`` (the import records
     and each path's lines of code, see :func:`decode_graph`), ``targets`` (rule id -> objects), ``definitions``, ``suspects``, ``notices``,
     ``unreadable`` (the paths that could not be read: not modules of the tree), ``index`` (the
-    :func:`stat_index` of the tree it is the result of)."""
+    :func:`stat_index` of the tree it is the result of), ``names`` (the deprecated names the
+    candidates were found by; None for a run that parsed everything) and ``full`` (the paths
+    whose full facts the audit read)."""
     return json.dumps({
         "violations": _rows(result["violations"]),
         "diagnostics": _rows(result["diagnostics"]),
@@ -85,6 +87,8 @@ def encode_result(result: dict[str, Any]) -> str:
         "notices": _rows(result["notices"]),
         "unreadable": result["unreadable"],
         "index": result.get("index"),
+        "names": result.get("names"),
+        "full": result.get("full"),
     }, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -109,6 +113,8 @@ def decode_result(text: str) -> dict[str, Any] | None:
             "notices": [Notice(*row) for row in doc["notices"]],
             "unreadable": [str(p) for p in doc["unreadable"]],
             "index": doc.get("index"),
+            "names": doc.get("names"),
+            "full": doc.get("full"),
         }
     except Exception:  # noqa: BLE001 - a damaged result is a miss, whatever it holds
         return None
