@@ -292,7 +292,7 @@ SNAPSHOT_KIND = "wsaudit-audit"
 
 
 def _edit_outside(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnostic], earlier: dict[str, Any],
-                  unchanged: set[str], *, cache_dir: str | Path | None, jobs: int | None,
+                  unchanged: set[str], *, key: str, cache_dir: str | Path | None, jobs: int | None,
                   notices: list[Notice]) -> Audit | None:
     """The audit of a tree that differs from the one of ``earlier`` (the latest stored result)
     only in files that could not hold a violation then and cannot now, or None when that is
@@ -324,8 +324,7 @@ def _edit_outside(root: Path, cfg: Config, files: list[SourceFile], listing: lis
         text = encode_result({**earlier, "diagnostics": diagnostics, "imports": rows, "loc": loc,
                               "index": stat_index(files)})
         refused = [Notice("cache-refused", None, why) for why in store.notices]
-        if store.cache is not None and not refused and not racy(files):
-            key = tree_key(cfg, files, listing, False)
+        if store.cache is not None and not refused and not racy(files):  # ``key``: this tree's
             store.cache.put_result(key, text)
             store.cache.put_result(latest_key(cfg, False), key)
     return _from_result(root, cfg, files, decode_result(text), notices + refused)  # type: ignore[arg-type]
@@ -433,7 +432,7 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     listing = list(diagnostics)
     if unchanged:
         outside = _edit_outside(root, cfg, files, listing, earlier, unchanged,  # type: ignore[arg-type]
-                                cache_dir=cache_dir, jobs=jobs, notices=default_profile)
+                                key=key, cache_dir=cache_dir, jobs=jobs, notices=default_profile)
         if outside is not None:
             return outside
     with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress,

@@ -66,7 +66,19 @@ def racy(files: Iterable[SourceFile], now: float | None = None) -> bool:
 
 
 def _rows(records: Iterable[Any]) -> list[list[Any]]:
-    return [r if isinstance(r, list) else list(r) if isinstance(r, tuple) else list(astuple(r)) for r in records]
+    return [r if isinstance(r, list) else list(r) if isinstance(r, tuple) else _values(r) for r in records]
+
+
+def _values(record: Any) -> list[Any]:
+    """A record's field values, in order (its fields hold plain values and tuples of them, which
+    JSON writes as :func:`dataclasses.astuple` would have them, at a fraction of its cost)."""
+    names = _FIELDS.get(type(record))
+    if names is None:
+        names = _FIELDS[type(record)] = tuple(f.name for f in fields(record))
+    return [getattr(record, n) for n in names]
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def encode_result(result: dict[str, Any]) -> str:
