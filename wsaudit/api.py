@@ -447,13 +447,14 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
             checked = [f for f in files if store._full(f.path)]
             gate = Gate(resolver, names)  # type: ignore[assignment]
             store.load_imports(p for p in store.blobs if p not in unchanged)
+        store.forget_bytes()  # every file has its facts now: before detection and the import records
         found = detect(checked, store.facts, cfg.rules, gate)  # type: ignore[arg-type]
         facts = store.facts
         if not complete:  # the closest names of a rule that matches nothing: from the whole tree
             if unchanged and quiet_rules(cfg.rules, found, modules):  # they need every file's imports
                 store.load_imports(unchanged)
             found.notices = unmatched(cfg.rules, found, modules, files, facts)
-        reused = {p for p in unchanged if p in store.blobs and p not in facts}
+        reused = {p for p in unchanged if p in store.read and p not in facts}
         earlier_imports, earlier_loc, earlier_problems = (
             earlier_rows(earlier, reused, files, modules.owns, listing) if reused else ([], {}, []))  # type: ignore[arg-type]
         earlier = None  # what was needed of it is taken: 100 MB and more on a large tree
@@ -468,7 +469,7 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
         diagnostics = sorted(diagnostics + import_problems, key=Diagnostic.sort_key)
         loc = {f.path: facts[f.path].loc if f.path in facts else earlier_loc[f.path]
                for f in files if f.path in facts or f.path in earlier_loc}
-        unreadable = sorted({f.path for f in files} - set(store.blobs))
+        unreadable = sorted({f.path for f in files} - store.read)
         if store.cache is not None and not refused and not racy(files):
             stored_key = key or tree_key(cfg, files, listing, complete)
             store.cache.put_result(stored_key, encode_result({

@@ -155,6 +155,7 @@ class FactStore:
                 self.read_problems.append(problem)
             else:
                 self.blobs[f.path] = data  # type: ignore[assignment]
+        self.read = set(self.blobs)  # the paths read (so far, in a lazy store), whether their bytes are kept or not
         self.facts: dict[str, FileFacts] = {}
         self.cache = FactsCache(self.root / (cache_dir or config.cache_dir), self.root) if cache else None
         self.notices = [self.cache.refused] if self.cache is not None and self.cache.refused else []
@@ -197,12 +198,28 @@ class FactStore:
 
     def load(self, paths: Iterable[str]) -> None:
         """Full facts for ``paths``, as one batch: one cache query, and parsing on all cores if many."""
-        self._load([p for p in dict.fromkeys(paths) if p in self.blobs and not self._full(p)], True)
+        paths = [p for p in dict.fromkeys(paths) if not self._full(p)]
+        self._read_again(paths)
+        self._load([p for p in paths if p in self.blobs], True)
 
     def load_imports(self, paths: Iterable[str]) -> None:
         """At least the imports of ``paths`` (the cheap pass, for files that cannot hold a
         violation); files whose full facts are loaded keep them."""
-        self._load([p for p in dict.fromkeys(paths) if p in self.blobs and p not in self.facts], False)
+        paths = [p for p in dict.fromkeys(paths) if p not in self.facts]
+        self._read_again(paths)
+        self._load([p for p in paths if p in self.blobs], False)
+
+    def _read_again(self, paths: Iterable[str]) -> None:
+        """Read those of ``paths`` that are not read yet (a lazy store) or whose bytes were let go."""
+        for path in paths:
+            if path in self._lazy:
+                data, _ = read_file(os.fspath(self.root), self._lazy.pop(path), self._limit)
+                if data is not None:
+                    self.blobs[path] = data
+                    self.read.add(path)
+                elif not self._full(path):  # gone since the audit read it: no full facts to give
+                    self.facts.pop(path, None)
+                    self.read.discard(path)
 
     def _full(self, path: str) -> bool:
         facts = self.facts.get(path)
@@ -237,31 +254,30 @@ class FactStore:
         self.load(self.blobs)
         return self.facts
 
-    def release(self) -> None:
-        """Forget what only the audit needed: the bytes read (a tree of 100,000 files holds
-        about 200 MB of them) and the facts of the files read only for their imports (their
-        import records are made by then). Such a file is read again, as a lazy store reads it,
-        if its full facts are asked for later."""
+    def forget_bytes(self) -> None:
+        """Let go of the bytes read (a tree of 100,000 files holds about 200 MB of them) once
+        every file has its facts: a file without full facts is read again, as a lazy store
+        reads it, if they are asked for."""
         by_path = {f.path: f for f in self.files}
-        for path in self.blobs:
-            if not self._full(path):
-                self._lazy[path] = by_path[path]
-                self.facts.pop(path, None)
+        self._lazy.update({p: by_path[p] for p in self.blobs if not self._full(p)})
         self.blobs = {}
         give_back_memory()
 
+    def release(self) -> None:
+        """Forget what only the audit needed: the bytes (see :meth:`forget_bytes`) and the
+        facts of the files read only for their imports (their import records are made by then)."""
+        self.forget_bytes()
+        for path in self._lazy:
+            facts = self.facts.get(path)
+            if facts is not None and not facts.complete:
+                del self.facts[path]
+
     def readable(self, path: str) -> bool:
         """Whether ``path`` was read (or, in a lazy store, has been read so far)."""
-        return path in self.blobs or path in self.facts
+        return path in self.read
 
     def get(self, path: str) -> FileFacts | None:
         """The full facts of ``path``, parsed now if needed; None when it could not be read."""
-        if path in self._lazy:
-            data, _ = read_file(os.fspath(self.root), self._lazy.pop(path), self._limit)
-            if data is not None:
-                self.blobs[path] = data
-            elif not self._full(path):  # gone since the audit read it: no full facts to give
-                self.facts.pop(path, None)
         if not self._full(path):
             self.load([path])
         return self.facts.get(path)
