@@ -28,6 +28,7 @@ from wsaudit.engine.results import (
     decode_graph,
     decode_result,
     earlier_rows,
+    encode_graph,
     encode_result,
     latest_key,
     racy,
@@ -291,9 +292,15 @@ def _from_result(root: Path, cfg: Config, files: list[SourceFile], stored: dict[
 SNAPSHOT_KIND = "wsaudit-audit"
 
 
+def _lines_of_code(files: list[SourceFile], facts: dict[str, FileFacts], earlier: dict[str, int]) -> dict[str, int]:
+    """Each readable file's lines of code, from its facts or, for a file not parsed, ``earlier``."""
+    return {f.path: facts[f.path].loc if f.path in facts else earlier[f.path]
+            for f in files if f.path in facts or f.path in earlier}
+
+
 def _edit_outside(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnostic], earlier: dict[str, Any],
-                  unchanged: set[str], *, key: str, cache_dir: str | Path | None, jobs: int | None,
-                  notices: list[Notice]) -> Audit | None:
+                  unchanged: set[str], *, key: str, index: list[list[Any]], cache_dir: str | Path | None,
+                  jobs: int | None, notices: list[Notice]) -> Audit | None:
     """The audit of a tree that differs from the one of ``earlier`` (the latest stored result)
     only in files that could not hold a violation then and cannot now, or None when that is
     not so. Such files bind nothing deprecated (their bytes name nothing of it), and name
@@ -310,24 +317,18 @@ def _edit_outside(root: Path, cfg: Config, files: list[SourceFile], listing: lis
                 could_hold(store.blobs[f.path], f.module, cfg.rules, earlier["names"]) for f in changed):
             return None  # unreadable now (the module table changes), or it may hold a violation now
         store.load_imports(store.blobs)
-        readable = {f.path for f in files} - was_unreadable
-        modules = ModuleTable.of(files, readable)
+        modules = ModuleTable.of(files, {f.path for f in files} - was_unreadable)
         fresh, import_problems = direct_imports(changed, store.facts, modules)
-        paths = {f.path for f in changed}
-        redone = {f.module for f in changed if modules.owns(f)}
-        rows, loc = json.loads(earlier["graph"])
-        rows = sorted([r for r in rows if r[0] not in redone] + [list(r) for r in fresh], key=itemgetter(0))
-        loc.update({p: f.loc for p, f in store.facts.items()})
-        diagnostics = sorted([d for d in earlier["diagnostics"] if d.path not in paths]
-                             + [d for d in listing if d.path in paths] + store.diagnostics() + import_problems,
-                             key=Diagnostic.sort_key)
-        text = encode_result({**earlier, "diagnostics": diagnostics, "imports": rows, "loc": loc,
-                              "index": stat_index(files)})
+        kept, kept_loc, kept_problems = earlier_rows(earlier, unchanged, files, modules.owns, listing)
+        rows = sorted(kept + [list(r) for r in fresh], key=itemgetter(0))  # one importer's rows: one side
+        diagnostics = sorted(listing + kept_problems + store.diagnostics() + import_problems, key=Diagnostic.sort_key)
+        stored = {**earlier, "diagnostics": diagnostics, "index": index,
+                  "graph": encode_graph(rows, _lines_of_code(files, store.facts, kept_loc))}
         refused = [Notice("cache-refused", None, why) for why in store.notices]
         if store.cache is not None and not refused and not racy(files):  # ``key``: this tree's
-            store.cache.put_result(key, text)
+            store.cache.put_result(key, encode_result(stored))
             store.cache.put_result(latest_key(cfg, False), key)
-    return _from_result(root, cfg, files, decode_result(text), notices + refused)  # type: ignore[arg-type]
+    return _from_result(root, cfg, files, stored, notices + refused)
 
 
 def save_audit(result: Audit, path: str | Path) -> Path:
@@ -417,7 +418,8 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
                                f"pyproject.toml, at {root}): using the built-in profile "
                                f"{cfg.source.removeprefix('profile:')!r}")] if cfg.implicit else [])
     results = FactsCache(root / (cache_dir or cfg.cache_dir), root) if cache else None
-    key = tree_key(cfg, files, diagnostics, complete) if results is not None else ""
+    index = stat_index(files) if results is not None else []
+    key = tree_key(cfg, index, diagnostics, complete) if results is not None else ""
     stored = decode_result(results.get_result(key) or "") if results is not None else None
     earlier = None  # the latest result stored for this configuration, when this tree is another
     if results is not None:
@@ -428,11 +430,11 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
         return _from_result(root, cfg, files, stored, default_profile)
     # files whose stat entry has not changed since that result: their imports, lines of code and
     # diagnostics are taken from it, unless their full facts are needed anyway
-    unchanged = unchanged_files(earlier, files) if not complete else set()
+    unchanged = unchanged_files(earlier, index) if not complete else set()
     listing = list(diagnostics)
     if unchanged:
         outside = _edit_outside(root, cfg, files, listing, earlier, unchanged,  # type: ignore[arg-type]
-                                key=key, cache_dir=cache_dir, jobs=jobs, notices=default_profile)
+                                key=key, index=index, cache_dir=cache_dir, jobs=jobs, notices=default_profile)
         if outside is not None:
             return outside
     with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress,
@@ -467,15 +469,14 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
         else:
             rows, import_records = fresh, lambda: fresh  # type: ignore[assignment]
         diagnostics = sorted(diagnostics + import_problems, key=Diagnostic.sort_key)
-        loc = {f.path: facts[f.path].loc if f.path in facts else earlier_loc[f.path]
-               for f in files if f.path in facts or f.path in earlier_loc}
+        loc = _lines_of_code(files, facts, earlier_loc)
         unreadable = sorted({f.path for f in files} - store.read)
         if store.cache is not None and not refused and not racy(files):
-            stored_key = key or tree_key(cfg, files, listing, complete)
+            stored_key = key
             store.cache.put_result(stored_key, encode_result({
                 "violations": found.violations, "diagnostics": diagnostics, "imports": rows, "loc": loc,
                 "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,
-                "notices": found.notices, "unreadable": unreadable, "index": stat_index(files),
+                "notices": found.notices, "unreadable": unreadable, "index": index,
                 "names": None if complete else sorted(names),
                 "full": sorted(p for p, f in facts.items() if f.complete)}))
             store.cache.put_result(latest_key(cfg, complete), stored_key)

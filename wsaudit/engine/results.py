@@ -38,11 +38,12 @@ def stat_index(files: Sequence[SourceFile]) -> list[list[Any]]:
             for f in files]
 
 
-def tree_key(config: Config, files: Sequence[SourceFile], listing: Sequence[Diagnostic], complete: bool) -> str:
-    """The digest a stored result is found by (see the module's docstring)."""
+def tree_key(config: Config, index: list[list[Any]], listing: Sequence[Diagnostic], complete: bool) -> str:
+    """The digest a stored result is found by (see the module's docstring); ``index`` is the
+    tree's :func:`stat_index`."""
     digest = hashlib.sha256(_head(config, complete))
     # one document for the whole index: json's C encoder, not 100,000 calls into it
-    digest.update(json.dumps(stat_index(files), ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    digest.update(json.dumps(index, ensure_ascii=False).encode("utf-8", "surrogatepass"))
     digest.update(json.dumps([list(astuple(d)) for d in listing], ensure_ascii=False).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
@@ -66,24 +67,22 @@ def racy(files: Iterable[SourceFile], now: float | None = None) -> bool:
 
 
 def _rows(records: Iterable[Any]) -> list[list[Any]]:
-    return [r if isinstance(r, list) else list(r) if isinstance(r, tuple) else _values(r) for r in records]
+    # a dataclass record's fields hold plain values and tuples of them: JSON writes them as
+    # ``dataclasses.astuple`` would have them, without its deep copy
+    return [r if isinstance(r, list) else list(r) if isinstance(r, tuple)
+            else [getattr(r, f.name) for f in fields(r)] for r in records]
 
 
-def _values(record: Any) -> list[Any]:
-    """A record's field values, in order (its fields hold plain values and tuples of them, which
-    JSON writes as :func:`dataclasses.astuple` would have them, at a fraction of its cost)."""
-    names = _FIELDS.get(type(record))
-    if names is None:
-        names = _FIELDS[type(record)] = tuple(f.name for f in fields(record))
-    return [getattr(record, n) for n in names]
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
+def encode_graph(imports: Iterable[Any], loc: dict[str, int]) -> str:
+    """The ``graph`` part of a stored result: the import records (or their rows) and each path's
+    lines of code, decoded only when the graph is asked for (``wsaudit scan`` never does)."""
+    return json.dumps([_rows(imports), loc], ensure_ascii=False, separators=(",", ":"))
 
 
 def encode_result(result: dict[str, Any]) -> str:
     """The audit's records as JSON: ``violations``, ``diagnostics``, ``graph`` (the import records
-    and each path's lines of code, see :func:`decode_graph`), ``targets`` (rule id -> objects), ``definitions``, ``suspects``, ``notices``,
+    and each path's lines of code, see :func:`decode_graph`; made from ``imports`` and ``loc``
+    unless given already encoded), ``targets`` (rule id -> objects), ``definitions``, ``suspects``, ``notices``,
     ``unreadable`` (the paths that could not be read: not modules of the tree), ``index`` (the
     :func:`stat_index` of the tree it is the result of), ``names`` (the deprecated names the
     candidates were found by; None for a run that parsed everything) and ``full`` (the paths
@@ -91,8 +90,7 @@ def encode_result(result: dict[str, Any]) -> str:
     return json.dumps({
         "violations": _rows(result["violations"]),
         "diagnostics": _rows(result["diagnostics"]),
-        # decoded only when the graph is asked for (``wsaudit scan`` never does): a string in the string
-        "graph": json.dumps([_rows(result["imports"]), result["loc"]], ensure_ascii=False, separators=(",", ":")),
+        "graph": result["graph"] if "graph" in result else encode_graph(result["imports"], result["loc"]),
         "targets": {k: sorted(map(list, v)) for k, v in result["targets"].items()},
         "definitions": _rows(result["definitions"]),
         "suspects": _rows(result["suspects"]),
@@ -132,20 +130,20 @@ def decode_result(text: str) -> dict[str, Any] | None:
         return None
 
 
-def unchanged_files(previous: dict[str, Any] | None, files: Sequence[SourceFile]) -> set[str]:
-    """The paths whose stat entry is the same as when ``previous`` (a decoded result with its
-    ``index``) was stored, when the tree holds the same files under the same module names (else
-    none: the module table, and with it every import record, may differ). Such a file's bytes
-    are those it had then, as far as a warm run trusts a stat entry."""
+def unchanged_files(previous: dict[str, Any] | None, index: list[list[Any]]) -> set[str]:
+    """The paths whose stat entry in ``index`` (the tree's :func:`stat_index`) is the same as
+    when ``previous`` (a decoded result with its ``index``) was stored, when the tree holds the
+    same files under the same module names (else none: the module table, and with it every
+    import record, may differ). Such a file's bytes are those it had then, as far as a warm run
+    trusts a stat entry."""
     if previous is None or previous.get("index") is None:
         return set()
     before = {row[0]: row for row in previous["index"] if isinstance(row, list) and row}
-    now = stat_index(files)
-    if len(before) != len(now) or any(
-            (old := before.get(row[0])) is None or old[:4] != row[:4] or old[5:7] != row[5:7] for row in now):
+    if len(before) != len(index) or any(
+            (old := before.get(row[0])) is None or old[:4] != row[:4] or old[5:7] != row[5:7] for row in index):
         return set()
     gone = set(previous["unreadable"])
-    return {row[0] for row in now if before[row[0]] == row and row[0] not in gone}
+    return {row[0] for row in index if before[row[0]] == row and row[0] not in gone}
 
 
 def earlier_rows(previous: dict[str, Any], paths: set[str], files: Sequence[SourceFile], owns: Callable[[SourceFile], bool],
