@@ -437,6 +437,7 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
                                 key=key, index=index, cache_dir=cache_dir, jobs=jobs, notices=default_profile)
         if outside is not None:
             return outside
+        unchanged -= set(earlier["unreadable"])  # type: ignore[index]  # read again: it may be readable now
     with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress,
                    scheduler=scheduler) as store:
         modules = ModuleTable.of(files, store.blobs)

@@ -165,6 +165,7 @@ def test_one_changed_file_takes_the_rest_from_the_last_result_and_equals_a_cold_
             'profile = "netra-websocket"\n[[rule]]\nid = "NOPE"\nmodule = "nowhere.at_all"\n')
     (sample_copy / "netra_backend" / "bad.py").write_text("from ........ import x\n")  # a diagnostic to keep
     (sample_copy / "netra_backend" / "plain.py").write_text("import json\nfrom netra_backend.app import services\n")
+    (sample_copy / "netra_backend" / "huge.py").write_bytes(b"x = 1\n" * 400_000)  # too large: never read
     age(sample_copy)
     outputs(cli, sample_copy)  # the result of the tree before the change
     plain = sample_copy / "netra_backend" / "plain.py"

@@ -135,15 +135,14 @@ def unchanged_files(previous: dict[str, Any] | None, index: list[list[Any]]) -> 
     when ``previous`` (a decoded result with its ``index``) was stored, when the tree holds the
     same files under the same module names (else none: the module table, and with it every
     import record, may differ). Such a file's bytes are those it had then, as far as a warm run
-    trusts a stat entry."""
+    trusts a stat entry; one that could not be read then is taken to be unreadable still."""
     if previous is None or previous.get("index") is None:
         return set()
     before = {row[0]: row for row in previous["index"] if isinstance(row, list) and row}
     if len(before) != len(index) or any(
             (old := before.get(row[0])) is None or old[:4] != row[:4] or old[5:7] != row[5:7] for row in index):
         return set()
-    gone = set(previous["unreadable"])
-    return {row[0] for row in index if before[row[0]] == row and row[0] not in gone}
+    return {row[0] for row in index if before[row[0]] == row}
 
 
 def earlier_rows(previous: dict[str, Any], paths: set[str], files: Sequence[SourceFile], owns: Callable[[SourceFile], bool],
