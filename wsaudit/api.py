@@ -431,22 +431,66 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     # files whose stat entry has not changed since that result: their imports, lines of code and
     # diagnostics are taken from it, unless their full facts are needed anyway
     unchanged = unchanged_files(earlier, index) if not complete else set()
-    listing = list(diagnostics)
+    run = partial(_run, root, cfg, files, diagnostics, key=key, index=index, cache=cache, cache_dir=cache_dir,
+                  jobs=jobs, progress=progress, scheduler=scheduler, complete=complete, notices=default_profile)
     if unchanged:
-        outside = _edit_outside(root, cfg, files, listing, earlier, unchanged,  # type: ignore[arg-type]
+        outside = _edit_outside(root, cfg, files, list(diagnostics), earlier, unchanged,  # type: ignore[arg-type]
                                 key=key, index=index, cache_dir=cache_dir, jobs=jobs, notices=default_profile)
         if outside is not None:
             return outside
+        if _can_replay(earlier, files, unchanged):  # type: ignore[arg-type]
+            replayed = run(earlier, unchanged, replay=True)
+            if replayed is not None:
+                return replayed
         unchanged -= set(earlier["unreadable"])  # type: ignore[index]  # read again: it may be readable now
+    return run(earlier, unchanged, replay=False)  # type: ignore[return-value]
+
+
+def _can_replay(earlier: dict[str, Any], files: list[SourceFile], unchanged: set[str]) -> bool:
+    """Whether the candidate search of ``earlier`` (the latest stored result) can be replayed
+    on the files it parsed in full and the changed files alone (see :func:`_run`)."""
+    if earlier.get("names") is None or earlier.get("full") is None:
+        return False  # a run that parsed everything: no candidate search to replay
+    was_unreadable = set(earlier["unreadable"])
+    return not any(f.path not in unchanged and f.path in was_unreadable for f in files)
+
+
+def _run(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnostic], earlier: dict[str, Any] | None,
+         unchanged: set[str], *, replay: bool, key: str, index: list[list[Any]], cache: bool,
+         cache_dir: str | Path | None, jobs: int | None, progress: bool, scheduler: Any, complete: bool,
+         notices: list[Notice]) -> Audit | None:
+    """The audit of the tree (see :func:`audit`), taking from ``earlier`` what the files in
+    ``unchanged`` contributed that depends on their bytes alone.
+
+    ``replay``: read only the changed files and those ``earlier`` parsed in full, and search
+    only them for the deprecated names. That finds what a search of every file finds as long
+    as the names found are among ``earlier``'s: a file it did not parse in full mentioned none
+    of those and is unchanged (nor did it need a full parse for a star import or a deprecated
+    module's path, which are in its bytes too). Otherwise nothing is kept and None is returned:
+    a new name has to be searched for in every file."""
+    was_unreadable = set(earlier["unreadable"]) if replay else set()  # type: ignore[index]
+    still_unreadable = unchanged & was_unreadable  # not read again, as the quicker path does
+    unchanged = unchanged - was_unreadable
+    diagnostics = list(listing)
     with FactStore(root, files, cfg, cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress,
-                   scheduler=scheduler) as store:
-        modules = ModuleTable.of(files, store.blobs)
+                   scheduler=scheduler, lazy=replay) as store:
+        if replay:
+            full = set(earlier["full"])  # type: ignore[index]
+            searched = [f.path for f in files if f.path not in unchanged or f.path in full]
+            if not store.read_now(p for p in searched if p not in still_unreadable):
+                return None  # an unchanged file that cannot be read now: it is not what it was
+            readable: Any = {f.path for f in files} - still_unreadable
+        else:
+            readable = store.blobs
+        modules = ModuleTable.of(files, readable)
         resolver = Resolver(modules, store.get)
         if complete:
             store.load_all()
             checked, gate = files, resolver
         else:  # full facts where a violation can be, the imports (for the graph) everywhere else
             names = select_candidates(files, store, cfg.rules, resolver)
+            if replay and not names <= set(earlier["names"]):  # type: ignore[index]
+                return None
             checked = [f for f in files if store._full(f.path)]
             gate = Gate(resolver, names)  # type: ignore[assignment]
             store.load_imports(p for p in store.blobs if p not in unchanged)
@@ -457,9 +501,11 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
             if unchanged and quiet_rules(cfg.rules, found, modules):  # they need every file's imports
                 store.load_imports(unchanged)
             found.notices = unmatched(cfg.rules, found, modules, files, facts)
-        reused = {p for p in unchanged if p in store.read and p not in facts}
+        # a replay trusts the unchanged files' stat entries for their being readable, as a warm run does
+        reused = {p for p in unchanged if p not in facts and (replay or p in store.read)}
         earlier_imports, earlier_loc, earlier_problems = (
-            earlier_rows(earlier, reused, files, modules.owns, listing) if reused else ([], {}, []))  # type: ignore[arg-type]
+            earlier_rows(earlier, reused | still_unreadable, files, modules.owns, listing)  # type: ignore[arg-type]
+            if reused or still_unreadable else ([], {}, []))
         earlier = None  # what was needed of it is taken: 100 MB and more on a large tree
         diagnostics += store.diagnostics() + earlier_problems
         refused = [Notice("cache-refused", None, why) for why in store.notices]
@@ -471,18 +517,17 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
             rows, import_records = fresh, lambda: fresh  # type: ignore[assignment]
         diagnostics = sorted(diagnostics + import_problems, key=Diagnostic.sort_key)
         loc = _lines_of_code(files, facts, earlier_loc)
-        unreadable = sorted({f.path for f in files} - store.read)
+        unreadable = sorted({f.path for f in files} - store.read - reused)
         if store.cache is not None and not refused and not racy(files):
-            stored_key = key
-            store.cache.put_result(stored_key, encode_result({
+            store.cache.put_result(key, encode_result({
                 "violations": found.violations, "diagnostics": diagnostics, "imports": rows, "loc": loc,
                 "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,
                 "notices": found.notices, "unreadable": unreadable, "index": index,
                 "names": None if complete else sorted(names),
                 "full": sorted(p for p, f in facts.items() if f.complete)}))
-            store.cache.put_result(latest_key(cfg, complete), stored_key)
+            store.cache.put_result(latest_key(cfg, complete), key)
         store.release()
     return Audit(root, cfg, files, store.full_view(), found.violations, diagnostics, import_records,  # type: ignore[arg-type]
                  lambda records: _graph(files, loc, records, cfg.golden_path.modules, modules),
-                 found.targets, found.definitions, found.suspects, default_profile + refused + found.notices,
+                 found.targets, found.definitions, found.suspects, notices + refused + found.notices,
                  unreadable)

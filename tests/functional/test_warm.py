@@ -3,6 +3,7 @@ unchanged tree is answered from the stored whole-tree result without reading any
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -60,7 +61,8 @@ def test_an_unchanged_tree_reads_no_source_and_gives_the_same_bytes(sample_copy,
 
 
 @pytest.mark.parametrize("change", ["edit", "add", "rename", "delete", "config", "fresh", "break", "bad-import",
-                                    "shadow", "first-use", "quiet-edit"])
+                                    "shadow", "first-use", "quiet-edit", "more-uses", "no-more-uses",
+                                    "re-export-dropped", "re-export-added", "definition-renamed"])
 def test_after_any_change_a_cached_run_equals_a_cold_one(sample_copy, cli, change):
     age(sample_copy)
     outputs(cli, sample_copy)  # a warm cache of the tree before the change
@@ -88,6 +90,26 @@ def test_after_any_change_a_cached_run_equals_a_cold_one(sample_copy, cli, chang
     elif change == "quiet-edit":  # ... and one that still cannot
         path = sample_copy / "netra_backend" / "app" / "agents" / "__init__.py"
         path.write_text(path.read_text() + "\nimport json\n")
+    elif change == "more-uses":  # a file that holds violations holds one more
+        path = services / "agent_bridge.py"
+        path.write_text(path.read_text() + "\n\ndef again(ctx):\n    return create_websocket_manager(user_context=ctx)\n")
+    elif change == "no-more-uses":  # ... or none any more (it cannot hold one now)
+        (services / "windows_bridge.py").write_text("def desktop_manager(ctx):\n    return ctx\n")
+    elif change == "re-export-dropped":  # a deprecated name (build_manager) is no longer one
+        path = sample_copy / "netra_backend" / "app" / "websocket_core" / "factory.py"
+        path.write_text(path.read_text().replace("create_websocket_manager as build_manager", "WebSocketManager as "
+                                                 "build_manager"))
+    elif change == "re-export-added":  # a new deprecated name, used by a file that did not change
+        plain = sample_copy / "netra_backend" / "app" / "agents" / "__init__.py"  # cannot hold a violation
+        plain.write_text(plain.read_text() + "\nfrom netra_backend.app.services.ws_helpers import brand_new\n")
+        age(sample_copy)
+        assert PLAIN not in violated(outputs(cli, sample_copy)[0])  # brand_new is nothing deprecated yet
+        path = services / "ws_helpers.py"
+        path.write_text(path.read_text() + "\nbrand_new = create_websocket_manager\n")
+    elif change == "definition-renamed":  # the deprecated object itself moves
+        path = sample_copy / "netra_backend" / "app" / "websocket_core" / "websocket_manager_factory.py"
+        path.write_text(path.read_text().replace("def create_websocket_manager(", "def create_manager_v2(")
+                        + "\ncreate_websocket_manager = create_manager_v2\n")
     elif change == "shadow":  # a module beside a same-named package: discovery's diagnostic
         (services / "health").mkdir()
         (services / "health" / "__init__.py").write_text("")
@@ -97,6 +119,15 @@ def test_after_any_change_a_cached_run_equals_a_cold_one(sample_copy, cli, chang
         (services / "health.py").touch()
     assert outputs(cli, sample_copy) == outputs(cli, sample_copy, "--no-cache")
     assert outputs(cli, sample_copy) == outputs(cli, sample_copy, "--no-cache")  # and once more, warm
+    if change == "re-export-added":  # the file that did not change holds a violation now
+        assert PLAIN in violated(outputs(cli, sample_copy)[0])
+
+
+PLAIN = "netra_backend/app/agents/__init__.py"
+
+
+def violated(scan_json: str) -> set[str]:
+    return {v["path"] for v in json.loads(scan_json)["violations"]}
 
 
 def test_a_planted_result_is_ignored(sample_copy, cli):
@@ -197,4 +228,21 @@ def test_one_changed_file_takes_the_rest_from_the_last_result_and_equals_a_cold_
     assert audit(sample_copy).import_records == audit(sample_copy, cache=False).import_records
     assert ('"NOPE"' in cold.out) == unmatched_rule  # the unmatched rule's warning
     assert '"bad-relative-import"' in cold.out
+    assert outputs(cli, sample_copy) == outputs(cli, sample_copy, "--no-cache")
+
+
+def test_an_edit_that_can_hold_a_violation_reads_only_the_files_parsed_in_full_before(sample_copy, cli, reads):
+    """The candidate search is replayed on the changed file and those the last result parsed in
+    full: a file that named nothing deprecated then is not read (its rows come from that result)."""
+    age(sample_copy)
+    before = audit(sample_copy)
+    full = {p for p, f in before.facts._store.facts.items() if f.complete}
+    path = sample_copy / "netra_backend" / "app" / "services" / "agent_bridge.py"
+    path.write_text(path.read_text() + "\n\ndef again(ctx):\n    return create_websocket_manager(user_context=ctx)\n")
+    age(sample_copy)
+    reads.clear()
+    scan = cli("scan", sample_copy, "--format", "json")
+    assert reads and set(reads) <= full | {"netra_backend/app/services/agent_bridge.py"}
+    assert {f.path for f in before.files} - full - set(reads)  # some files were not read at all
+    assert scan.out == cli("scan", sample_copy, "--format", "json", "--no-cache").out
     assert outputs(cli, sample_copy) == outputs(cli, sample_copy, "--no-cache")

@@ -209,6 +209,13 @@ class FactStore:
         self._read_again(paths)
         self._load([p for p in paths if p in self.blobs], False)
 
+    def read_now(self, paths: Iterable[str]) -> bool:
+        """Read ``paths`` now, in a lazy store (their bytes are searched, as an eager store's
+        are): whether every one of them could be read."""
+        paths = list(paths)
+        self._read_again(paths)
+        return all(p in self.blobs for p in paths)
+
     def _read_again(self, paths: Iterable[str]) -> None:
         """Read those of ``paths`` that are not read yet (a lazy store) or whose bytes were let go."""
         for path in paths:
