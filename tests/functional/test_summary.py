@@ -32,6 +32,27 @@ def test_naive_comparison_explains_each_difference(tree):
     assert totals["wsaudit, by name resolution"] == len(a.violation_records)
 
 
+def test_the_regex_count_searches_every_encoding_and_lists_files_it_cannot_match(tree):
+    """Only files holding a pattern's literal text are searched, whatever their encoding; a
+    file whose violations the regex cannot see (an alias) is listed all the same."""
+    root = tree({"pkg/plain.py": "x = 1\n",
+                 "pkg/alias.py": "from pkg import core\nmake = core.create_websocket_manager\nmake()\n"})
+    (root / "pkg" / "latin.py").write_bytes(
+        "# -*- coding: latin-1 -*-\n# caf\u00e9\nfrom pkg.core import create_websocket_manager\n"
+        "create_websocket_manager()\n".encode("latin-1"))
+    a = audit(root, cache=False)
+    rows = summary.naive_comparison(a).set_index("path")
+    assert "pkg/plain.py" not in rows.index
+    assert "pkg/latin.py" not in rows.index  # two lines, two violations: the two counts agree
+    alias = rows.loc["pkg/alias.py"]
+    assert alias.naive == 0 and alias.wsaudit > 0 and "cannot match" in alias.why
+    # the count is that of every line of every file against every pattern (the latin-1 file's two lines too)
+    patterns = summary.naive_patterns(a)
+    every_line = sum(1 for f in a.files for line in (root / f.path).read_bytes().decode("latin-1").splitlines()
+                     if any(p.search(line) for p in patterns))
+    assert summary.naive_totals(a).set_index("count")["value"].iloc[0] == every_line >= 2
+
+
 def test_graph_summary_and_cycles(tree):
     root = tree({"pkg/a.py": "import pkg.b\n", "pkg/b.py": "import pkg.a\nimport requests\n"})
     a = audit(root, cache=False)
