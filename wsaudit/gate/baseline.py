@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,8 +93,16 @@ def _strings(value: object, depth: int = 0):
             yield from _strings(v, depth + 1)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= c <= "\udfff" for c in text)
+    r"""Whether ``text`` holds a lone surrogate (JSON's ``\udXXX`` escapes can make one).
+
+    >>> _has_surrogate("caf\u00e9"), _has_surrogate("x\ud800")
+    (False, True)
+    """
+    return _SURROGATE.search(text) is not None
 
 
 def parse_baseline(text: str, shown: str = "baseline") -> list[Entry]:
