@@ -423,8 +423,11 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     stored = decode_result(results.get_result(key) or "") if results is not None else None
     earlier = None  # the latest result stored for this configuration, when this tree is another
     if results is not None:
+        latest = results.get_result(latest_key(cfg, complete))
         if stored is None:
-            earlier = decode_result(results.get_result(results.get_result(latest_key(cfg, complete)) or "") or "")
+            earlier = decode_result(results.get_result(latest or "") or "")
+        elif latest != key:  # back to a tree seen before: the next edit is one to this tree
+            results.put_result(latest_key(cfg, complete), key)
         results.close()
     if stored is not None:  # an unchanged tree: nothing to read, parse or resolve
         return _from_result(root, cfg, files, stored, default_profile)

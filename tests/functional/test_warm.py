@@ -246,3 +246,30 @@ def test_an_edit_that_can_hold_a_violation_reads_only_the_files_parsed_in_full_b
     assert {f.path for f in before.files} - full - set(reads)  # some files were not read at all
     assert scan.out == cli("scan", sample_copy, "--format", "json", "--no-cache").out
     assert outputs(cli, sample_copy) == outputs(cli, sample_copy, "--no-cache")
+
+
+def test_back_to_a_tree_seen_before_the_next_edit_is_taken_against_it(sample_copy, cli, monkeypatch):
+    """A warm hit on an earlier tree makes it the latest: an edit after it differs from it in one
+    file, and is answered without a candidate search (not against the tree seen in between)."""
+    age(sample_copy)
+    candidate = sample_copy / "netra_backend" / "app" / "services" / "agent_bridge.py"
+    original, stat = candidate.read_bytes(), candidate.stat()
+    cli("scan", sample_copy)  # tree A
+    candidate.write_bytes(original + b"\nx = create_websocket_manager()\n")
+    age(sample_copy)
+    cli("scan", sample_copy)  # tree B
+    candidate.write_bytes(original)
+    os.utime(candidate, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    cli("scan", sample_copy)  # tree A again: a warm hit
+    plain = sample_copy / PLAIN
+    plain.write_text(plain.read_text() + "\nimport json\n")
+    age(sample_copy)
+    import wsaudit.api
+
+    searched: list[int] = []
+    real_select = wsaudit.api.select_candidates
+    monkeypatch.setattr(wsaudit.api, "select_candidates", lambda *a: searched.append(1) or real_select(*a))
+    scan = cli("scan", sample_copy, "--format", "json")
+    monkeypatch.undo()
+    assert searched == []  # only the plain file differs from tree A
+    assert scan.out == cli("scan", sample_copy, "--format", "json", "--no-cache").out
