@@ -12,7 +12,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,8 @@ from wsaudit.engine.results import (
     earlier_rows,
     encode_graph,
     encode_result,
+    graph_text,
+    group_lines,
     latest_key,
     racy,
     stat_index,
@@ -320,10 +321,9 @@ def _edit_outside(root: Path, cfg: Config, files: list[SourceFile], listing: lis
         modules = ModuleTable.of(files, {f.path for f in files} - was_unreadable)
         fresh, import_problems = direct_imports(changed, store.facts, modules)
         kept, kept_loc, kept_problems = earlier_rows(earlier, unchanged, files, modules.owns, listing)
-        rows = sorted(kept + [list(r) for r in fresh], key=itemgetter(0))  # one importer's rows: one side
         diagnostics = sorted(listing + kept_problems + store.diagnostics() + import_problems, key=Diagnostic.sort_key)
-        stored = {**earlier, "diagnostics": diagnostics, "index": index,
-                  "graph": encode_graph(rows, _lines_of_code(files, store.facts, kept_loc))}
+        stored = {**earlier, "diagnostics": diagnostics, "index": index,  # one importer's rows: one side
+                  "graph": graph_text({**kept, **group_lines(fresh)}, _lines_of_code(files, store.facts, kept_loc))}
         refused = [Notice("cache-refused", None, why) for why in store.notices]
         if store.cache is not None and not refused and not racy(files):  # ``key``: this tree's
             store.cache.put_result(key, encode_result(stored))
@@ -508,22 +508,23 @@ def _run(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnos
         reused = {p for p in unchanged if p not in facts and (replay or p in store.read)}
         earlier_imports, earlier_loc, earlier_problems = (
             earlier_rows(earlier, reused | still_unreadable, files, modules.owns, listing)  # type: ignore[arg-type]
-            if reused or still_unreadable else ([], {}, []))
+            if reused or still_unreadable else ({}, {}, []))
         earlier = None  # what was needed of it is taken: 100 MB and more on a large tree
         diagnostics += store.diagnostics() + earlier_problems
         refused = [Notice("cache-refused", None, why) for why in store.notices]
         fresh, import_problems = direct_imports([f for f in files if f.path not in reused], facts, modules)
-        if reused:  # one importer's records come from one side: a stable sort by importer merges them
-            rows = sorted([list(r) for r in fresh] + earlier_imports, key=itemgetter(0))
-            import_records = _once(lambda: [DirectImport(*row) for row in rows])
-        else:
-            rows, import_records = fresh, lambda: fresh  # type: ignore[assignment]
         diagnostics = sorted(diagnostics + import_problems, key=Diagnostic.sort_key)
         loc = _lines_of_code(files, facts, earlier_loc)
+        if reused:  # one importer's records come from one side
+            graph = graph_text({**earlier_imports, **group_lines(fresh)}, loc)
+            import_records = _once(lambda: decode_graph(graph)[0])
+        else:
+            graph = encode_graph(fresh, loc)  # in importer order, as direct_imports makes them
+            import_records = lambda: fresh
         unreadable = sorted({f.path for f in files} - store.read - reused)
         if store.cache is not None and not refused and not racy(files):
             store.cache.put_result(key, encode_result({
-                "violations": found.violations, "diagnostics": diagnostics, "imports": rows, "loc": loc,
+                "violations": found.violations, "diagnostics": diagnostics, "graph": graph,
                 "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,
                 "notices": found.notices, "unreadable": unreadable, "index": index,
                 "names": None if complete else sorted(names),

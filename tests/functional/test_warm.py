@@ -273,3 +273,21 @@ def test_back_to_a_tree_seen_before_the_next_edit_is_taken_against_it(sample_cop
     monkeypatch.undo()
     assert searched == []  # only the plain file differs from tree A
     assert scan.out == cli("scan", sample_copy, "--format", "json", "--no-cache").out
+
+
+def test_records_come_in_one_order_whether_made_now_or_taken_from_the_last_result(sample_copy, cli):
+    """Path order is not module order (``services/Alpha.py`` sorts before ``services/__init__.py``,
+    module ``...services.Alpha`` after ``...services``): records made now and records taken from
+    the stored result are in the same order, the importers'."""
+    services = sample_copy / "netra_backend" / "app" / "services"
+    (services / "Alpha.py").write_text("import json\nfrom netra_backend.app.services import health\n")
+    (services / "__init__.py").write_text((services / "__init__.py").read_text() + "\nimport json\n")
+    age(sample_copy)
+    cold = audit(sample_copy, cache=False).import_records
+    assert [r.source for r in cold] == sorted(r.source for r in cold)
+    audit(sample_copy)  # the stored result
+    plain = sample_copy / PLAIN
+    plain.write_text(plain.read_text() + "\nimport json\n")
+    age(sample_copy)
+    assert audit(sample_copy).import_records == audit(sample_copy, cache=False).import_records
+    assert outputs(cli, sample_copy) == outputs(cli, sample_copy, "--no-cache")

@@ -23,7 +23,7 @@ from wsaudit.engine.parse import FACTS_VERSION
 from wsaudit.model import Definition, Diagnostic, DirectImport, Notice, SourceFile, Violation
 from wsaudit.version import __version__
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2  # 2: the graph part one line per importer
 RACY_SECONDS = 2.0  # a file younger than this may change without changing its stat entry
 
 
@@ -73,10 +73,29 @@ def _rows(records: Iterable[Any]) -> list[list[Any]]:
             else [getattr(r, f.name) for f in fields(r)] for r in records]
 
 
+_ROW_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def group_lines(imports: Iterable[Any]) -> dict[str, str]:
+    """Import records (or their rows), one JSON line per importer (``source``): its rows in
+    their order. The lines of unchanged importers go from one stored result into the next as
+    they are, never decoded (:func:`earlier_rows`)."""
+    groups: dict[str, list[list[Any]]] = {}
+    for row in _rows(imports):
+        groups.setdefault(row[0], []).append(row)
+    return {source: _ROW_TEXT(rows) for source, rows in groups.items()}
+
+
+def graph_text(lines: dict[str, str], loc: dict[str, int]) -> str:
+    """The ``graph`` part of a stored result: each path's lines of code, then the
+    :func:`group_lines` of every importer, in importer order (so are the records decoded)."""
+    return _ROW_TEXT(loc) + "".join("\n" + lines[source] for source in sorted(lines))
+
+
 def encode_graph(imports: Iterable[Any], loc: dict[str, int]) -> str:
-    """The ``graph`` part of a stored result: the import records (or their rows) and each path's
-    lines of code, decoded only when the graph is asked for (``wsaudit scan`` never does)."""
-    return json.dumps([_rows(imports), loc], ensure_ascii=False, separators=(",", ":"))
+    """The ``graph`` part of a stored result from the import records (or their rows) and each
+    path's lines of code: decoded only when the graph is asked for (``wsaudit scan`` never does)."""
+    return graph_text(group_lines(imports), loc)
 
 
 def encode_result(result: dict[str, Any]) -> str:
@@ -104,8 +123,9 @@ def encode_result(result: dict[str, Any]) -> str:
 
 def decode_graph(text: str) -> tuple[list[DirectImport], dict[str, int]]:
     """The import records and lines of code of a stored result (its ``graph`` part)."""
-    imports, loc = json.loads(text)
-    return [DirectImport(*row) for row in imports], {str(k): int(v) for k, v in loc.items()}
+    head, _, body = text.partition("\n")
+    groups = json.loads("[" + body.replace("\n", ",") + "]") if body else []  # JSON text holds no raw line end
+    return [DirectImport(*row) for rows in groups for row in rows], {str(k): int(v) for k, v in json.loads(head).items()}
 
 
 def decode_result(text: str) -> dict[str, Any] | None:
@@ -145,14 +165,28 @@ def unchanged_files(previous: dict[str, Any] | None, index: list[list[Any]]) -> 
     return {row[0] for row in index if before[row[0]] == row}
 
 
+def _importer(line: str) -> str:
+    """The importer of a :func:`group_lines` line, ``[["importer",...],...]``, read without
+    decoding the line (a module name holds nothing JSON escapes, but if one did: decoded)."""
+    name = line[3:line.find('"', 3)]
+    return json.loads(line)[0][0] if "\\" in name else name
+
+
 def earlier_rows(previous: dict[str, Any], paths: set[str], files: Sequence[SourceFile], owns: Callable[[SourceFile], bool],
-                 listing: Sequence[Diagnostic]) -> tuple[list[list[Any]], dict[str, int], list[Diagnostic]]:
+                 listing: Sequence[Diagnostic]) -> tuple[dict[str, str], dict[str, int], list[Diagnostic]]:
     """From ``previous``, what the files at ``paths`` (see :func:`unchanged_files`) contributed
     that depends on their bytes alone: the import records of those that ``owns`` (the module
-    table's owner of their name), as stored rows (``DirectImport(*row)`` makes a record), their
-    lines of code, and their diagnostics less those of discovery (``listing`` has them again)."""
-    rows, loc = json.loads(previous["graph"])  # rows, not records: most go straight back into the next result
+    table's owner of their name), as :func:`group_lines` lines (never decoded: most go
+    straight back into the next result), their lines of code, and their diagnostics less
+    those of discovery (``listing`` has them again)."""
+    head, _, body = previous["graph"].partition("\n")
+    loc = json.loads(head)
     modules = {f.module for f in files if f.path in paths and owns(f)}
+    lines = {}
+    for line in body.split("\n") if body else ():
+        source = _importer(line)
+        if source in modules:
+            lines[source] = line
     listed = Counter(d for d in listing if d.path in paths)
     diagnostics = []
     for d in previous["diagnostics"]:
@@ -161,4 +195,4 @@ def earlier_rows(previous: dict[str, Any], paths: set[str], files: Sequence[Sour
                 listed[d] -= 1
             else:
                 diagnostics.append(d)
-    return [r for r in rows if r[0] in modules], {p: int(loc[p]) for p in paths if p in loc}, diagnostics
+    return lines, {p: int(loc[p]) for p in paths if p in loc}, diagnostics

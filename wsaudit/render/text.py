@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from json.encoder import encode_basestring as _string  # the C function
 from typing import Any
@@ -21,6 +21,7 @@ def dumps(document: Any) -> str:
     pure-Python indenting encoder (``json`` has a C encoder only for text without an indent),
     which took most of the time of writing a large graph or scan.
 
+    >>> import json
     >>> doc = {"a": [1, 2.5, None, True], "é": {}, "c": [], 3: {"d": "x\ny"}}
     >>> dumps(doc) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     True
@@ -32,7 +33,7 @@ def dumps(document: Any) -> str:
 
 
 def _float(value: float) -> str:
-    if value != value:
+    if math.isnan(value):
         return "NaN"
     if value == _INFINITY:
         return "Infinity"
