@@ -278,9 +278,10 @@ def _once(make: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def _from_result(root: Path, cfg: Config, files: list[SourceFile], stored: dict[str, Any],
-                 notices: list[Notice]) -> Audit:
-    """An :class:`Audit` from a stored result: facts are read and parsed only when asked for."""
-    table = ModuleTable.of(files, {f.path for f in files} - set(stored["unreadable"]))
+                 notices: list[Notice], table: ModuleTable | None = None) -> Audit:
+    """An :class:`Audit` from a stored result: facts are read and parsed only when asked for.
+    ``table``: the module table of ``files``, if made already."""
+    table = table or ModuleTable.of(files, {f.path for f in files} - set(stored["unreadable"]))
     graph_part = _once(partial(decode_graph, stored["graph"]))
     lazy = FactStore(root, files, cfg, cache=False, lazy=True)
     return Audit(root, cfg, files, lazy.full_view(), stored["violations"], stored["diagnostics"],  # type: ignore[arg-type]
@@ -328,7 +329,7 @@ def _edit_outside(root: Path, cfg: Config, files: list[SourceFile], listing: lis
         if store.cache is not None and not refused and not racy(files):  # ``key``: this tree's
             store.cache.put_result(key, encode_result(stored))
             store.cache.put_result(latest_key(cfg, False), key)
-    return _from_result(root, cfg, files, stored, notices + refused)
+    return _from_result(root, cfg, files, stored, notices + refused, modules)
 
 
 def save_audit(result: Audit, path: str | Path) -> Path:
