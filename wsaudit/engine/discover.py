@@ -115,9 +115,9 @@ def discover(root: str | Path, config: Config) -> tuple[list[SourceFile], list[D
                 is_link, is_dir = entry.is_symlink(), entry.is_dir()  # a link: what it points at
             except OSError:
                 is_link, is_dir = True, False
-            if excluded.match_file(rel + "/" if is_dir else rel):
+            if not is_dir and not entry.name.endswith(".py"):  # skipped either way: no need to match it
                 continue
-            if not is_dir and not entry.name.endswith(".py"):
+            if excluded.match_file(rel + "/" if is_dir else rel):
                 continue
             if is_link:
                 # A link inside the root points at something audited under its own path anyway.
@@ -173,7 +173,18 @@ def is_module_name(dotted: str) -> bool:
     >>> is_module_name("pkg.mod"), is_module_name("my-tool"), is_module_name("a.class"), is_module_name("a.b.c.d")
     (True, False, False, True)
     """
-    return all(part.isidentifier() and not keyword.iskeyword(part) for part in dotted.split("."))
+    package, _, last = dotted.rpartition(".")
+    return _importable(last) and (not package or _importable_package(package))
+
+
+def _importable(part: str) -> bool:
+    return part.isidentifier() and not keyword.iskeyword(part)
+
+
+@lru_cache(maxsize=4096)
+def _importable_package(dotted: str) -> bool:
+    """:func:`is_module_name` of a package: asked once per folder, not once per file."""
+    return is_module_name(dotted)
 
 
 def _shadowed(files: list[SourceFile]) -> list[Diagnostic]:
