@@ -23,7 +23,7 @@ from wsaudit.engine.parse import FACTS_VERSION
 from wsaudit.model import Definition, Diagnostic, DirectImport, Notice, SourceFile, Violation
 from wsaudit.version import __version__
 
-RESULT_VERSION = 2  # 2: the graph part one line per importer
+RESULT_VERSION = 3  # 2: the graph part one line per importer; 3: after the JSON line
 RACY_SECONDS = 2.0  # a file younger than this may change without changing its stat entry
 
 
@@ -105,11 +105,14 @@ def encode_result(result: dict[str, Any]) -> str:
     ``unreadable`` (the paths that could not be read: not modules of the tree), ``index`` (the
     :func:`stat_index` of the tree it is the result of), ``names`` (the deprecated names the
     candidates were found by; None for a run that parsed everything) and ``full`` (the paths
-    whose full facts the audit read)."""
+    whose full facts the audit read).
+
+    The text is one line of JSON, then the graph part as it is (:func:`graph_text`): inside
+    the JSON its every quote would be escaped, which doubled what is written and read."""
+    graph = result["graph"] if "graph" in result else encode_graph(result["imports"], result["loc"])
     return json.dumps({
         "violations": _rows(result["violations"]),
         "diagnostics": _rows(result["diagnostics"]),
-        "graph": result["graph"] if "graph" in result else encode_graph(result["imports"], result["loc"]),
         "targets": {k: sorted(map(list, v)) for k, v in result["targets"].items()},
         "definitions": _rows(result["definitions"]),
         "suspects": _rows(result["suspects"]),
@@ -118,7 +121,7 @@ def encode_result(result: dict[str, Any]) -> str:
         "index": result.get("index"),
         "names": result.get("names"),
         "full": result.get("full"),
-    }, ensure_ascii=False, separators=(",", ":"))
+    }, ensure_ascii=False, separators=(",", ":")) + "\n" + graph
 
 
 def decode_graph(text: str) -> tuple[list[DirectImport], dict[str, int]]:
@@ -131,12 +134,15 @@ def decode_graph(text: str) -> tuple[list[DirectImport], dict[str, int]]:
 def decode_result(text: str) -> dict[str, Any] | None:
     """The records of :func:`encode_result`, or None when the text is not such a result."""
     try:
-        doc = json.loads(text)
+        head, newline, graph = text.partition("\n")
+        if not newline:
+            return None  # no graph part: not such a result
+        doc = json.loads(head)
         violation_fields = len(fields(Violation))
         return {
             "violations": [Violation(*row) for row in doc["violations"] if len(row) == violation_fields],
             "diagnostics": [Diagnostic(*row) for row in doc["diagnostics"]],
-            "graph": str(doc["graph"]),
+            "graph": graph,
             "targets": {k: frozenset((a, b) for a, b in v) for k, v in doc["targets"].items()},
             "definitions": [Definition(*row) for row in doc["definitions"]],
             "suspects": [Violation(*row) for row in doc["suspects"]],
