@@ -45,6 +45,7 @@ from targets import (
     WORK,
     OneEdit,
     Target,
+    candidate_to_edit,
     ensure,
     file_to_edit,
     ruff_banned_config,
@@ -213,6 +214,13 @@ class Bench:
         self.edited = edit.path.relative_to(self.t.root)
         self.add_wsaudit("scan-changed", "wsaudit scan (one file changed)", changed, check_scan, edit=edit,
                          setup=self._prepare(changed, "fill the cache"), before_each=edit, after_each=edit.restore)
+        # ... and one file that names the deprecated API (the audit parses it in full) changed
+        changed_candidate = scan + ["--cache-dir", str(self.work / "cache-changed-candidate")]
+        candidate_edit = OneEdit(candidate_to_edit(self.t.root))
+        self.edited_candidate = candidate_edit.path.relative_to(self.t.root)
+        self.add_wsaudit("scan-changed-candidate", "wsaudit scan (one candidate file changed)", changed_candidate,
+                         check_scan, edit=candidate_edit, setup=self._prepare(changed_candidate, "fill the cache"),
+                         before_each=candidate_edit, after_each=candidate_edit.restore)
         check = [wsaudit, "check", root, "--baseline", str(self.work / "baseline.json"), "--format", "json",
                  "--quiet", *self.jobs, "--no-cache"]
         self.add_wsaudit("check-cold", "wsaudit check (cold)", check, check_check,
@@ -268,12 +276,15 @@ class Bench:
         run_passes(self.rows, repeat=self.args.repeat, timeout=self.args.timeout, budget=self.args.budget)
         by = {row.result.key: row.result for row in self.rows}
         cold = by.get("scan-cold")
-        for key in ("scan-fill", "scan-warm", "scan-changed"):
+        for key in ("scan-fill", "scan-warm", "scan-changed", "scan-changed-candidate"):
             r = by.get(key)
             if r and cold and r.status == cold.status == "ok" and r.output != cold.output:
                 r.detail = f"**output differs from the cold scan's: {r.output} vs {cold.output}**"
         if "scan-changed" in by:
             by["scan-changed"].detail = f"{by['scan-changed'].detail} (edited: {self.edited})".strip()
+        if "scan-changed-candidate" in by:
+            by["scan-changed-candidate"].detail = (f"{by['scan-changed-candidate'].detail} "
+                                                   f"(edited: {self.edited_candidate})").strip()
         return [row.result for row in self.rows] + self.skipped
 
 
@@ -286,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default=",".join(ALL), help=f"comma-separated, of: {', '.join(ALL)} "
                         "(default: all; sample gives the report's fixed cost)")
     parser.add_argument("--rows", metavar="KEYS", help="comma-separated row keys to run, e.g. scan-cold,report "
-                        "(default: every row; keys: scan-cold, scan-fill, scan-warm, scan-changed, check-cold, rank, "
+                        "(default: every row; keys: scan-cold, scan-fill, scan-warm, scan-changed, scan-changed-candidate, "
+                        "check-cold, rank, "
                         "graph, report, floor, ruff-graph, ruff-tid, grimp)")
     parser.add_argument("--repeat", type=int, default=3, metavar="N", help="timed runs per row (default 3; "
                         "the fastest is kept)")

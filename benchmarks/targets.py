@@ -16,6 +16,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -215,6 +216,18 @@ def file_to_edit(root: Path) -> Path:
                         if p.name != "__init__.py" and "tests" not in p.relative_to(root).parts
                         and not p.name.startswith("test_"))
     return candidates[len(candidates) // 2]
+
+
+def candidate_to_edit(root: Path) -> Path:
+    """The file the "one candidate file changed" row edits: the middle one, by path, of the
+    plain modules whose text names a rule's symbol or module by its last name (a file the
+    audit parses in full: its edit replays the candidate search)."""
+    rules = tomllib.loads((root / "wsaudit.toml").read_text(encoding="utf-8"))["rule"]
+    names = [re.compile(rf"\b{re.escape((r.get('symbol') or r['module']).rpartition('.')[2])}\b") for r in rules]
+    plain = [p for p in sorted(root.rglob("*.py")) if p.name != "__init__.py"
+             and "tests" not in p.relative_to(root).parts and not p.name.startswith("test_")]
+    named = [p for p in plain if any(n.search(p.read_text(encoding="utf-8", errors="replace")) for n in names)]
+    return named[len(named) // 2]
 
 
 class OneEdit:
