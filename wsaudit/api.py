@@ -505,13 +505,15 @@ def _run(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnos
             if unchanged and quiet_rules(cfg.rules, found, modules):  # they need every file's imports
                 store.load_imports(unchanged)
             found.notices = unmatched(cfg.rules, found, modules, files, facts)
-        # a replay trusts the unchanged files' stat entries for their being readable, as a warm run does
-        reused = {p for p in unchanged if p not in facts and (replay or p in store.read)}
+        # an unchanged file's import records, lines of code and problems depend on its bytes alone:
+        # taken from that result also when its full facts were needed (a replay trusts the
+        # unchanged files' stat entries for their being readable, as a warm run does)
+        reused = {p for p in unchanged if replay or p in store.read}
         earlier_imports, earlier_loc, earlier_problems = (
             earlier_rows(earlier, reused | still_unreadable, files, modules.owns, listing)  # type: ignore[arg-type]
             if reused or still_unreadable else ({}, {}, []))
         earlier = None  # what was needed of it is taken: 100 MB and more on a large tree
-        diagnostics += store.diagnostics() + earlier_problems
+        diagnostics += [d for d in store.diagnostics() if d.path not in reused] + earlier_problems
         refused = [Notice("cache-refused", None, why) for why in store.notices]
         fresh, import_problems = direct_imports([f for f in files if f.path not in reused], facts, modules)
         diagnostics = sorted(diagnostics + import_problems, key=Diagnostic.sort_key)
