@@ -201,12 +201,12 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
-    from wsaudit.render.rank import render_rank
+    from wsaudit.render.rank import rank_chunks
 
     if args.by == "file" and args.format == "sarif":  # before the audit: a usage error fails fast
         raise UsageError("--format sarif needs --by violation (SARIF results are locations)")
     result = _audit(args)
-    write_output(render_rank(args.format, args.by, result, root=str(Path(args.path).resolve()), version=_version()),
+    write_output(rank_chunks(args.format, args.by, result, root=str(Path(args.path).resolve()), version=_version()),
                  args.output)
     return EXIT_OK
 
