@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
+from itertools import pairwise
 
 import networkx as nx
 
@@ -245,7 +246,7 @@ def rank_modules(G: nx.DiGraph, config: Config) -> dict[str, ModuleRank]:
     step: dict[str, str] = {}
 
     def describe(chain: tuple[str, ...]) -> str:
-        for a, b in zip(chain, chain[1:]):
+        for a, b in pairwise(chain):
             if b not in step:
                 joint = " " if a in source_set else ", which "
                 step[b] = f"{joint}imports {G.nodes[b]['path']} (line {G.edges[a, b]['line']})"
