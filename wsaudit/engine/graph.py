@@ -66,9 +66,12 @@ def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts] | Ma
     # (importer, imported) -> its record, or its records when there are several: most pairs
     # have one, and a list per pair would cost 100 MB on a 100,000-module tree
     pairs: dict[tuple[str, str], DirectImport | list[DirectImport]] = {}
+    owned = table.files
     for r in imports:
         if r.resolved and r.source in G and r.target in G:
-            pair = (r.source, r.target)
+            # the node's own name, not the record's equal copy: the graph keeps no string of the
+            # records alive once they are let go (Audit.release_import_records)
+            pair = (owned[r.source].module, owned[r.target].module)
             got = pairs.get(pair)
             if got is None:
                 pairs[pair] = r
