@@ -194,19 +194,24 @@ def cmd_graph(args: argparse.Namespace) -> int:
     from wsaudit.render.graph import graph_chunks, node_metrics
 
     result = _audit(args)
+    # of the records, only the imports of modules outside the tree are written (beside the
+    # graph): the others, half of them, are let go before the ranking and the writing
+    unresolved = [r for r in result.import_records if not r.resolved]
+    result.release_import_records()
     metrics = node_metrics(result.violation_records, result.module_ranks)
-    write_output(graph_chunks(result.graph, result.import_records, args.format, metrics,
-                              edge_labels=args.edge_labels), args.output)
+    write_output(graph_chunks(result.graph, unresolved, args.format, metrics, edge_labels=args.edge_labels),
+                 args.output)
     return EXIT_OK
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
-    from wsaudit.render.rank import render_rank
+    from wsaudit.render.rank import rank_chunks
 
     if args.by == "file" and args.format == "sarif":  # before the audit: a usage error fails fast
         raise UsageError("--format sarif needs --by violation (SARIF results are locations)")
     result = _audit(args)
-    write_output(render_rank(args.format, args.by, result, root=str(Path(args.path).resolve()), version=_version()),
+    result.release_import_records()  # the ranking needs the graph, not the records it was built from
+    write_output(rank_chunks(args.format, args.by, result, root=str(Path(args.path).resolve()), version=_version()),
                  args.output)
     return EXIT_OK
 

@@ -75,6 +75,21 @@ def test_graph_edges_packages_submodules_and_unresolved(tree):
     assert G.nodes["pkg.a"]["loc"] == 3
 
 
+def test_released_import_records_leave_the_graph_and_the_ranking_and_are_an_error_when_asked_for(tree):
+    import pytest
+
+    from wsaudit.errors import UsageError
+
+    files = {"pkg/a.py": "import pkg.b\nimport os\n", "pkg/b.py": "from pkg import a\n"}
+    kept, let_go = audit(tree(files), cache=False), audit(tree(files), cache=False)
+    let_go.release_import_records()  # before the graph was asked for: it is built first
+    assert sorted(let_go.graph.edges(data=True)) == sorted(kept.graph.edges(data=True))
+    assert let_go.rank_rows() == kept.rank_rows()
+    with pytest.raises(UsageError, match="release_import_records"):
+        let_go.import_records  # noqa: B018
+    assert [r.target for r in kept.import_records if not r.resolved] == ["os"]
+
+
 def test_golden_path_modules_accept_globs(tree):
     root = tree({"pkg/routes/__init__.py": "", "pkg/routes/ws.py": "", "wsaudit.toml":
                  '[golden_path]\nmodules = ["pkg.routes.*"]\n[[rule]]\nid = "R"\nmodule = "m"\n'})

@@ -293,3 +293,12 @@ def test_readme_worked_example_is_produced_by_the_tool(sample):
         README.write_text(text, encoding="utf-8")
     block = text.split(BEGIN)[1].split(END)[0].strip()
     assert block == expected
+
+
+@pytest.mark.parametrize("by", ["violation", "file"])
+@pytest.mark.parametrize("fmt", ["json", "csv", "table"])
+def test_the_ranking_written_in_pieces_is_the_rendered_text(sample, by, fmt):
+    from wsaudit.render.rank import rank_chunks, render_rank
+
+    whole = render_rank(fmt, by, sample, root="/root", version="1")
+    assert "".join(rank_chunks(fmt, by, sample, root="/root", version="1")) == whole

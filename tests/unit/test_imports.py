@@ -59,3 +59,19 @@ def test_the_graph_keeps_one_edge_per_pair_the_first_naming_statement_and_drops_
     assert G.edges["user", "x"]["context"] == "function"
     assert "os" not in G
     assert [n for n in sorted(G) if G.nodes[n]["golden_path"]] == ["a.b"]  # "*" stays within one segment
+
+
+def test_the_graphs_attributes_are_plain_dicts_that_take_new_keys_and_later_edges_are_networkxs():
+    _, _, t = records("import a.b.c\nimport x\n")
+    found, _ = direct_imports(t.files, t.facts, t.modules)
+    G = build_graph(t.files, t.facts, found)
+    edge, node = G.edges["user", "x"], G.nodes["user"]
+    assert type(edge) is dict and type(node) is dict
+    assert list(edge) == ["source", "target", "line", "context", "contexts", "implicit"]
+    assert list(node) == ["module", "path", "is_test", "is_package", "loc", "golden_path"]
+    edge["weight"] = 2.5
+    node["colour"] = "red"
+    assert (G.edges["user", "x"]["weight"], G.nodes["user"]["colour"]) == (2.5, "red")
+    assert "weight" not in G.edges["user", "a.b.c"] and "colour" not in G.nodes["x"]
+    G.add_edge("x", "new", line=1)
+    assert G.edges["x", "new"] == {"line": 1} and G.nodes["new"] == {}

@@ -60,13 +60,18 @@ def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts] | Ma
         nodes.append((f.module, {"module": f.module, "path": f.path, "is_test": f.is_test, "is_package": f.is_package,
                                  "loc": loc,
                                  "golden_path": any(match_module(p, f.module) for p in patterns)}))
+    # the attribute dicts share their keys (see _Node, _Edge): half the memory of a dict each
+    G.node_attr_dict_factory, G.edge_attr_dict_factory = _node_attrs, _edge_attrs  # type: ignore[method-assign]
     G.add_nodes_from(nodes)
     # (importer, imported) -> its record, or its records when there are several: most pairs
     # have one, and a list per pair would cost 100 MB on a 100,000-module tree
     pairs: dict[tuple[str, str], DirectImport | list[DirectImport]] = {}
+    owned = table.files
     for r in imports:
         if r.resolved and r.source in G and r.target in G:
-            pair = (r.source, r.target)
+            # the node's own name, not the record's equal copy: the graph keeps no string of the
+            # records alive once they are let go (Audit.release_import_records)
+            pair = (owned[r.source].module, owned[r.target].module)
             got = pairs.get(pair)
             if got is None:
                 pairs[pair] = r
@@ -91,4 +96,30 @@ def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts] | Ma
                       "contexts": shared.setdefault(contexts, contexts), "implicit": implicit}
 
     G.add_edges_from(edge(pair) for pair in sorted(pairs))  # sorted: the same graph, whatever the order
+    del G.node_attr_dict_factory, G.edge_attr_dict_factory  # networkx's own again, for what is added later
     return G
+
+
+class _Node:
+    """A node's attributes in :func:`build_graph`'s order. ``vars()`` of an instance is a plain
+    dict that shares its keys with every other one (CPython's key-sharing dicts): 120 bytes
+    for six attributes instead of 270, 13 MB on 100,000 modules. Any key can still be added."""
+
+    def __init__(self) -> None:
+        self.module = self.path = self.is_test = self.is_package = self.loc = self.golden_path = None
+
+
+class _Edge:
+    """An edge's attributes in :func:`build_graph`'s order, as :class:`_Node`: 65 MB on the
+    480,000 edges of a 100,000-module tree."""
+
+    def __init__(self) -> None:
+        self.source = self.target = self.line = self.context = self.contexts = self.implicit = None
+
+
+def _node_attrs() -> dict:
+    return vars(_Node())
+
+
+def _edge_attrs() -> dict:
+    return vars(_Edge())

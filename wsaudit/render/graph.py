@@ -43,11 +43,13 @@ def graph_parts(G: nx.DiGraph, imports: Iterable[DirectImport],
     that makes its rows as they are asked for (written one by one by
     :func:`~wsaudit.render.text.dump_chunks`)."""
     metrics = metrics or {}
-    nodes, edges = G.nodes, G.edges
+    nodes, adj = G.nodes, G.adj
     return {
         "nodes": ({**{k: nodes[n][k] for k in NODE_FIELDS}, **metrics.get(n, {})} for n in sorted(G)),
-        "edges": ({k: (list(edges[e][k]) if k == "contexts" else edges[e][k]) for k in EDGE_FIELDS}
-                  for e in sorted(edges)),
+        # sorted(G.edges)'s order, importer by importer: no list of a tuple per edge (480,000 on
+        # 100,000 modules, 35 MB) beside the graph
+        "edges": ({k: (list(data[k]) if k == "contexts" else data[k]) for k in EDGE_FIELDS}
+                  for a in sorted(G) for data in (adj[a][b] for b in sorted(adj[a]))),
         "unresolved": ({k: getattr(r, k) for k in ("source", "target", "line", "context")}
                        for r in imports if not r.resolved),
     }
