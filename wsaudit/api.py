@@ -535,12 +535,12 @@ def _run(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnos
             graph = graph_text({**earlier_imports, **group_lines(fresh)}, loc)
             import_records = _once(lambda: decode_graph(graph)[0])
         else:
-            graph = encode_graph(fresh, loc)  # in importer order, as direct_imports makes them
-            import_records = lambda: fresh
+            graph, import_records = None, lambda: fresh
         unreadable = sorted({f.path for f in files} - store.read - reused)
         if store.cache is not None and not refused and not racy(files):
             store.cache.put_result(key, encode_result({
-                "violations": found.violations, "diagnostics": diagnostics, "graph": graph,
+                "violations": found.violations, "diagnostics": diagnostics,
+                "graph": graph if graph is not None else encode_graph(fresh, loc),  # in importer order already
                 "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,
                 "notices": found.notices, "unreadable": unreadable, "index": index,
                 "names": None if complete else sorted(names),
