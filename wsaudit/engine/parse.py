@@ -11,7 +11,9 @@ the bindings of its name that can reach it, back to the last unconditional one.
 from __future__ import annotations
 
 import ast
+import gc
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wsaudit.engine.source import (
@@ -65,6 +67,26 @@ def parse_source(data: bytes) -> FileFacts:
     except RecursionError:  # a tree ast could build but is too deep to walk
         return FileFacts(loc=loc, problems=(("too-complex", None, "nesting too deep to walk (RecursionError)"),),
                          unparsed=scan_tokens(text))
+
+
+def uncollected(parse: Callable[[bytes], FileFacts], data: bytes) -> FileFacts:
+    """``parse(data)`` with the cyclic garbage collector paused (then restored as it was).
+
+    A parse allocates a syntax tree of up to millions of tracked objects that are freed by
+    reference counting when it ends; while it runs, every collection walks the growing tree
+    again, for nothing (20-25% of the parse time of pandas' files, 4% on small files). Any
+    cycle made meanwhile is collected by the first collection after it.
+
+    >>> uncollected(parse_source, b"import a\\n").imports[0].names, gc.isenabled()
+    ((('a', None),), True)
+    """
+    if not gc.isenabled():
+        return parse(data)
+    gc.disable()
+    try:
+        return parse(data)
+    finally:
+        gc.enable()
 
 
 def _sink_of_call(chain: tuple[str, ...]) -> str | None:
