@@ -20,7 +20,7 @@ from typing import Any
 from wsaudit.config import Config
 from wsaudit.engine.cache import FactsCache, key
 from wsaudit.engine.imports_only import parse_imports
-from wsaudit.engine.parse import decode_source, parse_source, uncollected
+from wsaudit.engine.parse import collection_paused, decode_source, parse_source, uncollected
 from wsaudit.engine.tokens import scan_tokens
 from wsaudit.model import Diagnostic, FileFacts, SourceFile
 
@@ -121,7 +121,7 @@ def parse_many(blobs: list[bytes], jobs: int | None = None, bar: Any = None, ful
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool, collection_paused():
         out = []
         for facts in pool.map(parse, blobs, chunksize=32):
             out.append(facts)
