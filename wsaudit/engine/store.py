@@ -121,7 +121,7 @@ def parse_many(blobs: list[bytes], jobs: int | None = None, bar: Any = None, ful
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool, collection_paused():
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         out = []
         for facts in pool.map(parse, blobs, chunksize=32):
             out.append(facts)
