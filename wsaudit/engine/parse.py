@@ -74,11 +74,12 @@ def parse_source(data: bytes) -> FileFacts:
 def collection_paused() -> Iterator[None]:
     """The cyclic garbage collector paused for the block (then restored as it was).
 
-    For work that allocates many tracked objects, none of them in a cycle, that live on or are
-    freed by reference counting: a syntax tree while it is parsed, the facts received from the
-    workers, the import records. Every collection meanwhile walks them again, for nothing
-    (20-25% of the parse time of pandas' files, a quarter of the parent's CPU time on gen10k).
-    Any cycle made meanwhile is collected by the first collection after it.
+    For work of our own that allocates many tracked objects that live on or are freed by
+    reference counting: a syntax tree while it is parsed, the import records, the facts decoded
+    from the cache. Every collection meanwhile walks them again, for nothing (20-25% of the
+    parse time of pandas' files). Any cycle made meanwhile is collected by the first collection
+    after it, so it must not hold other code's work: the executor's loop over the workers'
+    results, paused, kept its garbage (and the chunks' bytes) alive to the end of the batch.
 
     >>> with collection_paused():
     ...     gc.isenabled()
