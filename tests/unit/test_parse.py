@@ -405,3 +405,30 @@ def test_collector_is_paused_for_a_parse_and_restored_as_it_was():
     finally:
         gc.enable()
     assert seen == [False, False, False]
+
+
+def test_cycles_made_during_a_paused_parse_are_collected_when_it_ends():
+    """A loop of parses that allocates nothing between them must not pile up their cycles: the
+    collection that is due runs as the pause ends."""
+    import gc
+    import weakref
+
+    from wsaudit.engine.parse import uncollected
+
+    class Node:
+        pass
+
+    refs: list[weakref.ref] = []
+
+    def parse(data: bytes):
+        for _ in range(2 * gc.get_threshold()[0]):
+            node = Node()
+            node.itself = node  # garbage only the collector can free
+            refs.append(weakref.ref(node))
+        return None
+
+    assert gc.isenabled()
+    uncollected(parse, b"")
+    due = gc.get_count()[0]  # read before anything else allocates (and collects)
+    assert due <= gc.get_threshold()[0]
+    assert all(r() is None for r in refs)

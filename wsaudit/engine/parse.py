@@ -95,6 +95,11 @@ def collection_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+        # The collection that is due now, at once: left to the next allocation of a tracked
+        # object, it may never come in a loop that pauses again before one (a loop over
+        # parses), and the cycles of every parse pile up (pandas with --jobs 1: 109 -> 278 MB).
+        if gc.get_count()[0] > gc.get_threshold()[0]:
+            gc.collect(0)
 
 
 def uncollected(parse: Callable[[bytes], FileFacts], data: bytes) -> FileFacts:
