@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from wsaudit.engine.parse import parse_source
 
 from .memtree import facts
@@ -374,3 +376,59 @@ def test_the_imports_only_pass_sees_exactly_the_imports_of_the_full_pass():
         full, cheap = parse_source(data), parse_imports(data)
         assert cheap.imports == full.imports, data[:200]
         assert (cheap.loc, cheap.problems) == (full.loc, full.problems)
+
+
+def test_collector_is_paused_for_a_parse_and_restored_as_it_was():
+    """The parse runs without the cyclic collector (its tree is freed by reference counting),
+    and the collector comes back as it was, also when the parse raises."""
+    import gc
+
+    from wsaudit.engine.parse import uncollected
+
+    seen = []
+
+    def parse(data: bytes):
+        seen.append(gc.isenabled())
+        if data == b"boom":
+            raise RuntimeError("boom")
+        return parse_source(data)
+
+    assert gc.isenabled()
+    assert uncollected(parse, b"import a\n") == parse_source(b"import a\n")
+    with pytest.raises(RuntimeError):
+        uncollected(parse, b"boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        uncollected(parse, b"x = 1\n")
+        assert not gc.isenabled()  # a collector the caller turned off stays off
+    finally:
+        gc.enable()
+    assert seen == [False, False, False]
+
+
+def test_cycles_made_during_a_paused_parse_are_collected_when_it_ends():
+    """A loop of parses that allocates nothing between them must not pile up their cycles: the
+    collection that is due runs as the pause ends."""
+    import gc
+    import weakref
+
+    from wsaudit.engine.parse import uncollected
+
+    class Node:
+        pass
+
+    refs: list[weakref.ref] = []
+
+    def parse(data: bytes):
+        for _ in range(2 * gc.get_threshold()[0]):
+            node = Node()
+            node.itself = node  # garbage only the collector can free
+            refs.append(weakref.ref(node))
+        return None
+
+    assert gc.isenabled()
+    uncollected(parse, b"")
+    due = gc.get_count()[0]  # read before anything else allocates (and collects)
+    assert due <= gc.get_threshold()[0]
+    assert all(r() is None for r in refs)

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from wsaudit.engine.parse import FACTS_VERSION
+from wsaudit.engine.parse import FACTS_VERSION, collection_paused
 from wsaudit.secret import key_path, mac_of, user_key
 from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Unparsed, Use
 
@@ -198,6 +198,11 @@ class FactsCache:
         if self.db is None:
             return {}
         wanted = list(dict.fromkeys(keys))
+        with collection_paused():  # the facts decoded: many tuples, in no cycle
+            return self._get_many(wanted)
+
+    def _get_many(self, wanted: list[str]) -> dict[str, FileFacts]:
+        assert self.db is not None
         found: dict[str, FileFacts] = {}
         try:
             for start in range(0, len(wanted), 500):

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from wsaudit.engine.modules import ModuleTable, ancestors
+from wsaudit.engine.parse import collection_paused
 from wsaudit.model import Diagnostic, DirectImport, FileFacts, SourceFile
 
 _ancestors = lru_cache(maxsize=65536)(ancestors)
@@ -21,6 +22,12 @@ _ancestors = lru_cache(maxsize=65536)(ancestors)
 def direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], modules: ModuleTable
                    ) -> tuple[list[DirectImport], list[Diagnostic]]:
     """One record per (import statement, imported module), sorted; and bad relative imports."""
+    with collection_paused():  # tens of thousands of records, in no cycle
+        return _direct_imports(files, facts, modules)
+
+
+def _direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], modules: ModuleTable
+                    ) -> tuple[list[DirectImport], list[Diagnostic]]:
     records: list[DirectImport] = []
     problems: list[Diagnostic] = []
     known, owns, in_table = modules.known, modules.owns, modules.files.__contains__

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from wsaudit.engine.imports_only import parse_imports
-from wsaudit.engine.parse import parse_source
+from wsaudit.engine.parse import parse_source, uncollected
 from wsaudit.errors import InputError, UsageError
 from wsaudit.model import FileFacts
 
@@ -27,7 +27,7 @@ CHUNK = 64
 
 def _parse_chunk(blobs: list[bytes], full: bool = True) -> list[FileFacts]:
     parse = parse_source if full else parse_imports
-    return [parse(data) for data in blobs]
+    return [uncollected(parse, data) for data in blobs]
 
 
 def _client_type():

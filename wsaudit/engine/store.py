@@ -9,6 +9,7 @@ Either way a file's facts are the same: they depend only on its bytes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import stat
 import sys
@@ -19,7 +20,7 @@ from typing import Any
 from wsaudit.config import Config
 from wsaudit.engine.cache import FactsCache, key
 from wsaudit.engine.imports_only import parse_imports
-from wsaudit.engine.parse import decode_source, parse_source
+from wsaudit.engine.parse import collection_paused, decode_source, parse_source, uncollected
 from wsaudit.engine.tokens import scan_tokens
 from wsaudit.model import Diagnostic, FileFacts, SourceFile
 
@@ -107,7 +108,7 @@ def parse_many(blobs: list[bytes], jobs: int | None = None, bar: Any = None, ful
         if bar is not None:
             bar.update(len(out))
         return out
-    parse = parse_source if full else parse_imports
+    parse = functools.partial(uncollected, parse_source if full else parse_imports)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(blobs) < PARALLEL_THRESHOLD:
         out = []
