@@ -215,12 +215,13 @@ class Bench:
         self.add_wsaudit("scan-changed", "wsaudit scan (one file changed)", changed, check_scan, edit=edit,
                          setup=self._prepare(changed, "fill the cache"), before_each=edit, after_each=edit.restore)
         # ... and one file that names the deprecated API (the audit parses it in full) changed
-        changed_candidate = scan + ["--cache-dir", str(self.work / "cache-changed-candidate")]
-        candidate_edit = OneEdit(candidate_to_edit(self.t.root))
-        self.edited_candidate = candidate_edit.path.relative_to(self.t.root)
-        self.add_wsaudit("scan-changed-candidate", "wsaudit scan (one candidate file changed)", changed_candidate,
-                         check_scan, edit=candidate_edit, setup=self._prepare(changed_candidate, "fill the cache"),
-                         before_each=candidate_edit, after_each=candidate_edit.restore)
+        if self.wanted("scan-changed-candidate"):
+            changed_candidate = scan + ["--cache-dir", str(self.work / "cache-changed-candidate")]
+            candidate_edit = OneEdit(candidate_to_edit(self.t.root))
+            self.edited_candidate = candidate_edit.path.relative_to(self.t.root)
+            self.add_wsaudit("scan-changed-candidate", "wsaudit scan (one candidate file changed)", changed_candidate,
+                             check_scan, edit=candidate_edit, setup=self._prepare(changed_candidate, "fill the cache"),
+                             before_each=candidate_edit, after_each=candidate_edit.restore)
         check = [wsaudit, "check", root, "--baseline", str(self.work / "baseline.json"), "--format", "json",
                  "--quiet", *self.jobs, "--no-cache"]
         self.add_wsaudit("check-cold", "wsaudit check (cold)", check, check_check,
