@@ -537,6 +537,8 @@ def _run(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnos
         else:
             graph, import_records = None, lambda: fresh
         unreadable = sorted({f.path for f in files} - store.read - reused)
+        full = sorted(p for p, f in facts.items() if f.complete)
+        store.release()  # before the result is written: the imports-only facts are done with
         if store.cache is not None and not refused and not racy(files):
             store.cache.put_result(key, encode_result({
                 "violations": found.violations, "diagnostics": diagnostics,
@@ -544,9 +546,8 @@ def _run(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnos
                 "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,
                 "notices": found.notices, "unreadable": unreadable, "index": index,
                 "names": None if complete else sorted(names),
-                "full": sorted(p for p, f in facts.items() if f.complete)}))
+                "full": full}))
             store.cache.put_result(latest_key(cfg, complete), key)
-        store.release()
     return Audit(root, cfg, files, store.full_view(), found.violations, diagnostics, import_records,  # type: ignore[arg-type]
                  lambda records: _graph(files, loc, records, cfg.golden_path.modules, modules),
                  found.targets, found.definitions, found.suspects, notices + refused + found.notices,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from conftest import rows
@@ -114,6 +116,19 @@ def test_parallel_parsing_gives_the_same_result(monkeypatch, tree):
     parallel = audit(root, cache=False, jobs=2)
     assert serial.violation_records == parallel.violation_records
     assert len(serial.violation_records) > 120
+
+
+def test_parallel_parsing_works_from_a_script_without_a_main_guard(tree):
+    """The API called from code read from standard input (or any script without an ``if
+    __name__ == "__main__"`` guard): workers that re-import the main module (``spawn``) would
+    fail or run the caller's script again; forked ones do not."""
+    files = {f"pkg/gen/m{i}.py": f"from pkg.core import create_websocket_manager as c{i}\nc{i}()\n"
+             for i in range(store.PARALLEL_THRESHOLD + 10)}
+    root = tree({**files, "pkg/gen/__init__.py": ""})
+    script = f"import wsaudit\nprint(len(wsaudit.audit({str(root)!r}, cache=False, jobs=2).violation_records))\n"
+    proc = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert int(proc.stdout) == len(audit(root, cache=False, jobs=1).violation_records) > 400
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "sarif"])

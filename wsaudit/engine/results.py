@@ -16,6 +16,8 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import astuple, fields
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from wsaudit.config import Config
@@ -79,17 +81,26 @@ _ROW_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 def group_lines(imports: Iterable[Any]) -> dict[str, str]:
     """Import records (or their rows), one JSON line per importer (``source``): its rows in
     their order. The lines of unchanged importers go from one stored result into the next as
-    they are, never decoded (:func:`earlier_rows`)."""
-    groups: dict[str, list[list[Any]]] = {}
-    for row in _rows(imports):
-        groups.setdefault(row[0], []).append(row)
-    return {source: _ROW_TEXT(rows) for source, rows in groups.items()}
+    they are, never decoded (:func:`earlier_rows`).
+
+    >>> group_lines([("a", "x", 1), ("b", "y", 2), ("a", "z", 3)])
+    {'a': '[["a","x",1],["a","z",3]]', 'b': '[["b","y",2]]'}
+    """
+    lines: dict[str, str] = {}
+    # one importer's rows at a time (they come together): not a list per record of the whole tree
+    for source, group in groupby(imports, key=itemgetter(0)):
+        rows = _rows(group)
+        if source in lines:  # apart from its first rows: the two parts, in their order
+            rows = json.loads(lines[source]) + rows
+        lines[source] = _ROW_TEXT(rows)
+    return lines
 
 
 def graph_text(lines: dict[str, str], loc: dict[str, int]) -> str:
     """The ``graph`` part of a stored result: each path's lines of code, then the
     :func:`group_lines` of every importer, in importer order (so are the records decoded)."""
-    return _ROW_TEXT(loc) + "".join("\n" + lines[source] for source in sorted(lines))
+    # one join over the lines themselves: no line copied with its line end first
+    return "\n".join([_ROW_TEXT(loc), *(lines[source] for source in sorted(lines))])
 
 
 def encode_graph(imports: Iterable[Any], loc: dict[str, int]) -> str:

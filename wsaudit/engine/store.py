@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import os
 import stat
 import sys
@@ -120,17 +121,20 @@ def parse_many(blobs: list[bytes], jobs: int | None = None, bar: Any = None, ful
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # Started fresh, not forked: a forked worker copies the parent's pages as it touches them
-    # (on a 100,000-file tree two of them held 180 MB each of the parent's memory); a spawned
-    # one holds the parser and its batch, 14 MB. Starting them costs no measurable wall time.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        out = []
-        for facts in pool.map(parse, blobs, chunksize=32):
-            out.append(facts)
-            if bar is not None:
-                bar.update()
-        return out
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    # A forked worker's collections would walk every object it inherited, and writing their
+    # headers copies the parent's pages into the worker: frozen, the collector leaves them be.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            out = []
+            for facts in pool.map(parse, blobs, chunksize=32):
+                out.append(facts)
+                if bar is not None:
+                    bar.update()
+            return out
+    finally:
+        gc.unfreeze()
 
 
 class FactStore:
