@@ -32,7 +32,7 @@ test-browser: $(STAMP)
 	test -x $(CHROMIUM) || (apt-get update -q && apt-get install -y -q chromium)
 	WSAUDIT_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:nbval tests/browser
 
-# The benchmark (not a test; see benchmarks/README.md): ~25 min on 2 cores, ~1 GB under
+# The benchmark (not a test; see benchmarks/README.md): ~10 min on 2 cores, ~1 GB under
 # benchmarks/.work/. Options through BENCH_ARGS, e.g. make bench BENCH_ARGS='--targets gen10k --profile'.
 BENCH_ARGS ?=
 bench: $(STAMP)
