@@ -445,8 +445,8 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
         results.close()
     if stored is not None:  # an unchanged tree: nothing to read, parse or resolve
         return _from_result(root, cfg, files, stored, default_profile)
-    # files whose stat entry has not changed since that result: their imports, lines of code and
-    # diagnostics are taken from it, unless their full facts are needed anyway
+    # files whose stat entry has not changed since that result: their import records, lines of
+    # code and diagnostics are taken from it (see _run)
     unchanged = unchanged_files(earlier, index) if not complete else set()
     run = partial(_run, root, cfg, files, diagnostics, key=key, index=index, cache=cache, cache_dir=cache_dir,
                   jobs=jobs, progress=progress, scheduler=scheduler, complete=complete, notices=default_profile)
