@@ -213,6 +213,7 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     out.mkdir(parents=True, exist_ok=True)
     config_path = str(Path(config).resolve()) if config is not None else None
     result = run_audit(root, config_path, cache=cache, cache_dir=cache_dir, jobs=jobs)  # fails early on bad input
+    simulation = result.simulate(seed=seed, runs=runs)
     snapshot = save_audit(result, out / "audit.json")  # one audit for every notebook
     kernel = ensure_kernel()
     moment = (now or _dt.datetime.now(_dt.UTC)).replace(microsecond=0)
@@ -222,21 +223,13 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
                   **({"runs": runs} if runs is not None else {}), **(extra or {})}
     names = (notebooks if notebooks is not None else notebook_names(source_dir)) + (
         (HISTORY_NOTEBOOK,) if history else ())
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1) as side:
-        running = side.submit(run_notebooks, names, out, parameters, kernel, source_dir, jobs)
-        # this process mostly waits on the kernels meanwhile: its own part of the report runs now
-        try:
-            simulation = result.simulate(seed=seed, runs=runs)
-            tables = write_tables(result, simulation, out)
-            commit = git_commit(root)
-        finally:
-            executed = running.result()  # a notebook's failure first, as when it ran alone
+    executed = run_notebooks(names, out, parameters, kernel, source_dir, jobs)
     # every page links every other one: the headings are known once all notebooks ran
     links = tuple((nb.with_suffix(".html").name, notebook_heading(nb)) for nb in executed)
     pages = [to_html(nb, title(result), links) for nb in executed]
+    commit = git_commit(root)
     pages.insert(0, write_index(out, result, simulation, links, date=moment.date(), commit=commit))
+    tables = write_tables(result, simulation, out)
     if history:
         tables = sorted(tables + list(out.glob("history_*.csv")))
     from wsaudit.report.summary import headline
