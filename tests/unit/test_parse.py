@@ -383,7 +383,7 @@ def test_collector_is_paused_for_a_parse_and_restored_as_it_was():
     and the collector comes back as it was, also when the parse raises."""
     import gc
 
-    from wsaudit.engine.parse import uncollected
+    from wsaudit.engine.collector import uncollected
 
     seen = []
 
@@ -413,7 +413,7 @@ def test_cycles_made_during_a_paused_parse_are_collected_when_it_ends():
     import gc
     import weakref
 
-    from wsaudit.engine.parse import uncollected
+    from wsaudit.engine.collector import uncollected
 
     class Node:
         pass

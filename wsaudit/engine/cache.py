@@ -19,7 +19,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from wsaudit.engine.parse import FACTS_VERSION, collection_paused
+from wsaudit.engine.collector import collection_paused
+from wsaudit.engine.parse import FACTS_VERSION
 from wsaudit.secret import key_path, mac_of, user_key
 from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Unparsed, Use
 

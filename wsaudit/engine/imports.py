@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from wsaudit.engine.collector import collection_paused
 from wsaudit.engine.modules import ModuleTable, ancestors
-from wsaudit.engine.parse import collection_paused
 from wsaudit.model import Diagnostic, DirectImport, FileFacts, SourceFile
 
 _ancestors = lru_cache(maxsize=65536)(ancestors)

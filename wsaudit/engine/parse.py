@@ -11,10 +11,7 @@ the bindings of its name that can reach it, back to the last unconditional one.
 from __future__ import annotations
 
 import ast
-import contextlib
-import gc
 import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from wsaudit.engine.source import (
@@ -68,48 +65,6 @@ def parse_source(data: bytes) -> FileFacts:
     except RecursionError:  # a tree ast could build but is too deep to walk
         return FileFacts(loc=loc, problems=(("too-complex", None, "nesting too deep to walk (RecursionError)"),),
                          unparsed=scan_tokens(text))
-
-
-@contextlib.contextmanager
-def collection_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused for the block (then restored as it was).
-
-    For work of our own that allocates many tracked objects that live on or are freed by
-    reference counting: a syntax tree while it is parsed, the import records, the facts decoded
-    from the cache. Every collection meanwhile walks them again, for nothing (20-25% of the
-    parse time of pandas' files). Any cycle made meanwhile is collected by the first collection
-    after it, so it must not hold other code's work: the executor's loop over the workers'
-    results, paused, kept its garbage (and the chunks' bytes) alive to the end of the batch.
-
-    >>> with collection_paused():
-    ...     gc.isenabled()
-    False
-    >>> gc.isenabled()
-    True
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        # The collection that is due now, at once: left to the next allocation of a tracked
-        # object, it may never come in a loop that pauses again before one (a loop over
-        # parses), and the cycles of every parse pile up (pandas with --jobs 1: 109 -> 278 MB).
-        if gc.get_count()[0] > gc.get_threshold()[0]:
-            gc.collect(0)
-
-
-def uncollected(parse: Callable[[bytes], FileFacts], data: bytes) -> FileFacts:
-    """``parse(data)`` with the cyclic garbage collector paused (:func:`collection_paused`).
-
-    >>> uncollected(parse_source, b"import a\\n").imports[0].names, gc.isenabled()
-    ((('a', None),), True)
-    """
-    with collection_paused():
-        return parse(data)
 
 
 def _sink_of_call(chain: tuple[str, ...]) -> str | None:

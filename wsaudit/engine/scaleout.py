@@ -16,8 +16,9 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from wsaudit.engine.collector import uncollected
 from wsaudit.engine.imports_only import parse_imports
-from wsaudit.engine.parse import parse_source, uncollected
+from wsaudit.engine.parse import parse_source
 from wsaudit.errors import InputError, UsageError
 from wsaudit.model import FileFacts
 

@@ -20,8 +20,9 @@ from typing import Any
 
 from wsaudit.config import Config
 from wsaudit.engine.cache import FactsCache, key
+from wsaudit.engine.collector import uncollected
 from wsaudit.engine.imports_only import parse_imports
-from wsaudit.engine.parse import collection_paused, decode_source, parse_source, uncollected
+from wsaudit.engine.parse import decode_source, parse_source
 from wsaudit.engine.tokens import scan_tokens
 from wsaudit.model import Diagnostic, FileFacts, SourceFile
 
