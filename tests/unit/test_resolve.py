@@ -180,3 +180,43 @@ def test_a_star_import_cycle_gives_the_same_rows_whatever_the_importer_is_named(
         t = MemTree({**base, user: "from a import *\ncwm()\n"})
         assert [(v.category, v.name) for v in t.detect(rule, fresh=True) if v.path == user] == [
             ("deprecated-import", "cwm"), ("deprecated-call", "cwm")]
+
+
+def reads(t: MemTree, *questions) -> list[str]:
+    """The modules a tracking resolver says ``questions`` (called on it) read, sorted."""
+    with t.resolver.reading() as read:
+        for ask in questions:
+            ask(t.resolver)
+    return sorted(read)
+
+
+def tracking(t: MemTree) -> MemTree:
+    t.resolver = Resolver(t.modules, t.facts.get, track=True)
+    return t
+
+
+def test_a_tracking_resolver_knows_every_module_an_answer_was_read_from_also_when_memoised():
+    t = tracking(tree(pkg__compat="from pkg.core.factory import build as make\n", app="x = 1\n"))
+    chain = ["pkg.compat", "pkg.core.factory", "pkg.core.impl"]
+    assert reads(t, lambda r: r.resolve("pkg.compat.make")) == chain
+    assert reads(t, lambda r: r.resolve("pkg.compat.make")) == chain  # the memoised answer brings them
+    assert reads(t, lambda r: r.module_attribute("pkg.compat", "make")) == chain  # asked inside the first
+    assert reads(t, lambda r: r.resolve("pkg.core.factory.build")) == chain[1:]
+    assert reads(t, lambda r: r.resolve("os.path")) == []  # outside the tree: nothing of it read
+
+
+def test_a_tracking_resolver_knows_the_whole_cycle_whichever_side_is_asked_first():
+    for first, second in (("a", "b"), ("b", "a")):
+        t = tracking(tree(pkg__a="from pkg.b import x\n", pkg__b="from pkg.a import x\n"))
+        assert reads(t, lambda r: r.resolve(f"pkg.{first}.x")) == ["pkg.a", "pkg.b"]
+        assert reads(t, lambda r: r.resolve(f"pkg.{second}.x")) == ["pkg.a", "pkg.b"]
+
+
+def test_star_imports_and_aliases_are_read_through():
+    t = tracking(tree(pkg__star="from pkg.core.impl import *\n", pkg__al="from pkg import star\nm = star.cwm\n"))
+    assert reads(t, lambda r: r.exported("pkg.star")) == ["pkg.core.impl", "pkg.star"]
+    assert reads(t, lambda r: r.resolve("pkg.al.m")) == ["pkg.al", "pkg.core.impl", "pkg.star"]
+
+
+def test_a_resolver_that_does_not_track_reads_nothing_into_the_set():
+    assert reads(tree(), lambda r: r.resolve("pkg.core.cwm")) == []

@@ -5,11 +5,17 @@ defined in a module of the tree, ``("mod", "pkg.mod")`` for a module, ``("ext", 
 for anything outside the tree, ``("undef", "pkg.mod.name")`` for a name that a module of the
 tree does not bind (importing it would fail). Resolution follows re-export chains, renamed re-exports,
 star imports (honouring a literal ``__all__``) and module aliases; every answer is memoised.
+
+A resolver made with ``track=True`` also knows, for every answer, the modules whose facts it
+read to give it (a memoised answer brings its own along): :meth:`Resolver.reading` gathers those
+of the questions asked inside it, which is what an incremental audit needs to know which files'
+rows an edit can change (``wsaudit.engine.patch``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.model import Binding, FileFacts, Use
@@ -18,14 +24,16 @@ __all__ = ["Canon", "Resolver", "absolute_module"]
 
 Canon = tuple[str, str]
 _EMPTY: frozenset[Canon] = frozenset()
+_NONE: frozenset[str] = frozenset()
 
 
 class Resolver:
     """Resolves dotted names and bindings to the objects they denote, across the whole tree."""
 
-    def __init__(self, modules: ModuleTable, facts_of: Callable[[str], FileFacts | None]):
+    def __init__(self, modules: ModuleTable, facts_of: Callable[[str], FileFacts | None], *, track: bool = False):
         """``modules``: the tree's module table; ``facts_of(path)``: a file's facts, read or
-        parsed on demand (resolution asks only for the modules it has to look into)."""
+        parsed on demand (resolution asks only for the modules it has to look into);
+        ``track``: record which modules' facts each answer depends on (see :meth:`reading`)."""
         self.modules = modules
         self.files = modules.files
         self.known = modules.known
@@ -40,6 +48,53 @@ class Resolver:
         # outermost question (which sees the whole cycle), so that answers never depend on
         # the order in which questions were asked.
         self._cuts = 0
+        # With ``track``: one set per question being answered (innermost last), which the
+        # modules read are added to; each memoised answer's set is kept beside it.
+        self._frames: list[set[str]] | None = [set()] if track else None
+        self._deps: dict[object, frozenset[str]] = {}
+
+    @contextmanager
+    def reading(self) -> Iterator[set[str]]:
+        """The modules whose facts the questions asked inside the ``with`` block depended on
+        (memoised answers included), gathered into the set it gives once the block ends; an
+        empty set when the resolver does not track.
+
+        >>> from wsaudit.model import SourceFile
+        >>> facts = {"a.py": FileFacts(), "b.py": FileFacts()}
+        >>> files = [SourceFile("a.py", "a", False, False, 0), SourceFile("b.py", "b", False, False, 0)]
+        >>> r = Resolver(ModuleTable.of(files, facts), facts.get, track=True)
+        >>> with r.reading() as read:
+        ...     _ = r.resolve("b.x")
+        >>> sorted(read)
+        ['b']
+        """
+        if self._frames is None:
+            yield set()
+            return
+        frame: set[str] = set()
+        self._frames.append(frame)
+        try:
+            yield frame
+        finally:
+            self._frames.pop()
+            self._frames[-1] |= frame
+
+    def _hit(self, key: object) -> None:
+        """A memoised answer was given: what it was read from is read now too."""
+        if self._frames is not None:
+            self._frames[-1] |= self._deps.get(key, _NONE)
+
+    def _open(self) -> None:
+        if self._frames is not None:
+            self._frames.append(set())
+
+    def _close(self, key: object, kept: bool) -> None:
+        """The answer to ``key`` is given (and memoised when ``kept``): its reads go to the asker."""
+        if self._frames is not None:
+            frame = self._frames.pop()
+            if kept:
+                self._deps[key] = frozenset(frame)
+            self._frames[-1] |= frame
 
     def _cut(self) -> None:
         self._cuts += 1
@@ -51,7 +106,11 @@ class Resolver:
     def facts(self, module: str) -> FileFacts | None:
         """The facts of the file that module ``module`` is, or None outside the tree."""
         f = self.files.get(module)
-        return self._facts_of(f.path) if f is not None else None
+        if f is None:
+            return None
+        if self._frames is not None:
+            self._frames[-1].add(module)
+        return self._facts_of(f.path)
 
     # -- modules -----------------------------------------------------------------
 
@@ -60,14 +119,17 @@ class Resolver:
 
     def exported(self, module: str) -> frozenset[str]:
         """Names ``from module import *`` binds: ``__all__`` if literal, else the public names."""
-        if module in self._exports:
-            return self._exports[module]
         key = ("exports", module)
-        facts = self.facts(module)
-        if facts is None:
-            return frozenset()
+        if module in self._exports:
+            self._hit(key)
+            return self._exports[module]
         if key in self._busy:
             self._cut()
+            return frozenset()
+        self._open()
+        facts = self.facts(module)
+        if facts is None:
+            self._close(key, False)
             return frozenset()
         since = self._cuts
         if facts.all_names is not None:
@@ -81,8 +143,10 @@ class Resolver:
                     names |= self.exported(target)
             self._busy.discard(key)
             result = frozenset(names)
-        if self._keep(since):
+        kept = self._keep(since)
+        if kept:
             self._exports[module] = result
+        self._close(key, kept)
         return result
 
     def _star_module(self, module: str, binding: Binding) -> str | None:
@@ -94,12 +158,14 @@ class Resolver:
     def resolve(self, dotted: str) -> frozenset[Canon]:
         """The objects a dotted path denotes (usually one; more when bindings are conditional)."""
         if dotted in self._resolved:
+            self._hit(dotted)
             return self._resolved[dotted]
         if dotted in self._busy:
             self._cut()
             return _EMPTY
         since = self._cuts
         self._busy.add(dotted)
+        self._open()
         parts = dotted.split(".")
         for i in range(len(parts), 0, -1):
             prefix = ".".join(parts[:i])
@@ -108,14 +174,17 @@ class Resolver:
         else:
             self._busy.discard(dotted)
             self._resolved[dotted] = result = frozenset({("ext", dotted)})
+            self._close(dotted, True)
             return result
         rest = parts[i:]
         found = frozenset({("mod", prefix)})
         for attr in rest:
             found = self.attribute(found, attr)
         self._busy.discard(dotted)
-        if self._keep(since):
+        kept = self._keep(since)
+        if kept:
             self._resolved[dotted] = found
+        self._close(dotted, kept)
         return found
 
     def attribute(self, objects: frozenset[Canon], attr: str) -> frozenset[Canon]:
@@ -131,12 +200,14 @@ class Resolver:
     def module_attribute(self, module: str, name: str) -> frozenset[Canon]:
         key = (module, name)
         if key in self._attrs:
+            self._hit(key)
             return self._attrs[key]
         if key in self._busy:
             self._cut()
             return _EMPTY
         since = self._cuts
         self._busy.add(key)
+        self._open()
         out: set[Canon] = set()
         facts = self.facts(module)
         if facts is not None:
@@ -153,8 +224,10 @@ class Resolver:
             out.add(("mod", sub) if sub in self.known else ("undef", sub))
         self._busy.discard(key)
         result = frozenset(out)
-        if self._keep(since):
+        kept = self._keep(since)
+        if kept:
             self._attrs[key] = result
+        self._close(key, kept)
         return result
 
     def binding(self, module: str, facts: FileFacts, index: int, name: str) -> frozenset[Canon]:
@@ -182,12 +255,14 @@ class Resolver:
         # Uses with the same bindings and chain denote the same objects: resolve them once.
         key = ("use", module, use.reaching, use.chain)
         if key in self._chains:
+            self._hit(key)
             return self._chains[key]
         if key in self._busy:
             self._cut()
             return [_EMPTY] * len(use.chain)
         since = self._cuts
         self._busy.add(key)
+        self._open()
         root: set[Canon] = set()
         for index in use.reaching:
             root |= self.binding(module, facts, index, use.chain[0])
@@ -195,8 +270,10 @@ class Resolver:
         for attr in use.chain[1:]:
             prefixes.append(self.attribute(prefixes[-1], attr))
         self._busy.discard(key)
-        if self._keep(since):
+        kept = self._keep(since)
+        if kept:
             self._chains[key] = prefixes
+        self._close(key, kept)
         return prefixes
 
     def written(self, module: str, facts: FileFacts, use: Use) -> list[frozenset[str]]:
