@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from wsaudit.engine.detect import find_definitions
 from wsaudit.engine.resolve import Resolver
@@ -106,6 +107,9 @@ class Gate:
     def exported(self, module: str) -> frozenset[str]:
         return self.resolver.exported(module)
 
+    def reading(self):
+        return self.resolver.reading()
+
     def module_attribute(self, module: str, name: str) -> frozenset:
         return self.resolver.module_attribute(module, name)
 
@@ -118,11 +122,48 @@ class Gate:
         return [_EMPTY] * len(use.chain)
 
 
+@dataclass
+class Trace:
+    """What an incremental audit needs to know of a candidate search (``wsaudit.engine.patch``):
+    for each file searched, the modules whose facts the questions about it read (``read``;
+    empty sets unless the resolver tracks)."""
+
+    read: dict[str, set[str]] = field(default_factory=dict)
+
+
+def contributed(facts: FileFacts, module: str, names: set[str], targets: frozenset, resolver: Resolver) -> set[str]:
+    """The module-level names of ``module`` (whose facts are ``facts``), other than ``names``,
+    that it binds to one of ``targets`` by copying a deprecated name (one of :func:`local_names`):
+    an alias, a renamed re-export. Only such a binding can be one: any other names no
+    deprecated thing, so its answer is not asked for."""
+    out: set[str] = set()
+    local = None
+    for name, indices in facts.namespace.items():
+        if name in names:
+            continue
+        if local is None:
+            local = local_names(facts, names)
+        if (any(facts.bindings[i].source_name(facts.uses) in local for i in indices)
+                and resolver.module_attribute(module, name) & targets):
+            out.add(name)
+    return out
+
+
+def search_targets(resolver: Resolver, rules: Iterable[Rule]) -> frozenset:
+    """What the symbol rules' plain paths resolve to (a pattern's objects are definitions)."""
+    found: frozenset = frozenset()
+    for rule in rules:
+        if rule.symbol is not None and not rule.is_pattern:
+            found |= resolver.resolve(rule.symbol)
+    return found
+
+
 def select_candidates(files: Iterable[SourceFile], store: FactStore, rules: tuple[Rule, ...],
-                      resolver: Resolver) -> set[str]:
+                      resolver: Resolver, trace: Trace | None = None) -> set[str]:
     """Load the full facts of every file that can hold a violation into ``store`` (to a
     fixpoint, see the module's docstring); return every name bound to a deprecated object
-    somewhere, plus the rule names (what :class:`Gate` lets through)."""
+    somewhere, plus the rule names (what :class:`Gate` lets through). ``trace``: filled with
+    what :class:`Trace` says."""
     files = list(files)
     cfg_rules = rules
     by_path = {f.path: f for f in files}
@@ -130,13 +171,8 @@ def select_candidates(files: Iterable[SourceFile], store: FactStore, rules: tupl
     symbol_rules = [r for r in cfg_rules if r.symbol is not None]
     module_rules = [r for r in cfg_rules if r.module is not None]
 
-    names: set[str] = {r.name for r in cfg_rules}
-    literal: frozenset = frozenset()
-    for rule in symbol_rules:
-        if not rule.is_pattern:  # a pattern's objects are definitions, found in files naming it
-            objects = resolver.resolve(rule.symbol)  # type: ignore[arg-type]
-            literal |= objects
-            names.update(p.rpartition(".")[2] for _, p in objects)
+    literal = search_targets(resolver, cfg_rules)
+    names: set[str] = {r.name for r in cfg_rules} | {p.rpartition(".")[2] for _, p in literal}
     targets = literal
 
     unscanned = set(store.blobs)
@@ -169,16 +205,12 @@ def select_candidates(files: Iterable[SourceFile], store: FactStore, rules: tupl
             for p in sorted(parsed):
                 if p not in claimed:
                     continue
-                facts = store.facts[p]
-                local = None
-                for name, indices in facts.namespace.items():
-                    if name in names:
-                        continue
-                    if local is None:
-                        local = local_names(facts, names)
-                    if (any(facts.bindings[i].source_name(facts.uses) in local for i in indices)
-                            and resolver.module_attribute(by_path[p].module, name) & targets):
-                        names.add(name)
-                        pending.add(name)
-                        grew = True
+                with resolver.reading() as read:
+                    new = contributed(store.facts[p], by_path[p].module, names, targets, resolver)
+                if trace is not None:
+                    trace.read.setdefault(p, set()).update(read)
+                if new:
+                    names |= new
+                    pending |= new
+                    grew = True
     return names

@@ -90,7 +90,7 @@ class Detection:
     targets: dict[str, frozenset[Canon]]
 
 
-class _Rules:
+class RuleTargets:
     """The rules, split by kind, with what each symbol rule's uses may be written as."""
 
     def __init__(self, rules: tuple[Rule, ...], targets: Mapping[str, frozenset[Canon]],
@@ -137,7 +137,7 @@ def _module_prefix(modules: ModuleTable, dotted: str) -> str | None:
     return next((m for m in (".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)) if m in modules), None)
 
 
-def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolver, rules: _Rules
+def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolver, rules: RuleTargets
                  ) -> dict[tuple[Rule, str], tuple[str, str]]:
     """What one import statement imports that is deprecated: ``(rule, category) -> (name,
     resolution)``, one row per (statement, deprecated thing), named after the first name."""
@@ -175,7 +175,7 @@ def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolver, rules: _Rul
     return hits
 
 
-def _use_rows(f: SourceFile, ff: FileFacts, resolver: Resolver, rules: _Rules) -> list[Violation]:
+def _use_rows(f: SourceFile, ff: FileFacts, resolver: Resolver, rules: RuleTargets) -> list[Violation]:
     out = []
     for use in ff.uses:
         prefixes = resolver.chain(f.module, ff, use)
@@ -212,7 +212,7 @@ def _source_name(ff: FileFacts, index: int) -> str | None:
     return None
 
 
-def _string_rows(f: SourceFile, ff: FileFacts, resolver: Resolver, rules: _Rules) -> list[Violation]:
+def _string_rows(f: SourceFile, ff: FileFacts, resolver: Resolver, rules: RuleTargets) -> list[Violation]:
     out = []
     modules = resolver.modules
     for ref in ff.strings:
@@ -237,7 +237,7 @@ def _string_rows(f: SourceFile, ff: FileFacts, resolver: Resolver, rules: _Rules
     return out
 
 
-def _suspects(f: SourceFile, ff: FileFacts, rules: _Rules, bound: Mapping[str, set[str]]) -> list[Violation]:
+def _suspects(f: SourceFile, ff: FileFacts, rules: RuleTargets, bound: Mapping[str, set[str]]) -> list[Violation]:
     """Rows for the imports and calls that the tokenizer sees in a file that does not parse."""
     out = []
     local: dict[str, set[str]] = {r.id: set() for r in rules.symbol}  # names this file binds to the symbol
@@ -311,42 +311,71 @@ def unmatched(rules: tuple[Rule, ...], detection: Detection, modules: ModuleTabl
     return out
 
 
+def file_rows(f: SourceFile, ff: FileFacts, resolver: Resolver, rules: RuleTargets) -> list[Violation]:
+    """The violations in one file (unsorted): its imports, its uses, its strings."""
+    rows: list[Violation] = []
+    for imp in ff.imports:
+        hits = _import_hits(f, imp, resolver, rules)
+        if not hits:
+            continue
+        via = absolute_module(f.module, f.is_package, imp.level, imp.module) if imp.is_from else None
+        for (rule, category), (name, resolution) in hits.items():
+            rows.append(_violation(f, rule, category, imp.line, imp.col, name, imp.context, imp.snippet, via,
+                                   resolution))
+    if rules.symbol:
+        rows += _use_rows(f, ff, resolver, rules)
+    rows += _string_rows(f, ff, resolver, rules)
+    return rows
+
+
+def bound_names(rows: Iterable[Violation]) -> dict[str, set[str]]:
+    """Rule id -> the names the tree binds to its symbol (aliases, renamed re-exports): what the
+    suspects of a file that does not parse are looked for by."""
+    bound: dict[str, set[str]] = {}
+    for v in rows:
+        if v.category == "deprecated-import":
+            bound.setdefault(v.rule_id, set()).add(v.name)
+    return bound
+
+
+def suspects_in(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: RuleTargets,
+                bound: Mapping[str, set[str]]) -> list[Violation]:
+    """The suspects of those of ``files`` that do not parse (unsorted)."""
+    return [s for f in files if (ff := facts.get(f.path)) is not None and ff.unparsed
+            for s in _suspects(f, ff, rules, bound)]
+
+
+def rule_targets(files: list[SourceFile], facts: Mapping[str, FileFacts], rules: tuple[Rule, ...],
+                 resolver: Resolver) -> tuple[RuleTargets, list[Definition]]:
+    """The rules with their deprecated objects, and every definition of one (sorted)."""
+    found = find_definitions(files, facts, rules, resolver.modules)
+    targets = deprecated_objects(resolver, rules, found)
+    definitions = sorted({*found, *literal_definitions(resolver, rules, targets)}, key=lambda d: d.sort_key())
+    return RuleTargets(rules, targets, definitions, resolver.modules), definitions
+
+
 def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: tuple[Rule, ...],
-           resolver: Resolver | None = None) -> Detection:
+           resolver: Resolver | None = None, reads: dict[str, set[str]] | None = None) -> Detection:
     """Every violation, definition and suspect in ``files`` (each sorted by position), and a
-    notice for each rule that matches nothing."""
+    notice for each rule that matches nothing. ``reads``: filled with, per file, the modules
+    whose facts resolving its rows read (see :meth:`Resolver.reading`)."""
     files = list(files)
     modules = resolver.modules if resolver is not None else ModuleTable.of(files, facts)
     resolver = resolver or Resolver(modules, facts.get)
-    found = find_definitions(files, facts, rules, modules)
-    targets = deprecated_objects(resolver, rules, found)
-    definitions = sorted({*found, *literal_definitions(resolver, rules, targets)}, key=lambda d: d.sort_key())
-    split = _Rules(rules, targets, definitions, modules)
+    split, definitions = rule_targets(files, facts, rules, resolver)
     rows: list[Violation] = []
-    broken: list[SourceFile] = []
     for f in files:
         ff = facts.get(f.path)
         if ff is None:
             continue
-        if ff.unparsed:
-            broken.append(f)
-        for imp in ff.imports:
-            hits = _import_hits(f, imp, resolver, split)
-            if not hits:
-                continue
-            via = absolute_module(f.module, f.is_package, imp.level, imp.module) if imp.is_from else None
-            for (rule, category), (name, resolution) in hits.items():
-                rows.append(_violation(f, rule, category, imp.line, imp.col, name, imp.context, imp.snippet, via,
-                                       resolution))
-        if split.symbol:
-            rows += _use_rows(f, ff, resolver, split)
-        rows += _string_rows(f, ff, resolver, split)
+        if reads is None:
+            rows += file_rows(f, ff, resolver, split)
+            continue
+        with resolver.reading() as read:
+            rows += file_rows(f, ff, resolver, split)
+        reads[f.path] = read
     rows.sort(key=Violation.sort_key)
-    bound: dict[str, set[str]] = {}
-    for v in rows:  # names the tree binds to the deprecated symbol: aliases, renamed re-exports
-        if v.category == "deprecated-import":
-            bound.setdefault(v.rule_id, set()).add(v.name)
-    suspects = sorted((s for f in broken for s in _suspects(f, facts[f.path], split, bound)), key=Violation.sort_key)
-    detection = Detection(rows, definitions, suspects, [], targets)
+    suspects = sorted(suspects_in(files, facts, split, bound_names(rows)), key=Violation.sort_key)
+    detection = Detection(rows, definitions, suspects, [], split.targets)
     detection.notices = unmatched(rules, detection, modules, files, facts)
     return detection
