@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from wsaudit.config import Config, SimulateSettings, load
 from wsaudit.engine.cache import FactsCache
-from wsaudit.engine.candidates import Gate, could_hold, select_candidates
+from wsaudit.engine.candidates import Gate, Trace, select_candidates
 from wsaudit.engine.detect import detect, quiet_rules, unmatched
 from wsaudit.engine.discover import discover
 from wsaudit.engine.imports import direct_imports
 from wsaudit.engine.modules import ModuleTable
+from wsaudit.engine.patch import encode_reads, patch
 from wsaudit.engine.resolve import Canon, Resolver
 from wsaudit.engine.results import (
     decode_graph,
@@ -313,30 +314,39 @@ def _lines_of_code(files: list[SourceFile], facts: dict[str, FileFacts], earlier
             for f in files if f.path in facts or f.path in earlier}
 
 
-def _edit_outside(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnostic], earlier: dict[str, Any],
-                  unchanged: set[str], *, key: str, index: list[list[Any]], cache_dir: str | Path | None,
-                  jobs: int | None, notices: list[Notice]) -> Audit | None:
-    """The audit of a tree that differs from the one of ``earlier`` (the latest stored result)
-    only in files that could not hold a violation then and cannot now, or None when that is
-    not so. Such files bind nothing deprecated (their bytes name nothing of it), and name
-    resolution never looked into them: every violation, definition, suspect and notice stands;
-    only their import records, lines of code and diagnostics are made again."""
-    if earlier.get("names") is None or any(n.kind == "unmatched-rule" for n in earlier["notices"]):
-        return None  # a full run's result, or a notice made from every file's imports
-    changed = [f for f in files if f.path not in unchanged]
-    was_unreadable, full = set(earlier["unreadable"]), set(earlier["full"])
-    if any(f.path in full or f.path in was_unreadable for f in changed):
-        return None
-    with FactStore(root, changed, cfg, cache_dir=cache_dir, jobs=jobs) as store:
-        if len(store.blobs) != len(changed) or any(
-                could_hold(store.blobs[f.path], f.module, cfg.rules, earlier["names"]) for f in changed):
-            return None  # unreadable now (the module table changes), or it may hold a violation now
-        store.load_imports(store.blobs)
+def _patch(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnostic], earlier: dict[str, Any],
+           unchanged: set[str], *, key: str, index: list[list[Any]], cache_dir: str | Path | None,
+           jobs: int | None, notices: list[Notice]) -> Audit | None:
+    """The audit of a tree that differs from the one of ``earlier`` (the latest stored result,
+    for the same files) in some files' bytes, by :func:`wsaudit.engine.patch.patch`: only the
+    edited files are read and parsed, and only they and the files whose answers read them are
+    detected again; None when that cannot be done (a run that parsed everything, a new
+    deprecated name, a file unreadable then or now). Import records, lines of code and
+    diagnostics are made again for the edited files alone."""
+    if earlier.get("reads") is None or any(n.kind == "unmatched-rule" for n in earlier["notices"]):
+        return None  # a run that did not track, or a notice made from every file's imports
+    edited = [f for f in files if f.path not in unchanged]
+    was_unreadable = set(earlier["unreadable"])
+    if any(f.path in was_unreadable for f in edited):
+        return None  # the module table changes
+    paths = {f.path for f in edited}
+    with FactStore(root, files, cfg, cache_dir=cache_dir, jobs=jobs, lazy=True) as store:
+        if not store.read_now(paths):
+            return None
         modules = ModuleTable.of(files, {f.path for f in files} - was_unreadable)
-        fresh, import_problems = direct_imports(changed, store.facts, modules)
+        found = patch(earlier, files, edited, store, Resolver(modules, store.get, track=True), cfg.rules)
+        if found is None:
+            return None
+        store.load_imports(paths)
+        fresh, import_problems = direct_imports(edited, store.facts, modules)
         kept, kept_loc, kept_problems = earlier_rows(earlier, unchanged, files, modules.owns, listing)
-        diagnostics = sorted(listing + kept_problems + store.diagnostics() + import_problems, key=Diagnostic.sort_key)
-        stored = {**earlier, "diagnostics": diagnostics, "index": index,  # one importer's rows: one side
+        problems = [d for d in store.diagnostics() if d.path in paths]  # the others' come from ``earlier``
+        diagnostics = sorted(listing + kept_problems + problems + import_problems, key=Diagnostic.sort_key)
+        full = (set(earlier["full"]) - paths) | {p for p, f in store.facts.items() if f.complete}
+        stored = {**earlier, "violations": found.violations, "definitions": found.definitions,
+                  "suspects": found.suspects, "targets": found.targets, "notices": [], "reads": found.reads,
+                  "broken": found.broken,
+                  "diagnostics": diagnostics, "index": index, "full": sorted(full),  # one importer's rows: one side
                   "graph": graph_text({**kept, **group_lines(fresh)}, _lines_of_code(files, store.facts, kept_loc))}
         refused = [Notice("cache-refused", None, why) for why in store.notices]
         if store.cache is not None and not refused and not racy(files):  # ``key``: this tree's
@@ -451,10 +461,10 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     run = partial(_run, root, cfg, files, diagnostics, key=key, index=index, cache=cache, cache_dir=cache_dir,
                   jobs=jobs, progress=progress, scheduler=scheduler, complete=complete, notices=default_profile)
     if unchanged:
-        outside = _edit_outside(root, cfg, files, list(diagnostics), earlier, unchanged,  # type: ignore[arg-type]
-                                key=key, index=index, cache_dir=cache_dir, jobs=jobs, notices=default_profile)
-        if outside is not None:
-            return outside
+        patched = _patch(root, cfg, files, list(diagnostics), earlier, unchanged,  # type: ignore[arg-type]
+                         key=key, index=index, cache_dir=cache_dir, jobs=jobs, notices=default_profile)
+        if patched is not None:
+            return patched
         if _can_replay(earlier, files, unchanged):  # type: ignore[arg-type]
             replayed = run(earlier, unchanged, replay=True)
             if replayed is not None:
@@ -470,6 +480,15 @@ def _can_replay(earlier: dict[str, Any], files: list[SourceFile], unchanged: set
         return False  # a run that parsed everything: no candidate search to replay
     was_unreadable = set(earlier["unreadable"])
     return not any(f.path not in unchanged and f.path in was_unreadable for f in files)
+
+
+def _reads(trace: Trace, reads: dict[str, set[str]], files: list[SourceFile], resolver: Resolver
+           ) -> dict[str, list[int]]:
+    """Per file searched or detected: what the answers of the search and of detection read."""
+    every = {p: set(r) for p, r in trace.read.items()}
+    for p, r in reads.items():
+        every.setdefault(p, set()).update(r)
+    return encode_reads(every, files, resolver)
 
 
 def _run(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnostic], earlier: dict[str, Any] | None,
@@ -500,19 +519,22 @@ def _run(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnos
         else:
             readable = store.blobs
         modules = ModuleTable.of(files, readable)
-        resolver = Resolver(modules, store.get)
+        # what each file's answers were read from, for the next run's patch (a result stored)
+        track = store.cache is not None and not complete
+        resolver = Resolver(modules, store.get, track=track)
+        trace, reads = Trace(), ({} if track else None)
         if complete:
             store.load_all()
             checked, gate = files, resolver
         else:  # full facts where a violation can be, the imports (for the graph) everywhere else
-            names = select_candidates(files, store, cfg.rules, resolver)
+            names = select_candidates(files, store, cfg.rules, resolver, trace)
             if replay and not names <= set(earlier["names"]):  # type: ignore[index]
                 return None
             checked = [f for f in files if store._full(f.path)]
             gate = Gate(resolver, names)  # type: ignore[assignment]
             store.load_imports(p for p in store.blobs if p not in unchanged)
         store.forget_bytes()  # every file has its facts now: before detection and the import records
-        found = detect(checked, store.facts, cfg.rules, gate)  # type: ignore[arg-type]
+        found = detect(checked, store.facts, cfg.rules, gate, reads)  # type: ignore[arg-type]
         facts = store.facts
         if not complete:  # the closest names of a rule that matches nothing: from the whole tree
             if unchanged and quiet_rules(cfg.rules, found, modules):  # they need every file's imports
@@ -546,7 +568,8 @@ def _run(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnos
                 "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,
                 "notices": found.notices, "unreadable": unreadable, "index": index,
                 "names": None if complete else sorted(names),
-                "full": full}))
+                "full": full, "reads": _reads(trace, reads, files, resolver) if reads is not None else None,
+                "broken": sorted(f.path for f in checked if facts[f.path].unparsed) if reads is not None else None}))
             store.cache.put_result(latest_key(cfg, complete), key)
     return Audit(root, cfg, files, store.full_view(), found.violations, diagnostics, import_records,  # type: ignore[arg-type]
                  lambda records: _graph(files, loc, records, cfg.golden_path.modules, modules),

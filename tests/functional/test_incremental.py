@@ -1,7 +1,8 @@
 """Incremental audits equal cold ones along a random walk of edits: a differential test.
 
 Each step makes one edit of a kind a migration makes (a new use of the deprecated API, a use
-removed, a re-export added or dropped, an import added, a file added, deleted or renamed), then
+removed, a re-export added or dropped, a name shadowed or taken through another module, an
+import added, a file added, deleted or renamed), then
 audits with the cache (answered from the last stored result wherever it can be) and without it:
 the two must be the same records. The walk is seeded: a failure names its seed and step."""
 
@@ -38,7 +39,7 @@ def edit(root, rng: random.Random, step: int, aliases: list[tuple[str, str]], ap
     files = python_files(root)
     path = rng.choice(files)
     kind = rng.choice(["use", "unuse", "re-export", "re-export", "re-export-use", "re-export-use", "import", "add",
-                       "delete", "rename", "plain"])
+                       "delete", "rename", "plain", "shadow", "through"])
     text = path.read_text(encoding="utf-8", errors="replace")
     if kind == "use":
         path.write_text(text + f"\nfrom {api} import {NAME}\n\n\ndef use_{step}():\n    return {NAME}()\n")
@@ -55,6 +56,10 @@ def edit(root, rng: random.Random, step: int, aliases: list[tuple[str, str]], ap
         alias = f"alias_{step}"
         aliases.append((str(other.relative_to(root)), alias))
         path.write_text(text + f"\nfrom {module_of(root, other)} import {alias}\n{alias}()\n")
+    elif kind == "shadow":  # a function of its own under the deprecated name: what imports it from here is fine
+        path.write_text(text + f"\n\ndef {NAME}():\n    return {step}\n")
+    elif kind == "through":  # the deprecated name taken from another file, which may or may not bind it
+        path.write_text(text + f"\nfrom {module_of(root, rng.choice(files))} import {NAME}\n")
     elif kind == "import":
         path.write_text(text + f"\nimport {module_of(root, rng.choice(files))}\n")
     elif kind == "add":

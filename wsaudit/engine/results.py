@@ -25,7 +25,7 @@ from wsaudit.engine.parse import FACTS_VERSION
 from wsaudit.model import Definition, Diagnostic, DirectImport, Notice, SourceFile, Violation
 from wsaudit.version import __version__
 
-RESULT_VERSION = 3  # 2: the graph part one line per importer; 3: after the JSON line
+RESULT_VERSION = 4  # 2: the graph part one line per importer; 3: after the JSON line; 4: reads, broken
 RACY_SECONDS = 2.0  # a file younger than this may change without changing its stat entry
 
 
@@ -115,8 +115,10 @@ def encode_result(result: dict[str, Any]) -> str:
     unless given already encoded), ``targets`` (rule id -> objects), ``definitions``, ``suspects``, ``notices``,
     ``unreadable`` (the paths that could not be read: not modules of the tree), ``index`` (the
     :func:`stat_index` of the tree it is the result of), ``names`` (the deprecated names the
-    candidates were found by; None for a run that parsed everything) and ``full`` (the paths
-    whose full facts the audit read).
+    candidates were found by; None for a run that parsed everything), ``full`` (the paths
+    whose full facts the audit read), and for :func:`wsaudit.engine.patch.patch`, ``reads``
+    (path -> the positions in the file list of the modules its answers were read from) and
+    ``broken`` (the paths detected that do not parse); both None where the audit did not track.
 
     The text is one line of JSON, then the graph part as it is (:func:`graph_text`): inside
     the JSON its every quote would be escaped, which doubled what is written and read."""
@@ -132,6 +134,8 @@ def encode_result(result: dict[str, Any]) -> str:
         "index": result.get("index"),
         "names": result.get("names"),
         "full": result.get("full"),
+        "reads": dict(sorted(result["reads"].items())) if result.get("reads") is not None else None,
+        "broken": result.get("broken"),
     }, ensure_ascii=False, separators=(",", ":")) + "\n" + graph
 
 
@@ -162,6 +166,8 @@ def decode_result(text: str) -> dict[str, Any] | None:
             "index": doc.get("index"),
             "names": doc.get("names"),
             "full": doc.get("full"),
+            "reads": doc.get("reads"),
+            "broken": doc.get("broken"),
         }
     except Exception:  # noqa: BLE001 - a damaged result is a miss, whatever it holds
         return None
