@@ -57,8 +57,7 @@ def _store_options(args: argparse.Namespace) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from wsaudit.render.graph import GRAPH_FORMATS
-    from wsaudit.render.scan import SCAN_FORMATS
+    from wsaudit.render.formats import CHECK_FORMATS, GRAPH_FORMATS, HISTORY_FORMATS, SCAN_FORMATS
 
     parser = _Parser(prog="wsaudit", description="Find, rank and migrate every use of a deprecated Python API.")
     parser.add_argument("--version", action="version", version=f"wsaudit {_version()}")
@@ -92,8 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--history", action="store_true", help="also the burndown across git history against the "
                         "plan (06_burndown; -p rev_range A..B, -p start COMMIT, -p plan_csv FILE)")
     # -- history (see cmd_history)
-    from wsaudit.render.history import HISTORY_FORMATS
-
     history = sub.add_parser("history", help="violation counts across git commits, each step explained (burndown)")
     _common(history, HISTORY_FORMATS, "table")
     history.add_argument("--rev-range", metavar="A..B", help="commits to audit, as git rev-list takes them "
@@ -107,8 +104,6 @@ def build_parser() -> argparse.ArgumentParser:
                          "commits (default 1000; a warning says when more were selected)")
     _scheduler(history)
     # -- check (see cmd_check)
-    from wsaudit.render.check import CHECK_FORMATS
-
     check = sub.add_parser("check", help="CI gate: exit 1 on violations not in the baseline")
     _common(check, CHECK_FORMATS, "text")
     check.add_argument("--baseline", metavar="FILE", help="accepted violations (JSON written by "

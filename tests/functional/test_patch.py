@@ -10,7 +10,7 @@ import pytest
 from conftest import RULES
 from test_warm import age, outputs
 
-import wsaudit.api
+import wsaudit.engine.candidates
 import wsaudit.engine.patch
 from wsaudit.api import audit
 
@@ -34,7 +34,8 @@ TREE = {
 def watched(monkeypatch):
     """What each incremental run did: ``("patch", files detected again)`` or ``("search",)``."""
     runs: list[tuple] = []
-    real_patch, real_rows, real_select = wsaudit.api.patch, wsaudit.engine.patch.file_rows, wsaudit.api.select_candidates
+    real_patch, real_rows = wsaudit.engine.patch.patch, wsaudit.engine.patch.file_rows
+    real_select = wsaudit.engine.candidates.select_candidates
     detected: list[str] = []
 
     def patch(*args):
@@ -52,9 +53,9 @@ def watched(monkeypatch):
         runs.append(("search",))
         return real_select(*args)
 
-    monkeypatch.setattr(wsaudit.api, "patch", patch)
+    monkeypatch.setattr(wsaudit.engine.patch, "patch", patch)
     monkeypatch.setattr(wsaudit.engine.patch, "file_rows", rows)
-    monkeypatch.setattr(wsaudit.api, "select_candidates", select)
+    monkeypatch.setattr(wsaudit.engine.candidates, "select_candidates", select)
     return runs
 
 

@@ -210,11 +210,11 @@ def test_one_changed_file_takes_the_rest_from_the_last_result_and_equals_a_cold_
         return real(self, calls[-1])
 
     monkeypatch.setattr(store.FactStore, "load_imports", recording)
-    import wsaudit.api
+    import wsaudit.engine.candidates
 
     searched: list[int] = []
-    real_select = wsaudit.api.select_candidates
-    monkeypatch.setattr(wsaudit.api, "select_candidates", lambda *a: searched.append(1) or real_select(*a))
+    real_select = wsaudit.engine.candidates.select_candidates
+    monkeypatch.setattr(wsaudit.engine.candidates, "select_candidates", lambda *a: searched.append(1) or real_select(*a))
     scan = cli("scan", sample_copy, "--format", "json")
     monkeypatch.undo()
     assert calls[0] == ["netra_backend/plain.py"]
@@ -264,11 +264,11 @@ def test_back_to_a_tree_seen_before_the_next_edit_is_taken_against_it(sample_cop
     plain = sample_copy / PLAIN
     plain.write_text(plain.read_text() + "\nimport json\n")
     age(sample_copy)
-    import wsaudit.api
+    import wsaudit.engine.candidates
 
     searched: list[int] = []
-    real_select = wsaudit.api.select_candidates
-    monkeypatch.setattr(wsaudit.api, "select_candidates", lambda *a: searched.append(1) or real_select(*a))
+    real_select = wsaudit.engine.candidates.select_candidates
+    monkeypatch.setattr(wsaudit.engine.candidates, "select_candidates", lambda *a: searched.append(1) or real_select(*a))
     scan = cli("scan", sample_copy, "--format", "json")
     monkeypatch.undo()
     assert searched == []  # only the plain file differs from tree A

@@ -12,7 +12,6 @@ from wsaudit.model import DEFINITION
 if TYPE_CHECKING:  # the command line lists the formats without loading the gate
     from wsaudit.gate.check import CheckResult
 
-CHECK_FORMATS = ("text", "json", "sarif", "github")
 
 
 def _row(result: CheckResult, f: Finding) -> dict[str, Any]:
@@ -169,7 +168,7 @@ def check_sarif(result: CheckResult, version: str) -> dict[str, Any]:
 
 
 def render(result: CheckResult, fmt: str, version: str, prefix: str = "") -> str:
-    """The result in one of :data:`CHECK_FORMATS`."""
+    """The result in one of :data:`wsaudit.render.formats.CHECK_FORMATS`."""
     if fmt == "text":
         return check_text(result)
     if fmt == "github":

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from wsaudit.errors import UsageError
 from wsaudit.model import DirectImport, ModuleRank, Violation
+from wsaudit.render.formats import GRAPH_FORMATS
 from wsaudit.render.text import dump_chunks, dumps
 
 if TYPE_CHECKING:  # networkx is imported where a graph is written, not by every command line run
     import networkx as nx
 
-GRAPH_FORMATS = ("json", "graphml", "gexf", "dot")
 NODE_FIELDS = ("module", "path", "is_test", "is_package", "loc", "golden_path")
 METRIC_FIELDS = ("violations", "tier", "score")
 EDGE_FIELDS = ("source", "target", "line", "context", "implicit", "contexts")

@@ -11,9 +11,9 @@ from typing import Any
 
 from wsaudit.errors import UsageError
 from wsaudit.model import CATEGORIES, TIERS
+from wsaudit.render.formats import HISTORY_FORMATS
 from wsaudit.render.text import dumps, rows_csv
 
-HISTORY_FORMATS = ("table", "json", "csv")
 STEP_COLUMNS = ("added_files", "deleted_files", "edited_files", "renamed_files", "stopped_parsing",
                 "started_parsing", "fixed", "fixed_by_deletion", "hidden_by_breakage", "introduced",
                 "revealed_by_parsing", "moved",

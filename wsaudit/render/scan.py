@@ -17,8 +17,6 @@ from wsaudit.render.text import dumps, rows_csv
 if TYPE_CHECKING:
     from wsaudit.api import Audit
 
-SCAN_FORMATS = ("table", "json", "csv", "sarif")
-
 
 def scan_document(root: str, config: Config, files_scanned: int, violations: list[Violation],
                   diagnostics: list[Diagnostic], definitions: Sequence[Definition] = (),
@@ -80,7 +78,7 @@ def scan_table(violations: list[Violation], diagnostics: list[Diagnostic], files
 
 
 def render_scan(fmt: str, root: str, result: Audit, version: str) -> str:
-    """The scan of ``result`` in one of :data:`SCAN_FORMATS`; ``root`` is shown in JSON only."""
+    """The scan of ``result`` in one of :data:`wsaudit.render.formats.SCAN_FORMATS`; ``root`` is shown in JSON only."""
     violations = result.violation_records
     if fmt == "table":
         return scan_table(violations, result.diagnostic_records, result.files_scanned, result.definition_records,
