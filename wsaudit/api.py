@@ -21,10 +21,13 @@ from wsaudit.engine.discover import discover
 from wsaudit.engine.modules import ModuleTable
 from wsaudit.engine.results import (
     decode_graph,
+    decode_parts,
     decode_result,
     earlier_rows,
     encode_graph,
+    encode_parts,
     encode_result,
+    graph_of,
     graph_text,
     group_lines,
     latest_key,
@@ -294,13 +297,44 @@ def _from_result(root: Path, cfg: Config, files: list[SourceFile], stored: dict[
     ``table``: the module table of ``files``, if made already."""
     # the module table only for the graph: ``wsaudit scan`` on an unchanged tree never makes it
     modules = _once(lambda: table or ModuleTable.of(files, {f.path for f in files} - set(stored["unreadable"])))
-    graph_part = _once(partial(decode_graph, stored["graph"]))
+    graph_part = _once(lambda: decode_graph(graph_of(stored)))
+    # a graph part that cannot be read when asked for (forged, or pruned by another run since):
+    # the import records and graph of an audit made now, which are the same
+    again = _once(lambda: audit(root, cfg, cache=False))
+
+    def import_records() -> list[DirectImport]:
+        try:
+            return graph_part()[0]
+        except _GraphGone:
+            return again().import_records
+
+    def graph(imports: list[DirectImport]) -> nx.DiGraph:
+        try:
+            loc = graph_part()[1]
+        except _GraphGone:
+            return again().graph
+        return _graph(files, loc, imports, cfg.golden_path.modules, modules())
+
     lazy = FactStore(root, files, cfg, cache=False, lazy=True)
     return Audit(root, cfg, files, lazy.full_view(), stored["violations"], stored["diagnostics"],  # type: ignore[arg-type]
-                 lambda: graph_part()[0],
-                 lambda imports: _graph(files, graph_part()[1], imports, cfg.golden_path.modules, modules()),
-                 stored["targets"], stored["definitions"], stored["suspects"], notices + stored["notices"],
-                 stored["unreadable"])
+                 import_records, graph, stored["targets"], stored["definitions"], stored["suspects"],
+                 notices + stored["notices"], stored["unreadable"])
+
+
+class _GraphGone(Exception):
+    """The graph part of a stored result could not be read when it was asked for."""
+
+
+def _stored_graph(folder: Path, root: Path, key: str) -> str:
+    """The graph part of the result stored under ``key`` (read when the graph is asked for)."""
+    cache = FactsCache(folder, root)
+    try:
+        graph = cache.get_graph(key)
+    finally:
+        cache.close()
+    if graph is None:
+        raise _GraphGone(key)
+    return graph
 
 
 SNAPSHOT_KIND = "wsaudit-audit"
@@ -352,7 +386,7 @@ def _patch(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagn
                   "graph": graph_text({**kept, **group_lines(fresh)}, _lines_of_code(files, store.facts, kept_loc))}
         refused = [Notice("cache-refused", None, why) for why in store.notices]
         if store.cache is not None and not refused and not racy(files):  # ``key``: this tree's
-            store.cache.put_result(key, encode_result(stored))
+            store.cache.put_result(key, *encode_parts(stored))
             store.cache.put_result(latest_key(cfg, False), key)
     return _from_result(root, cfg, files, stored, notices + refused, modules)
 
@@ -446,13 +480,16 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     results = FactsCache(root / (cache_dir or cfg.cache_dir), root) if cache else None
     index = stat_index(files) if results is not None else []
     key = tree_key(cfg, index, diagnostics, complete) if results is not None else ""
-    stored = decode_result(results.get_result(key) or "") if results is not None else None
-    earlier = None  # the latest result stored for this configuration, when this tree is another
+    stored = earlier = None  # earlier: the latest result stored for this configuration, when this tree is another
     if results is not None:
+        head = results.get_result(key)
+        if head is not None and results.has_graph(key):  # its graph part read when the graph is asked for
+            stored = decode_parts(head, partial(_stored_graph, results.folder, root, key))
         latest = results.get_result(latest_key(cfg, complete))
-        if stored is None:
-            earlier = decode_result(results.get_result(latest or "") or "")
-        elif latest != key:  # back to a tree seen before: the next edit is one to this tree
+        if stored is None and latest is not None:
+            head, graph = results.get_result(latest), results.get_graph(latest)
+            earlier = decode_parts(head, graph) if head is not None and graph is not None else None
+        elif stored is not None and latest != key:  # back to a tree seen before: the next edit is one to this tree
             results.put_result(latest_key(cfg, complete), key)
         results.close()
     if stored is not None:  # an unchanged tree: nothing to read, parse or resolve
@@ -573,7 +610,7 @@ def _run(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnos
         full = sorted(p for p, f in facts.items() if f.complete)
         store.release()  # before the result is written: the imports-only facts are done with
         if store.cache is not None and not refused and not racy(files):
-            store.cache.put_result(key, encode_result({
+            store.cache.put_result(key, *encode_parts({
                 "violations": found.violations, "diagnostics": diagnostics,
                 "graph": graph if graph is not None else encode_graph(fresh, loc),  # in importer order already
                 "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,

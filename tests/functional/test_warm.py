@@ -143,6 +143,42 @@ def test_a_planted_result_is_ignored(sample_copy, cli):
     assert cli("scan", sample_copy, "--format", "json").out == truth
 
 
+@pytest.mark.parametrize("harm", ["forged", "swapped", "gone"])
+def test_a_planted_forged_or_missing_graph_part_is_a_miss(sample_copy, cli, harm):
+    """The graph part is stored apart from its result, signed under its own name: one forged,
+    swapped in from a result (a signed text of the same key), or gone makes the result a miss."""
+    age(sample_copy)
+    truth = outputs(cli, sample_copy, "--no-cache")
+    outputs(cli, sample_copy)
+    db = sqlite3.connect(sample_copy / ".wsaudit" / "cache" / "facts.sqlite3")
+    if harm == "forged":
+        db.execute("UPDATE graphs SET data = ?", ("{}",))
+    elif harm == "swapped":  # a result's own signed text where its graph part should be
+        db.execute("UPDATE graphs SET data = (SELECT data FROM results WHERE results.key = graphs.key), "
+                   "mac = (SELECT mac FROM results WHERE results.key = graphs.key)")
+    else:
+        db.execute("DELETE FROM graphs")
+    db.commit()
+    db.close()
+    assert outputs(cli, sample_copy) == truth
+
+
+def test_a_warm_scan_reads_no_graph_part_and_a_warm_graph_reads_it_once(sample_copy, cli, monkeypatch):
+    from wsaudit.engine.cache import FactsCache
+
+    age(sample_copy)
+    truth = outputs(cli, sample_copy, "--no-cache")
+    outputs(cli, sample_copy)
+    read: list[str] = []
+    real = FactsCache.get_graph
+    monkeypatch.setattr(FactsCache, "get_graph", lambda self, key: read.append(key) or real(self, key))
+    scan = cli("scan", sample_copy, "--format", "json")
+    assert read == []
+    graph = cli("graph", sample_copy)
+    assert len(read) == 1
+    assert [scan.out, graph.out] == [truth[0], truth[2]]
+
+
 def test_after_a_cold_audit_only_full_facts_stay_and_the_rest_is_read_again_when_asked(sample_copy, reads):
     result = audit(sample_copy, cache=False)
     store_ = result.facts._store

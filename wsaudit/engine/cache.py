@@ -93,7 +93,10 @@ def decode(text: str) -> FileFacts:
 
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL);"
-           "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL)")
+           "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL);"
+           # a result's graph part, apart: 85% of its bytes, which a scan never reads
+           "CREATE TABLE IF NOT EXISTS graphs (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL)")
+_GRAPH = "graph:"  # signed under another key than its result: a result cannot pass for a graph part
 KEPT_RESULTS = 4  # whole-tree results kept (one per configuration and tree state recently audited)
 
 
@@ -236,29 +239,51 @@ class FactsCache:
 
     def get_result(self, key: str) -> str | None:
         """A whole-tree result stored by :meth:`put_result`, if this user wrote it."""
+        return self._get("results", key, key)
+
+    def get_graph(self, key: str) -> str | None:
+        """The graph part stored with the result of ``key`` by :meth:`put_result`, if this user wrote it."""
+        return self._get("graphs", key, _GRAPH + key)
+
+    def has_graph(self, key: str) -> bool:
+        """Whether a graph part is stored with the result of ``key`` (not read, not checked)."""
+        if self.db is None:
+            return False
+        try:
+            return self.db.execute("SELECT 1 FROM graphs WHERE key = ?", (key,)).fetchone() is not None
+        except sqlite3.Error:
+            self._reset()
+            return False
+
+    def _get(self, table: str, key: str, signed: str) -> str | None:
         if self.db is None:
             return None
         try:
-            row = self.db.execute("SELECT data, mac FROM results WHERE key = ?", (key,)).fetchone()
+            row = self.db.execute(f"SELECT data, mac FROM {table} WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:
             self._reset()
             return None
-        if row is None or not isinstance(row[0], str) or not hmac.compare_digest(str(row[1]), self._mac(key, row[0])):
+        if row is None or not isinstance(row[0], str) or not hmac.compare_digest(str(row[1]), self._mac(signed, row[0])):
             return None
         return row[0]
 
-    def put_result(self, key: str, data: str) -> None:
-        """Store a whole-tree result; only the latest :data:`KEPT_RESULTS` stay."""
+    def put_result(self, key: str, data: str, graph: str | None = None) -> None:
+        """Store a whole-tree result (and its graph part, read apart by :meth:`get_graph`); only
+        the latest :data:`KEPT_RESULTS` stay."""
         if self.db is None:
             return
         try:
-            with self.db:
+            with self.db:  # one transaction: a result is never stored without its graph part
                 self.db.execute("INSERT OR REPLACE INTO results (key, data, mac) VALUES (?, ?, ?)",
                                 (key, data, self._mac(key, data)))
+                if graph is not None:
+                    self.db.execute("INSERT OR REPLACE INTO graphs (key, data, mac) VALUES (?, ?, ?)",
+                                    (key, graph, self._mac(_GRAPH + key, graph)))
                 # the "latest:" pointers (a key each, one per configuration) do not count
                 self.db.execute("DELETE FROM results WHERE key NOT LIKE 'latest:%' AND rowid NOT IN (SELECT rowid "
                                 "FROM results WHERE key NOT LIKE 'latest:%' ORDER BY rowid DESC LIMIT ?)",
                                 (KEPT_RESULTS,))
+                self.db.execute("DELETE FROM graphs WHERE key NOT IN (SELECT key FROM results)")
         except sqlite3.Error:
             self._reset()
 

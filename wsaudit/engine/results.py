@@ -25,7 +25,8 @@ from wsaudit.engine.parse import FACTS_VERSION
 from wsaudit.model import Definition, Diagnostic, DirectImport, Notice, SourceFile, Violation
 from wsaudit.version import __version__
 
-RESULT_VERSION = 4  # 2: the graph part one line per importer; 3: after the JSON line; 4: reads, broken
+RESULT_VERSION = 5  # 2: the graph part one line per importer; 3: after the JSON line; 4: reads, broken;
+# 5: the graph part stored apart
 RACY_SECONDS = 2.0  # a file younger than this may change without changing its stat entry
 
 
@@ -110,19 +111,27 @@ def encode_graph(imports: Iterable[Any], loc: dict[str, int]) -> str:
 
 
 def encode_result(result: dict[str, Any]) -> str:
-    """The audit's records as JSON: ``violations``, ``diagnostics``, ``graph`` (the import records
-    and each path's lines of code, see :func:`decode_graph`; made from ``imports`` and ``loc``
-    unless given already encoded), ``targets`` (rule id -> objects), ``definitions``, ``suspects``, ``notices``,
-    ``unreadable`` (the paths that could not be read: not modules of the tree), ``index`` (the
-    :func:`stat_index` of the tree it is the result of), ``names`` (the deprecated names the
-    candidates were found by; None for a run that parsed everything), ``full`` (the paths
-    whose full facts the audit read), and for :func:`wsaudit.engine.patch.patch`, ``reads``
-    (path -> the positions in the file list of the modules its answers were read from) and
-    ``broken`` (the paths detected that do not parse); both None where the audit did not track.
+    """The audit's records as text: the :func:`encode_parts`, the graph part after a line end
+    (inside the JSON its every quote would be escaped, which doubled what is written and read)."""
+    head, graph = encode_parts(result)
+    return head + "\n" + graph
 
-    The text is one line of JSON, then the graph part as it is (:func:`graph_text`): inside
-    the JSON its every quote would be escaped, which doubled what is written and read."""
-    graph = result["graph"] if "graph" in result else encode_graph(result["imports"], result["loc"])
+
+def encode_parts(result: dict[str, Any]) -> tuple[str, str]:
+    """The audit's records as one line of JSON and the graph part (:func:`graph_text`), which a
+    stored result keeps apart (``wsaudit scan`` never reads it).
+
+    The JSON holds ``violations``, ``diagnostics``, ``targets`` (rule id -> objects),
+    ``definitions``, ``suspects``, ``notices``, ``unreadable`` (the paths that could not be
+    read: not modules of the tree), ``index`` (the :func:`stat_index` of the tree it is the
+    result of), ``names`` (the deprecated names the candidates were found by; None for a run
+    that parsed everything), ``full`` (the paths whose full facts the audit read), and for
+    :func:`wsaudit.engine.patch.patch`, ``reads`` (path -> the positions in the file list of the
+    modules its answers were read from) and ``broken`` (the paths detected that do not parse);
+    both None where the audit did not track. The graph part is ``graph`` (the import records
+    and each path's lines of code, see :func:`decode_graph`), made from ``imports`` and ``loc``
+    unless given already encoded."""
+    graph = graph_of(result) if "graph" in result else encode_graph(result["imports"], result["loc"])
     return json.dumps({
         "violations": _rows(result["violations"]),
         "diagnostics": _rows(result["diagnostics"]),
@@ -136,7 +145,13 @@ def encode_result(result: dict[str, Any]) -> str:
         "full": result.get("full"),
         "reads": dict(sorted(result["reads"].items())) if result.get("reads") is not None else None,
         "broken": result.get("broken"),
-    }, ensure_ascii=False, separators=(",", ":")) + "\n" + graph
+    }, ensure_ascii=False, separators=(",", ":")), graph
+
+
+def graph_of(result: dict[str, Any]) -> str:
+    """The graph part of a decoded result, read now if it was left to be read when asked for."""
+    graph = result["graph"]
+    return graph() if callable(graph) else graph
 
 
 def decode_graph(text: str) -> tuple[list[DirectImport], dict[str, int]]:
@@ -148,10 +163,14 @@ def decode_graph(text: str) -> tuple[list[DirectImport], dict[str, int]]:
 
 def decode_result(text: str) -> dict[str, Any] | None:
     """The records of :func:`encode_result`, or None when the text is not such a result."""
+    head, newline, graph = text.partition("\n")
+    return decode_parts(head, graph) if newline else None  # no graph part: not such a result
+
+
+def decode_parts(head: str, graph: str | Callable[[], str]) -> dict[str, Any] | None:
+    """The records of :func:`encode_parts`, or None when ``head`` is not such a result; ``graph``:
+    the graph part, or what reads it when it is asked for (:func:`graph_of`)."""
     try:
-        head, newline, graph = text.partition("\n")
-        if not newline:
-            return None  # no graph part: not such a result
         doc = json.loads(head)
         violation_fields = len(fields(Violation))
         return {
@@ -202,7 +221,7 @@ def earlier_rows(previous: dict[str, Any], paths: set[str], files: Sequence[Sour
     table's owner of their name), as :func:`group_lines` lines (never decoded: most go
     straight back into the next result), their lines of code, and their diagnostics less
     those of discovery (``listing`` has them again)."""
-    head, _, body = previous["graph"].partition("\n")
+    head, _, body = graph_of(previous).partition("\n")
     loc = json.loads(head)
     modules = {f.module for f in files if f.path in paths and owns(f)}
     lines = {}
