@@ -24,7 +24,6 @@ from wsaudit.engine.results import (
     decode_parts,
     decode_result,
     earlier_rows,
-    encode_graph,
     encode_parts,
     encode_result,
     graph_of,
@@ -612,7 +611,8 @@ def _run(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagnos
         if store.cache is not None and not refused and not racy(files):
             store.cache.put_result(key, *encode_parts({
                 "violations": found.violations, "diagnostics": diagnostics,
-                "graph": graph if graph is not None else encode_graph(fresh, loc),  # in importer order already
+                # the records in pieces as they are written (never one string of them all)
+                **({"graph": graph} if graph is not None else {"imports": fresh, "loc": loc}),
                 "targets": found.targets, "definitions": found.definitions, "suspects": found.suspects,
                 "notices": found.notices, "unreadable": unreadable, "index": index,
                 "names": None if complete else sorted(names),

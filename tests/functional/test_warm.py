@@ -143,21 +143,34 @@ def test_a_planted_result_is_ignored(sample_copy, cli):
     assert cli("scan", sample_copy, "--format", "json").out == truth
 
 
-@pytest.mark.parametrize("harm", ["forged", "swapped", "gone"])
-def test_a_planted_forged_or_missing_graph_part_is_a_miss(sample_copy, cli, harm):
-    """The graph part is stored apart from its result, signed under its own name: one forged,
-    swapped in from a result (a signed text of the same key), or gone makes the result a miss."""
+@pytest.mark.parametrize("harm", ["forged", "swapped", "gone", "truncated", "gap", "reordered"])
+def test_a_planted_forged_or_missing_graph_part_is_a_miss(sample_copy, cli, monkeypatch, harm):
+    """The graph part is stored apart from its result, in pieces each signed with its place:
+    one forged, swapped in from a result (a signed text of the same key), gone, cut short, with
+    a piece missing or two pieces exchanged makes the graph that of an audit made now."""
+    from wsaudit.engine import results
+
+    monkeypatch.setattr(results, "PIECE", 300)  # the sample's graph in many pieces
     age(sample_copy)
     truth = outputs(cli, sample_copy, "--no-cache")
     outputs(cli, sample_copy)
     db = sqlite3.connect(sample_copy / ".wsaudit" / "cache" / "facts.sqlite3")
+    assert db.execute("SELECT count(*) FROM graph_parts").fetchone()[0] > 3
     if harm == "forged":
-        db.execute("UPDATE graphs SET data = ?", ("{}",))
-    elif harm == "swapped":  # a result's own signed text where its graph part should be
-        db.execute("UPDATE graphs SET data = (SELECT data FROM results WHERE results.key = graphs.key), "
-                   "mac = (SELECT mac FROM results WHERE results.key = graphs.key)")
+        db.execute("UPDATE graph_parts SET data = ? WHERE part = 1", ("[]",))
+    elif harm == "swapped":  # a result's own signed text where the first piece should be
+        db.execute("UPDATE graph_parts SET data = (SELECT data FROM results WHERE results.key = graph_parts.key), "
+                   "mac = (SELECT mac FROM results WHERE results.key = graph_parts.key) WHERE part = 0")
+    elif harm == "gone":
+        db.execute("DELETE FROM graph_parts")
+    elif harm == "truncated":
+        db.execute("DELETE FROM graph_parts WHERE part = (SELECT max(part) FROM graph_parts)")
+    elif harm == "gap":
+        db.execute("DELETE FROM graph_parts WHERE part = 1")
     else:
-        db.execute("DELETE FROM graphs")
+        db.execute("UPDATE graph_parts SET part = -1 WHERE part = 1")
+        db.execute("UPDATE graph_parts SET part = 1 WHERE part = 2")
+        db.execute("UPDATE graph_parts SET part = 2 WHERE part = -1")
     db.commit()
     db.close()
     assert outputs(cli, sample_copy) == truth

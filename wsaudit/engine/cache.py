@@ -94,9 +94,10 @@ def decode(text: str) -> FileFacts:
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL);"
            "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL);"
-           # a result's graph part, apart: 85% of its bytes, which a scan never reads
-           "CREATE TABLE IF NOT EXISTS graphs (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL)")
-_GRAPH = "graph:"  # signed under another key than its result: a result cannot pass for a graph part
+           # a result's graph part, apart (85% of its bytes, which a scan never reads), in pieces of
+           # about a megabyte: never one string of 100 MB and its copies to sign and store
+           "CREATE TABLE IF NOT EXISTS graph_parts (key TEXT NOT NULL, part INTEGER NOT NULL, data TEXT NOT NULL, "
+           "mac TEXT NOT NULL, PRIMARY KEY (key, part))")
 KEPT_RESULTS = 4  # whole-tree results kept (one per configuration and tree state recently audited)
 
 
@@ -126,6 +127,11 @@ def safe_folder(root: Path, folder: Path) -> Path | None:
         return current
     except (OSError, ValueError):
         return None
+
+
+def _piece(key: str, part: int, last: bool) -> str:
+    """What piece ``part`` of the graph part of result ``key`` is signed under (never a result's key)."""
+    return f"graph:{part}:{'last' if last else 'more'}:{key}"
 
 
 class FactsCache:
@@ -242,15 +248,30 @@ class FactsCache:
         return self._get("results", key, key)
 
     def get_graph(self, key: str) -> str | None:
-        """The graph part stored with the result of ``key`` by :meth:`put_result`, if this user wrote it."""
-        return self._get("graphs", key, _GRAPH + key)
+        """The graph part stored with the result of ``key`` by :meth:`put_result` (its pieces
+        joined by line ends), if this user wrote every piece of it."""
+        if self.db is None:
+            return None
+        try:
+            rows = self.db.execute("SELECT part, data, mac FROM graph_parts WHERE key = ? ORDER BY part",
+                                   (key,)).fetchall()
+        except sqlite3.Error:
+            self._reset()
+            return None
+        # each piece is signed with its place and with whether it is the last: none can be
+        # dropped, reordered, added or taken from another result
+        for i, (part, data, mac) in enumerate(rows):
+            if part != i or not isinstance(data, str) or not hmac.compare_digest(
+                    str(mac), self._mac(_piece(key, i, i == len(rows) - 1), data)):
+                return None
+        return "\n".join(data for _, data, _ in rows) if rows else None
 
     def has_graph(self, key: str) -> bool:
         """Whether a graph part is stored with the result of ``key`` (not read, not checked)."""
         if self.db is None:
             return False
         try:
-            return self.db.execute("SELECT 1 FROM graphs WHERE key = ?", (key,)).fetchone() is not None
+            return self.db.execute("SELECT 1 FROM graph_parts WHERE key = ?", (key,)).fetchone() is not None
         except sqlite3.Error:
             self._reset()
             return False
@@ -267,9 +288,9 @@ class FactsCache:
             return None
         return row[0]
 
-    def put_result(self, key: str, data: str, graph: str | None = None) -> None:
-        """Store a whole-tree result (and its graph part, read apart by :meth:`get_graph`); only
-        the latest :data:`KEPT_RESULTS` stay."""
+    def put_result(self, key: str, data: str, graph: Iterable[str] | None = None) -> None:
+        """Store a whole-tree result and, given as pieces that join with line ends, its graph part
+        (read apart by :meth:`get_graph`); only the latest :data:`KEPT_RESULTS` stay."""
         if self.db is None:
             return
         try:
@@ -277,13 +298,19 @@ class FactsCache:
                 self.db.execute("INSERT OR REPLACE INTO results (key, data, mac) VALUES (?, ?, ?)",
                                 (key, data, self._mac(key, data)))
                 if graph is not None:
-                    self.db.execute("INSERT OR REPLACE INTO graphs (key, data, mac) VALUES (?, ?, ?)",
-                                    (key, graph, self._mac(_GRAPH + key, graph)))
+                    self.db.execute("DELETE FROM graph_parts WHERE key = ?", (key,))
+                    pieces = iter(graph)
+                    piece, i = next(pieces, None), 0
+                    while piece is not None:  # one piece in memory at a time: the next tells if it is the last
+                        after = next(pieces, None)
+                        self.db.execute("INSERT INTO graph_parts (key, part, data, mac) VALUES (?, ?, ?, ?)",
+                                        (key, i, piece, self._mac(_piece(key, i, after is None), piece)))
+                        piece, i = after, i + 1
                 # the "latest:" pointers (a key each, one per configuration) do not count
                 self.db.execute("DELETE FROM results WHERE key NOT LIKE 'latest:%' AND rowid NOT IN (SELECT rowid "
                                 "FROM results WHERE key NOT LIKE 'latest:%' ORDER BY rowid DESC LIMIT ?)",
                                 (KEPT_RESULTS,))
-                self.db.execute("DELETE FROM graphs WHERE key NOT IN (SELECT key FROM results)")
+                self.db.execute("DELETE FROM graph_parts WHERE key NOT IN (SELECT key FROM results)")
         except sqlite3.Error:
             self._reset()
 

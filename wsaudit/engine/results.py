@@ -14,7 +14,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import astuple, fields
 from itertools import groupby
 from operator import itemgetter
@@ -104,6 +104,46 @@ def graph_text(lines: dict[str, str], loc: dict[str, int]) -> str:
     return "\n".join([_ROW_TEXT(loc), *(lines[source] for source in sorted(lines))])
 
 
+PIECE = 1 << 20  # characters of the graph part stored in one piece (see FactsCache.put_result)
+
+
+def graph_pieces(lines: dict[str, str], loc: dict[str, int], size: int | None = None) -> Iterator[str]:
+    """:func:`graph_text` in pieces of about ``size`` characters, cut at line ends, made one at
+    a time: joined with line ends, they are that text.
+
+    >>> list(graph_pieces({"b": "[2]", "a": "[1]"}, {"x.py": 3}, size=8))
+    ['{"x.py":3}', '[1]\\n[2]']
+    """
+    size = size or PIECE
+    batch = [_ROW_TEXT(loc)]
+    length = len(batch[0])
+    for source in sorted(lines):
+        if length >= size:
+            yield "\n".join(batch)
+            batch, length = [], 0
+        batch.append(lines[source])
+        length += len(lines[source]) + 1
+    yield "\n".join(batch)
+
+
+def text_pieces(text: str, size: int | None = None) -> Iterator[str]:
+    """``text`` in pieces of at least ``size`` characters (but the last), cut at line ends (which
+    they leave out), made one at a time: joined with line ends, they are ``text``.
+
+    >>> list(text_pieces("ab\\ncd\\nef", size=1))
+    ['ab', 'cd', 'ef']
+    """
+    size = size or PIECE
+    start = 0
+    while True:
+        cut = text.find("\n", start + size)
+        if cut < 0:
+            yield text[start:]
+            return
+        yield text[start:cut]
+        start = cut + 1
+
+
 def encode_graph(imports: Iterable[Any], loc: dict[str, int]) -> str:
     """The ``graph`` part of a stored result from the import records (or their rows) and each
     path's lines of code: decoded only when the graph is asked for (``wsaudit scan`` never does)."""
@@ -114,12 +154,13 @@ def encode_result(result: dict[str, Any]) -> str:
     """The audit's records as text: the :func:`encode_parts`, the graph part after a line end
     (inside the JSON its every quote would be escaped, which doubled what is written and read)."""
     head, graph = encode_parts(result)
-    return head + "\n" + graph
+    return "\n".join([head, *graph])
 
 
-def encode_parts(result: dict[str, Any]) -> tuple[str, str]:
-    """The audit's records as one line of JSON and the graph part (:func:`graph_text`), which a
-    stored result keeps apart (``wsaudit scan`` never reads it).
+def encode_parts(result: dict[str, Any]) -> tuple[str, Iterator[str]]:
+    """The audit's records as one line of JSON and the graph part (:func:`graph_text`) in
+    pieces that join with line ends (:func:`graph_pieces`), which a stored result keeps apart
+    (``wsaudit scan`` never reads it).
 
     The JSON holds ``violations``, ``diagnostics``, ``targets`` (rule id -> objects),
     ``definitions``, ``suspects``, ``notices``, ``unreadable`` (the paths that could not be
@@ -131,7 +172,8 @@ def encode_parts(result: dict[str, Any]) -> tuple[str, str]:
     both None where the audit did not track. The graph part is ``graph`` (the import records
     and each path's lines of code, see :func:`decode_graph`), made from ``imports`` and ``loc``
     unless given already encoded."""
-    graph = graph_of(result) if "graph" in result else encode_graph(result["imports"], result["loc"])
+    graph = (text_pieces(graph_of(result)) if "graph" in result
+             else graph_pieces(group_lines(result["imports"]), result["loc"]))
     return json.dumps({
         "violations": _rows(result["violations"]),
         "diagnostics": _rows(result["diagnostics"]),
