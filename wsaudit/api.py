@@ -328,7 +328,7 @@ def _stored_graph(folder: Path, root: Path, key: str) -> str:
     """The graph part of the result stored under ``key`` (read when the graph is asked for)."""
     cache = FactsCache(folder, root)
     try:
-        graph = cache.get_graph(key)
+        graph = cache.get_part(key, "graph")
     finally:
         cache.close()
     if graph is None:
@@ -482,12 +482,12 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     stored = earlier = None  # earlier: the latest result stored for this configuration, when this tree is another
     if results is not None:
         head = results.get_result(key)
-        if head is not None and results.has_graph(key):  # its graph part read when the graph is asked for
+        if head is not None and results.has_part(key, "graph"):  # its graph part read when the graph is asked for
             stored = decode_parts(head, partial(_stored_graph, results.folder, root, key))
         latest = results.get_result(latest_key(cfg, complete))
         if stored is None and latest is not None:
-            head, graph = results.get_result(latest), results.get_graph(latest)
-            earlier = decode_parts(head, graph) if head is not None and graph is not None else None
+            parts = (results.get_result(latest), results.get_part(latest, "graph"), results.get_part(latest, "index"))
+            earlier = decode_parts(*parts) if None not in parts else None  # type: ignore[arg-type]
         elif stored is not None and latest != key:  # back to a tree seen before: the next edit is one to this tree
             results.put_result(latest_key(cfg, complete), key)
         results.close()

@@ -143,52 +143,63 @@ def test_a_planted_result_is_ignored(sample_copy, cli):
     assert cli("scan", sample_copy, "--format", "json").out == truth
 
 
-@pytest.mark.parametrize("harm", ["forged", "swapped", "gone", "truncated", "gap", "reordered"])
-def test_a_planted_forged_or_missing_graph_part_is_a_miss(sample_copy, cli, monkeypatch, harm):
-    """The graph part is stored apart from its result, in pieces each signed with its place:
-    one forged, swapped in from a result (a signed text of the same key), gone, cut short, with
-    a piece missing or two pieces exchanged makes the graph that of an audit made now."""
+@pytest.mark.parametrize("kind", ["graph", "index"])
+@pytest.mark.parametrize("harm", ["forged", "swapped", "other-part", "gone", "truncated", "gap", "reordered"])
+def test_a_planted_forged_or_missing_part_of_a_result_is_a_miss(sample_copy, cli, monkeypatch, harm, kind):
+    """The graph and the stat index of a result are stored apart from it, in pieces each signed
+    with its part and place: one forged, swapped in from a result (a signed text of the same
+    key) or from the other part, gone, cut short, with a piece missing or two pieces exchanged
+    is never taken: the graph is that of an audit made now, an edit is audited in full."""
     from wsaudit.engine import results
 
-    monkeypatch.setattr(results, "PIECE", 300)  # the sample's graph in many pieces
+    monkeypatch.setattr(results, "PIECE", 300)  # the sample's parts in many pieces
     age(sample_copy)
     truth = outputs(cli, sample_copy, "--no-cache")
     outputs(cli, sample_copy)
     db = sqlite3.connect(sample_copy / ".wsaudit" / "cache" / "facts.sqlite3")
-    assert db.execute("SELECT count(*) FROM graph_parts").fetchone()[0] > 3
+    assert db.execute("SELECT count(*) FROM result_parts WHERE kind = ?", (kind,)).fetchone()[0] > 3
+    where = f"kind = '{kind}'"
     if harm == "forged":
-        db.execute("UPDATE graph_parts SET data = ? WHERE part = 1", ("[]",))
+        db.execute(f"UPDATE result_parts SET data = ? WHERE piece = 1 AND {where}", ("[]",))
     elif harm == "swapped":  # a result's own signed text where the first piece should be
-        db.execute("UPDATE graph_parts SET data = (SELECT data FROM results WHERE results.key = graph_parts.key), "
-                   "mac = (SELECT mac FROM results WHERE results.key = graph_parts.key) WHERE part = 0")
+        db.execute("UPDATE result_parts SET data = (SELECT data FROM results WHERE results.key = result_parts.key), "
+                   f"mac = (SELECT mac FROM results WHERE results.key = result_parts.key) WHERE piece = 0 AND {where}")
+    elif harm == "other-part":  # the other part's first piece, signature and all
+        db.execute(f"DELETE FROM result_parts WHERE piece = 0 AND {where}")
+        db.execute(f"UPDATE result_parts SET kind = '{kind}' WHERE piece = 0")
     elif harm == "gone":
-        db.execute("DELETE FROM graph_parts")
+        db.execute(f"DELETE FROM result_parts WHERE {where}")
     elif harm == "truncated":
-        db.execute("DELETE FROM graph_parts WHERE part = (SELECT max(part) FROM graph_parts)")
+        db.execute(f"DELETE FROM result_parts WHERE {where} AND piece = "
+                   f"(SELECT max(piece) FROM result_parts WHERE {where})")
     elif harm == "gap":
-        db.execute("DELETE FROM graph_parts WHERE part = 1")
+        db.execute(f"DELETE FROM result_parts WHERE piece = 1 AND {where}")
     else:
-        db.execute("UPDATE graph_parts SET part = -1 WHERE part = 1")
-        db.execute("UPDATE graph_parts SET part = 1 WHERE part = 2")
-        db.execute("UPDATE graph_parts SET part = 2 WHERE part = -1")
+        db.execute(f"UPDATE result_parts SET piece = -1 WHERE piece = 1 AND {where}")
+        db.execute(f"UPDATE result_parts SET piece = 1 WHERE piece = 2 AND {where}")
+        db.execute(f"UPDATE result_parts SET piece = 2 WHERE piece = -1 AND {where}")
     db.commit()
     db.close()
     assert outputs(cli, sample_copy) == truth
+    plain = sample_copy / PLAIN  # an edit: the latest result is the one harmed
+    plain.write_text(plain.read_text() + "\nimport json\n")
+    age(sample_copy)
+    assert outputs(cli, sample_copy) == outputs(cli, sample_copy, "--no-cache")
 
 
-def test_a_warm_scan_reads_no_graph_part_and_a_warm_graph_reads_it_once(sample_copy, cli, monkeypatch):
+def test_a_warm_scan_reads_no_part_of_the_result_and_a_warm_graph_only_the_graph(sample_copy, cli, monkeypatch):
     from wsaudit.engine.cache import FactsCache
 
     age(sample_copy)
     truth = outputs(cli, sample_copy, "--no-cache")
     outputs(cli, sample_copy)
     read: list[str] = []
-    real = FactsCache.get_graph
-    monkeypatch.setattr(FactsCache, "get_graph", lambda self, key: read.append(key) or real(self, key))
+    real = FactsCache.get_part
+    monkeypatch.setattr(FactsCache, "get_part", lambda self, key, kind: read.append(kind) or real(self, key, kind))
     scan = cli("scan", sample_copy, "--format", "json")
     assert read == []
     graph = cli("graph", sample_copy)
-    assert len(read) == 1
+    assert read == ["graph"]
     assert [scan.out, graph.out] == [truth[0], truth[2]]
 
 

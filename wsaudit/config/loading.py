@@ -11,7 +11,6 @@ import os
 import stat
 import tomllib
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +59,8 @@ def profile(name: str = DEFAULT_PROFILE) -> Config:
     """
     if name not in PROFILES:
         raise ConfigError([(f"profile:{name}", "profile", f"unknown profile (known: {', '.join(PROFILES)})")])
+    from importlib import resources  # 7 ms to import: only a tree without its own rules needs it
+
     text = resources.files("wsaudit").joinpath(f"profiles/{name}.toml").read_text(encoding="utf-8")
     values, problems = validate(tomllib.loads(text), f"profile:{name}")
     if problems:  # a broken built-in profile is a bug in wsaudit, say so loudly

@@ -94,10 +94,11 @@ def decode(text: str) -> FileFacts:
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL);"
            "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL);"
-           # a result's graph part, apart (85% of its bytes, which a scan never reads), in pieces of
-           # about a megabyte: never one string of 100 MB and its copies to sign and store
-           "CREATE TABLE IF NOT EXISTS graph_parts (key TEXT NOT NULL, part INTEGER NOT NULL, data TEXT NOT NULL, "
-           "mac TEXT NOT NULL, PRIMARY KEY (key, part))")
+           # the parts of a result kept apart (its graph, 85% of its bytes, which a scan never reads;
+           # its stat index), in pieces of about a megabyte: never one string of 100 MB and its
+           # copies to sign and store
+           "CREATE TABLE IF NOT EXISTS result_parts (key TEXT NOT NULL, kind TEXT NOT NULL, piece INTEGER NOT NULL, "
+           "data TEXT NOT NULL, mac TEXT NOT NULL, PRIMARY KEY (key, kind, piece))")
 KEPT_RESULTS = 4  # whole-tree results kept (one per configuration and tree state recently audited)
 
 
@@ -129,9 +130,9 @@ def safe_folder(root: Path, folder: Path) -> Path | None:
         return None
 
 
-def _piece(key: str, part: int, last: bool) -> str:
-    """What piece ``part`` of the graph part of result ``key`` is signed under (never a result's key)."""
-    return f"graph:{part}:{'last' if last else 'more'}:{key}"
+def _piece(key: str, kind: str, piece: int, last: bool) -> str:
+    """What piece ``piece`` of part ``kind`` of result ``key`` is signed under (never a result's key)."""
+    return f"part:{kind}:{piece}:{'last' if last else 'more'}:{key}"
 
 
 class FactsCache:
@@ -247,31 +248,32 @@ class FactsCache:
         """A whole-tree result stored by :meth:`put_result`, if this user wrote it."""
         return self._get("results", key, key)
 
-    def get_graph(self, key: str) -> str | None:
-        """The graph part stored with the result of ``key`` by :meth:`put_result` (its pieces
+    def get_part(self, key: str, kind: str) -> str | None:
+        """Part ``kind`` stored with the result of ``key`` by :meth:`put_result` (its pieces
         joined by line ends), if this user wrote every piece of it."""
         if self.db is None:
             return None
         try:
-            rows = self.db.execute("SELECT part, data, mac FROM graph_parts WHERE key = ? ORDER BY part",
-                                   (key,)).fetchall()
+            rows = self.db.execute("SELECT piece, data, mac FROM result_parts WHERE key = ? AND kind = ? "
+                                   "ORDER BY piece", (key, kind)).fetchall()
         except sqlite3.Error:
             self._reset()
             return None
         # each piece is signed with its place and with whether it is the last: none can be
-        # dropped, reordered, added or taken from another result
-        for i, (part, data, mac) in enumerate(rows):
-            if part != i or not isinstance(data, str) or not hmac.compare_digest(
-                    str(mac), self._mac(_piece(key, i, i == len(rows) - 1), data)):
+        # dropped, reordered, added or taken from another result or part
+        for i, (piece, data, mac) in enumerate(rows):
+            if piece != i or not isinstance(data, str) or not hmac.compare_digest(
+                    str(mac), self._mac(_piece(key, kind, i, i == len(rows) - 1), data)):
                 return None
         return "\n".join(data for _, data, _ in rows) if rows else None
 
-    def has_graph(self, key: str) -> bool:
-        """Whether a graph part is stored with the result of ``key`` (not read, not checked)."""
+    def has_part(self, key: str, kind: str) -> bool:
+        """Whether part ``kind`` is stored with the result of ``key`` (not read, not checked)."""
         if self.db is None:
             return False
         try:
-            return self.db.execute("SELECT 1 FROM graph_parts WHERE key = ?", (key,)).fetchone() is not None
+            return self.db.execute("SELECT 1 FROM result_parts WHERE key = ? AND kind = ?",
+                                   (key, kind)).fetchone() is not None
         except sqlite3.Error:
             self._reset()
             return False
@@ -288,29 +290,29 @@ class FactsCache:
             return None
         return row[0]
 
-    def put_result(self, key: str, data: str, graph: Iterable[str] | None = None) -> None:
-        """Store a whole-tree result and, given as pieces that join with line ends, its graph part
-        (read apart by :meth:`get_graph`); only the latest :data:`KEPT_RESULTS` stay."""
+    def put_result(self, key: str, data: str, parts: dict[str, Iterable[str]] | None = None) -> None:
+        """Store a whole-tree result and the parts kept apart from it (kind -> pieces that join
+        with line ends; read by :meth:`get_part`); only the latest :data:`KEPT_RESULTS` stay."""
         if self.db is None:
             return
         try:
-            with self.db:  # one transaction: a result is never stored without its graph part
+            with self.db:  # one transaction: a result is never stored without its parts
                 self.db.execute("INSERT OR REPLACE INTO results (key, data, mac) VALUES (?, ?, ?)",
                                 (key, data, self._mac(key, data)))
-                if graph is not None:
-                    self.db.execute("DELETE FROM graph_parts WHERE key = ?", (key,))
-                    pieces = iter(graph)
+                self.db.execute("DELETE FROM result_parts WHERE key = ?", (key,))
+                for kind, pieces in (parts or {}).items():
+                    pieces = iter(pieces)
                     piece, i = next(pieces, None), 0
                     while piece is not None:  # one piece in memory at a time: the next tells if it is the last
                         after = next(pieces, None)
-                        self.db.execute("INSERT INTO graph_parts (key, part, data, mac) VALUES (?, ?, ?, ?)",
-                                        (key, i, piece, self._mac(_piece(key, i, after is None), piece)))
+                        self.db.execute("INSERT INTO result_parts (key, kind, piece, data, mac) VALUES (?, ?, ?, ?, ?)",
+                                        (key, kind, i, piece, self._mac(_piece(key, kind, i, after is None), piece)))
                         piece, i = after, i + 1
                 # the "latest:" pointers (a key each, one per configuration) do not count
                 self.db.execute("DELETE FROM results WHERE key NOT LIKE 'latest:%' AND rowid NOT IN (SELECT rowid "
                                 "FROM results WHERE key NOT LIKE 'latest:%' ORDER BY rowid DESC LIMIT ?)",
                                 (KEPT_RESULTS,))
-                self.db.execute("DELETE FROM graph_parts WHERE key NOT IN (SELECT key FROM results)")
+                self.db.execute("DELETE FROM result_parts WHERE key NOT IN (SELECT key FROM results)")
         except sqlite3.Error:
             self._reset()
 

@@ -151,30 +151,40 @@ def encode_graph(imports: Iterable[Any], loc: dict[str, int]) -> str:
 
 
 def encode_result(result: dict[str, Any]) -> str:
-    """The audit's records as text: the :func:`encode_parts`, the graph part after a line end
-    (inside the JSON its every quote would be escaped, which doubled what is written and read)."""
-    head, graph = encode_parts(result)
-    return "\n".join([head, *graph])
+    """The audit's records as one text (a snapshot's): the JSON of :func:`encode_parts` with the
+    ``index`` in it, and the graph part after a line end (inside the JSON its every quote would
+    be escaped, which doubled what is written and read)."""
+    _, parts = encode_parts(result)
+    return "\n".join([_json({**_head_doc(result), "index": result.get("index")}), *parts["graph"]])
 
 
-def encode_parts(result: dict[str, Any]) -> tuple[str, Iterator[str]]:
-    """The audit's records as one line of JSON and the graph part (:func:`graph_text`) in
-    pieces that join with line ends (:func:`graph_pieces`), which a stored result keeps apart
-    (``wsaudit scan`` never reads it).
+def encode_parts(result: dict[str, Any]) -> tuple[str, dict[str, Iterator[str]]]:
+    """The audit's records as one line of JSON, and the parts a stored result keeps apart, each
+    in pieces that join with line ends: ``graph`` (:func:`graph_text`, by :func:`graph_pieces`;
+    85% of the bytes, which ``wsaudit scan`` never reads) and ``index`` (the :func:`stat_index`
+    of the tree it is the result of, a JSON row a line, which only a run on another tree reads).
 
     The JSON holds ``violations``, ``diagnostics``, ``targets`` (rule id -> objects),
     ``definitions``, ``suspects``, ``notices``, ``unreadable`` (the paths that could not be
-    read: not modules of the tree), ``index`` (the :func:`stat_index` of the tree it is the
-    result of), ``names`` (the deprecated names the candidates were found by; None for a run
-    that parsed everything), ``full`` (the paths whose full facts the audit read), and for
-    :func:`wsaudit.engine.patch.patch`, ``reads`` (path -> the positions in the file list of the
-    modules its answers were read from) and ``broken`` (the paths detected that do not parse);
-    both None where the audit did not track. The graph part is ``graph`` (the import records
-    and each path's lines of code, see :func:`decode_graph`), made from ``imports`` and ``loc``
-    unless given already encoded."""
+    read: not modules of the tree), ``names`` (the deprecated names the candidates were found
+    by; None for a run that parsed everything), ``full`` (the paths whose full facts the audit
+    read), and for :func:`wsaudit.engine.patch.patch`, ``reads`` (path -> the positions in the
+    file list of the modules its answers were read from) and ``broken`` (the paths detected
+    that do not parse); both None where the audit did not track. The graph part is ``graph``
+    (the import records and each path's lines of code, see :func:`decode_graph`), made from
+    ``imports`` and ``loc`` unless given already encoded."""
     graph = (text_pieces(graph_of(result)) if "graph" in result
              else graph_pieces(group_lines(result["imports"]), result["loc"]))
-    return json.dumps({
+    index = "\n".join(map(_json, result.get("index") or ()))  # a row a line: cut into pieces between rows
+    return _json(_head_doc(result)), {"graph": graph, "index": text_pieces(index)}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _head_doc(result: dict[str, Any]) -> dict[str, Any]:
+    return {
         "violations": _rows(result["violations"]),
         "diagnostics": _rows(result["diagnostics"]),
         "targets": {k: sorted(map(list, v)) for k, v in result["targets"].items()},
@@ -182,12 +192,11 @@ def encode_parts(result: dict[str, Any]) -> tuple[str, Iterator[str]]:
         "suspects": _rows(result["suspects"]),
         "notices": _rows(result["notices"]),
         "unreadable": result["unreadable"],
-        "index": result.get("index"),
         "names": result.get("names"),
         "full": result.get("full"),
         "reads": dict(sorted(result["reads"].items())) if result.get("reads") is not None else None,
         "broken": result.get("broken"),
-    }, ensure_ascii=False, separators=(",", ":")), graph
+    }
 
 
 def graph_of(result: dict[str, Any]) -> str:
@@ -209,11 +218,14 @@ def decode_result(text: str) -> dict[str, Any] | None:
     return decode_parts(head, graph) if newline else None  # no graph part: not such a result
 
 
-def decode_parts(head: str, graph: str | Callable[[], str]) -> dict[str, Any] | None:
+def decode_parts(head: str, graph: str | Callable[[], str], index: str | None = None) -> dict[str, Any] | None:
     """The records of :func:`encode_parts`, or None when ``head`` is not such a result; ``graph``:
-    the graph part, or what reads it when it is asked for (:func:`graph_of`)."""
+    the graph part, or what reads it when it is asked for (:func:`graph_of`); ``index``: the
+    index part (else the ``index`` of the JSON, if any)."""
     try:
         doc = json.loads(head)
+        if index is not None:
+            doc["index"] = [json.loads(row) for row in index.split("\n")] if index else []
         violation_fields = len(fields(Violation))
         return {
             "violations": [Violation(*row) for row in doc["violations"] if len(row) == violation_fields],
