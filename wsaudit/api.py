@@ -8,7 +8,6 @@ built lazily, so that the command line can render records without importing pand
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -22,10 +21,8 @@ from wsaudit.engine.modules import ModuleTable
 from wsaudit.engine.results import (
     decode_graph,
     decode_parts,
-    decode_result,
     earlier_rows,
     encode_parts,
-    encode_result,
     graph_of,
     graph_text,
     group_lines,
@@ -36,7 +33,7 @@ from wsaudit.engine.results import (
     unchanged_files,
 )
 from wsaudit.engine.store import FactStore
-from wsaudit.errors import InputError, UsageError
+from wsaudit.errors import UsageError
 from wsaudit.model import (
     DIAGNOSTIC_FIELDS,
     FILE_FIELDS,
@@ -290,10 +287,11 @@ def _once(make: Callable[[], Any]) -> Callable[[], Any]:
     return get
 
 
-def _from_result(root: Path, cfg: Config, files: list[SourceFile], stored: dict[str, Any],
-                 notices: list[Notice], table: ModuleTable | None = None) -> Audit:
-    """An :class:`Audit` from a stored result: facts are read and parsed only when asked for.
-    ``table``: the module table of ``files``, if made already."""
+def from_result(root: Path, cfg: Config, files: list[SourceFile], stored: dict[str, Any],
+                notices: list[Notice], table: ModuleTable | None = None) -> Audit:
+    """An :class:`Audit` from a stored result (a decoded :func:`~wsaudit.engine.results.encode_result`):
+    facts are read and parsed only when asked for. ``table``: the module table of ``files``, if
+    made already."""
     # the module table only for the graph: ``wsaudit scan`` on an unchanged tree never makes it
     modules = _once(lambda: table or ModuleTable.of(files, {f.path for f in files} - set(stored["unreadable"])))
     graph_part = _once(lambda: decode_graph(graph_of(stored)))
@@ -336,7 +334,13 @@ def _stored_graph(folder: Path, root: Path, key: str) -> str:
     return graph
 
 
-SNAPSHOT_KIND = "wsaudit-audit"
+def default_profile_notices(root: Path, cfg: Config) -> list[Notice]:
+    """The notice that ``cfg`` is the built-in profile because the tree at ``root`` has no
+    configuration of its own (none otherwise)."""
+    if not cfg.implicit:
+        return []
+    return [Notice("default-profile", None, f"no configuration found (wsaudit.toml, or [tool.wsaudit] in "
+                   f"pyproject.toml, at {root}): using the built-in profile {cfg.source.removeprefix('profile:')!r}")]
 
 
 def _lines_of_code(files: list[SourceFile], facts: dict[str, FileFacts], earlier: dict[str, int]) -> dict[str, int]:
@@ -387,53 +391,7 @@ def _patch(root: Path, cfg: Config, files: list[SourceFile], listing: list[Diagn
         if store.cache is not None and not refused and not racy(files):  # ``key``: this tree's
             store.cache.put_result(key, *encode_parts(stored))
             store.cache.put_result(latest_key(cfg, False), key)
-    return _from_result(root, cfg, files, stored, notices + refused, modules)
-
-
-def save_audit(result: Audit, path: str | Path) -> Path:
-    """Write ``result`` to ``path`` (JSON) so that :func:`load_audit` gives it back without
-    auditing again: ``wsaudit report`` audits once and hands this file to every notebook.
-    No absolute path is written: the root and configuration are given again when loading."""
-    from wsaudit.iorw import write_text
-
-    doc = {"kind": SNAPSHOT_KIND, "version": 1, "config": repr(result.config),
-           "files": [[f.path, f.module, f.is_package, f.is_test, f.size, f.is_module, f.fs_path]
-                     for f in result.files],
-           "result": encode_result({
-               "violations": result.violation_records, "diagnostics": result.diagnostic_records,
-               "imports": result.import_records, "loc": {n: d["loc"] for n, d in
-                                                         ((d["path"], d) for _, d in result.graph.nodes(data=True))},
-               "targets": result.deprecated, "definitions": result.definition_records,
-               "suspects": result.suspect_records,
-               "notices": [n for n in result.notices if n.kind != "default-profile"],
-               "unreadable": (result.unreadable if result.unreadable is not None
-                              else sorted({f.path for f in result.files} - set(result.facts)))})}
-    write_text(path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
-    return Path(path)
-
-
-def load_audit(snapshot: str | Path, path: str | Path = ".", config: Config | str | Path | None = None) -> Audit:
-    """The :class:`Audit` that :func:`save_audit` wrote for the tree at ``path`` with ``config``.
-
-    Raises :class:`~wsaudit.errors.InputError` when the file is not such a snapshot, or was made
-    with another configuration (audit again then)."""
-    root = Path(path)
-    cfg = config if isinstance(config, Config) else load(root, config)
-    try:
-        doc = json.loads(Path(snapshot).read_text(encoding="utf-8"))
-        files = [SourceFile(*row) for row in doc["files"]]
-        stored = decode_result(doc["result"])
-        kind, made_with = doc["kind"], doc["config"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{snapshot}: not an audit written by wsaudit ({type(exc).__name__})") from None
-    if kind != SNAPSHOT_KIND or stored is None:
-        raise InputError(f"{snapshot}: not an audit written by wsaudit")
-    if made_with != repr(cfg):
-        raise InputError(f"{snapshot}: made with another configuration than {cfg.source}; audit again")
-    notices = ([Notice("default-profile", None, f"no configuration found (wsaudit.toml, or [tool.wsaudit] in "
-                       f"pyproject.toml, at {root}): using the built-in profile "
-                       f"{cfg.source.removeprefix('profile:')!r}")] if cfg.implicit else [])
-    return _from_result(root, cfg, files, stored, notices)
+    return from_result(root, cfg, files, stored, notices + refused, modules)
 
 
 def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, cache: bool = True,
@@ -473,9 +431,7 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     root = Path(path)
     cfg = config if isinstance(config, Config) else load(root, config)
     files, diagnostics = discover(root, cfg)
-    default_profile = ([Notice("default-profile", None, f"no configuration found (wsaudit.toml, or [tool.wsaudit] in "
-                               f"pyproject.toml, at {root}): using the built-in profile "
-                               f"{cfg.source.removeprefix('profile:')!r}")] if cfg.implicit else [])
+    default_profile = default_profile_notices(root, cfg)
     results = FactsCache(root / (cache_dir or cfg.cache_dir), root) if cache else None
     index = stat_index(files) if results is not None else []
     key = tree_key(cfg, index, diagnostics, complete) if results is not None else ""
@@ -492,7 +448,7 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
             results.put_result(latest_key(cfg, complete), key)
         results.close()
     if stored is not None:  # an unchanged tree: nothing to read, parse or resolve
-        return _from_result(root, cfg, files, stored, default_profile)
+        return from_result(root, cfg, files, stored, default_profile)
     # files whose stat entry has not changed since that result: their import records, lines of
     # code and diagnostics are taken from it (see _run)
     unchanged = unchanged_files(earlier, index) if not complete else set()

@@ -200,10 +200,10 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     ``06_burndown`` (``path`` must be in a git repository), which writes ``history_burndown.png``
     and the series as ``history_*.csv``."""
     from wsaudit.api import audit as run_audit
-    from wsaudit.api import save_audit
     from wsaudit.report.index import write_index
     from wsaudit.report.page import notebook_heading
     from wsaudit.report.views import title
+    from wsaudit.snapshot import save_audit
 
     bad = sorted(k for k in (extra or {}) if not (isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k)))
     if bad:  # papermill writes parameters into a code cell: a name is code too

@@ -1,0 +1,60 @@
+"""One audit handed to many readers: ``save_audit`` writes an :class:`~wsaudit.api.Audit` to a
+file, ``load_audit`` gives it back without auditing again (``wsaudit report`` audits once and
+hands the file to every notebook). No absolute path is written: the root and configuration
+are given again when loading, and a snapshot made with another configuration is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from wsaudit.api import Audit, default_profile_notices, from_result
+from wsaudit.config import Config, load
+from wsaudit.engine.results import decode_result, encode_result
+from wsaudit.errors import InputError
+from wsaudit.iorw import write_text
+from wsaudit.model import SourceFile
+
+SNAPSHOT_KIND = "wsaudit-audit"
+
+
+def save_audit(result: Audit, path: str | Path) -> Path:
+    """Write ``result`` to ``path`` (JSON) so that :func:`load_audit` gives it back without
+    auditing again: ``wsaudit report`` audits once and hands this file to every notebook.
+    No absolute path is written: the root and configuration are given again when loading."""
+    doc = {"kind": SNAPSHOT_KIND, "version": 1, "config": repr(result.config),
+           "files": [[f.path, f.module, f.is_package, f.is_test, f.size, f.is_module, f.fs_path]
+                     for f in result.files],
+           "result": encode_result({
+               "violations": result.violation_records, "diagnostics": result.diagnostic_records,
+               "imports": result.import_records, "loc": {n: d["loc"] for n, d in
+                                                         ((d["path"], d) for _, d in result.graph.nodes(data=True))},
+               "targets": result.deprecated, "definitions": result.definition_records,
+               "suspects": result.suspect_records,
+               "notices": [n for n in result.notices if n.kind != "default-profile"],
+               "unreadable": (result.unreadable if result.unreadable is not None
+                              else sorted({f.path for f in result.files} - set(result.facts)))})}
+    write_text(path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return Path(path)
+
+
+def load_audit(snapshot: str | Path, path: str | Path = ".", config: Config | str | Path | None = None) -> Audit:
+    """The :class:`Audit` that :func:`save_audit` wrote for the tree at ``path`` with ``config``.
+
+    Raises :class:`~wsaudit.errors.InputError` when the file is not such a snapshot, or was made
+    with another configuration (audit again then)."""
+    root = Path(path)
+    cfg = config if isinstance(config, Config) else load(root, config)
+    try:
+        doc = json.loads(Path(snapshot).read_text(encoding="utf-8"))
+        files = [SourceFile(*row) for row in doc["files"]]
+        stored = decode_result(doc["result"])
+        kind, made_with = doc["kind"], doc["config"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{snapshot}: not an audit written by wsaudit ({type(exc).__name__})") from None
+    if kind != SNAPSHOT_KIND or stored is None:
+        raise InputError(f"{snapshot}: not an audit written by wsaudit")
+    if made_with != repr(cfg):
+        raise InputError(f"{snapshot}: made with another configuration than {cfg.source}; audit again")
+    return from_result(root, cfg, files, stored, default_profile_notices(root, cfg))
