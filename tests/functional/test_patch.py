@@ -59,6 +59,16 @@ def watched(monkeypatch):
     return runs
 
 
+@pytest.fixture
+def audited(tree, watched):
+    """TREE on disk, audited once (the stored result every test edits against); ``watched`` empty."""
+    root = tree(TREE)
+    age(root)
+    audit(root)
+    watched.clear()
+    return root
+
+
 def edited(root, rel: str, text: str) -> None:
     (root / rel).write_text(text)
     age(root)
@@ -71,12 +81,10 @@ def same_as_cold(cli, root) -> None:
         cold.violation_records, cold.definition_records, cold.suspect_records, cold.notices)
 
 
-def test_an_edit_to_a_re_export_detects_again_only_the_files_that_import_through_it(tree, cli, watched):
-    root = tree(TREE)
-    age(root)
+def test_an_edit_to_a_re_export_detects_again_only_the_files_that_import_through_it(audited, cli, watched):
+    root = audited
     before = audit(root)
     assert any(v.path == "app/through_api.py" for v in before.violation_records)
-    watched.clear()
     edited(root, "pkg/api.py", f"def {NAME}():\n    return None\n")  # its own function now: not deprecated
     after = audit(root)
     assert watched == [("patch", ["app/through_api.py", "pkg/api.py"])]
@@ -86,11 +94,8 @@ def test_an_edit_to_a_re_export_detects_again_only_the_files_that_import_through
     same_as_cold(cli, root)
 
 
-def test_a_new_use_in_a_file_that_named_nothing_deprecated_detects_only_that_file(tree, cli, watched):
-    root = tree(TREE)
-    age(root)
-    audit(root)
-    watched.clear()
+def test_a_new_use_in_a_file_that_named_nothing_deprecated_detects_only_that_file(audited, cli, watched):
+    root = audited
     edited(root, "app/plain.py", f"import json\nfrom app import direct\n\ndirect.{NAME}()\n")
     after = audit(root)
     assert watched == [("patch", ["app/plain.py"])]
@@ -98,11 +103,8 @@ def test_a_new_use_in_a_file_that_named_nothing_deprecated_detects_only_that_fil
     same_as_cold(cli, root)
 
 
-def test_edits_chained_one_after_another_each_patch_the_last_result(tree, cli, watched):
-    root = tree(TREE)
-    age(root)
-    audit(root)
-    watched.clear()
+def test_edits_chained_one_after_another_each_patch_the_last_result(audited, cli, watched):
+    root = audited
     edited(root, "pkg/api.py", f"def {NAME}():\n    return None\n")
     audit(root)
     edited(root, "pkg/api.py", f"from pkg.core import {NAME}\n")  # back to a re-export: a new tree
@@ -111,13 +113,11 @@ def test_edits_chained_one_after_another_each_patch_the_last_result(tree, cli, w
     same_as_cold(cli, root)
 
 
-def test_a_re_export_dropped_is_patched_and_its_importers_lose_their_rows(tree, cli, watched):
+def test_a_re_export_dropped_is_patched_and_its_importers_lose_their_rows(audited, cli, watched):
     """The name it bound stays among those searched by (a file more parsed, never a row more);
     the file that does not parse loses the suspects it had by that name."""
-    root = tree(TREE)
-    age(root)
+    root = audited
     before = audit(root)
-    watched.clear()
     edited(root, "pkg/alias.py", "def make_manager():\n    return None\n")
     after = audit(root)
     assert watched == [("patch", ["app/renamed.py", "pkg/alias.py"])]
@@ -127,11 +127,8 @@ def test_a_re_export_dropped_is_patched_and_its_importers_lose_their_rows(tree, 
 
 
 @pytest.mark.parametrize("change", ["new-name", "definition-renamed", "rule-quiet"])
-def test_an_edit_to_what_every_file_shares_searches_the_whole_tree_again(tree, cli, watched, change):
-    root = tree(TREE)
-    age(root)
-    audit(root)
-    watched.clear()
+def test_an_edit_to_what_every_file_shares_searches_the_whole_tree_again(audited, cli, watched, change):
+    root = audited
     if change == "new-name":  # a new deprecated name, which a file that named nothing deprecated uses
         edited(root, "app/plain.py", f"from pkg.core import {NAME}\n\nanother_name = {NAME}\n")
     elif change == "definition-renamed":  # the deprecated object itself
