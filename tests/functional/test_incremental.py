@@ -90,3 +90,50 @@ def test_a_random_walk_of_edits_keeps_incremental_and_cold_audits_equal(sample_c
         age(root)
         incremental, cold = audit(root), audit(root, cache=False)
         assert records(incremental) == records(cold), f"{kind} tree, seed {seed}, step {step}: {what}"
+
+
+def test_a_random_walk_of_edits_on_a_real_package_keeps_incremental_and_cold_audits_equal(tmp_path):
+    """networkx's own source (580 files), with a rule on a decorator that 400 of its functions
+    use: most edits are patched (the edited file and the files whose answers read it detected
+    again), and every result is the cold one."""
+    import shutil
+    from pathlib import Path
+
+    import networkx
+
+    import wsaudit.engine.patch
+
+    root = tmp_path / "tree"
+    shutil.copytree(Path(networkx.__file__).parent, root / "networkx", ignore=shutil.ignore_patterns("__pycache__"))
+    home, name = "networkx.utils.decorators", "not_implemented_for"
+    (root / "wsaudit.toml").write_text(f'[[rule]]\nid = "NX1"\nsymbol = "{home}.{name}"\n')
+    patched: list[bool] = []
+    real = wsaudit.engine.patch.patch
+
+    def patch(*args):
+        found = real(*args)
+        patched.append(found is not None)
+        return found
+
+    files = python_files(root)
+    rng = random.Random(7)
+    age(root)
+    audit(root)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(wsaudit.engine.patch, "patch", patch)
+        for step in range(8):
+            path = rng.choice(files)
+            text = path.read_text(encoding="utf-8")
+            kind = ["use", "shadow", "re-export", "drop"][step % 4]
+            if kind == "use":
+                path.write_text(text + f"\nfrom {home} import {name}\n{name}('directed')\n")
+            elif kind == "shadow":
+                path.write_text(text + f"\n\ndef {name}(*graph_types):\n    return graph_types\n")
+            elif kind == "re-export":
+                path.write_text(text + f"\nfrom {home} import {name} as alias_{step}\n")
+            else:
+                path.write_text("\n".join(line for line in text.split("\n") if name not in line) + "\n")
+            age(root)
+            incremental, cold = audit(root), audit(root, cache=False)
+            assert records(incremental) == records(cold), f"step {step}: {kind} {path.relative_to(root)}"
+    assert sum(patched) >= 4, patched  # most edits were patched, not searched for in the whole tree again
