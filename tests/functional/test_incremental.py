@@ -9,10 +9,14 @@ the two must be the same records. The walk is seeded: a failure names its seed a
 from __future__ import annotations
 
 import random
+import shutil
+from pathlib import Path
 
+import networkx
 import pytest
-
 from test_warm import age
+
+import wsaudit.engine.patch
 from wsaudit.api import audit
 
 NAME = "create_websocket_manager"
@@ -96,13 +100,6 @@ def test_a_random_walk_of_edits_on_a_real_package_keeps_incremental_and_cold_aud
     """networkx's own source (580 files), with a rule on a decorator that 400 of its functions
     use: most edits are patched (the edited file and the files whose answers read it detected
     again), and every result is the cold one."""
-    import shutil
-    from pathlib import Path
-
-    import networkx
-
-    import wsaudit.engine.patch
-
     root = tmp_path / "tree"
     shutil.copytree(Path(networkx.__file__).parent, root / "networkx", ignore=shutil.ignore_patterns("__pycache__"))
     home, name = "networkx.utils.decorators", "not_implemented_for"
