@@ -151,6 +151,12 @@ class Audit:
 
         return rank_modules(self.graph, self.config)
 
+    def adopt_ranking(self, module_ranks: dict[str, ModuleRank], ranked: list[RankedViolation]) -> None:
+        """Take the ranking made earlier of this very audit (a snapshot's, see
+        :mod:`wsaudit.snapshot`) as :attr:`module_ranks` and :attr:`ranked`, instead of ranking
+        again when they are first asked for."""
+        self.__dict__.update(module_ranks=module_ranks, ranked=ranked)
+
     @cached_property
     def ranked(self) -> list[RankedViolation]:
         """Every violation with its tier, score and chain, in rank order."""

@@ -2,6 +2,9 @@
 file, ``load_audit`` gives it back without auditing again (``wsaudit report`` audits once and
 hands the file to every notebook). No absolute path is written: the root and configuration
 are given again when loading, and a snapshot made with another configuration is refused.
+
+The ranking travels with it (version 2): four of the report's notebooks rank, and ranking a
+tree of 100,000 modules takes seconds, which the report's own audit has spent already.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from wsaudit.config import Config, load
 from wsaudit.engine.results import decode_result, encode_result
 from wsaudit.errors import InputError
 from wsaudit.iorw import write_text
-from wsaudit.model import SourceFile
+from wsaudit.model import ModuleRank, RankedViolation, SourceFile
 
 SNAPSHOT_KIND = "wsaudit-audit"
 
@@ -23,7 +26,8 @@ def save_audit(result: Audit, path: str | Path) -> Path:
     """Write ``result`` to ``path`` (JSON) so that :func:`load_audit` gives it back without
     auditing again: ``wsaudit report`` audits once and hands this file to every notebook.
     No absolute path is written: the root and configuration are given again when loading."""
-    doc = {"kind": SNAPSHOT_KIND, "version": 1, "config": repr(result.config),
+    position = {id(v): i for i, v in enumerate(result.violation_records)}  # the ranked rows wrap these very records
+    doc = {"kind": SNAPSHOT_KIND, "version": 2, "config": repr(result.config),
            "files": [[f.path, f.module, f.is_package, f.is_test, f.size, f.is_module, f.fs_path]
                      for f in result.files],
            "result": encode_result({
@@ -34,7 +38,11 @@ def save_audit(result: Audit, path: str | Path) -> Path:
                "suspects": result.suspect_records,
                "notices": [n for n in result.notices if n.kind != "default-profile"],
                "unreadable": (result.unreadable if result.unreadable is not None
-                              else sorted({f.path for f in result.files} - set(result.facts)))})}
+                              else sorted({f.path for f in result.files} - set(result.facts)))}),
+           "module_ranks": [[m.module, m.tier, m.score, m.golden_distance, m.golden_chain, m.reason]
+                            for m in result.module_ranks.values()],
+           "ranked": [[position[id(r.violation)], r.tier, r.score, r.golden_distance, r.golden_chain, r.module_reason]
+                      for r in result.ranked]}
     write_text(path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
     return Path(path)
 
@@ -51,10 +59,22 @@ def load_audit(snapshot: str | Path, path: str | Path = ".", config: Config | st
         files = [SourceFile(*row) for row in doc["files"]]
         stored = decode_result(doc["result"])
         kind, made_with = doc["kind"], doc["config"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        ranking = _ranking(doc, stored["violations"]) if stored is not None and doc.get("version") == 2 else None
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise InputError(f"{snapshot}: not an audit written by wsaudit ({type(exc).__name__})") from None
     if kind != SNAPSHOT_KIND or stored is None:
         raise InputError(f"{snapshot}: not an audit written by wsaudit")
     if made_with != repr(cfg):
         raise InputError(f"{snapshot}: made with another configuration than {cfg.source}; audit again")
-    return from_result(root, cfg, files, stored, default_profile_notices(root, cfg))
+    result = from_result(root, cfg, files, stored, default_profile_notices(root, cfg))
+    if ranking is not None:
+        result.adopt_ranking(*ranking)
+    return result
+
+
+def _ranking(doc: dict, violations: list) -> tuple[dict[str, ModuleRank], list[RankedViolation]]:
+    modules = {row[0]: ModuleRank(str(row[0]), row[1], float(row[2]), row[3], tuple(row[4]), row[5])
+               for row in doc["module_ranks"]}
+    ranked = [RankedViolation(violations[i], tier, float(score), distance, tuple(chain), reason)
+              for i, tier, score, distance, chain, reason in doc["ranked"]]
+    return modules, ranked

@@ -229,6 +229,23 @@ def test_the_report_audits_once_and_hands_the_audit_to_every_notebook(full_repor
     assert str(SAMPLE) not in snapshot.read_text(encoding="utf-8")  # the root is given again when loading
 
 
+def test_the_ranking_travels_with_the_audit_and_is_the_ranking_made_afresh(full_report, monkeypatch):
+    import wsaudit
+    import wsaudit.analysis.rank
+
+    fresh = wsaudit.audit(SAMPLE, cache=False)
+    expected = (fresh.module_ranks, fresh.ranked, fresh.rank_rows("file"))
+
+    def no_ranking(*args):
+        raise AssertionError("ranked again")
+
+    monkeypatch.setattr(wsaudit.analysis.rank, "rank_modules", no_ranking)
+    loaded = wsaudit.load_audit(full_report / "audit.json", SAMPLE)
+    assert (loaded.module_ranks, loaded.ranked, loaded.rank_rows("file")) == expected
+    assert all(r.violation is v for r, v in zip(sorted(loaded.ranked, key=lambda r: r.violation.sort_key()),
+                                                loaded.violation_records))  # the audit's own records
+
+
 def test_an_audit_saved_with_another_configuration_is_refused(full_report, tmp_path):
     import pytest
 
