@@ -246,7 +246,16 @@ class FactsCache:
 
     def get_result(self, key: str) -> str | None:
         """A whole-tree result stored by :meth:`put_result`, if this user wrote it."""
-        return self._get("results", key, key)
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT data, mac FROM results WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            self._reset()
+            return None
+        if row is None or not isinstance(row[0], str) or not hmac.compare_digest(str(row[1]), self._mac(key, row[0])):
+            return None
+        return row[0]
 
     def get_part(self, key: str, kind: str) -> str | None:
         """Part ``kind`` stored with the result of ``key`` by :meth:`put_result` (its pieces
@@ -277,18 +286,6 @@ class FactsCache:
         except sqlite3.Error:
             self._reset()
             return False
-
-    def _get(self, table: str, key: str, signed: str) -> str | None:
-        if self.db is None:
-            return None
-        try:
-            row = self.db.execute(f"SELECT data, mac FROM {table} WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            self._reset()
-            return None
-        if row is None or not isinstance(row[0], str) or not hmac.compare_digest(str(row[1]), self._mac(signed, row[0])):
-            return None
-        return row[0]
 
     def put_result(self, key: str, data: str, parts: dict[str, Iterable[str]] | None = None) -> None:
         """Store a whole-tree result and the parts kept apart from it (kind -> pieces that join

@@ -50,7 +50,6 @@ class Patched:
     targets: dict[str, frozenset[Canon]]
     reads: dict[str, list[int]]  # as :func:`encode_reads` gives them, for the next patch
     broken: list[str]  # the files detected that do not parse (their suspects), for the next patch
-    redone: int  # files searched and detected again
 
 
 def encode_reads(reads: Mapping[str, Iterable[str]], files: Sequence[SourceFile], resolver: Resolver
@@ -126,7 +125,7 @@ def patch(earlier: dict[str, Any], files: Sequence[SourceFile], edited: Sequence
     kept = {p: r for p, r in reads.items() if p not in again}
     still = {p for p in earlier["broken"] if p not in again} | {f.path for f in redo if store.facts[f.path].unparsed}
     return Patched(rows, definitions, suspects, targets, {**kept, **encode_reads(fresh, files, resolver)},
-                   sorted(still), len(redo))
+                   sorted(still))
 
 
 def _named(definitions: Iterable[Definition]) -> set[tuple[str, str]]:

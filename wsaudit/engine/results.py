@@ -144,18 +144,11 @@ def text_pieces(text: str, size: int | None = None) -> Iterator[str]:
         start = cut + 1
 
 
-def encode_graph(imports: Iterable[Any], loc: dict[str, int]) -> str:
-    """The ``graph`` part of a stored result from the import records (or their rows) and each
-    path's lines of code: decoded only when the graph is asked for (``wsaudit scan`` never does)."""
-    return graph_text(group_lines(imports), loc)
-
-
 def encode_result(result: dict[str, Any]) -> str:
     """The audit's records as one text (a snapshot's): the JSON of :func:`encode_parts` with the
     ``index`` in it, and the graph part after a line end (inside the JSON its every quote would
     be escaped, which doubled what is written and read)."""
-    _, parts = encode_parts(result)
-    return "\n".join([_json({**_head_doc(result), "index": result.get("index")}), *parts["graph"]])
+    return "\n".join([_json({**_head_doc(result), "index": result.get("index")}), *_graph_pieces(result)])
 
 
 def encode_parts(result: dict[str, Any]) -> tuple[str, dict[str, Iterator[str]]]:
@@ -173,10 +166,13 @@ def encode_parts(result: dict[str, Any]) -> tuple[str, dict[str, Iterator[str]]]
     that do not parse); both None where the audit did not track. The graph part is ``graph``
     (the import records and each path's lines of code, see :func:`decode_graph`), made from
     ``imports`` and ``loc`` unless given already encoded."""
-    graph = (text_pieces(graph_of(result)) if "graph" in result
-             else graph_pieces(group_lines(result["imports"]), result["loc"]))
     index = "\n".join(map(_json, result.get("index") or ()))  # a row a line: cut into pieces between rows
-    return _json(_head_doc(result)), {"graph": graph, "index": text_pieces(index)}
+    return _json(_head_doc(result)), {"graph": _graph_pieces(result), "index": text_pieces(index)}
+
+
+def _graph_pieces(result: dict[str, Any]) -> Iterator[str]:
+    return (text_pieces(graph_of(result)) if "graph" in result
+            else graph_pieces(group_lines(result["imports"]), result["loc"]))
 
 
 def _json(value: Any) -> str:
