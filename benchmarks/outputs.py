@@ -3,33 +3,38 @@ with ``diff -r`` to check that a change of the internals changed no output.
 
 The trees are the embedded sample, a generated 10,000-file tree (``gentree.py``, seed 0) and a
 generated git history (``genhistory.py``, 400 modules over 12 commits), built under
-``benchmarks/.work/outputs/`` at fixed paths (the JSON documents hold the audited root). For
+``$TMPDIR/wsaudit-outputs/`` at fixed paths (the JSON documents hold the audited root; outside
+any repository, whose commit a report would show). For
 each, the outputs of ``scan`` (every format, cold and warm, and after a one-file edit),
 ``graph`` (every format), ``rank`` (per violation and per file), ``simulate`` (and its plan),
 ``check`` (a baseline written, then checked against), ``migrate`` (the diff and its JSON) and
 ``history``, plus the sample's ``report`` folder (executed notebooks, HTML pages, figures and
 tables), ``migrate --apply`` then ``rollback`` on a copy of the sample (the tree's digest at
-each step), and the standard error of each command. The same commit gives the same folder.
+each step), and the standard error of each command. The same commit gives the same folder,
+but for what a report stamps on its pages (the date, papermill's timings and the id it gives
+the cell it injects), which ``--compare`` leaves out.
 
-    .venv/bin/python benchmarks/outputs.py DEST [--trees sample,gen10k,history] [--no-report]
-    git worktree add /tmp/before REV && .venv/bin/python /tmp/before/benchmarks/outputs.py BEFORE \
-        --work benchmarks/.work/outputs      # the same trees, the code of REV
-    diff -r BEFORE AFTER
+    .venv/bin/python benchmarks/outputs.py AFTER [--trees sample,gen10k,history] [--no-report]
+    git worktree add /tmp/before REV && .venv/bin/python /tmp/before/benchmarks/outputs.py BEFORE
+    .venv/bin/python benchmarks/outputs.py --compare BEFORE AFTER     # the files that differ
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-WORK = HERE / ".work" / "outputs"  # --work: the same for two runs to compare (the JSON holds the root)
+WORK = Path(tempfile.gettempdir()) / "wsaudit-outputs"  # --work: the same for two runs to compare
 WSAUDIT = [sys.executable, "-m", "wsaudit"]
 sys.path.insert(0, str(HERE))
 
@@ -149,12 +154,51 @@ def migrate_outputs(out: Outputs) -> None:
     (out.dest / "sample.apply.rolled-back").write_text(digest(root))
 
 
+_STAMPS = [  # what a report stamps on its pages, which no two runs share
+    (re.compile(rb'celltag_injected-parameters" id="cell-id=[0-9a-f]+"'), rb'celltag_injected-parameters" id="cell-id=_"'),
+    (re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?"), b"_"),
+    (re.compile(rb"\[IPKernelApp\][^\n]*\n"), b""),
+]
+
+
+def normalised(name: str, data: bytes) -> bytes:
+    """``data`` without the stamps: papermill's timings and the id of the cell it injects, in
+    an executed notebook; dates and times, and the kernel's own log lines, anywhere."""
+    if name.endswith(".ipynb"):
+        doc = json.loads(data)
+        doc["metadata"].pop("papermill", None)
+        for cell in doc["cells"]:
+            cell["metadata"].pop("execution", None)
+            cell["metadata"].pop("papermill", None)
+            if "injected-parameters" in cell["metadata"].get("tags", ()):
+                cell["id"] = "_"
+        data = json.dumps(doc, indent=1, sort_keys=True).encode()
+    for pattern, replacement in _STAMPS:
+        data = pattern.sub(replacement, data)
+    return data
+
+
+def compare(a: Path, b: Path) -> int:
+    """Print the files of two output folders that differ (once their stamps are left out)."""
+    names = {p.relative_to(a) for p in a.rglob("*") if p.is_file()} | {p.relative_to(b) for p in b.rglob("*") if p.is_file()}
+    differ = [n for n in sorted(names) if not (a / n).is_file() or not (b / n).is_file()
+              or normalised(str(n), (a / n).read_bytes()) != normalised(str(n), (b / n).read_bytes())]
+    for n in differ:
+        print(n)
+    print(f"{len(differ)} of {len(names)} files differ", file=sys.stderr)
+    return 1 if differ else 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["--compare"]:
+        return compare(Path(argv[1]), Path(argv[2]))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dest", type=Path, help="folder to write (created)")
     parser.add_argument("--trees", default="sample,gen10k,history")
     parser.add_argument("--no-report", action="store_true", help="leave the report out (the slowest part)")
-    parser.add_argument("--work", type=Path, help="where the trees are built (default benchmarks/.work/outputs)")
+    parser.add_argument("--work", type=Path, help="where the trees are built (default $TMPDIR/wsaudit-outputs)")
     args = parser.parse_args(argv)
     global WORK
     WORK = (args.work or WORK).resolve()
