@@ -31,9 +31,10 @@ from wsaudit.analysis.history import (
 )
 from wsaudit.config import DEFAULT_PROFILE, Config, load
 from wsaudit.engine.blobfacts import BlobFacts
-from wsaudit.engine.commits import TreeAudit, audit_tree
+from wsaudit.engine.commits import TreeAudit, audit_commit_tree
 from wsaudit.engine.gitobjects import GITLINK_MODE, LINK_MODE, Change, Commit, Entry, Repository
 from wsaudit.engine.gittree import TreeDiscovery, missing_blob, tree_config
+from wsaudit.engine.results import GraphPart, TreeResult
 from wsaudit.errors import ConfigError, UsageError
 from wsaudit.model import Diagnostic, Notice, SourceFile
 
@@ -398,7 +399,7 @@ def _audit_one(run: _Run, entries: dict[str, Entry], config: Config, previous: T
     for f in files:  # read in pass 1, gone from the clone by now
         if f.path in readable and f.path not in facts:
             diagnostics.append(missing_blob(f.path, oids[f.path]))
-    return audit_tree(config, files, oids, facts, diagnostics, previous)
+    return audit_commit_tree(config, files, oids, facts, diagnostics, previous)
 
 
 def audit_commit(path: str | Path, commit: str = "HEAD", config: Config | str | Path | None = None, *,
@@ -428,6 +429,10 @@ def audit_commit(path: str | Path, commit: str = "HEAD", config: Config | str | 
     if cfg.implicit:
         notices.insert(0, Notice("default-profile", None, f"no configuration found in commit {oid[0][:12]}: using the "
                                  f"built-in profile {cfg.source.removeprefix('profile:')!r}"))
-    records, graph = audited.import_records(), audited.graph
-    return Audit(root, cfg, audited.files, audited.facts, audited.violations, audited.diagnostics, lambda: records,
-                 lambda _records: graph, audited.targets, audited.definitions, audited.suspects, notices)
+    result = TreeResult(tuple(audited.files), tuple(audited.violations), tuple(audited.diagnostics),
+                        tuple(audited.definitions), tuple(audited.suspects), audited.targets, (),
+                        tuple(f.path for f in audited.files if f.path not in audited.facts),
+                        graph=GraphPart(records=audited.import_records(),
+                                        loc={p: ff.loc for p, ff in audited.facts.items()}),
+                        facts=audited.facts, how="given", table=audited.table)
+    return Audit(root, cfg, result, notices, graph=audited.graph)

@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from wsaudit.api import Audit, default_profile_notices, from_result
+from dataclasses import replace
+
+from wsaudit.api import Audit, default_profile_notices
 from wsaudit.config import Config, load
-from wsaudit.engine.results import decode_result, encode_result
+from wsaudit.engine.results import GraphPart, decode_result, encode_result
+from wsaudit.engine.session import Tree
 from wsaudit.errors import InputError
 from wsaudit.iorw import write_text
 from wsaudit.model import ModuleRank, RankedViolation, SourceFile
@@ -30,15 +33,12 @@ def save_audit(result: Audit, path: str | Path) -> Path:
     doc = {"kind": SNAPSHOT_KIND, "version": 2, "config": repr(result.config),
            "files": [[f.path, f.module, f.is_package, f.is_test, f.size, f.is_module, f.fs_path]
                      for f in result.files],
-           "result": encode_result({
-               "violations": result.violation_records, "diagnostics": result.diagnostic_records,
-               "imports": result.import_records, "loc": {n: d["loc"] for n, d in
-                                                         ((d["path"], d) for _, d in result.graph.nodes(data=True))},
-               "targets": result.deprecated, "definitions": result.definition_records,
-               "suspects": result.suspect_records,
-               "notices": [n for n in result.notices if n.kind != "default-profile"],
-               "unreadable": (result.unreadable if result.unreadable is not None
-                              else sorted({f.path for f in result.files} - set(result.facts)))}),
+           "result": encode_result(replace(
+               result.result, notices=tuple(n for n in result.notices if n.kind != "default-profile"),
+               # each module's lines of code (the graph's), not every readable file's
+               graph=GraphPart(records=result.import_records,
+                               loc={d["path"]: d["loc"] for _, d in result.graph.nodes(data=True)}),
+               index=None, names=None, full=None, reads=None, broken=None)),  # what only a cache keeps
            "module_ranks": [[m.module, m.tier, m.score, m.golden_distance, m.golden_chain, m.reason]
                             for m in result.module_ranks.values()],
            "ranked": [[position[id(r.violation)], r.tier, r.score, r.golden_distance, r.golden_chain, r.module_reason]
@@ -59,14 +59,16 @@ def load_audit(snapshot: str | Path, path: str | Path = ".", config: Config | st
         files = [SourceFile(*row) for row in doc["files"]]
         stored = decode_result(doc["result"])
         kind, made_with = doc["kind"], doc["config"]
-        ranking = _ranking(doc, stored["violations"]) if stored is not None and doc.get("version") == 2 else None
+        ranking = _ranking(doc, list(stored.violations)) if stored is not None and doc.get("version") == 2 else None
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise InputError(f"{snapshot}: not an audit written by wsaudit ({type(exc).__name__})") from None
     if kind != SNAPSHOT_KIND or stored is None:
         raise InputError(f"{snapshot}: not an audit written by wsaudit")
     if made_with != repr(cfg):
         raise InputError(f"{snapshot}: made with another configuration than {cfg.source}; audit again")
-    result = from_result(root, cfg, files, stored, default_profile_notices(root, cfg))
+    tree = Tree(tuple(files), root=root)
+    result = Audit(root, cfg, replace(stored, files=tree.files, facts=tree.read_later(cfg)),
+                   default_profile_notices(root, cfg))
     if ranking is not None:
         result.adopt_ranking(*ranking)
     return result

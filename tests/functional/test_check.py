@@ -15,7 +15,8 @@ from conftest import REPO, SAMPLE, write_tree
 
 from wsaudit.api import audit
 from wsaudit.gate.baseline import dump_baseline, load_baseline
-from wsaudit.gate.collect import collect, mentions
+from wsaudit.engine.candidates import has_word
+from wsaudit.gate.collect import collect
 from wsaudit.gate.fingerprint import fingerprint, statements
 
 SERVICES = "netra_backend/app/services"
@@ -168,10 +169,10 @@ def test_collect_equals_a_full_audit_on_random_trees(tree, seed):
     assert fast.violations == audit(root, cache=False).violation_records
 
 
-def test_mentions_needs_a_whole_word():
-    assert mentions(b"from x import cwm", b"cwm")
-    assert not mentions(b"my_cwm = 1\ncwm_2 = 2", b"cwm")
-    assert mentions(b"x = 1\ncwm", b"cwm") and mentions(b"cwm", b"cwm")
+def test_has_word_needs_a_whole_word():
+    assert has_word(b"from x import cwm", b"cwm")
+    assert not has_word(b"my_cwm = 1\ncwm_2 = 2", b"cwm")
+    assert has_word(b"x = 1\ncwm", b"cwm") and has_word(b"cwm", b"cwm")
 
 
 def test_check_does_not_import_pandas_matplotlib_or_networkx(tmp_path):

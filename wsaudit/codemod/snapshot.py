@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wsaudit.codemod.environment import Environment, environment_for, search_path
-from wsaudit.engine.detect import detect
-from wsaudit.engine.modules import ModuleTable, absolute_module
+from wsaudit.config import Config
+from wsaudit.engine.modules import absolute_module
 from wsaudit.engine.resolve import Canon, Resolver
+from wsaudit.engine.session import Tree, audit_tree
 from wsaudit.model import FileFacts, Rule, SourceFile, Violation
 
 
@@ -55,13 +56,13 @@ class TreeSnapshot:
     @classmethod
     def build(cls, files: list[SourceFile], facts: dict[str, FileFacts], rules: tuple[Rule, ...],
               env: Environment | None = None, initial_importers: set[tuple[str, str]] | None = None) -> TreeSnapshot:
-        resolver = Resolver(ModuleTable.of(files, facts), facts.get)
+        found = audit_tree(Tree(tuple(files), facts=facts), Config(rules=rules), imports=False)
+        assert isinstance(found.resolver, Resolver)  # a tree given in memory is resolved in full
         by_path: dict[str, list[Violation]] = {}
-        found = detect(files, facts, rules, resolver)
         for v in found.violations:
             by_path.setdefault(v.path, []).append(v)
-        readers = importers(files, facts, resolver)
-        return cls(files, facts, resolver, by_path, found.targets, readers,
+        readers = importers(files, facts, found.resolver)
+        return cls(files, facts, found.resolver, by_path, dict(found.targets), readers,
                    env if env is not None else environment_for(search_path()),
                    initial_importers if initial_importers is not None else readers)
 

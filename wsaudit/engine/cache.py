@@ -16,7 +16,7 @@ import os
 import sqlite3
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from wsaudit.engine.collector import collection_paused
@@ -287,7 +287,7 @@ class FactsCache:
             self._reset()
             return False
 
-    def put_result(self, key: str, data: str, parts: dict[str, Iterable[str]] | None = None) -> None:
+    def put_result(self, key: str, data: str, parts: Mapping[str, Iterable[str]] | None = None) -> None:
         """Store a whole-tree result and the parts kept apart from it (kind -> pieces that join
         with line ends; read by :meth:`get_part`); only the latest :data:`KEPT_RESULTS` stay."""
         if self.db is None:

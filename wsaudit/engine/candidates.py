@@ -18,23 +18,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from wsaudit.engine.detect import find_definitions
-from wsaudit.engine.resolve import Resolver
+from wsaudit.engine.resolve import Canon, Resolution, Resolver
 from wsaudit.engine.store import FactStore
-from wsaudit.model import FileFacts, Rule, SourceFile
+from wsaudit.model import FileFacts, Rule, SourceFile, Use
 
-_EMPTY: frozenset = frozenset()
+_EMPTY: frozenset[Canon] = frozenset()
 _STAR = re.compile(rb"import[\s\\]*\*")  # no \b: a literal prefix searches fast; over-including is safe
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-def mentions(data: bytes, word: bytes) -> bool:
+def has_word(data: bytes, word: bytes) -> bool:
     """Whether ``word`` occurs in ``data`` as a whole word (not inside a longer identifier).
 
-    >>> mentions(b"x = manager_factory()", b"factory"), mentions(b"from . import factory", b"factory")
+    >>> has_word(b"x = manager_factory()", b"factory"), has_word(b"from . import factory", b"factory")
     (False, True)
     """
     at = data.find(word)
@@ -62,7 +63,7 @@ def could_hold(data: bytes, module: str, rules: tuple[Rule, ...], names: Iterabl
         return True
     if any(not n.isascii() for n in names) and _COOKIE.search(data, 0, 400):
         return True
-    return any(mentions(data, n.encode()) for n in names)
+    return any(has_word(data, n.encode()) for n in names)
 
 
 def local_names(facts: FileFacts, names: set[str]) -> set[str]:
@@ -78,10 +79,11 @@ def local_names(facts: FileFacts, names: set[str]) -> set[str]:
     return out
 
 
-class Gate:
-    """What :func:`wsaudit.engine.detect.detect` sees instead of the resolver: the same answers for
-    any query that could lead to a deprecated object, the empty answer at once otherwise (so
-    that detection does not parse every module that a candidate file imports).
+class NameFilter:
+    """The :class:`~wsaudit.engine.resolve.Resolution` that detection asks instead of the
+    resolver after a candidate search: the same answers for any question that could lead to a
+    deprecated object, the empty answer at once otherwise (so that detection does not parse
+    every module that a candidate file imports).
 
     Why it is exact: an object reached by the last step of a dotted path or use chain is bound
     under that step's name, so a path whose last name is not a deprecated name (in this file:
@@ -98,22 +100,22 @@ class Gate:
     def facts(self, module: str) -> FileFacts | None:
         return self.resolver.facts(module)
 
-    def written(self, module: str, facts: FileFacts, use) -> list[frozenset[str]]:
+    def written(self, module: str, facts: FileFacts, use: Use) -> list[frozenset[str]]:
         return self.resolver.written(module, facts, use)  # reads only this file: nothing to spare
 
-    def resolve(self, dotted: str) -> frozenset:
+    def resolve(self, dotted: str) -> frozenset[Canon]:
         return self.resolver.resolve(dotted) if dotted.rpartition(".")[2] in self.names else _EMPTY
 
     def exported(self, module: str) -> frozenset[str]:
         return self.resolver.exported(module)
 
-    def reading(self):
+    def reading(self) -> AbstractContextManager[set[str]]:
         return self.resolver.reading()
 
-    def module_attribute(self, module: str, name: str) -> frozenset:
+    def module_attribute(self, module: str, name: str) -> frozenset[Canon]:
         return self.resolver.module_attribute(module, name)
 
-    def chain(self, module: str, facts: FileFacts, use) -> list[frozenset]:
+    def chain(self, module: str, facts: FileFacts, use: Use) -> list[frozenset[Canon]]:
         local = self._local.get(id(facts))
         if local is None:
             local = self._local[id(facts)] = local_names(facts, self.names)
@@ -162,7 +164,7 @@ def select_candidates(files: Iterable[SourceFile], store: FactStore, rules: tupl
                       resolver: Resolver, trace: Trace | None = None) -> set[str]:
     """Load the full facts of every file that can hold a violation into ``store`` (to a
     fixpoint, see the module's docstring); return every name bound to a deprecated object
-    somewhere, plus the rule names (what :class:`Gate` lets through). ``trace``: filled with
+    somewhere, plus the rule names (what :class:`NameFilter` lets through). ``trace``: filled with
     what :class:`Trace` says."""
     files = list(files)
     cfg_rules = rules
@@ -189,7 +191,7 @@ def select_candidates(files: Iterable[SourceFile], store: FactStore, rules: tupl
     while pending or new_files:
         if pending:  # the files not parsed yet that mention a name found in the last round
             words = [n.encode() for n in sorted(pending)]
-            new_files |= {p for p in unscanned if any(mentions(store.blobs[p], w) for w in words)}
+            new_files |= {p for p in unscanned if any(has_word(store.blobs[p], w) for w in words)}
         new_files -= parsed
         unscanned -= new_files
         store.load(sorted(new_files))

@@ -1,6 +1,6 @@
 """Audit one commit after another, re-detecting only what a commit changed where that is exact.
 
-:func:`audit_tree` does for a tree what :func:`wsaudit.api.audit` does for a folder (module
+:func:`audit_commit_tree` does for a tree what :func:`wsaudit.api.audit` does for a folder (module
 table, resolution, detection, import records, graph) and returns a :class:`TreeAudit`. Given
 the previous commit's :class:`TreeAudit`, it reuses what cannot have changed:
 
@@ -32,9 +32,10 @@ import networkx as nx
 from wsaudit.config import Config
 from wsaudit.engine.detect import detect
 from wsaudit.engine.graph import build_graph
-from wsaudit.engine.imports import direct_imports
+from wsaudit.engine.imports import IMPORT_PROBLEM, direct_imports
 from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.engine.resolve import Canon, Resolver
+from wsaudit.engine.session import Tree, audit_tree
 from wsaudit.model import (
     Definition,
     Diagnostic,
@@ -52,7 +53,7 @@ _PARSE_FAILURES = frozenset({"syntax-error", "decode-error", "too-complex"})
 class TreeAudit:
     """The audit of one tree, with what the next commit's audit can reuse.
 
-    The graph is patched in place by the next :func:`audit_tree` call in incremental mode:
+    The graph is patched in place by the next :func:`audit_commit_tree` call in incremental mode:
     keep the graph of a commit only until the next commit is audited.
     """
 
@@ -135,7 +136,7 @@ def _tokens(value: object, out: set[str]) -> None:
             _tokens(item, out)
 
 
-def mentions(facts: FileFacts, module: str = "", is_package: bool = False) -> frozenset[str]:
+def mentioned_names(facts: FileFacts, module: str = "", is_package: bool = False) -> frozenset[str]:
     """Every name a file's facts contain: what it imports and binds, its attribute chains, the
     parts of its dotted strings, and of the modules its relative imports name (``module``,
     ``is_package``: the file's own). A file can resolve through another module's name only by
@@ -167,7 +168,7 @@ def _broken(ff: FileFacts) -> bool:
     return bool(ff.unparsed)
 
 
-def audit_tree(config: Config, files: list[SourceFile], oids: dict[str, str], facts: dict[str, FileFacts],
+def audit_commit_tree(config: Config, files: list[SourceFile], oids: dict[str, str], facts: dict[str, FileFacts],
                base_diagnostics: list[Diagnostic], previous: TreeAudit | None = None) -> TreeAudit:
     """The audit of a tree whose files, facts and discovery/read diagnostics are given;
     incremental over ``previous`` (the audit of the commit before) where that is exact."""
@@ -338,7 +339,7 @@ def _mention_index(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[
         f = module_of.get(path)
         module, package = (f.module, f.is_package) if f is not None else ("", False)
         found = _memo(memo, "mentions", f"{oids[path]}\0{module}\0{package}", facts[path],
-                      lambda ff, m=module, k=package: mentions(ff, m, k))
+                      lambda ff, m=module, k=package: mentioned_names(ff, m, k))
         seen[path] = found
         for name in found:
             index.setdefault(name, set()).add(path)
@@ -362,19 +363,19 @@ def _group(rows: list[Violation], paths) -> dict[str, list[Violation]]:
 
 def _full(config: Config, files: list[SourceFile], oids: dict[str, str], facts: dict[str, FileFacts],
           base_diagnostics: list[Diagnostic], table: ModuleTable, key: tuple, memo: dict) -> TreeAudit:
-    """As :func:`wsaudit.api.audit` does it, for every file."""
-    resolver = Resolver(table, facts.get)
-    found = detect(files, facts, config.rules, resolver)
-    imports, import_problems = direct_imports(files, facts, table)
+    """The engine's audit of every file (:func:`wsaudit.engine.session.audit_tree`), and the graph."""
+    found = audit_tree(Tree(tuple(files), tuple(base_diagnostics), facts=facts), config)
+    imports = found.graph.records()
     graph = build_graph(files, facts, imports, config.golden_path.modules, table)
-    problems = _file_problems(facts)
     problems_of: dict[str, list[Diagnostic]] = {}
-    for d in import_problems:
-        problems_of.setdefault(d.path, []).append(d)
-    diagnostics = sorted(base_diagnostics + problems + import_problems, key=Diagnostic.sort_key)
-    return TreeAudit(config, files, oids, facts, diagnostics, found.violations, found.definitions, found.suspects,
-                     found.targets, imports, graph, table, found.notices, "full", True, list(base_diagnostics),
-                     _group(found.violations, facts), _group_imports(imports), problems_of, key, memo, len(files))
+    for d in found.diagnostics:
+        if d.kind == IMPORT_PROBLEM:
+            problems_of.setdefault(d.path, []).append(d)
+    violations = list(found.violations)
+    return TreeAudit(config, files, oids, facts, list(found.diagnostics), violations, list(found.definitions),
+                     list(found.suspects), dict(found.targets), imports, graph, table, list(found.notices), "full",
+                     True, list(base_diagnostics), _group(violations, facts), _group_imports(imports), problems_of,
+                     key, memo, len(files))
 
 
 def _file_problems(facts: Mapping[str, FileFacts]) -> list[Diagnostic]:

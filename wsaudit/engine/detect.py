@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from wsaudit.engine.modules import ModuleTable, absolute_module
-from wsaudit.engine.resolve import Canon, Resolver, in_tree
+from wsaudit.engine.resolve import Canon, Resolution, Resolver, in_tree
 from wsaudit.model import Definition, FileFacts, ImportStmt, Notice, Rule, SourceFile, Unparsed, Violation
 
 _EMPTY: frozenset[Canon] = frozenset()
@@ -49,7 +49,7 @@ def find_definitions(files: Iterable[SourceFile], facts: Mapping[str, FileFacts]
     return out
 
 
-def deprecated_objects(resolver: Resolver, rules: Iterable[Rule], definitions: Iterable[Definition] = ()
+def deprecated_objects(resolver: Resolution, rules: Iterable[Rule], definitions: Iterable[Definition] = ()
                        ) -> dict[str, frozenset[Canon]]:
     """For each symbol rule, its deprecated objects: the definition(s) its configured path
     resolves to, and for a pattern the ``definitions`` found at matching paths."""
@@ -62,7 +62,7 @@ def deprecated_objects(resolver: Resolver, rules: Iterable[Rule], definitions: I
     return {k: frozenset(v) for k, v in found.items()}
 
 
-def literal_definitions(resolver: Resolver, rules: Iterable[Rule], targets: Mapping[str, frozenset[Canon]]
+def literal_definitions(resolver: Resolution, rules: Iterable[Rule], targets: Mapping[str, frozenset[Canon]]
                         ) -> list[Definition]:
     """The ``def``/``class`` statements that a plain (non-pattern) rule's path resolves to."""
     out = []
@@ -137,7 +137,7 @@ def _module_prefix(modules: ModuleTable, dotted: str) -> str | None:
     return next((m for m in (".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)) if m in modules), None)
 
 
-def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolver, rules: RuleTargets
+def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolution, rules: RuleTargets
                  ) -> dict[tuple[Rule, str], tuple[str, str]]:
     """What one import statement imports that is deprecated: ``(rule, category) -> (name,
     resolution)``, one row per (statement, deprecated thing), named after the first name."""
@@ -175,7 +175,7 @@ def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolver, rules: Rule
     return hits
 
 
-def _use_rows(f: SourceFile, ff: FileFacts, resolver: Resolver, rules: RuleTargets) -> list[Violation]:
+def _use_rows(f: SourceFile, ff: FileFacts, resolver: Resolution, rules: RuleTargets) -> list[Violation]:
     out = []
     for use in ff.uses:
         prefixes = resolver.chain(f.module, ff, use)
@@ -212,7 +212,7 @@ def _source_name(ff: FileFacts, index: int) -> str | None:
     return None
 
 
-def _string_rows(f: SourceFile, ff: FileFacts, resolver: Resolver, rules: RuleTargets) -> list[Violation]:
+def _string_rows(f: SourceFile, ff: FileFacts, resolver: Resolution, rules: RuleTargets) -> list[Violation]:
     out = []
     modules = resolver.modules
     for ref in ff.strings:
@@ -311,7 +311,7 @@ def unmatched(rules: tuple[Rule, ...], detection: Detection, modules: ModuleTabl
     return out
 
 
-def file_rows(f: SourceFile, ff: FileFacts, resolver: Resolver, rules: RuleTargets) -> list[Violation]:
+def file_rows(f: SourceFile, ff: FileFacts, resolver: Resolution, rules: RuleTargets) -> list[Violation]:
     """The violations in one file (unsorted): its imports, its uses, its strings."""
     rows: list[Violation] = []
     for imp in ff.imports:
@@ -346,7 +346,7 @@ def suspects_in(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rul
 
 
 def rule_targets(files: list[SourceFile], facts: Mapping[str, FileFacts], rules: tuple[Rule, ...],
-                 resolver: Resolver) -> tuple[RuleTargets, list[Definition]]:
+                 resolver: Resolution) -> tuple[RuleTargets, list[Definition]]:
     """The rules with their deprecated objects, and every definition of one (sorted)."""
     found = find_definitions(files, facts, rules, resolver.modules)
     targets = deprecated_objects(resolver, rules, found)
@@ -355,7 +355,7 @@ def rule_targets(files: list[SourceFile], facts: Mapping[str, FileFacts], rules:
 
 
 def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: tuple[Rule, ...],
-           resolver: Resolver | None = None, reads: dict[str, set[str]] | None = None) -> Detection:
+           resolver: Resolution | None = None, reads: dict[str, set[str]] | None = None) -> Detection:
     """Every violation, definition and suspect in ``files`` (each sorted by position), and a
     notice for each rule that matches nothing. ``reads``: filled with, per file, the modules
     whose facts resolving its rows read (see :meth:`Resolver.reading`)."""

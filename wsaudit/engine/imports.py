@@ -17,6 +17,7 @@ from wsaudit.engine.modules import ModuleTable, ancestors
 from wsaudit.model import Diagnostic, DirectImport, FileFacts, SourceFile
 
 _ancestors = lru_cache(maxsize=65536)(ancestors)
+IMPORT_PROBLEM = "bad-relative-import"  # the one kind of diagnostic made from the import records
 
 
 def direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], modules: ModuleTable
@@ -44,7 +45,7 @@ def _direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts],
                 base = modules.absolute(source, imp.level, imp.module)
                 if base is None:
                     written = "." * imp.level + (imp.module or "")
-                    problems.append(Diagnostic(f.path, "bad-relative-import", imp.line,
+                    problems.append(Diagnostic(f.path, IMPORT_PROBLEM, imp.line,
                                                f"'from {written} import' goes above the top-level package"))
                     continue
                 # ``from P import M`` imports the submodule M (P only runs first: an implicit edge);

@@ -14,16 +14,14 @@ nothing), :func:`patch` gives None: the whole candidate search has to run again.
 name that is bound no more (a re-export dropped) is not one: the names a patch searches by
 may then be more than a whole search would find, which costs a file parsed in full more,
 never a row (a name outside them cannot denote a deprecated object, see
-:class:`~wsaudit.engine.candidates.Gate`).
+:class:`~wsaudit.engine.candidates.NameFilter`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from wsaudit.engine.candidates import Gate, contributed, could_hold
+from wsaudit.engine.candidates import NameFilter, contributed, could_hold
 from wsaudit.engine.detect import (
     Detection,
     RuleTargets,
@@ -36,6 +34,7 @@ from wsaudit.engine.detect import (
     suspects_in,
 )
 from wsaudit.engine.resolve import Canon, Resolver
+from wsaudit.engine.results import TreeResult
 from wsaudit.engine.store import FactStore
 from wsaudit.model import Definition, Rule, SourceFile, Violation
 
@@ -63,15 +62,15 @@ def encode_reads(reads: Mapping[str, Iterable[str]], files: Sequence[SourceFile]
             for path, modules in sorted(reads.items())}
 
 
-def patch(earlier: dict[str, Any], files: Sequence[SourceFile], edited: Sequence[SourceFile], store: FactStore,
+def patch(earlier: TreeResult, files: Sequence[SourceFile], edited: Sequence[SourceFile], store: FactStore,
           resolver: Resolver, rules: tuple[Rule, ...]) -> Patched | None:
     """The rows of the tree of ``files`` (the same paths and module names as the tree of
     ``earlier``, a stored result with ``reads``) after ``edited`` changed, or None
     when something every file shares changed with them (see the module's docstring).
 
     ``store`` has read the edited files; ``resolver`` tracks, over the module table of ``files``."""
-    names = set(earlier["names"])
-    reads: dict[str, list[int]] = earlier["reads"]
+    names = set(earlier.names or ())
+    reads = earlier.reads or {}
     changed = {f.path for f in edited}
     at = {i for i, f in enumerate(files) if f.path in changed}
 
@@ -86,11 +85,11 @@ def patch(earlier: dict[str, Any], files: Sequence[SourceFile], edited: Sequence
         return None  # an unchanged file that cannot be read now is not what it was
 
     patterns = {r.id for r in rules if r.is_pattern}
-    found = [d for d in earlier["definitions"] if d.rule_id in patterns and d.path not in changed]
+    found = [d for d in earlier.definitions if d.rule_id in patterns and d.path not in changed]
     found += find_definitions(now, store.facts, rules, resolver.modules)
     targets = deprecated_objects(resolver, rules, found)
     definitions = sorted({*found, *literal_definitions(resolver, rules, targets)}, key=Definition.sort_key)
-    if targets != earlier["targets"] or _named(definitions) != _named(earlier["definitions"]):
+    if targets != earlier.targets or _named(definitions) != _named(earlier.definitions):
         return None  # what every file's uses are matched against
     every = frozenset().union(*targets.values()) if targets else frozenset()
     owned = {f.path for f in resolver.files.values()}
@@ -102,19 +101,19 @@ def patch(earlier: dict[str, Any], files: Sequence[SourceFile], edited: Sequence
             fresh[f.path] = read
 
     split = RuleTargets(rules, targets, definitions, resolver.modules)
-    gate = Gate(resolver, names)
+    narrow = NameFilter(resolver, names)
     again = changed | {f.path for f in redo}
-    rows = [v for v in earlier["violations"] if v.path not in again]
+    rows = [v for v in earlier.violations if v.path not in again]
     for f in redo:
         with resolver.reading() as read:
-            rows += file_rows(f, store.facts[f.path], gate, split)  # type: ignore[arg-type]
+            rows += file_rows(f, store.facts[f.path], narrow, split)
         fresh[f.path] |= read
     rows.sort(key=Violation.sort_key)
     bound = bound_names(rows)
-    kept_suspects, broken = [s for s in earlier["suspects"] if s.path not in again], []
-    if bound != bound_names(earlier["violations"]):  # what the suspects of every file that does
+    kept_suspects, broken = [s for s in earlier.suspects if s.path not in again], []
+    if bound != bound_names(earlier.violations):  # what the suspects of every file that does
         by_path = {f.path: f for f in files}  # not parse are looked for by: all of them again
-        broken = [by_path[p] for p in earlier["broken"] if p not in again]
+        broken = [by_path[p] for p in earlier.broken or () if p not in again]
         store.load(f.path for f in broken)
         kept_suspects = []
         if any(f.path not in store.facts for f in broken):
@@ -123,7 +122,7 @@ def patch(earlier: dict[str, Any], files: Sequence[SourceFile], edited: Sequence
     if quiet_rules(rules, Detection(rows, definitions, suspects, [], targets), resolver.modules):
         return None  # a rule matches nothing now: its notice is made from every file's imports
     kept = {p: r for p, r in reads.items() if p not in again}
-    still = {p for p in earlier["broken"] if p not in again} | {f.path for f in redo if store.facts[f.path].unparsed}
+    still = {p for p in earlier.broken or () if p not in again} | {f.path for f in redo if store.facts[f.path].unparsed}
     return Patched(rows, definitions, suspects, targets, {**kept, **encode_reads(fresh, files, resolver)},
                    sorted(still))
 

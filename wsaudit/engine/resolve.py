@@ -14,17 +14,41 @@ rows an edit can change (``wsaudit.engine.patch``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
 
 from wsaudit.engine.modules import ModuleTable, absolute_module
-from wsaudit.model import Binding, FileFacts, Use
+from wsaudit.model import Binding, FileFacts, SourceFile, Use
 
-__all__ = ["Canon", "Resolver", "absolute_module"]
+__all__ = ["Canon", "Resolution", "Resolver", "absolute_module"]
 
 Canon = tuple[str, str]
 _EMPTY: frozenset[Canon] = frozenset()
 _NONE: frozenset[str] = frozenset()
+
+
+class Resolution(Protocol):
+    """What detection and the candidate search ask of name resolution: :class:`Resolver`, or
+    :class:`~wsaudit.engine.candidates.NameFilter`, which answers the questions that cannot lead
+    to a deprecated object at once, without reading the modules they name."""
+
+    modules: ModuleTable
+    files: Mapping[str, SourceFile]
+
+    def facts(self, module: str) -> FileFacts | None: ...
+
+    def reading(self) -> AbstractContextManager[set[str]]: ...
+
+    def resolve(self, dotted: str) -> frozenset[Canon]: ...
+
+    def exported(self, module: str) -> frozenset[str]: ...
+
+    def module_attribute(self, module: str, name: str) -> frozenset[Canon]: ...
+
+    def chain(self, module: str, facts: FileFacts, use: Use) -> list[frozenset[Canon]]: ...
+
+    def written(self, module: str, facts: FileFacts, use: Use) -> list[frozenset[str]]: ...
 
 
 class Resolver:

@@ -207,7 +207,7 @@ class FactStore:
 
     def load(self, paths: Iterable[str]) -> None:
         """Full facts for ``paths``, as one batch: one cache query, and parsing on all cores if many."""
-        paths = [p for p in dict.fromkeys(paths) if not self._full(p)]
+        paths = [p for p in dict.fromkeys(paths) if not self.has_full(p)]
         self._read_again(paths)
         self._load([p for p in paths if p in self.blobs], True)
 
@@ -233,11 +233,12 @@ class FactStore:
                 if data is not None:
                     self.blobs[path] = data
                     self.read.add(path)
-                elif not self._full(path):  # gone since the audit read it: no full facts to give
+                elif not self.has_full(path):  # gone since the audit read it: no full facts to give
                     self.facts.pop(path, None)
                     self.read.discard(path)
 
-    def _full(self, path: str) -> bool:
+    def has_full(self, path: str) -> bool:
+        """Whether the full facts of ``path`` are loaded."""
         facts = self.facts.get(path)
         return facts is not None and facts.complete
 
@@ -275,7 +276,7 @@ class FactStore:
         every file has its facts: a file without full facts is read again, as a lazy store
         reads it, if they are asked for."""
         by_path = {f.path: f for f in self.files}
-        self._lazy.update({p: by_path[p] for p in self.blobs if not self._full(p)})
+        self._lazy.update({p: by_path[p] for p in self.blobs if not self.has_full(p)})
         self.blobs = {}
         give_back_memory()
 
@@ -294,7 +295,7 @@ class FactStore:
 
     def get(self, path: str) -> FileFacts | None:
         """The full facts of ``path``, parsed now if needed; None when it could not be read."""
-        if not self._full(path):
+        if not self.has_full(path):
             self.load([path])
         return self.facts.get(path)
 
