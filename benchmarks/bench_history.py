@@ -43,7 +43,7 @@ def build(modules: int, commits: int, seed: int) -> Path:
     """The benchmark repository, rebuilt when the generators or the sizes change."""
     from genhistory import history_commits
 
-    from wsaudit.report.history_sample import write_repository
+    from wsaudit.history.sample import write_repository
 
     repo = WORK / f"history{modules // 1000}k"
     stamp = repo / ".git" / "wsaudit-bench-key"

@@ -15,7 +15,7 @@ is still the deprecated symbol) and then, commit after commit:
   next commit.
 
 The same arguments always give the same commits (and so, written with
-``wsaudit.report.history_sample.write_repository``, the same hashes). Used by
+``wsaudit.history.sample.write_repository``, the same hashes). Used by
 ``bench_history.py`` (5,000 modules, 200 commits) and the tests (smaller).
 """
 
@@ -32,7 +32,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from wsaudit.report.history_sample import SampleCommit
+from wsaudit.history.sample import SampleCommit
 
 HERE = Path(__file__).resolve().parent
 _CALLS = re.compile(r"\b(?:manager_factory\.|factory\.|app\.core\.factory\.)?(?:create_manager|make_manager|build_manager)\b")

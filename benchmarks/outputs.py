@@ -59,7 +59,7 @@ def _tree(name: str) -> Path:
     elif name == "history":
         from genhistory import history_commits
 
-        from wsaudit.report.history_sample import write_repository
+        from wsaudit.history.sample import write_repository
 
         write_repository(dest, history_commits(400, 12, 0), checkout=True)
     else:

@@ -15,9 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 import wsaudit
-from wsaudit.engine.gitobjects import git_args, git_env
+from wsaudit.history.git import git_args, git_env
 from wsaudit.model import CATEGORIES, TIERS
-from wsaudit.report.history_sample import SampleCommit
+from wsaudit.history.sample import SampleCommit
 
 CONFIG = """
 [golden_path]

@@ -18,8 +18,11 @@ def test_layers_flow_one_way():
     lint = Path(sys.executable).parent / "lint-imports"
     proc = subprocess.run([str(lint), str(REPO / "pyproject.toml")], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Contracts: 2 kept, 0 broken." in proc.stdout
+    assert "Contracts: 5 kept, 0 broken." in proc.stdout
     assert "Stages flow one way: commands on top, the domain at the bottom KEPT" in proc.stdout
+    assert "The engine: its front door on top, the stages below in the order data flows KEPT" in proc.stdout
+    assert "Above the engine, only its front door runs the stages KEPT" in proc.stdout
+    assert "History: the use case on top, git's plumbing at the bottom KEPT" in proc.stdout
     assert "No import cycles between the siblings of any package KEPT" in proc.stdout
 
 
@@ -29,7 +32,10 @@ def test_the_layering_contract_counts_type_checking_imports():
     settings = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
     assert settings["exclude_type_checking_imports"] is False  # an annotation import is a dependency too
     kinds = {c["type"] for c in settings["contracts"]}
-    assert kinds == {"layers", "acyclic_siblings"}
+    assert kinds == {"layers", "forbidden", "acyclic_siblings"}
+    # the front door's contract forbids direct imports of the stages: through it is the point
+    front = next(c for c in settings["contracts"] if c["type"] == "forbidden")
+    assert front["allow_indirect_imports"] is True and "wsaudit.api" in front["source_modules"]
 
 
 def test_scan_does_not_import_pandas_or_matplotlib(tmp_path):

@@ -8,9 +8,9 @@ import subprocess
 import nbformat
 import pytest
 
-from wsaudit.analysis import burndown
+from wsaudit.history import burndown
 from wsaudit.history import audit_commit, history
-from wsaudit.report.history_sample import build_sample, sample_commits
+from wsaudit.history.sample import build_sample, sample_commits
 from wsaudit.report.runner import HISTORY_NOTEBOOK, report
 
 

@@ -17,9 +17,9 @@ import pytest
 from history_repos import BASE, CONFIG, checkout, commits, git, scan_row, story
 
 import wsaudit
-import wsaudit.engine.commits as engine_commits
+import wsaudit.history.commits as engine_commits
 from wsaudit.history import audit_commit, history
-from wsaudit.report.history_sample import SampleCommit, write_repository
+from wsaudit.history.sample import SampleCommit, write_repository
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COUNTED = ("files", "parsed", "diagnostics", "violations", "by_category", "by_tier", "by_area", "by_rule",
@@ -203,13 +203,13 @@ def merged_repo(tmp_path_factory) -> Path:
 
 
 def _env(extra: dict) -> dict:
-    from wsaudit.engine.gitobjects import git_env
+    from wsaudit.history.git import git_env
 
     return {**git_env(), **extra}
 
 
 def _git_args(root: Path, *args: str) -> list[str]:
-    from wsaudit.engine.gitobjects import git_args
+    from wsaudit.history.git import git_args
 
     return git_args(*args, git_dir=str(root / ".git"))
 

@@ -13,7 +13,7 @@ from history_repos import story
 from wsaudit.api import audit
 from wsaudit.history import history
 from wsaudit.render.scan import render_scan
-from wsaudit.report.history_sample import write_repository
+from wsaudit.history.sample import write_repository
 
 distributed = pytest.importorskip("distributed")
 

@@ -1,8 +1,8 @@
-"""analysis.history: a step explained from records alone (no git, no audit)."""
+"""history.steps: a step explained from records alone (no git, no audit)."""
 
 from __future__ import annotations
 
-from wsaudit.analysis.history import CommitView, explain_step, pair_renames, step_flags
+from wsaudit.history.steps import CommitView, explain_step, pair_renames, step_flags
 from wsaudit.model import Definition, Violation
 
 

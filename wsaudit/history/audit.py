@@ -1,10 +1,10 @@
-"""``wsaudit history``: the audit of every commit of a range, read from git objects.
+"""The use case of ``wsaudit history``: the audit of every commit of a range, read from git objects.
 
-The use case composing the engine (:mod:`wsaudit.engine.gitobjects` reads commits, trees and
-blobs; :mod:`wsaudit.engine.gittree` discovers a commit's files and configuration;
-:mod:`wsaudit.engine.blobfacts` parses each distinct blob once; :mod:`wsaudit.engine.commits`
+The use case composing the engine (:mod:`wsaudit.history.git` reads commits, trees and
+blobs; :mod:`wsaudit.history.trees` discovers a commit's files and configuration;
+:mod:`wsaudit.history.blobs` parses each distinct blob once; :mod:`wsaudit.history.commits`
 audits commit after commit, incrementally where exact) with the analyses (tiers from
-:mod:`wsaudit.analysis.rank`, steps and flags from :mod:`wsaudit.analysis.history`).
+:mod:`wsaudit.analysis.rank`, steps and flags from :mod:`wsaudit.history.steps`).
 
 It runs in three passes: (1) walk the commits: each tree is listed once (``ls-tree`` for the
 first, ``diff-tree`` from one commit to the next) with its configuration and the files to audit;
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wsaudit.analysis.history import (
+from wsaudit.history.steps import (
     CommitView,
     Step,
     TierTracker,
@@ -30,10 +30,10 @@ from wsaudit.analysis.history import (
     pair_renames,
 )
 from wsaudit.config import DEFAULT_PROFILE, Config, load
-from wsaudit.engine.blobfacts import BlobFacts
-from wsaudit.engine.commits import TreeAudit, audit_commit_tree
-from wsaudit.engine.gitobjects import GITLINK_MODE, LINK_MODE, Change, Commit, Entry, Repository
-from wsaudit.engine.gittree import TreeDiscovery, missing_blob, tree_config
+from wsaudit.history.blobs import BlobFacts
+from wsaudit.history.commits import TreeAudit, audit_commit_tree
+from wsaudit.history.git import GITLINK_MODE, LINK_MODE, Change, Commit, Entry, Repository
+from wsaudit.history.trees import TreeDiscovery, missing_blob, tree_config
 from wsaudit.engine.results import GraphPart, TreeResult
 from wsaudit.errors import ConfigError, UsageError
 from wsaudit.model import Diagnostic, Notice, SourceFile
@@ -152,7 +152,7 @@ def _apply(entries: dict[str, Entry], changes: list[Change]) -> list[tuple[str, 
 # ---------------------------------------------------------------------------- one run
 
 
-class _Run:
+class _Reader:
     """Configurations, discoveries and blobs of one history run, each computed once."""
 
     def __init__(self, repo: Repository, fixed: Config | None, root_name: str, blobs: BlobFacts):
@@ -311,8 +311,8 @@ def history(path: str | Path = ".", *, rev_range: str | None = None, first_paren
         blobs = BlobFacts(_cache_folder(root, fixed, cache, cache_dir), jobs=jobs, progress=progress, scheduler=client,
                           root=root)
         try:
-            run = _Run(repo, fixed, root.resolve().name, blobs)
-            run.missing = repo.missing_objects(selected)
+            reader = _Reader(repo, fixed, root.resolve().name, blobs)
+            reader.missing = repo.missing_objects(selected)
             commits = [infos[o] for o in selected]
             said: list = []
             needed: list[str] = []
@@ -320,13 +320,13 @@ def history(path: str | Path = ".", *, rev_range: str | None = None, first_paren
                 if tree.entries is None:
                     continue
                 try:
-                    cfg = run.config(tree.entries)
+                    cfg = reader.config(tree.entries)
                 except ConfigError:
                     continue
-                files, _, oids = run.tree_files(tree.entries, cfg)
-                needed += run.readable(files, oids, cfg).values()
-            run.parse(needed)  # pass 2: every distinct blob, once
-            records, tracker = _audit_commits(run, commits, selected, said, progress)  # pass 3
+                files, _, oids = reader.tree_files(tree.entries, cfg)
+                needed += reader.readable(files, oids, cfg).values()
+            reader.parse(needed)  # pass 2: every distinct blob, once
+            records, tracker = _audit_commits(reader, commits, selected, said, progress)  # pass 3
         finally:
             blobs.close()
     implicit = sum(1 for r in records if r.config == f"profile:{DEFAULT_PROFILE}")
@@ -338,7 +338,7 @@ def history(path: str | Path = ".", *, rev_range: str | None = None, first_paren
                     "incremental": sum(1 for r in records if r.mode == "incremental")})
 
 
-def _audit_commits(run: _Run, commits: list[Commit | None], selected: list[str], said: list, progress: bool
+def _audit_commits(reader: _Reader, commits: list[Commit | None], selected: list[str], said: list, progress: bool
                    ) -> tuple[list[CommitRecord], TierTracker]:
     bar = None
     if progress:
@@ -352,7 +352,7 @@ def _audit_commits(run: _Run, commits: list[Commit | None], selected: list[str],
     tracker = TierTracker()
     pending: dict[str, str] = {}  # git's renames since the last audited commit, composed
     try:
-        for tree in _walk(run.repo, commits, selected, replay=said):
+        for tree in _walk(reader.repo, commits, selected, replay=said):
             if bar is not None:
                 bar.update()
             record = CommitRecord(tree.commit)
@@ -365,12 +365,12 @@ def _audit_commits(run: _Run, commits: list[Commit | None], selected: list[str],
                 pending.pop(source, None)
                 pending[source] = new
             try:
-                cfg = run.config(tree.entries)
+                cfg = reader.config(tree.entries)
             except ConfigError as exc:
                 record.error = "invalid configuration: " + "; ".join(exc.lines())
                 continue
             record.config = cfg.source
-            audited = _audit_one(run, tree.entries, cfg, previous)
+            audited = _audit_one(reader, tree.entries, cfg, previous)
             record.mode = audited.mode
             tiers = None
             try:
@@ -391,11 +391,11 @@ def _audit_commits(run: _Run, commits: list[Commit | None], selected: list[str],
     return records, tracker
 
 
-def _audit_one(run: _Run, entries: dict[str, Entry], config: Config, previous: TreeAudit | None) -> TreeAudit:
-    files, diagnostics, oids = run.tree_files(entries, config)
-    readable = run.readable(files, oids, config)
-    run.parse(list(readable.values()))  # anything pass 2 did not know (nothing, normally)
-    facts = {p: run.blobs[o] for p, o in readable.items() if o in run.blobs}
+def _audit_one(reader: _Reader, entries: dict[str, Entry], config: Config, previous: TreeAudit | None) -> TreeAudit:
+    files, diagnostics, oids = reader.tree_files(entries, config)
+    readable = reader.readable(files, oids, config)
+    reader.parse(list(readable.values()))  # anything pass 2 did not know (nothing, normally)
+    facts = {p: reader.blobs[o] for p, o in readable.items() if o in reader.blobs}
     for f in files:  # read in pass 1, gone from the clone by now
         if f.path in readable and f.path not in facts:
             diagnostics.append(missing_blob(f.path, oids[f.path]))
@@ -416,13 +416,13 @@ def audit_commit(path: str | Path, commit: str = "HEAD", config: Config | str | 
         info = repo.commits(oid)[oid[0]]
         blobs = BlobFacts(_cache_folder(root, fixed, cache, cache_dir), jobs=jobs, scheduler=client, root=root)
         try:
-            run = _Run(repo, fixed, root.resolve().name, blobs)
-            run.missing = repo.missing_objects(oid)
+            reader = _Reader(repo, fixed, root.resolve().name, blobs)
+            reader.missing = repo.missing_objects(oid)
             tree = next(_walk(repo, [info], oid))
             if tree.entries is None:
                 raise UsageError(f"{commit}: {tree.problem}")
-            cfg = run.config(tree.entries)
-            audited = _audit_one(run, tree.entries, cfg, None)
+            cfg = reader.config(tree.entries)
+            audited = _audit_one(reader, tree.entries, cfg, None)
         finally:
             blobs.close()
     notices = list(audited.notices)

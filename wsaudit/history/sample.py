@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wsaudit.engine.gitobjects import git_args, git_env
+from wsaudit.history.git import git_args, git_env
 from wsaudit.errors import InputError
 
 IDENTITY = "wsaudit sample <sample@example.invalid>"

@@ -236,13 +236,13 @@ class Repository:
         folder = Path(path)
         if not folder.is_dir():
             raise GitError(f"{path}: no such folder (give a folder of a git repository)")
-        info = _run(["-C", str(folder), "rev-parse", "--absolute-git-dir", "--is-bare-repository",
+        info = _git(["-C", str(folder), "rev-parse", "--absolute-git-dir", "--is-bare-repository",
                      "--is-inside-git-dir"], None, f"{path}: not a git repository (run 'git init', or give the "
                      "folder of a clone)")
         git_dir, bare, inside = (info.decode(errors="replace").splitlines() + ["", "", ""])[:3]
         prefix = ""
         if bare != "true" and inside != "true":
-            prefix = _run(["-C", str(folder), "rev-parse", "--show-prefix"], None,
+            prefix = _git(["-C", str(folder), "rev-parse", "--show-prefix"], None,
                           f"{path}: cannot locate the folder in its work tree").decode(errors="replace").strip()
         config = subprocess.run(git_args("config", "--get-regexp", r"^(remote\..*\.promisor|extensions\.partialclone)$",
                                          git_dir=git_dir), capture_output=True, env=git_env(), check=False)
@@ -275,7 +275,7 @@ class Repository:
             args.append(f"--since={since}")
         if until:
             args.append(f"--until={until}")
-        out = _run(args + ["--end-of-options", spec], self.git_dir,
+        out = _git(args + ["--end-of-options", spec], self.git_dir,
                    f"--rev-range {spec!r} names no commits of this repository (e.g. main~50..main, or a tag)"
                    if revisions else "HEAD names no commit: the repository has no commits yet")
         return out.decode("ascii", "replace").split()
@@ -284,7 +284,7 @@ class Repository:
         """The full id of the commit ``revision`` names (a hash, branch, tag, ``HEAD~3``)."""
         if revision.startswith("-"):
             raise InputError(f"{revision!r}: a revision cannot start with '-' (e.g. HEAD~3, a tag or a hash)")
-        out = _run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"], self.git_dir,
+        out = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"], self.git_dir,
                    f"{revision!r} names no commit of this repository (e.g. HEAD~3, a tag or a hash)")
         return out.decode("ascii", "replace").strip()
 
@@ -394,7 +394,7 @@ def _tree_problem(stderr: bytes) -> str:
     return f"cannot read the commit's tree ({message}); a damaged or partial clone: git fsck, or fetch the objects"
 
 
-def _run(args: list[str], git_dir: str | None, problem: str) -> bytes:
+def _git(args: list[str], git_dir: str | None, problem: str) -> bytes:
     try:
         proc = subprocess.run(git_args(*args, git_dir=git_dir), capture_output=True, env=git_env(), check=False,
                               timeout=3600)

@@ -28,7 +28,7 @@ from typing import Any
 
 from wsaudit.config import ALWAYS_EXCLUDED, DEFAULT_PROFILE, Config, from_table, profile
 from wsaudit.engine.discover import _shadowed, is_module_name, module_name, spec
-from wsaudit.engine.gitobjects import GITLINK_MODE, LINK_MODE, Entry
+from wsaudit.history.git import GITLINK_MODE, LINK_MODE, Entry
 from wsaudit.errors import ConfigError
 from wsaudit.model import Diagnostic, SourceFile
 
