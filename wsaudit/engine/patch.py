@@ -1,13 +1,22 @@
-"""Detection again after an edit, for only the files whose rows the edit can change.
+"""Detection again after a change, for only the files whose rows the change can affect.
 
-An audit that tracks what name resolution reads (``Resolver(track=True)``) stores, for every
-file it searched and detected, the modules whose facts the answers about that file were read
-from (:func:`encode_reads`). After an edit to some files (the same files, the same module names),
-the rows of an unchanged file stand when nothing its answers were read from changed: they are
-a function of its own facts, of those answers, and of what every file shares (the deprecated
-objects, the definitions' names, the deprecated names, the names bound by deprecated imports),
-which :func:`patch` checks are what they were. Only the edited files that can hold a violation
-now and the files whose answers read an edited one are searched and detected again.
+:func:`redetect` is the one way a result is brought up to date: given the rows of the tree
+before, the files that changed and the files to detect again, it keeps every other file's rows,
+detects those files again, and makes again what is made from the whole tree (the definitions
+of the deprecated symbols and the objects they are, the suspects of the files that do not
+parse); it gives None when the deprecated objects or their definitions' names changed, which
+every file's rows are matched against. Which files to detect again is the caller's to say, from
+what it knows of the tree before:
+
+* :func:`patch`, after an edit to a folder whose result is stored: an audit that tracks what
+  name resolution reads (``Resolver(track=True)``) stores, for every file it searched and
+  detected, the modules whose facts the answers about that file were read from
+  (:func:`encode_reads`). The rows of an unchanged file stand when nothing its answers were
+  read from changed: only the edited files that can hold a violation now and the files whose
+  answers read an edited one are detected again;
+* :mod:`wsaudit.history.commits`, from one commit to the next, where module files also appear
+  and go: the files that mention a name whose binding changed (to a fixed point over
+  re-exports).
 
 When a shared thing changes (a new re-export, a definition renamed, a rule that now matches
 nothing), :func:`patch` gives None: the whole candidate search has to run again. A deprecated
@@ -21,6 +30,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
+
 from wsaudit.engine.candidates import NameFilter, contributed, could_hold
 from wsaudit.engine.detect import (
     Detection,
@@ -33,10 +44,28 @@ from wsaudit.engine.detect import (
     quiet_rules,
     suspects_in,
 )
-from wsaudit.engine.resolve import Canon, Resolver
+from wsaudit.engine.resolve import Canon, Resolution, Resolver
 from wsaudit.engine.results import TreeResult
 from wsaudit.engine.store import FactStore
-from wsaudit.model import Definition, Rule, SourceFile, Violation
+from wsaudit.model import Definition, FileFacts, Rule, SourceFile, Violation
+
+
+class Rows(Protocol):
+    """The rows of a tree that :func:`redetect` brings up to date: a
+    :class:`~wsaudit.engine.detect.Detection`, a :class:`~wsaudit.engine.results.TreeResult`, a
+    commit's audit."""
+
+    @property
+    def violations(self) -> Sequence[Violation]: ...
+
+    @property
+    def definitions(self) -> Sequence[Definition]: ...
+
+    @property
+    def suspects(self) -> Sequence[Violation]: ...
+
+    @property
+    def targets(self) -> Mapping[str, frozenset[Canon]]: ...
 
 
 @dataclass(frozen=True)
@@ -62,6 +91,64 @@ def encode_reads(reads: Mapping[str, Iterable[str]], files: Sequence[SourceFile]
             for path, modules in sorted(reads.items())}
 
 
+def redetect(earlier: Rows, changed: set[str], redo: Sequence[SourceFile],
+             facts: Mapping[str, FileFacts], resolver: Resolution, rules: tuple[Rule, ...], *,
+             broken: Sequence[SourceFile] = (), narrow: Resolution | None = None,
+             reads: dict[str, set[str]] | None = None) -> Detection | None:
+    """The rows of the whole tree after the files at ``changed`` changed (edited, added, gone):
+    those of ``redo`` detected again, every other file's taken from ``earlier``; None when the
+    deprecated objects, or the names their definitions have, are not what they were.
+
+    Parameters
+    ----------
+    earlier : Rows
+        The rows of the tree before the change.
+    changed : set of str
+        The paths that changed: their rows in ``earlier`` are dropped.
+    redo : sequence of SourceFile
+        The files to detect again (the changed files that can hold a row, and every file whose
+        rows the change can affect: the caller's to know).
+    facts : Mapping
+        Path -> facts, for ``redo`` and ``broken`` at least.
+    resolver : Resolution
+        Name resolution over the tree after the change (the definitions are resolved with it).
+    broken : sequence of SourceFile
+        The files not in ``redo`` that do not parse: their suspects are looked for again when
+        the names that deprecated imports bind change.
+    narrow : Resolution, optional
+        What the rows of ``redo`` are resolved with (a
+        :class:`~wsaudit.engine.candidates.NameFilter`), by default ``resolver``.
+    reads : dict, optional
+        Filled with, per file of ``redo``, the modules whose facts its rows were read from.
+    """
+    again = changed | {f.path for f in redo}
+    patterns = {r.id for r in rules if r.is_pattern}
+    found = [d for d in earlier.definitions if d.rule_id in patterns and d.path not in again]
+    found += find_definitions(redo, facts, rules, resolver.modules)
+    targets = deprecated_objects(resolver, rules, found)
+    definitions = sorted({*found, *literal_definitions(resolver, rules, targets)}, key=Definition.sort_key)
+    if targets != earlier.targets or _named(definitions) != _named(earlier.definitions):
+        return None  # what every file's uses are matched against
+    split = RuleTargets(rules, targets, definitions, resolver.modules)
+    narrow = narrow or resolver
+    rows = [v for v in earlier.violations if v.path not in again]
+    for f in redo:
+        with resolver.reading() as read:
+            rows += file_rows(f, facts[f.path], narrow, split)
+        if reads is not None:
+            reads[f.path] = read
+    rows.sort(key=Violation.sort_key)
+    bound = bound_names(rows)
+    kept_suspects = [s for s in earlier.suspects if s.path not in again]
+    again_broken: Sequence[SourceFile] = ()
+    if bound != bound_names(earlier.violations):  # what the suspects of every file that does
+        again_broken, kept_suspects = broken, []  # not parse are looked for by: all of them again
+        if any(facts.get(f.path) is None for f in broken):
+            return None  # an unchanged file that cannot be read now is not what it was
+    suspects = sorted(kept_suspects + suspects_in([*redo, *again_broken], facts, split, bound), key=Violation.sort_key)
+    return Detection(rows, definitions, suspects, [], targets)
+
+
 def patch(earlier: TreeResult, files: Sequence[SourceFile], edited: Sequence[SourceFile], store: FactStore,
           resolver: Resolver, rules: tuple[Rule, ...]) -> Patched | None:
     """The rows of the tree of ``files`` (the same paths and module names as the tree of
@@ -84,47 +171,31 @@ def patch(earlier: TreeResult, files: Sequence[SourceFile], edited: Sequence[Sou
     if any(f.path not in store.facts for f in redo):
         return None  # an unchanged file that cannot be read now is not what it was
 
-    patterns = {r.id for r in rules if r.is_pattern}
-    found = [d for d in earlier.definitions if d.rule_id in patterns and d.path not in changed]
-    found += find_definitions(now, store.facts, rules, resolver.modules)
-    targets = deprecated_objects(resolver, rules, found)
-    definitions = sorted({*found, *literal_definitions(resolver, rules, targets)}, key=Definition.sort_key)
-    if targets != earlier.targets or _named(definitions) != _named(earlier.definitions):
-        return None  # what every file's uses are matched against
-    every = frozenset().union(*targets.values()) if targets else frozenset()
+    # a new name bound to a deprecated object: every file may mention it (the objects are
+    # those before the edit: when they changed, redetect gives None anyway)
+    every = frozenset().union(*earlier.targets.values()) if earlier.targets else frozenset()
     owned = {f.path for f in resolver.files.values()}
     fresh: dict[str, set[str]] = {}
     for f in redo:
         with resolver.reading() as read:
             if f.path in owned and contributed(store.facts[f.path], f.module, names, every, resolver):
-                return None  # a new deprecated name: every file may mention it
+                return None
             fresh[f.path] = read
 
-    split = RuleTargets(rules, targets, definitions, resolver.modules)
-    narrow = NameFilter(resolver, names)
-    again = changed | {f.path for f in redo}
-    rows = [v for v in earlier.violations if v.path not in again]
-    for f in redo:
-        with resolver.reading() as read:
-            rows += file_rows(f, store.facts[f.path], narrow, split)
-        fresh[f.path] |= read
-    rows.sort(key=Violation.sort_key)
-    bound = bound_names(rows)
-    kept_suspects, broken = [s for s in earlier.suspects if s.path not in again], []
-    if bound != bound_names(earlier.violations):  # what the suspects of every file that does
-        by_path = {f.path: f for f in files}  # not parse are looked for by: all of them again
-        broken = [by_path[p] for p in earlier.broken or () if p not in again]
-        store.load(f.path for f in broken)
-        kept_suspects = []
-        if any(f.path not in store.facts for f in broken):
-            return None
-    suspects = sorted(kept_suspects + suspects_in(redo + broken, store.facts, split, bound), key=Violation.sort_key)
-    if quiet_rules(rules, Detection(rows, definitions, suspects, [], targets), resolver.modules):
-        return None  # a rule matches nothing now: its notice is made from every file's imports
+    by_path = {f.path: f for f in files}
+    was_broken = [by_path[p] for p in earlier.broken or () if p not in changed and p not in fresh]
+    detected: dict[str, set[str]] = {}
+    found = redetect(earlier, changed, redo, store.full_view(), resolver, rules, broken=was_broken,
+                     narrow=NameFilter(resolver, names), reads=detected)
+    if found is None or quiet_rules(rules, found, resolver.modules):
+        return None  # (a rule that matches nothing now: its notice is made from every file's imports)
+    for p, read in detected.items():
+        fresh[p] |= read
+    again = changed | set(fresh)
     kept = {p: r for p, r in reads.items() if p not in again}
     still = {p for p in earlier.broken or () if p not in again} | {f.path for f in redo if store.facts[f.path].unparsed}
-    return Patched(rows, definitions, suspects, targets, {**kept, **encode_reads(fresh, files, resolver)},
-                   sorted(still))
+    return Patched(found.violations, found.definitions, found.suspects, found.targets,
+                   {**kept, **encode_reads(fresh, files, resolver)}, sorted(still))
 
 
 def _named(definitions: Iterable[Definition]) -> set[tuple[str, str]]:

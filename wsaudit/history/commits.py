@@ -1,20 +1,21 @@
-"""Audit one commit after another, re-detecting only what a commit changed where that is exact.
+"""Audit one commit after another, detecting again only what a commit can have changed.
 
-:func:`audit_commit_tree` does for a tree what :func:`wsaudit.api.audit` does for a folder (module
-table, resolution, detection, import records, graph) and returns a :class:`TreeAudit`. Given
-the previous commit's :class:`TreeAudit`, it reuses what cannot have changed:
+:func:`audit_commit_tree` does for a commit's tree what :func:`wsaudit.api.audit` does for a
+folder (the engine's front door, :func:`wsaudit.engine.session.audit_tree`, over the facts of
+its blobs; then the graph) and returns a :class:`TreeAudit`. Given the previous commit's
+:class:`TreeAudit`, it reuses what cannot have changed:
 
-* **incremental** when the configuration and the module table are the same (no module file
-  added, deleted, renamed or made unreadable) and no changed module changed its star imports.
-  A changed module's *export signature* (each module-level name with what binds it, aliases
-  followed; ``__all__``) tells which of its names changed. Another file can resolve
-  differently only through one of those names, or through a re-export of one (found to a fixed
-  point), or through a star import: so the changed files, the files whose facts mention a changed
-  or re-exported name, and the files with star imports are detected again, together with the
-  files whose rows are computed from the whole tree (the definitions of a deprecated symbol,
-  and, when a file does not parse, the suspects and the files whose imports name the symbol).
-  If the deprecated objects themselves changed (a new definition), it falls back to full. The
-  changed files' import records are rebuilt and their edges patched into the graph;
+* **incremental** when the configuration is the same, no deprecated module (or its top
+  package) appeared or went, and no changed module changed its star imports. A changed
+  module's *export signature* (each module-level name with what binds it, aliases followed;
+  ``__all__``) tells which of its names changed; a module that appeared or went changes every
+  name of its own and its last name. Another file can resolve differently only by mentioning
+  such a name, or a re-export of one (found to a fixed point), or through a star import: so
+  the changed files, the files whose facts mention a changed or re-exported name, and the
+  files with star imports are detected again, by :func:`wsaudit.engine.patch.redetect` (which
+  also makes the definitions and the suspects again, and gives up when the deprecated objects
+  changed: then the audit is full). The changed files' import records are made again and
+  their edges patched into the graph;
 * **full** otherwise: everything is detected again, from facts that are already parsed.
 
 Either way the records are those a full audit gives (``tests/functional/test_history.py``
@@ -30,10 +31,10 @@ from functools import cached_property
 import networkx as nx
 
 from wsaudit.config import Config
-from wsaudit.engine.detect import detect
 from wsaudit.engine.graph import build_graph
 from wsaudit.engine.imports import IMPORT_PROBLEM, direct_imports
 from wsaudit.engine.modules import ModuleTable, absolute_module
+from wsaudit.engine.patch import redetect
 from wsaudit.engine.resolve import Canon, Resolver
 from wsaudit.engine.session import Tree, audit_tree
 from wsaudit.model import (
@@ -74,7 +75,6 @@ class TreeAudit:
     graph_changed: bool = True  # False: same modules and the same edges (lines aside) as the previous commit
     # bookkeeping for the next commit
     base_diagnostics: list[Diagnostic] = field(default_factory=list, repr=False)
-    rows: dict[str, list[Violation]] = field(default_factory=dict, repr=False)
     imports_of: dict[str, list[DirectImport]] = field(default_factory=dict, repr=False)  # by source module
     problems_of: dict[str, list[Diagnostic]] = field(default_factory=dict, repr=False)  # by path
     table_key: tuple = field(default=(), repr=False)
@@ -162,10 +162,6 @@ def mentioned_names(facts: FileFacts, module: str = "", is_package: bool = False
         out.update(u.dotted.split("."))
         out.update(u.names)
     return frozenset(out)
-
-
-def _broken(ff: FileFacts) -> bool:
-    return bool(ff.unparsed)
 
 
 def audit_commit_tree(config: Config, files: list[SourceFile], oids: dict[str, str], facts: dict[str, FileFacts],
@@ -354,13 +350,6 @@ def _group_imports(records: list[DirectImport]) -> dict[str, list[DirectImport]]
     return out
 
 
-def _group(rows: list[Violation], paths) -> dict[str, list[Violation]]:
-    out: dict[str, list[Violation]] = {p: [] for p in paths}
-    for v in rows:
-        out.setdefault(v.path, []).append(v)
-    return out
-
-
 def _full(config: Config, files: list[SourceFile], oids: dict[str, str], facts: dict[str, FileFacts],
           base_diagnostics: list[Diagnostic], table: ModuleTable, key: tuple, memo: dict) -> TreeAudit:
     """The engine's audit of every file (:func:`wsaudit.engine.session.audit_tree`), and the graph."""
@@ -371,10 +360,9 @@ def _full(config: Config, files: list[SourceFile], oids: dict[str, str], facts: 
     for d in found.diagnostics:
         if d.kind == IMPORT_PROBLEM:
             problems_of.setdefault(d.path, []).append(d)
-    violations = list(found.violations)
-    return TreeAudit(config, files, oids, facts, list(found.diagnostics), violations, list(found.definitions),
-                     list(found.suspects), dict(found.targets), imports, graph, table, list(found.notices), "full",
-                     True, list(base_diagnostics), _group(violations, facts), _group_imports(imports), problems_of,
+    return TreeAudit(config, files, oids, facts, list(found.diagnostics), list(found.violations),
+                     list(found.definitions), list(found.suspects), dict(found.targets), imports, graph, table,
+                     list(found.notices), "full", True, list(base_diagnostics), _group_imports(imports), problems_of,
                      key, memo, len(files))
 
 
@@ -386,51 +374,31 @@ def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], o
                  facts: dict[str, FileFacts], base_diagnostics: list[Diagnostic], table: ModuleTable, key: tuple,
                  changed: set[str], again: set[str], table_changed: bool) -> TreeAudit | None:
     by_path = {f.path: f for f in files}
-    rows = {p: r for p, r in previous.rows.items() if p not in changed and p in facts}
-    # rows computed from the whole tree: definitions (every definer), suspects (the names that
-    # every deprecated import binds) -- detect them again with the affected files
-    patterns = [r for r in config.rules if r.is_pattern]
-    again = set(again)
-    rules = "\0".join(r.symbol for r in patterns)  # type: ignore[misc]
-
-    def defines(f: SourceFile) -> bool:
-        return _memo(previous.memo, "defines", f"{oids[f.path]}\0{f.module}\0{rules}", facts[f.path],
-                     lambda ff: any(r.name == n and r.matches(f"{f.module}.{n}") for n, _ in ff.definitions
-                                    for r in patterns))
-
-    again |= {f.path for f in table.files.values() if f.path in facts and defines(f)}
-    if any(_broken(ff) for ff in facts.values()):
-        again |= {p for p, ff in facts.items() if _broken(ff)}
-        again |= {p for p, r in rows.items() if any(v.category == "deprecated-import" for v in r)}
-    subset = [by_path[p] for p in sorted(again) if p in by_path]
-    found = detect(subset, facts, config.rules, Resolver(table, facts.get))
-    if found.targets != previous.targets:
+    redo = [by_path[p] for p in sorted(again) if p in by_path and p in facts]
+    broken = [f for f in files if f.path not in again and (ff := facts.get(f.path)) is not None and ff.unparsed]
+    found = redetect(previous, changed, redo, facts, Resolver(table, facts.get), config.rules, broken=broken)
+    if found is None:
         return None  # the deprecated objects changed: every file may use them
-    for p in again:
-        rows[p] = []
-    for v in found.violations:
-        rows.setdefault(v.path, []).append(v)
-    violations = sorted((v for r in rows.values() for v in r), key=Violation.sort_key)
 
     # import records: a file's depend on its own statements and, for the names they mention, the table
-    redo = {p for p in (again if table_changed else changed) if p in facts and p in by_path}
-    records, import_problems = direct_imports([by_path[p] for p in sorted(redo)], facts, table)
+    remade = {p for p in (again if table_changed else changed) if p in facts and p in by_path}
+    records, import_problems = direct_imports([by_path[p] for p in sorted(remade)], facts, table)
     imports_of = {m: r for m, r in previous.imports_of.items()
-                  if m in table.files and table.files[m].path not in redo
+                  if m in table.files and table.files[m].path not in remade
                   and previous.table.files[m].path == table.files[m].path}
     imports_of.update(_group_imports(records))
-    problems_of = {p: d for p, d in previous.problems_of.items() if p not in redo and p in facts}
+    problems_of = {p: d for p, d in previous.problems_of.items() if p not in remade and p in facts}
     for d in import_problems:
         problems_of.setdefault(d.path, []).append(d)
     owned = {f.path: m for m, f in table.files.items()}
     graph = previous.graph
-    graph_changed = _patch_graph(graph, [owned[p] for p in sorted(redo) if p in owned], imports_of, facts, config,
+    graph_changed = _patch_graph(graph, [owned[p] for p in sorted(remade) if p in owned], imports_of, facts, config,
                                  table, previous.table) or table_changed
     diagnostics = sorted(base_diagnostics + _file_problems(facts) + [d for ds in problems_of.values() for d in ds],
                          key=Diagnostic.sort_key)
-    return TreeAudit(config, files, oids, facts, diagnostics, violations, found.definitions, found.suspects,
+    return TreeAudit(config, files, oids, facts, diagnostics, found.violations, found.definitions, found.suspects,
                      found.targets, None, graph, table, [], "incremental", graph_changed, list(base_diagnostics),
-                     rows, imports_of, problems_of, key, previous.memo, len(again))
+                     imports_of, problems_of, key, previous.memo, len(redo))
 
 
 def _edges_of(G: nx.DiGraph, module: str) -> dict[str, tuple]:
