@@ -23,7 +23,7 @@ audit: $(STAMP)
 # --nbval (strict, not --nbval-lax): every stored notebook output must be reproduced exactly.
 # The browser check is its own target (it needs Chromium): see test-browser.
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env --ignore=tests/browser tests wsaudit
+	$(BIN)/python -m pytest --nbval --nbval-current-env --ignore=tests/browser tests wsaudit notebooks
 
 # A fresh report of the sample, every page opened in headless Chromium (Debian's package,
 # installed when missing): fails on a console error, a broken image, a dead link or any

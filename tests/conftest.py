@@ -19,7 +19,7 @@ os.environ.setdefault("WSAUDIT_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample_repo"
-NOTEBOOK_DIR = REPO / "wsaudit" / "report" / "notebooks"
+NOTEBOOK_DIR = REPO / "notebooks"
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 # The deprecated API of most small test trees: pkg.core re-exports pkg.core.impl's factory.

@@ -26,9 +26,9 @@ def __getattr__(name: str):
 
         return getattr(api, name)
     if name in ("load_audit", "save_audit"):
-        from wsaudit import snapshot
+        from wsaudit import audit_file
 
-        return getattr(snapshot, name)
+        return getattr(audit_file, name)
     raise AttributeError(f"module 'wsaudit' has no attribute {name!r}")
 
 __all__ = ["Audit", "Config", "ConfigError", "InputError", "MigrationError", "ReportError", "RollbackError", "UsageError",

@@ -143,7 +143,7 @@ class Audit:
 
     def adopt_ranking(self, module_ranks: dict[str, ModuleRank], ranked: list[RankedViolation]) -> None:
         """Take the ranking made earlier of this very audit (a snapshot's, see
-        :mod:`wsaudit.snapshot`) as :attr:`module_ranks` and :attr:`ranked`, instead of ranking
+        :mod:`wsaudit.audit_file`) as :attr:`module_ranks` and :attr:`ranked`, instead of ranking
         again when they are first asked for."""
         self.__dict__.update(module_ranks=module_ranks, ranked=ranked)
 

@@ -205,7 +205,7 @@ def test_papermill_paths_are_relative_to_the_caller(tmp_path):
 
     papermill = Path(sys.executable).parent / "papermill"
     out = tmp_path / "violations.ipynb"
-    proc = subprocess.run([str(papermill), "wsaudit/report/notebooks/02_violations.ipynb", str(out),
+    proc = subprocess.run([str(papermill), "notebooks/02_violations.ipynb", str(out),
                            "-p", "repo_path", "data/sample_repo", "-p", "output_dir", str(tmp_path)],
                           capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -221,7 +221,7 @@ def test_after_a_cold_audit_only_full_facts_stay_and_the_rest_is_read_again_when
 
 
 def test_saving_a_cold_audit_reads_nothing_again_and_keeps_the_unreadable_files(sample_copy, reads, tmp_path):
-    from wsaudit.snapshot import load_audit, save_audit
+    from wsaudit.audit_file import load_audit, save_audit
 
     big = sample_copy / "netra_backend" / "huge.py"
     big.write_bytes(b"x = 1\n" * 400_000)  # over the default max_file_size: not read

@@ -17,9 +17,12 @@ def test_a_wheel_installed_elsewhere_runs_the_report(tmp_path):
     (wheel,) = (tmp_path / "dist").glob("wsaudit-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert sorted(n for n in names if n.endswith(".ipynb")) == [
-        f"wsaudit/report/notebooks/{n}.ipynb"
+        f"wsaudit/notebooks/{n}.ipynb"
         for n in ("01_import_graph", "02_violations", "03_ranking", "04_migration", "05_summary", "06_burndown")]
     assert "wsaudit/profiles/netra-websocket.toml" in names
+    # every module of the source tree is in the wheel (pyproject lists the packages by hand)
+    sources = {p.relative_to(REPO).as_posix() for p in (REPO / "wsaudit").rglob("*.py")}
+    assert sources - set(names) == set()
     site = tmp_path / "site"
     installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
                                 str(wheel)], capture_output=True, text=True)

@@ -31,9 +31,11 @@ KERNEL_NAME = "wsaudit"
 
 
 def notebooks_dir() -> Path:
-    """The notebooks, shipped inside the package (``wsaudit/report/notebooks/``), so that an
-    installed wheel carries them."""
-    return Path(__file__).resolve().parent / "notebooks"
+    """The notebooks: the repository's ``notebooks/``, which an installed wheel carries as the
+    package ``wsaudit.notebooks``."""
+    import wsaudit.notebooks
+
+    return Path(wsaudit.notebooks.__file__).resolve().parent
 
 
 def notebook_names(folder: Path | None = None) -> tuple[str, ...]:
@@ -203,7 +205,7 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     from wsaudit.report.index import write_index
     from wsaudit.report.page import notebook_heading
     from wsaudit.report.views import title
-    from wsaudit.snapshot import save_audit
+    from wsaudit.audit_file import save_audit
 
     bad = sorted(k for k in (extra or {}) if not (isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k)))
     if bad:  # papermill writes parameters into a code cell: a name is code too

@@ -1,7 +1,7 @@
 """One audit handed to many readers: ``save_audit`` writes an :class:`~wsaudit.api.Audit` to a
 file, ``load_audit`` gives it back without auditing again (``wsaudit report`` audits once and
 hands the file to every notebook). No absolute path is written: the root and configuration
-are given again when loading, and a snapshot made with another configuration is refused.
+are given again when loading, and an audit file made with another configuration is refused.
 
 The ranking travels with it (version 2): four of the report's notebooks rank, and ranking a
 tree of 100,000 modules takes seconds, which the report's own audit has spent already.
@@ -50,7 +50,7 @@ def save_audit(result: Audit, path: str | Path) -> Path:
 def load_audit(snapshot: str | Path, path: str | Path = ".", config: Config | str | Path | None = None) -> Audit:
     """The :class:`Audit` that :func:`save_audit` wrote for the tree at ``path`` with ``config``.
 
-    Raises :class:`~wsaudit.errors.InputError` when the file is not such a snapshot, or was made
+    Raises :class:`~wsaudit.errors.InputError` when the file is not such an audit file, or was made
     with another configuration (audit again then)."""
     root = Path(path)
     cfg = config if isinstance(config, Config) else load(root, config)
