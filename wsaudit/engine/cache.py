@@ -203,7 +203,8 @@ class FactsCache:
             self.db = None  # read-only tree: run without a cache
 
     def _mac(self, key: str, data: str) -> str:
-        return mac_of(self.key, key.encode(), data.encode("utf-8", "surrogatepass"))  # type: ignore[arg-type]
+        assert self.key is not None  # without a key there is no database, and nothing to sign
+        return mac_of(self.key, key.encode(), data.encode("utf-8", "surrogatepass"))
 
     def get_many(self, keys: Iterable[str]) -> dict[str, FileFacts]:
         if self.db is None:

@@ -72,10 +72,10 @@ def literal_definitions(resolver: Resolution, rules: Iterable[Rule], targets: Ma
         for kind, dotted in sorted(targets.get(r.id, ())):
             module, _, name = dotted.rpartition(".")
             f = resolver.files.get(module)
-            ff = resolver.facts(module) if kind == "obj" else None
-            for def_name, line in (ff.definitions if ff is not None else ()):
+            ff = resolver.facts(module) if kind == "obj" and f is not None else None
+            for def_name, line in (ff.definitions if f is not None and ff is not None else ()):
                 if def_name == name:
-                    out.append(Definition(r.id, f.path, line, module, name, f.is_test))  # type: ignore[union-attr]
+                    out.append(Definition(r.id, f.path, line, module, name, f.is_test))
     return out
 
 
@@ -111,8 +111,8 @@ class RuleTargets:
     def module_resolution(self, rule: Rule) -> str:
         """A module rule's rows are ``pattern`` when the module belongs in the tree (its top
         package is there) but no longer exists: what imports it will fail."""
-        top = rule.module.split(".")[0]  # type: ignore[union-attr]
-        gone = top in self.modules.known and rule.module not in self.modules.known
+        top = rule.target.split(".")[0]  # (a module rule's target is its module)
+        gone = top in self.modules.known and rule.target not in self.modules.known
         return "pattern" if gone else "exact"
 
     def symbol_hit(self, rule: Rule, objects: frozenset[Canon], written: Iterable[str]) -> str | None:

@@ -45,7 +45,8 @@ def parse_imports(data: bytes) -> FileFacts:
     loc = count_loc(lines)
     tree, problem = parse_tree(text)
     if tree is None:
-        return FileFacts(loc=loc, problems=(problem,), unparsed=scan_tokens(text), complete=False)  # type: ignore[arg-type]
+        assert problem is not None  # no tree: the reason why
+        return FileFacts(loc=loc, problems=(problem,), unparsed=scan_tokens(text), complete=False)
     return FileFacts(loc=loc, imports=tuple(_imports(tree, lines)), complete=False)
 
 

@@ -37,7 +37,7 @@ def decode_source(data: bytes) -> tuple[str | None, tuple[str, int | None, str] 
         return None, ("decode-error", getattr(exc, "lineno", None) or 1, str(exc))
     try:
         # a cookie may name any codec (hex, zlib, rot13...): only text encodings decode source
-        if not codecs.lookup(encoding)._is_text_encoding:  # type: ignore[attr-defined]
+        if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):  # (CPython marks binary codecs)
             return None, ("decode-error", 1, f"{encoding!r} is not a text encoding")
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -160,10 +160,10 @@ class FactStore:
         base = os.fspath(root)
         for f in () if lazy else self.files:
             data, problem = read_file(base, f, config.max_file_size)
-            if problem is not None:
+            if data is not None:
+                self.blobs[f.path] = data
+            elif problem is not None:  # (one of the two, always)
                 self.read_problems.append(problem)
-            else:
-                self.blobs[f.path] = data  # type: ignore[assignment]
         self.read = set(self.blobs)  # the paths read (so far, in a lazy store), whether their bytes are kept or not
         self.facts: dict[str, FileFacts] = {}
         self.cache = FactsCache(self.root / (cache_dir or config.cache_dir), self.root) if cache else None

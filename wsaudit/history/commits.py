@@ -24,7 +24,7 @@ checks every commit of its repositories against a scan of a checkout).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -224,94 +224,124 @@ def _table_names(previous: ModuleTable, table: ModuleTable, config: Config) -> t
     return names, paths
 
 
-def _affected(previous: TreeAudit, config: Config, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
-              table: ModuleTable, key: tuple, memo: dict) -> tuple[set[str], set[str], bool] | None:
-    """``(changed, again, table_changed)``: the files that changed and the files to detect again,
-    or None for a full audit.
+class _ChangedNames:
+    """The names whose binding changed, each either plain (a module that appeared or went: any
+    file mentioning its last name may resolve differently) or qualified by the modules whose
+    binding of it changed (by their last names: a file must mention both to reach it)."""
 
-    What changed is a set of names, each either plain (a module that appeared or went: any file
-    mentioning its last name may resolve differently) or qualified by the module whose binding
-    changed (``(last name of the module, name)``: a file must mention both to reach it). A
-    module that re-exports a changed name adds its own, to a fixed point; a star import passes
-    every changed name on.
-    """
-    changed = _changed(previous, oids, facts)
-    plain: set[str] = set()
-    table_changed = previous.table_key != key
-    if table_changed:
-        found = _table_names(previous.table, table, config)
-        if found is None:
-            return None
-        plain, moved = found
-        changed |= {p for p in moved if p in facts or p in previous.facts}
-    module_of = {f.path: f for f in table.files.values()}
-    was_owned = {f.path for f in previous.table.files.values()}
-    qualified: dict[str, set[str]] = {}  # name -> last names of the modules whose binding of it changed
+    def __init__(self, plain: set[str] | None = None):
+        self.plain = plain or set()
+        self.qualified: dict[str, set[str]] = {}  # name -> last names of the modules whose binding of it changed
 
-    def add(module: str, name: str) -> bool:
-        segs = qualified.setdefault(name, set())
+    def __bool__(self) -> bool:
+        return bool(self.plain or self.qualified)
+
+    def add(self, module: str, name: str) -> bool:
+        """``module``'s binding of ``name`` changed: whether that is new."""
+        segs = self.qualified.setdefault(name, set())
         seg = module.rpartition(".")[2]
         if seg in segs:
             return False
         segs.add(seg)
         return True
 
-    for path in changed & module_of.keys() & was_owned:
-        old, new = previous.facts.get(path), facts.get(path)
-        if old is None or new is None:
-            return None
-        (a, a_stars, a_all) = _memo(memo, "sig", previous.oids[path], old, export_signature)
-        (b, b_stars, b_all) = _memo(memo, "sig", oids[path], new, export_signature)
-        if a_stars != b_stars:
-            return None  # what a star import brings in is only known by resolving it
-        names = {n for n in a.keys() | b.keys() if a.get(n) != b.get(n)}
-        names |= set(a_all or ()) ^ set(b_all or ())
-        if (a_all is None) != (b_all is None):
-            names |= set(a) | set(b)
-        for n in names:
-            add(module_of[path].module, n)
-    for path in changed & (module_of.keys() ^ was_owned):  # a module that appeared or went: its names
-        for ff in (facts.get(path), previous.facts.get(path)):
-            if ff is not None and ff.stars:
-                return None
-            plain |= set(ff.namespace) if ff is not None else set()
+    def every(self) -> set[str]:
+        return self.plain | self.qualified.keys()
 
-    seen, index = _mention_index(previous, oids, facts, table, key, changed, memo)
-
-    def reached(m: frozenset[str]) -> set[str]:
-        """The changed names that a file with mentions ``m`` can reach."""
-        out = set(m & plain)
-        for name in m & qualified.keys():
-            if not m.isdisjoint(qualified[name]):
+    def reached(self, mentions: frozenset[str]) -> set[str]:
+        """The changed names that a file with ``mentions`` can reach."""
+        out = set(mentions & self.plain)
+        for name in mentions & self.qualified.keys():
+            if not mentions.isdisjoint(self.qualified[name]):
                 out.add(name)
         return out
 
-    def candidates() -> set[str]:
-        return {p for name in plain | qualified.keys() for p in index.get(name, ())}
 
+def _affected(previous: TreeAudit, config: Config, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
+              table: ModuleTable, key: tuple, memo: dict) -> tuple[set[str], set[str], bool] | None:
+    """``(changed, again, table_changed)``: the files that changed and the files to detect again,
+    or None for a full audit.
+
+    What changed is a set of names (:class:`_ChangedNames`). A module that re-exports a changed
+    name adds its own, to a fixed point; a star import passes every changed name on.
+    """
+    changed = _changed(previous, oids, facts)
+    names = _ChangedNames()
+    table_changed = previous.table_key != key
+    if table_changed:
+        found = _table_names(previous.table, table, config)
+        if found is None:
+            return None
+        names.plain, moved = found
+        changed |= {p for p in moved if p in facts or p in previous.facts}
+    module_of = {f.path: f for f in table.files.values()}
+    if not _bindings_changed(previous, oids, facts, changed, module_of, names, memo):
+        return None
+    seen, index = _mention_index(previous, oids, facts, table, key, changed, memo)
+
+    def candidates() -> set[str]:
+        return {p for name in names.every() for p in index.get(name, ())}
+
+    _spread(names, candidates, seen, module_of, oids, facts, memo)
+    again = {p for p in changed if p in facts}
+    if names:
+        again |= {p for p in candidates() if names.reached(seen[p])}
+        again |= {p for p, ff in facts.items() if ff.stars}
+    return changed, again, table_changed
+
+
+def _bindings_changed(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
+                      changed: set[str], module_of: Mapping[str, SourceFile], names: _ChangedNames,
+                      memo: dict) -> bool:
+    """Add to ``names`` the names whose binding the changed modules changed (by their export
+    signatures), and every name of a module that appeared or went; False when only a full
+    audit can tell (a module's star imports changed, or one was read then and not now)."""
+    was_owned = {f.path for f in previous.table.files.values()}
+    for path in changed & module_of.keys() & was_owned:
+        old, new = previous.facts.get(path), facts.get(path)
+        if old is None or new is None:
+            return False
+        (a, a_stars, a_all) = _memo(memo, "sig", previous.oids[path], old, export_signature)
+        (b, b_stars, b_all) = _memo(memo, "sig", oids[path], new, export_signature)
+        if a_stars != b_stars:
+            return False  # what a star import brings in is only known by resolving it
+        differ = {n for n in a.keys() | b.keys() if a.get(n) != b.get(n)}
+        differ |= set(a_all or ()) ^ set(b_all or ())
+        if (a_all is None) != (b_all is None):
+            differ |= set(a) | set(b)
+        for n in differ:
+            names.add(module_of[path].module, n)
+    for path in changed & (module_of.keys() ^ was_owned):  # a module that appeared or went: its names
+        for ff in (facts.get(path), previous.facts.get(path)):
+            if ff is not None and ff.stars:
+                return False
+            names.plain |= set(ff.namespace) if ff is not None else set()
+    return True
+
+
+def _spread(names: _ChangedNames, candidates: Callable[[], set[str]], seen: Mapping[str, frozenset[str]],
+            module_of: Mapping[str, SourceFile], oids: Mapping[str, str], facts: Mapping[str, FileFacts],
+            memo: dict) -> None:
+    """Add to ``names``, to a fixed point, what the modules reaching a changed name re-export:
+    their names bound to one (and, through a star import, every changed name)."""
     looked: dict[str, frozenset[str]] = {}  # path -> the changed names it was looked at for
-    grown = bool(plain or qualified)
-    while grown:  # re-exports of a changed name change too: to a fixed point
+    grown = bool(names)
+    while grown:
         grown = False
         for path in sorted(candidates()):
             f = module_of.get(path)
-            hit = reached(seen[path])
+            hit = names.reached(seen[path])
             if f is None or not hit or looked.get(path) == hit:
                 continue
             looked[path] = frozenset(hit)
             if facts[path].stars:  # a star import passes every changed name on
-                for name in list(plain) + list(qualified):
-                    grown |= add(f.module, name)
+                for name in list(names.plain) + list(names.qualified):
+                    grown |= names.add(f.module, name)
             for name, inner in _memo(memo, "exported", oids[path], facts[path], _exported_tokens).items():
                 if not inner.isdisjoint(hit):
-                    grown |= add(f.module, name)
+                    grown |= names.add(f.module, name)
             if grown:
                 looked.clear()
-    again = {p for p in changed if p in facts}
-    if plain or qualified:
-        again |= {p for p in candidates() if reached(seen[p])}
-        again |= {p for p, ff in facts.items() if ff.stars}
-    return changed, again, table_changed
 
 
 def _mention_index(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[str, FileFacts],

@@ -25,7 +25,7 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from wsaudit.errors import InputError
 
@@ -156,11 +156,13 @@ class _CatFile:
         self.git_dir, self.mode = git_dir, mode
         self.proc: subprocess.Popen | None = None
 
-    def _start(self) -> subprocess.Popen:
+    def _start(self) -> tuple[IO[bytes], IO[bytes]]:
+        """The running process's standard input and output (started now if it is not running)."""
         if self.proc is None or self.proc.poll() is not None:
             self.proc = subprocess.Popen(git_args("cat-file", self.mode, git_dir=self.git_dir), stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env())
-        return self.proc
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both are pipes
+        return self.proc.stdin, self.proc.stdout
 
     def ask(self, oids: Sequence[str]) -> dict[str, tuple[str, int, bytes | None] | None]:
         """``oid -> (type, size, content or None for --batch-check)``, or None when it is missing."""
@@ -176,15 +178,14 @@ class _CatFile:
         return out
 
     def _chunk(self, chunk: list[str], out: dict) -> int:
-        proc = self._start()
+        stdin, stdout = self._start()
         try:
-            proc.stdin.write(b"".join(o.encode("ascii") + b"\n" for o in chunk))  # type: ignore[union-attr]
-            proc.stdin.flush()  # type: ignore[union-attr]
+            stdin.write(b"".join(o.encode("ascii") + b"\n" for o in chunk))
+            stdin.flush()
         except (BrokenPipeError, OSError):
             return 0
-        stdout = proc.stdout
         for i, oid in enumerate(chunk):
-            header = stdout.readline()  # type: ignore[union-attr]
+            header = stdout.readline()
             if not header.endswith(b"\n"):
                 return i
             fields = header.split()
@@ -194,7 +195,7 @@ class _CatFile:
             kind, size = fields[1].decode("ascii", "replace"), int(fields[2])
             content = None
             if self.mode == "--batch":
-                content = stdout.read(size + 1)[:-1]  # type: ignore[union-attr]
+                content = stdout.read(size + 1)[:-1]
                 if len(content) < size:
                     return i
             out[oid] = (kind, size, content)
@@ -204,7 +205,8 @@ class _CatFile:
         if self.proc is not None:
             for stream in (self.proc.stdin, self.proc.stdout):
                 try:
-                    stream.close()  # type: ignore[union-attr]
+                    if stream is not None:
+                        stream.close()
                 except OSError:
                     pass
             try:
