@@ -5,7 +5,7 @@
 turn facts into :class:`Violation` and :class:`DirectImport` records, from which the import
 graph is built. Ranking turns violations into :class:`RankedViolation`, :class:`FileRank` and
 :class:`ModuleRank`. Each record that is a row of a command's output has ``row()``: a plain
-dict with the fields of DESIGN.md in their documented order.
+dict with the fields of docs/json.md in their documented order.
 
 The many small records inside FileFacts (imports, bindings, uses, strings) are named
 tuples rather than frozen dataclasses: just as immutable, and three times cheaper to

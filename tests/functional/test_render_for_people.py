@@ -18,7 +18,7 @@ def test_scan_table_columns_are_1_based_and_a_multiline_import_points_at_its_nam
     mine = [v for v in doc["violations"] if v["path"] == "pkg/user.py"]
     (imp,) = [v for v in mine if v["category"] == "deprecated-import"]
     (call,) = [v for v in mine if v["category"] == "deprecated-call"]
-    assert (imp["line"], imp["col"]) == (5, 4) and (call["line"], call["col"]) == (9, 11)  # JSON: as DESIGN.md says
+    assert (imp["line"], imp["col"]) == (5, 4) and (call["line"], call["col"]) == (9, 11)  # JSON: as docs/json.md says
     table = cli("scan", root, "--no-cache").out
     assert "pkg/user.py:7:9  R1  deprecated-import" in table  # the name's line, 1-based column
     assert "pkg/user.py:9:12  R1  deprecated-call" in table

@@ -199,7 +199,7 @@ class Simulation:
     orders: dict[str, list[list[Unit]]]  # the waves of each strategy in run 0
 
     def document(self) -> dict[str, Any]:
-        """The ``wsaudit simulate --format json`` document (DESIGN.md, "JSON of simulate")."""
+        """The ``wsaudit simulate --format json`` document (docs/json.md, "JSON of simulate")."""
         strategies = []
         for name, runs in self.results.items():
             entry: dict[str, Any] = {"name": name}

@@ -59,7 +59,7 @@ class CommitRecord:
     mode: str | None = field(default=None, repr=False)  # how the engine audited it: "full" or "incremental"
 
     def row(self) -> dict[str, Any]:
-        """The commit's object in ``wsaudit history --format json`` (DESIGN.md, "JSON of history")."""
+        """The commit's object in ``wsaudit history --format json`` (docs/json.md, "JSON of history")."""
         counts = self.counts or dict.fromkeys(("files", "parsed", "diagnostics", "violations", "by_category",
                                                "by_tier", "by_area", "by_rule", "definitions", "suspects"))
         return {"commit": self.commit.oid, "date": self.commit.date, "subject": self.commit.subject,

@@ -1,9 +1,9 @@
 """``wsaudit graph``: the import graph as JSON, GraphML, GEXF or DOT.
 
-Nodes carry, besides their DESIGN.md fields, what a graph tool colours or sizes them by:
-``violations`` (in the module's file), ``tier`` and ``score`` (the module's rank, see
-``wsaudit rank``). DOT is drawn for a person: modules clustered by package, coloured by tier,
-edges unlabelled unless asked.
+Nodes carry, besides the module's own fields (docs/json.md, "JSON of graph"), what a graph
+tool colours or sizes them by: ``violations`` (in the module's file), ``tier`` and ``score``
+(the module's rank, see ``wsaudit rank``). DOT is drawn for a person: modules clustered by
+package, coloured by tier, edges unlabelled unless asked.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``wsaudit history``: violation counts across commits as a table, JSON or CSV.
 
-Renders the document of :meth:`wsaudit.history.History.document` (DESIGN.md, "JSON of
+Renders the document of :meth:`wsaudit.history.History.document` (docs/json.md, "JSON of
 history"): one row per commit, oldest first. Nothing here depends on time or the machine: the
 only dates are the commits' own.
 """

@@ -1,8 +1,8 @@
 """Where a person looks for a violation: the line and 1-based column of the *name* it is about.
 
-The records keep the statement's position (DESIGN.md: ``line`` 1-based, ``col`` 0-based), which
-for a parenthesised import spread over several lines is its first line, not the line of the
-deprecated name. Text outputs point at the name instead, as editors and linters do; the source
+The records keep the statement's position (docs/json.md: ``line`` 1-based, ``col`` 0-based),
+which for a parenthesised import spread over several lines is its first line, not the line of
+the deprecated name. Text outputs point at the name instead, as editors and linters do; the source
 is parsed again only for files holding a multi-line import row.
 """
 

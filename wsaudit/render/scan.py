@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def scan_document(root: str, config: Config, files_scanned: int, violations: list[Violation],
                   diagnostics: list[Diagnostic], definitions: Sequence[Definition] = (),
                   suspects: Sequence[Violation] = (), notices: Sequence[Notice] = ()) -> dict[str, Any]:
-    """The ``wsaudit scan --format json`` document (DESIGN.md, "JSON of scan")."""
+    """The ``wsaudit scan --format json`` document (docs/json.md, "JSON of scan")."""
     return {
         "version": 1,
         "root": root,
