@@ -18,6 +18,7 @@ from history_repos import BASE, CONFIG, checkout, commits, git, scan_row, story
 
 import wsaudit
 import wsaudit.history.commits as engine_commits
+from wsaudit.config.loading import MAX_CONFIG_SIZE
 from wsaudit.history import audit_commit, history
 from wsaudit.history.sample import SampleCommit, write_repository
 
@@ -284,6 +285,23 @@ def test_crafted_trees_and_blobs_are_diagnostics(tmp_path):
     assert rows[0]["violations"] == rows[2]["violations"] == 20
     kinds = {(d.path, d.kind) for d in audit_commit(repo, head, cache=False).diagnostic_records}
     assert {("pkg/bin.py", "decode-error"), ("pkg/big.py", "too-large")} <= kinds
+
+
+def test_a_commits_hostile_configuration_is_an_error_row_and_the_others_are_audited(tmp_path):
+    """A commit's own wsaudit.toml nested too deeply for the TOML reader, or too large to be a
+    configuration, is that commit's error; the history goes on (as a tree's own would be a
+    one-line error for ``scan``)."""
+    repo = write_repository(tmp_path / "repo", [
+        SampleCommit("good", "2024-01-01T00:00:00+00:00", BASE),
+        SampleCommit("deep", "2024-01-02T00:00:00+00:00", {**BASE, "wsaudit.toml": "a = " + "[" * 5000 + "]" * 5000}),
+        SampleCommit("huge", "2024-01-03T00:00:00+00:00", {**BASE, "wsaudit.toml": CONFIG + "#" * MAX_CONFIG_SIZE}),
+        SampleCommit("good again", "2024-01-04T00:00:00+00:00", BASE),
+    ])
+    rows = history(repo, cache=False).document()["commits"]
+    assert [r["error"] for r in rows] == [
+        None, "invalid configuration: wsaudit.toml: invalid TOML: nested too deeply",
+        f"invalid configuration: wsaudit.toml: over {MAX_CONFIG_SIZE} bytes: not a configuration", None]
+    assert rows[0]["violations"] == rows[3]["violations"] > 0
 
 
 def test_a_sub_folder_and_the_guards(story_repo):

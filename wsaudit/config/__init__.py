@@ -9,7 +9,7 @@ profile's, the rest come from the profile. Every problem is collected and report
 symbols and call templates, ``loading`` where a configuration is found.
 """
 
-from wsaudit.config.loading import from_table, load, profile
+from wsaudit.config.loading import from_table, load, parse_toml, profile
 from wsaudit.config.settings import (
     ALWAYS_EXCLUDED,
     BASELINE_COUNTS,
@@ -33,5 +33,5 @@ from wsaudit.config.templates import import_statement_names, symbol_problem, tem
 __all__ = ["ALWAYS_EXCLUDED", "BASELINE_COUNTS", "BASELINE_DAYS", "BASELINE_KEYS", "DEFAULT_EXCLUDE",
            "DEFAULT_MAX_FILE_SIZE", "DEFAULT_MAX_PARSE_MEMORY", "DEFAULT_PROFILE", "DEFAULT_TESTS", "PROFILES",
            "Config", "GoldenPath", "RankSettings", "ReportBaseline", "ReportSettings", "SimulateSettings",
-           "from_table", "import_statement_names", "load", "profile", "symbol_problem", "template_fields",
+           "from_table", "import_statement_names", "load", "parse_toml", "profile", "symbol_problem", "template_fields",
            "template_problems"]

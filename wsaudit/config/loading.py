@@ -39,6 +39,13 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         raise ConfigError([(shown, "", f"cannot read: {exc.strerror}")]) from None
     finally:
         os.close(fd)
+    return parse_toml(data, shown)
+
+
+def parse_toml(data: bytes, shown: str) -> dict[str, Any]:
+    """The TOML document in ``data`` (the file ``shown``), or a :class:`ConfigError` saying why
+    not: too large, not UTF-8, invalid, or nested too deeply to read (the file may come from
+    the audited tree, or from a commit of its history: untrusted either way)."""
     if len(data) > MAX_CONFIG_SIZE:
         raise ConfigError([(shown, "", f"over {MAX_CONFIG_SIZE} bytes: not a configuration")])
     try:

@@ -20,13 +20,12 @@ built-in profile.
 from __future__ import annotations
 
 import posixpath
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from wsaudit.config import ALWAYS_EXCLUDED, DEFAULT_PROFILE, Config, from_table, profile
+from wsaudit.config import ALWAYS_EXCLUDED, DEFAULT_PROFILE, Config, from_table, parse_toml, profile
 from wsaudit.engine.discover import _shadowed, is_module_name, module_name, spec
 from wsaudit.history.git import GITLINK_MODE, LINK_MODE, Entry
 from wsaudit.errors import ConfigError
@@ -199,9 +198,4 @@ def tree_config(entries: Mapping[str, Entry], read: Callable[[str], bytes | None
 def _toml(data: bytes | None, shown: str, oid: str) -> dict[str, Any]:
     if data is None:
         raise ConfigError([(shown, "", f"blob {oid[:12]} is not in this partial clone (fetch it to audit this commit)")])
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError([(shown, "", "invalid TOML: not UTF-8 text")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([(shown, "", f"invalid TOML: {exc}")]) from None
+    return parse_toml(data, shown)
