@@ -217,3 +217,18 @@ def test_readme_comparison_is_produced_by_the_tool():
                       flags=re.DOTALL)
         README.write_text(text, encoding="utf-8")
     assert text.split(BEGIN)[1].split(END)[0].strip() == expected
+
+
+def test_a_tree_with_nothing_to_migrate_plans_nothing(tree, cli, tmp_path):
+    """No violation: every strategy takes no wave and no day, and the plan is its header alone
+    (it was an IndexError in the run of an empty layout)."""
+    root = tree({"wsaudit.toml": '[golden_path]\nmodules = ["app.main"]\n[[rule]]\nid = "R1"\nsymbol = "app.old.make"\n',
+                 "app/__init__.py": "", "app/main.py": "x = 1\n"}, base=False)
+    plan = tmp_path / "plan.csv"
+    result = cli("simulate", root, "--no-cache", "--format", "json", "--runs", "5", "--plan", plan)
+    assert result.code == 0, result.err
+    doc = result.json()
+    assert doc["parameters"]["violations"] == 0
+    assert {s["name"]: (s["waves"]["p90"], s["days_to_done"]["p90"]) for s in doc["strategies"]} == {
+        name: (0.0, 0.0) for name in STRATEGIES}
+    assert plan.read_text(encoding="utf-8").count("\n") == 1

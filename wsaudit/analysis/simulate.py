@@ -151,7 +151,8 @@ class _Layout:
 
 def _layout(waves: list[list[Unit]], index: dict[str, int]) -> _Layout:
     members = np.array([index[u.path] for w in waves for u in w], dtype=int)
-    starts = np.cumsum([0] + [len(w) for w in waves[:-1]]).astype(int)
+    # no waves (nothing to migrate): no starts, where cumsum would give the one start of an empty wave
+    starts = np.cumsum([0] + [len(w) for w in waves[:-1]]).astype(int) if waves else np.zeros(0, dtype=int)
     tiers = np.array([[sum(u.by_tier[i] for u in w if not u.shim) for i in range(3)] for w in waves], dtype=int)
     scores = np.array([sum(u.score for u in w if not u.shim) for w in waves], dtype=float)
     left = tuple(int(x) for x in tiers.sum(axis=0)) if len(waves) else (0, 0, 0)
