@@ -68,7 +68,7 @@ def rewrite_import(ctx: FileContext, syntax: Syntax, group: list[Violation],
     decide = _Imports(ctx, syntax, rewritten, first.line)
     if isinstance(stmt, cst.ImportFrom):
         return decide.import_from(stmt)
-    return decide.import_(stmt)  # type: ignore[arg-type]
+    return decide.import_(stmt)
 
 
 def with_aliases(stmt, keep: list[cst.ImportAlias]):
@@ -170,8 +170,9 @@ class _Imports:
         return next((r for r in self.ctx.rules.values() if r.covers_module(module)), None)
 
     def _replaced_module(self, module: str, rule: Rule) -> str:
-        """``module`` (covered by ``rule``) with the rule's module replaced."""
-        return rule.replacement + module[len(rule.module):]  # type: ignore[operator]
+        """``module`` (covered by ``rule``, which has a replacement) with the rule's module replaced."""
+        assert rule.module is not None and rule.replacement is not None, rule.id
+        return rule.replacement + module[len(rule.module):]
 
     def _attrs_exist(self, uses: list, module: str) -> str | None:
         """Why ``uses`` of a module alias would break if it named ``module`` instead, or None."""
@@ -215,7 +216,7 @@ class _Imports:
         fallback: Need | None = None  # an unused deprecated module, re-pointed when it is alone in a block
         for alias in stmt.names:
             name = dotted(alias.name) or ""
-            bound = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
+            bound = bound_name(alias)
             full = f"{base}.{name}"
             target = (level, source or "", name)
             sym = self._symbol_rule(full)
@@ -263,7 +264,7 @@ class _Imports:
                 if not found:
                     return (f"{name!r} does not exist in the replacement module {new_module}" if found is False else
                             f"the replacement module {new_module} cannot be read statically to find {name!r}")
-                needs.append(Need(new_module, name, alias.asname.name.value if alias.asname else None))  # type: ignore[union-attr]
+                needs.append(Need(new_module, name, alias.evaluated_alias))
             else:
                 keep.append(alias)
         line = self.syntax.line_of(stmt)
@@ -294,7 +295,7 @@ class _Imports:
             new_module = self._replaced_module(name, rule)
             changed = True
             if alias.asname is not None:
-                bound = alias.asname.name.value  # type: ignore[union-attr]
+                bound = bound_name(alias)
                 left = self._remaining(bound, "module", name)
                 if not left:
                     why = self._exported(bound, stmt) or self._rebinding(bound, stmt)

@@ -123,7 +123,12 @@ def select_files(a: Audit, root: Path, *, files: list[str] | None = None, tiers:
     if files is not None:
         narrow(_typed_path(root, p) for p in files)
     if wave is not None:
-        rows = plan_rows if plan_rows is not None else read_plan(plan_csv)  # type: ignore[arg-type]
+        if plan_rows is not None:
+            rows = plan_rows
+        elif plan_csv is not None:
+            rows = read_plan(plan_csv)
+        else:
+            raise ValueError("a wave needs the plan: its rows (plan_rows) or its CSV (plan_csv)")
         narrow(_typed_path(root, row["path"]) for row in rows_of_wave(rows, wave, plan_csv or "the wave plan"))
     if tiers is not None:
         wanted = [t.strip().upper() for t in tiers.split(",") if t.strip()]
