@@ -36,11 +36,6 @@ def _typed_path(root: Path, path: str) -> str:
     return root_relative(root, str(p))
 
 
-def files_of_wave(plan_csv: str | Path, wave: int) -> list[str]:
-    """The paths of wave ``wave`` in a wave plan CSV (``wave, path, module, tier, ...``)."""
-    return [row["path"] for row in rows_of_wave(read_plan(plan_csv), wave, str(plan_csv))]
-
-
 def read_plan(plan_csv: str | Path) -> list[dict]:
     """The rows of a wave plan CSV."""
     try:
