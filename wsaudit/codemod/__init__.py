@@ -37,6 +37,8 @@ The modules, in the order a migration uses them:
 - :mod:`~wsaudit.codemod.checks`: the four safety checks;
 - :mod:`~wsaudit.codemod.apply`, :mod:`~wsaudit.codemod.rollback`, :mod:`~wsaudit.codemod.vcs`:
   writing it with a rollback point, and undoing it;
+- :mod:`~wsaudit.codemod.validate_written`: the whole-run validation of the written files
+  (they compile, no name became undefined, a re-audit finds what was left for a person);
 - :mod:`~wsaudit.codemod.shim`: the compatibility shim (``--emit-shim``).
 
 Nothing is re-exported here: ``plan``, ``apply`` and ``shim`` are both module and function

@@ -17,7 +17,7 @@ from collections import Counter
 from wsaudit.codemod import rollback, treefs
 from wsaudit.codemod.records import Applied, FileResult, Migration
 from wsaudit.codemod.treefs import write_file
-from wsaudit.codemod.validate import validate
+from wsaudit.codemod.validate_written import validate
 from wsaudit.codemod.vcs import dirty_files, git_head
 from wsaudit.errors import MigrationError, RollbackError, UnsafePathError
 
@@ -128,8 +128,8 @@ def _write_all(m: Migration, changes: list[FileResult], point: rollback.Point, m
 
 
 def _roll_back_if_broken(m: Migration, point: rollback.Point, result: Applied, verify: str | None) -> None:
-    """Validate the written tree (:mod:`wsaudit.codemod.validate`), then run the ``verify``
-    command; when either fails, restore ``point`` and set ``result.rolled_back``."""
+    """Validate the written tree (:mod:`wsaudit.codemod.validate_written`), then run the
+    ``verify`` command; when either fails, restore ``point`` and set ``result.rolled_back``."""
     result.validation = validation = validate(m, result.written)
     broken = not validation.ok  # a break the per-file checks did not see: undone, like a failed --verify
     if not broken and verify:
