@@ -63,17 +63,43 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wsaudit {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    # one function per command: --help lists the commands in the order they are added
+    _add_scan(sub, SCAN_FORMATS)
+    _add_graph(sub, GRAPH_FORMATS)
+    _add_rank(sub, SCAN_FORMATS)
+    _add_simulate(sub)
+    _add_report(sub)
+    _add_history(sub, HISTORY_FORMATS)
+    _add_check(sub, CHECK_FORMATS)
+    _add_migrate(sub)
+    _add_rollback(sub)
+    return parser
+
+
+_Commands = argparse._SubParsersAction  # what add_subparsers returns
+
+
+def _add_scan(sub: _Commands, formats: tuple[str, ...]) -> None:
     scan = sub.add_parser("scan", help="violations and diagnostics")
-    _common(scan, SCAN_FORMATS, "table")
+    _common(scan, formats, "table")
     _scheduler(scan)
+
+
+def _add_graph(sub: _Commands, formats: tuple[str, ...]) -> None:
     graph = sub.add_parser("graph", help="the module import graph")
-    _common(graph, GRAPH_FORMATS, "json")
+    _common(graph, formats, "json")
     graph.add_argument("--edge-labels", action="store_true", help="dot: label each edge with the line of its "
                        "first import (off: a large graph stays readable)")
+
+
+def _add_rank(sub: _Commands, formats: tuple[str, ...]) -> None:
     rank = sub.add_parser("rank", help="violations ranked and tiered by centrality to the Golden Path")
-    _common(rank, SCAN_FORMATS, "table")
+    _common(rank, formats, "table")
     rank.add_argument("--by", choices=("violation", "file"), default="violation", help="one row per violation "
                       "(default) or per file")
+
+
+def _add_simulate(sub: _Commands) -> None:
     simulate = sub.add_parser("simulate", help="migration orderings compared; --plan writes the wave plan")
     _common(simulate, ("table", "json", "csv"), "table")
     simulate.add_argument("--strategy", help="strategy of the wave plan (default: the one with the least "
@@ -81,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     simulate.add_argument("--runs", type=int, help="Monte Carlo runs (default: [simulate] runs, 200)")
     simulate.add_argument("--plan", metavar="FILE", help="write the wave plan here as CSV, with a Markdown twin")
+
+
+def _add_report(sub: _Commands) -> None:
     report = sub.add_parser("report", help="run the notebooks with papermill into --output DIR (HTML, CSV/JSON)")
     _common(report, ("html",), "html", output="DIR")
     report.add_argument("--seed", type=int, default=0, help="random seed of the simulation (default 0)")
@@ -90,9 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--notebooks", metavar="DIR", help="folder of the notebooks (default: the repository's)")
     report.add_argument("--history", action="store_true", help="also the burndown across git history against the "
                         "plan (06_burndown; -p rev_range A..B, -p start COMMIT, -p plan_csv FILE)")
-    # -- history (see cmd_history)
+
+
+def _add_history(sub: _Commands, formats: tuple[str, ...]) -> None:
+    """See :func:`cmd_history`."""
     history = sub.add_parser("history", help="violation counts across git commits, each step explained (burndown)")
-    _common(history, HISTORY_FORMATS, "table")
+    _common(history, formats, "table")
     history.add_argument("--rev-range", metavar="A..B", help="commits to audit, as git rev-list takes them "
                          "(default: the first-parent history of HEAD)")
     history.add_argument("--first-parent", action="store_true", help="follow only the first parent of merges")
@@ -103,9 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--max-commits", type=int, default=None, metavar="K", help="audit at most the newest K "
                          "commits (default 1000; a warning says when more were selected)")
     _scheduler(history)
-    # -- check (see cmd_check)
+
+
+def _add_check(sub: _Commands, formats: tuple[str, ...]) -> None:
+    """See :func:`cmd_check`."""
     check = sub.add_parser("check", help="CI gate: exit 1 on violations not in the baseline")
-    _common(check, CHECK_FORMATS, "text")
+    _common(check, formats, "text")
     check.add_argument("--baseline", metavar="FILE", help="accepted violations (JSON written by "
                        "--update-baseline); without it every violation is new")
     check.add_argument("--update-baseline", action="store_true", help="rewrite FILE: drop fixed (stale) "
@@ -114,7 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "violations (the baseline only grows with this)")
     check.add_argument("--fail-on", metavar="TIERS", help="also fail on violations in these tiers, baselined or "
                        "not (e.g. P0 or P0,P1); without --baseline, only on these")
-    # -- migrate / rollback (see cmd_migrate, cmd_rollback)
+
+
+def _add_migrate(sub: _Commands) -> None:
+    """See :func:`cmd_migrate`."""
     migrate = sub.add_parser("migrate", help="codemod: a diff by default, --apply to write (with a rollback point)")
     _common(migrate, ("diff", "json"), "diff")
     migrate.add_argument("--files", nargs="+", metavar="FILE", help="only these files (root-relative paths)")
@@ -136,13 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
                          "for a symbol defined in the tree")
     migrate.add_argument("--rule", metavar="ID", help="with --emit-shim: the symbol rule (default: the first one "
                          "with call templates)")
+
+
+def _add_rollback(sub: _Commands) -> None:
+    """See :func:`cmd_rollback`."""
     back = sub.add_parser("rollback", help="restore the files of a rollback point (default: the latest applied)")
     back.add_argument("target", nargs="*", metavar="ID|PATH", help="a rollback point ID (or its number) and/or "
                       "the audited root (default: .)")
     back.add_argument("--list", action="store_true", help="list the rollback points")
     back.add_argument("--force", action="store_true", help="also overwrite files changed since the apply")
     _common(back, ("text", "json"), "text", path=False)
-    return parser
 
 
 def _version() -> str:

@@ -68,7 +68,9 @@ class Rule:
     @property
     def target(self) -> str:
         """The configured dotted path this rule is about."""
-        return self.symbol if self.symbol is not None else self.module  # type: ignore[return-value]
+        target = self.symbol if self.symbol is not None else self.module
+        assert target is not None, f"rule {self.id} names neither a symbol nor a module"  # the configuration checks it
+        return target
 
     @property
     def is_pattern(self) -> bool:
@@ -170,13 +172,61 @@ class Binding(NamedTuple):
     (``target``: ``(level, module, attr)``), ``star`` (``target``: ``(level, module)``),
     ``alias`` (``target``: index of the :class:`Use` on the right-hand side), ``def``
     (a module-level definition or assignment) or ``local`` (any other binding in a function
-    or class: it resolves to nothing outside the file).
+    or class: it resolves to nothing outside the file). ``target`` is None for the last two.
+
+    The typed accessors :meth:`module_target`, :meth:`from_target`, :meth:`star_target` and
+    :meth:`alias_use` read ``target`` as the type its ``kind`` gives it.
     """
 
     name: str
     kind: str
     target: object
     module_scope: bool
+
+    def module_target(self) -> str:
+        """The absolute module name a ``module`` binding binds.
+
+        >>> Binding("pkg", "module", "pkg.factory", True).module_target()
+        'pkg.factory'
+        """
+        target = self.target
+        if self.kind != "module" or not isinstance(target, str):
+            raise ValueError(f"{self.kind} binding {self.name!r} is not a module binding")
+        return target
+
+    def from_target(self) -> tuple[int, str, str]:
+        """``(level, module, attr)`` of a ``from`` binding; ``module`` is "" for ``from . import attr``.
+
+        >>> Binding("m", "from", (1, "pkg", "cwm"), True).from_target()
+        (1, 'pkg', 'cwm')
+        """
+        target = self.target
+        if self.kind != "from" or not isinstance(target, tuple):
+            raise ValueError(f"{self.kind} binding {self.name!r} is not a from binding")
+        return target
+
+    def star_target(self) -> tuple[int, str]:
+        """``(level, module)`` of a ``star`` binding; ``module`` is "" for ``from . import *``.
+
+        >>> Binding("*", "star", (0, "pkg"), True).star_target()
+        (0, 'pkg')
+        """
+        target = self.target
+        if self.kind != "star" or not isinstance(target, tuple):
+            raise ValueError(f"{self.kind} binding {self.name!r} is not a star binding")
+        return target
+
+    def alias_use(self) -> int:
+        """The index (into its file's :attr:`FileFacts.uses`) of the :class:`Use` an ``alias``
+        binding copies.
+
+        >>> Binding("m", "alias", 0, True).alias_use()
+        0
+        """
+        target = self.target
+        if self.kind != "alias" or not isinstance(target, int):
+            raise ValueError(f"{self.kind} binding {self.name!r} is not an alias binding")
+        return target
 
     def source_name(self, uses: Sequence[Use]) -> str | None:
         """The last name of what this binding copies, or None when it copies nothing named.
@@ -209,11 +259,11 @@ class Binding(NamedTuple):
         ('cwm', None)
         """
         if self.kind == "from":
-            return self.target[2]  # type: ignore[index]
+            return self.from_target()[2]
         if self.kind == "module":
-            return str(self.target).rpartition(".")[2]
+            return self.module_target().rpartition(".")[2]
         if self.kind == "alias":
-            return uses[self.target].chain[-1]  # type: ignore[index]
+            return uses[self.alias_use()].chain[-1]
         if self.kind == "def":
             return self.name
         return None

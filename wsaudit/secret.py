@@ -78,14 +78,3 @@ def mac_of(key: bytes, *parts: bytes) -> str:
         mac.update(part)
     return mac.hexdigest()
 
-
-def sign(*parts: bytes) -> str | None:
-    """This user's signature of ``parts`` (:func:`mac_of` with :func:`user_key`); None without a key."""
-    key = user_key()
-    return mac_of(key, *parts) if key is not None else None
-
-
-def verify(mac: object, *parts: bytes) -> bool:
-    """Whether ``mac`` is this user's signature of ``parts``."""
-    expected = sign(*parts)
-    return expected is not None and isinstance(mac, str) and hmac.compare_digest(mac, expected)

@@ -653,7 +653,7 @@ def test_apply_validates_the_whole_run_and_rolls_back_what_does_not_compile(tree
 
 
 def test_validation_reports_names_that_became_undefined_and_a_reaudit_that_disagrees(tree):
-    from wsaudit.codemod.validate import validate
+    from wsaudit.codemod.validate_written import validate
 
     root = tree({"app/__init__.py": "", "app/use.py": (
         "import os\nfrom pkg.core import create_websocket_manager\n\nx = create_websocket_manager(), os.sep\n"),

@@ -149,14 +149,20 @@ class _Layout:
     start: tuple[tuple[int, int, int], float]
 
 
+def _per_tier(row: Iterable) -> tuple[int, int, int]:
+    """A row of counts per tier (P0, P1, P2), as plain ints."""
+    p0, p1, p2 = (int(x) for x in row)
+    return p0, p1, p2
+
+
 def _layout(waves: list[list[Unit]], index: dict[str, int]) -> _Layout:
     members = np.array([index[u.path] for w in waves for u in w], dtype=int)
     # no waves (nothing to migrate): no starts, where cumsum would give the one start of an empty wave
     starts = np.cumsum([0] + [len(w) for w in waves[:-1]]).astype(int) if waves else np.zeros(0, dtype=int)
     tiers = np.array([[sum(u.by_tier[i] for u in w if not u.shim) for i in range(3)] for w in waves], dtype=int)
     scores = np.array([sum(u.score for u in w if not u.shim) for w in waves], dtype=float)
-    left = tuple(int(x) for x in tiers.sum(axis=0)) if len(waves) else (0, 0, 0)
-    return _Layout(members, starts, tiers.reshape(-1, 3), scores, (left, float(scores.sum())))  # type: ignore[arg-type]
+    left = _per_tier(tiers.sum(axis=0)) if len(waves) else (0, 0, 0)
+    return _Layout(members, starts, tiers.reshape(-1, 3), scores, (left, float(scores.sum())))
 
 
 def run_once(layout: _Layout, settings: SimulateSettings, efforts: np.ndarray, rng: np.random.Generator,
@@ -175,7 +181,7 @@ def run_once(layout: _Layout, settings: SimulateSettings, efforts: np.ndarray, r
     times = np.cumsum(hours) / s.capacity_hours_per_day
     left = np.array(layout.start[0]) - np.cumsum(layout.tiers, axis=0)
     exposure = np.maximum(layout.start[1] - np.cumsum(layout.scores), 0.0)
-    return Run([float(t) for t in times], [tuple(int(x) for x in row) for row in left],  # type: ignore[misc]
+    return Run([float(t) for t in times], [_per_tier(row) for row in left],
                [float(e) for e in exposure], int(len(work) + failures.sum()), broken, layout.start)
 
 

@@ -29,7 +29,7 @@ class Unit:
     module: str
     tier: str  # of its worst violation
     violations: int
-    by_tier: tuple[int, int, int]  # violations per tier P0, P1, P2
+    by_tier: tuple[int, ...]  # violations per tier, in TIERS order (P0, P1, P2)
     by_category: tuple[int, ...]  # violations per category, in CATEGORIES order
     score: float  # summed score of its violations: the exposure it removes
     importers: int  # modules that import it (how depended-upon it is)
@@ -74,7 +74,7 @@ def build_model(ranked: Sequence[RankedViolation], files: Sequence[FileRank], G:
     """The units of work (one per :class:`FileRank`, by path), re-export dependencies (from
     each violation's ``via``), the tests importing each unit's module, and ``golden_tests``
     (paths of the Golden Path tests, run after every wave)."""
-    units = tuple(Unit(f.path, f.module, f.tier, f.violations, f.by_tier, f.by_category, float(f.score),  # type: ignore[arg-type]
+    units = tuple(Unit(f.path, f.module, f.tier, f.violations, f.by_tier, f.by_category, float(f.score),
                        G.in_degree(f.module) if f.module in G else 0, f.module in shim)
                   for f in sorted(files, key=lambda f: f.path))
     by_module = {u.module: u.path for u in units}

@@ -18,10 +18,11 @@ text), with libcst so that formatting and comments stay as they were:
 
 Anything else (the symbol stored or passed as a value, star imports, calls with ``*args``,
 calls no template fits, re-exports, comments that a rewrite would move, ...) is listed for a
-person with the reason, never guessed. Each changed file must pass four named checks:
-``parses``, ``rescan-clean``, ``names-bound`` and ``replacement-resolves``; a file that fails
-one is not written. The migration is computed in memory until it reaches a fixed point, so
-applying it twice changes nothing the second time.
+person with the reason, never guessed. Each changed file must pass six named checks:
+``parses``, ``rescan-clean``, ``names-bound``, ``replacement-resolves``, ``no-self-import`` and
+``bindings-kept``; a file that fails one is not written. Once the files are written, the whole
+run is validated again from disk, and undone when that fails. The migration is computed in
+memory until it reaches a fixed point, so applying it twice changes nothing the second time.
 
 The modules, in the order a migration uses them:
 
@@ -34,9 +35,11 @@ The modules, in the order a migration uses them:
   :mod:`~wsaudit.codemod.module_imports` for their decisions, has
   :mod:`~wsaudit.codemod.placement` add the imports they need, and applies
   :mod:`~wsaudit.codemod.edits`;
-- :mod:`~wsaudit.codemod.checks`: the four safety checks;
+- :mod:`~wsaudit.codemod.checks`: the six safety checks;
 - :mod:`~wsaudit.codemod.apply`, :mod:`~wsaudit.codemod.rollback`, :mod:`~wsaudit.codemod.vcs`:
   writing it with a rollback point, and undoing it;
+- :mod:`~wsaudit.codemod.validate_written`: the whole-run validation of the written files
+  (they compile, no name became undefined, a re-audit finds what was left for a person);
 - :mod:`~wsaudit.codemod.shim`: the compatibility shim (``--emit-shim``).
 
 Nothing is re-exported here: ``plan``, ``apply`` and ``shim`` are both module and function

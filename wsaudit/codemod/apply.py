@@ -15,9 +15,9 @@ import time
 from collections import Counter
 
 from wsaudit.codemod import rollback, treefs
-from wsaudit.codemod.records import Applied, Migration
+from wsaudit.codemod.records import Applied, FileResult, Migration
 from wsaudit.codemod.treefs import write_file
-from wsaudit.codemod.validate import validate
+from wsaudit.codemod.validate_written import validate
 from wsaudit.codemod.vcs import dirty_files, git_head
 from wsaudit.errors import MigrationError, RollbackError, UnsafePathError
 
@@ -69,14 +69,37 @@ def apply(m: Migration, *, force: bool = False, verify: str | None = None, comma
     changes = m.changes
     if not changes:
         return Applied(None, [])
-    paths = [c.path for c in changes]
     if commit is None and not force:
-        dirty = dirty_files(m.root, paths)
-        if dirty:
-            raise MigrationError(f"{len(dirty)} file(s) have uncommitted changes (commit or stash them, or use "
-                                 f"--force): {', '.join(dirty)}")
+        _refuse_uncommitted(m, changes)
+    modes = _planned_modes(m, changes)
+    try:
+        point = rollback.create_point(m.root, [(c.path, c.before, c.after) for c in changes], command,
+                                      git_head(m.root))
+    except OSError as exc:
+        raise MigrationError(f"cannot record the rollback point ({_why(exc)}); nothing was written") from None
+    written = _write_all(m, changes, point, modes)
+    rollback.mark(point, "applied")
+    result = Applied(point, written)
+    _roll_back_if_broken(m, point, result, verify)
+    if result.rolled_back:
+        return result
+    if commit is not None:
+        result.commits = _commit(m, point, commit, label)
+    return result
+
+
+def _refuse_uncommitted(m: Migration, changes: list[FileResult]) -> None:
+    dirty = dirty_files(m.root, [c.path for c in changes])
+    if dirty:
+        raise MigrationError(f"{len(dirty)} file(s) have uncommitted changes (commit or stash them, or use "
+                             f"--force): {', '.join(dirty)}")
+
+
+def _planned_modes(m: Migration, changes: list[FileResult]) -> dict[str, int]:
+    """The mode of each file to write, after checking that the tree is still what was planned:
+    each file a regular file in it, with the bytes the migration was computed from."""
     modes = {}
-    for c in changes:  # the tree must still be what was planned, each file a regular file in it
+    for c in changes:
         try:
             path = treefs.target(m.root, c.path)
             info = treefs.regular_or_missing(path)
@@ -87,12 +110,13 @@ def apply(m: Migration, *, force: bool = False, verify: str | None = None, comma
         except OSError as exc:
             raise MigrationError(f"{c.path}: cannot read: {_why(exc)}; nothing was written") from None
         modes[c.path] = info.st_mode
-    try:
-        point = rollback.create_point(m.root, [(c.path, c.before, c.after) for c in changes], command,
-                                      git_head(m.root))
-    except OSError as exc:
-        raise MigrationError(f"cannot record the rollback point ({_why(exc)}); nothing was written") from None
-    written = []
+    return modes
+
+
+def _write_all(m: Migration, changes: list[FileResult], point: rollback.Point, modes: dict[str, int]) -> list[str]:
+    """Write each changed file, in order; the paths written. A write that fails rolls back the
+    ones before it (:func:`_undo`) and raises."""
+    written: list[str] = []
     for c in changes:
         try:
             write_file(m.root, c.path, c.after, modes[c.path])
@@ -100,23 +124,21 @@ def apply(m: Migration, *, force: bool = False, verify: str | None = None, comma
             raise MigrationError(f"{c.path}: cannot write: {_failure(exc)}; {_undo(m, point, written)}") from None
         written.append(c.path)
         _between_files(c.path)
-    rollback.mark(point, "applied")
-    result = Applied(point, written)
-    result.validation = validation = validate(m, written)
-    if not validation.ok:  # a break the per-file checks did not see: undone, like a failed --verify
-        rollback.restore(m.root, point.id)
-        result.rolled_back = True
-        return result
-    if verify:
+    return written
+
+
+def _roll_back_if_broken(m: Migration, point: rollback.Point, result: Applied, verify: str | None) -> None:
+    """Validate the written tree (:mod:`wsaudit.codemod.validate_written`), then run the
+    ``verify`` command; when either fails, restore ``point`` and set ``result.rolled_back``."""
+    result.validation = validation = validate(m, result.written)
+    broken = not validation.ok  # a break the per-file checks did not see: undone, like a failed --verify
+    if not broken and verify:
         proc = subprocess.run(verify, shell=True, cwd=m.root, check=False)  # the user's own command
         result.verify_code = proc.returncode
-        if proc.returncode != 0:
-            rollback.restore(m.root, point.id)
-            result.rolled_back = True
-            return result
-    if commit is not None:
-        result.commits = _commit(m, point, commit, label)
-    return result
+        broken = proc.returncode != 0
+    if broken:
+        rollback.restore(m.root, point.id)
+        result.rolled_back = True
 
 
 def _clean_checkout(m: Migration) -> None:

@@ -42,7 +42,7 @@ class _Bindings(ast.NodeVisitor):
         scope = "" if name in self.globals else self.scope
         self.found.setdefault((scope, name), []).append((line, kind, target))
 
-    def _enter(self, node: ast.AST, name: str) -> None:
+    def _enter(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef, name: str) -> None:
         outer, outer_globals = self.scope, self.globals
         self.scope = f"{outer}.{name}" if outer else name
         self.globals = {n for child in ast.walk(node) if isinstance(child, ast.Global) for n in child.names}
@@ -53,7 +53,7 @@ class _Bindings(ast.NodeVisitor):
                     self._bind(a.arg, node.lineno, OTHER)
             body = node.body if isinstance(node.body, list) else [node.body]
         else:
-            body = node.body  # type: ignore[attr-defined]
+            body = node.body
         for stmt in body:
             self.visit(stmt)
         self.scope, self.globals = outer, outer_globals

@@ -15,7 +15,7 @@ import libcst as cst
 
 from wsaudit.codemod.context import FileContext
 from wsaudit.codemod.placement import Anchored, conflict, needs_of
-from wsaudit.codemod.syntax import Syntax, comments, dotted
+from wsaudit.codemod.syntax import Block, StatementLine, Syntax, comments, dotted
 from wsaudit.model import Rewrite, Violation
 
 _ARG = "__wsaudit_arg_"  # a template's {name}, while the template is parsed as code
@@ -75,8 +75,10 @@ def build_call(old: cst.Call, rewrite: Rewrite, values: dict[str, cst.BaseExpres
         return new
     old_args = list(old.args)
     old_last = old_args[-1]
-    trailing = isinstance(old_last.comma, cst.Comma)
-    close_ws = old_last.comma.whitespace_after if trailing else old_last.whitespace_after_arg  # type: ignore[union-attr]
+    if isinstance(old_last.comma, cst.Comma):
+        trailing, close_ws = True, old_last.comma.whitespace_after
+    else:
+        trailing, close_ws = False, old_last.whitespace_after_arg
     arg_ws = old.whitespace_before_args
     if not isinstance(arg_ws, cst.ParenthesizedWhitespace) or not isinstance(close_ws, cst.ParenthesizedWhitespace):
         return new  # not one argument per line: the template's own layout (comments are checked by the caller)
@@ -166,7 +168,7 @@ def _locate_call(syntax: Syntax, v: Violation) -> cst.Call | None:
 
 
 def _anchor(ctx: FileContext, syntax: Syntax, v: Violation,
-            call: cst.Call) -> tuple[cst.CSTNode | None, cst.CSTNode | None]:
+            call: cst.Call) -> tuple[Block | None, StatementLine | None]:
     """Where a call's imports go: next to the import that bound its name, when that import's
     block is visible from the call; else (None, None), the top of the module.
 
@@ -177,7 +179,7 @@ def _anchor(ctx: FileContext, syntax: Syntax, v: Violation,
     """
     root = v.name.split(".")[0]
     ancestors = list(syntax.ancestors(call))
-    best = None
+    best: tuple[int, Block, StatementLine] | None = None
     for w in ctx.violations:
         if w.category not in ("deprecated-import", "deprecated-module") or w.name != root:
             continue

@@ -35,7 +35,7 @@ from wsaudit.codemod.targets import LOAD_TIME
 from wsaudit.engine.modules import absolute_module
 from wsaudit.engine.parse import parse_source
 from wsaudit.engine.resolve import in_tree
-from wsaudit.model import FileFacts, Violation
+from wsaudit.model import Binding, FileFacts, Violation
 
 CHECKS = ("parses", "rescan-clean", "names-bound", "replacement-resolves", "no-self-import", "bindings-kept")
 
@@ -94,11 +94,11 @@ def _rescan_clean(ctx: FileContext, before: list[Violation], claimed: Counter) -
         if x))
 
 
-def binding_target(ctx: FileContext, b) -> str | None:
-    """The dotted path an import binding names, by this file's semantics."""
+def binding_target(ctx: FileContext, b: Binding) -> str | None:
+    """The dotted path an import binding (``module`` or ``from``) names, by this file's semantics."""
     if b.kind == "module":
-        return b.target  # type: ignore[return-value]
-    level, module, attr = b.target
+        return b.module_target()
+    level, module, attr = b.from_target()
     base = absolute_module(ctx.module, ctx.source.is_package, level, module or None)
     return f"{base}.{attr}" if base else None
 

@@ -163,21 +163,23 @@ class Environment:
         elif found is not None and found.kind == NAMESPACE:
             result = frozenset()
         elif found is not None and found.kind == SOURCE and found.path:
-            result = self._source_names(name, found)
+            result = self._source_names(name, found.path, found.is_package)
         self._names[name] = result
         return result
 
-    def _source_names(self, name: str, found: Found) -> frozenset[str] | None:
+    def _source_names(self, name: str, path: str, is_package: bool) -> frozenset[str] | None:
+        """The names module ``name`` binds, read from its source file ``path``; None when they
+        cannot be read statically."""
         try:
-            facts = parse_source(Path(found.path).read_bytes())  # type: ignore[arg-type]
+            facts = parse_source(Path(path).read_bytes())
         except OSError:
             return None
         if facts.problems or "__getattr__" in facts.namespace:
             return None
         names = set(facts.namespace) | set(facts.all_names or ())
-        package = name if found.is_package else name.rpartition(".")[0]
+        package = name if is_package else name.rpartition(".")[0]
         for index in facts.stars:
-            level, module = facts.bindings[index].target  # type: ignore[misc]
+            level, module = facts.bindings[index].star_target()
             if level:
                 parts = package.split(".")
                 if level - 1 >= len(parts):

@@ -48,7 +48,7 @@ def without(value: cst.List | cst.Tuple, names: set[str]) -> cst.List | cst.Tupl
     "['A']"
     """
     elements = list(value.elements)
-    keep = [e for e in elements if e.value.evaluated_value not in names]  # type: ignore[union-attr]
+    keep = [e for e in elements if not (isinstance(e.value, cst.SimpleString) and e.value.evaluated_value in names)]
     if keep and keep[-1] is not elements[-1]:
         keep[-1] = keep[-1].with_changes(comma=elements[-1].comma)
     if isinstance(value, cst.Tuple) and len(keep) == 1 and not isinstance(keep[0].comma, cst.Comma):

@@ -16,6 +16,7 @@ person.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -68,7 +69,7 @@ def rewrite_import(ctx: FileContext, syntax: Syntax, group: list[Violation],
     decide = _Imports(ctx, syntax, rewritten, first.line)
     if isinstance(stmt, cst.ImportFrom):
         return decide.import_from(stmt)
-    return decide.import_(stmt)  # type: ignore[arg-type]
+    return decide.import_(stmt)
 
 
 def with_aliases(stmt, keep: list[cst.ImportAlias]):
@@ -78,6 +79,13 @@ def with_aliases(stmt, keep: list[cst.ImportAlias]):
     keep = list(keep)
     keep[-1] = keep[-1].with_changes(comma=last_original.comma if trailing else cst.MaybeSentinel.DEFAULT)
     return stmt.with_changes(names=keep)
+
+
+class _Unused(NamedTuple):
+    """A deprecated module imported by name and no longer used: the name is dropped, unless
+    dropping it would empty its block; then ``need`` (the replacement module) is imported instead."""
+
+    need: Need
 
 
 class _Imports:
@@ -170,8 +178,9 @@ class _Imports:
         return next((r for r in self.ctx.rules.values() if r.covers_module(module)), None)
 
     def _replaced_module(self, module: str, rule: Rule) -> str:
-        """``module`` (covered by ``rule``) with the rule's module replaced."""
-        return rule.replacement + module[len(rule.module):]  # type: ignore[operator]
+        """``module`` (covered by ``rule``, which has a replacement) with the rule's module replaced."""
+        assert rule.module is not None and rule.replacement is not None, rule.id
+        return rule.replacement + module[len(rule.module):]
 
     def _attrs_exist(self, uses: list, module: str) -> str | None:
         """Why ``uses`` of a module alias would break if it named ``module`` instead, or None."""
@@ -200,13 +209,7 @@ class _Imports:
         if base is None:
             return "relative import above the top-level package"
         if isinstance(stmt.names, cst.ImportStar):
-            names = star_names(self.ctx, level, source, base)
-            if isinstance(names, str):
-                return names
-            if self.syntax.block_of(self.syntax.line_of(stmt)) is None:
-                return "import on a line with other statements (``x; import y``): split it first"
-            # made explicit, the next pass migrates it like any import (so nothing is claimed yet)
-            return ImportEdit(stmt, expanded(stmt, names), [], claims=False)
+            return self._star_import(stmt, level, source, base)
         base_rule = self._module_rule(base)
         if base_rule is not None and not base_rule.replacement:
             return f"{base_rule.id} has no replacement module"
@@ -214,64 +217,110 @@ class _Imports:
         needs: list[Need] = []
         fallback: Need | None = None  # an unused deprecated module, re-pointed when it is alone in a block
         for alias in stmt.names:
-            name = dotted(alias.name) or ""
-            bound = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
-            full = f"{base}.{name}"
-            target = (level, source or "", name)
-            sym = self._symbol_rule(full)
-            mod = self._module_rule(full)
-            if mod is not None and mod.replacement and not self._names_module(full, mod):
-                mod = None  # ``from deprecated.module import name``: a name, re-pointed below
-            if sym is not None:
-                if not sym.replacement:
-                    return f"{sym.id} has no replacement"
-                left = self._remaining(bound, "from", target)
-                if left:
-                    lines = ", ".join(str(u.line) for u in left[:5])
-                    return f"{bound!r} is still used as a value here (line {lines}): rewrite those uses by hand"
-                why = self._exported(bound, stmt) or self._rebinding(bound, stmt)
-                if why:
-                    return why
-                module, _, attr = sym.replacement.rpartition(".")
-                needs.append(Need(module, attr))
-            elif mod is not None:
-                if not mod.replacement:
-                    return f"{mod.id} has no replacement module"
-                left = self._remaining(bound, "from", target)
-                if left:
-                    new_module = self._replaced_module(full, mod)
-                    problem = self._new_module_problem(new_module, stmt) or self._attrs_exist(left, new_module)
-                    if problem:
-                        return f"module {bound!r} is still used ({problem})"
-                    parent, _, last = new_module.rpartition(".")
-                    needs.append(Need(parent, last, None if last == bound else bound))
-                elif self._exported(bound, stmt) or self._rebinding(bound, stmt):
-                    return self._exported(bound, stmt) or self._rebinding(bound, stmt)
-                else:
-                    parent, _, last = self._replaced_module(full, mod).rpartition(".")
-                    fallback = fallback or Need(parent, last)
-            elif base_rule is not None:
-                new_module = self._replaced_module(base, base_rule)
-                full_new = f"{new_module}.{name}"
-                problem = self._new_module_problem(new_module) or self._new_module_problem(
-                    full_new if self.targets.is_module(full_new) else new_module, stmt)
-                if problem:
-                    return problem
-                if f"{new_module}.{name}" == self.ctx.module:
-                    return f"{new_module}.{name} is this file itself: the import would be a self-import"
-                found = self.targets.has(new_module, name)
-                if not found:
-                    return (f"{name!r} does not exist in the replacement module {new_module}" if found is False else
-                            f"the replacement module {new_module} cannot be read statically to find {name!r}")
-                needs.append(Need(new_module, name, alias.asname.name.value if alias.asname else None))  # type: ignore[union-attr]
-            else:
+            target = (level, source or "", dotted(alias.name) or "")  # the name's ``from`` binding
+            decided = self._from_name(stmt, alias, target, base, base_rule)
+            if isinstance(decided, str):
+                return decided
+            if decided is None:
                 keep.append(alias)
+            elif isinstance(decided, _Unused):
+                fallback = fallback or decided.need
+            else:
+                needs.append(decided)
+        return self._from_edit(stmt, keep, needs, fallback)
+
+    def _star_import(self, stmt: cst.ImportFrom, level: int, source: str | None, base: str) -> ImportEdit | str:
+        """``from M import *`` made explicit: the next pass migrates it like any import (so
+        nothing is claimed yet)."""
+        names = star_names(self.ctx, level, source, base)
+        if isinstance(names, str):
+            return names
+        if self.syntax.block_of(self.syntax.line_of(stmt)) is None:
+            return "import on a line with other statements (``x; import y``): split it first"
+        return ImportEdit(stmt, expanded(stmt, names), [], claims=False)
+
+    def _from_name(self, stmt: cst.ImportFrom, alias: cst.ImportAlias, target: tuple[int, str, str], base: str,
+                   base_rule: Rule | None) -> Need | _Unused | str | None:
+        """What becomes of one name of ``from base import ...`` (``target`` is its ``from``
+        binding's): the import that replaces it, dropped when unused (:class:`_Unused`), why it
+        is left for a person, or None when nothing deprecated is imported (it stays)."""
+        name = target[2]
+        full = f"{base}.{name}"
+        sym = self._symbol_rule(full)
+        mod = self._module_rule(full)
+        if mod is not None and mod.replacement and not self._names_module(full, mod):
+            mod = None  # ``from deprecated.module import name``: a name, re-pointed below
+        if sym is not None:
+            return self._symbol_import(stmt, bound_name(alias), target, sym)
+        if mod is not None:
+            return self._submodule_import(stmt, bound_name(alias), target, full, mod)
+        if base_rule is not None:
+            return self._moved_name_import(stmt, alias, name, base, base_rule)
+        return None
+
+    def _symbol_import(self, stmt: cst.ImportFrom, bound: str, target: tuple[int, str, str],
+                       sym: Rule) -> Need | str:
+        """``from M import old``: an import of the replacement, once nothing uses ``old`` as a value."""
+        if not sym.replacement:
+            return f"{sym.id} has no replacement"
+        left = self._remaining(bound, "from", target)
+        if left:
+            lines = ", ".join(str(u.line) for u in left[:5])
+            return f"{bound!r} is still used as a value here (line {lines}): rewrite those uses by hand"
+        why = self._exported(bound, stmt) or self._rebinding(bound, stmt)
+        if why:
+            return why
+        module, _, attr = sym.replacement.rpartition(".")
+        return Need(module, attr)
+
+    def _submodule_import(self, stmt: cst.ImportFrom, bound: str, target: tuple[int, str, str], full: str,
+                          mod: Rule) -> Need | _Unused | str:
+        """``from M import module`` of a deprecated module ``full``: the replacement module when
+        the name is still used (and every use exists there), else dropped."""
+        if not mod.replacement:
+            return f"{mod.id} has no replacement module"
+        left = self._remaining(bound, "from", target)
+        if left:
+            new_module = self._replaced_module(full, mod)
+            problem = self._new_module_problem(new_module, stmt) or self._attrs_exist(left, new_module)
+            if problem:
+                return f"module {bound!r} is still used ({problem})"
+            parent, _, last = new_module.rpartition(".")
+            return Need(parent, last, None if last == bound else bound)
+        why = self._exported(bound, stmt) or self._rebinding(bound, stmt)
+        if why:
+            return why
+        parent, _, last = self._replaced_module(full, mod).rpartition(".")
+        return _Unused(Need(parent, last))
+
+    def _moved_name_import(self, stmt: cst.ImportFrom, alias: cst.ImportAlias, name: str, base: str,
+                           base_rule: Rule) -> Need | str:
+        """``from M import name`` where ``M`` is a deprecated module: ``name`` imported from the
+        replacement module, when it exists there."""
+        new_module = self._replaced_module(base, base_rule)
+        full_new = f"{new_module}.{name}"
+        problem = self._new_module_problem(new_module) or self._new_module_problem(
+            full_new if self.targets.is_module(full_new) else new_module, stmt)
+        if problem:
+            return problem
+        if f"{new_module}.{name}" == self.ctx.module:
+            return f"{new_module}.{name} is this file itself: the import would be a self-import"
+        found = self.targets.has(new_module, name)
+        if not found:
+            return (f"{name!r} does not exist in the replacement module {new_module}" if found is False else
+                    f"the replacement module {new_module} cannot be read statically to find {name!r}")
+        return Need(new_module, name, alias.evaluated_alias)
+
+    def _from_edit(self, stmt: cst.ImportFrom, keep: list[cst.ImportAlias], needs: list[Need],
+                   fallback: Need | None) -> ImportEdit | str:
+        """The edit of ``stmt``: the aliases ``keep`` stay, the imports ``needs`` go next to it."""
         line = self.syntax.line_of(stmt)
         block = self.syntax.block_of(line)
         if block is None:
             return "import on a line with other statements (``x; import y``): split it first"
         if not keep and not needs and fallback is not None and alone(line, block):
             needs.append(fallback)  # removing it would leave an empty block: import the replacement instead
+        assert not isinstance(stmt.names, cst.ImportStar)  # a star import is _star_import's
         for need in needs:
             problem = conflict(self.ctx, need) if need.bound not in {bound_name(a) for a in stmt.names} else None
             if problem:
@@ -294,7 +343,7 @@ class _Imports:
             new_module = self._replaced_module(name, rule)
             changed = True
             if alias.asname is not None:
-                bound = alias.asname.name.value  # type: ignore[union-attr]
+                bound = bound_name(alias)
                 left = self._remaining(bound, "module", name)
                 if not left:
                     why = self._exported(bound, stmt) or self._rebinding(bound, stmt)

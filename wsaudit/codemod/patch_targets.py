@@ -49,7 +49,7 @@ def retarget(ctx: FileContext, syntax: Syntax, group: list[Violation]) -> Retarg
     first = group[0]
     node = syntax.strings.get((first.line, first.col))
     value = first.name
-    if node is None or node.evaluated_value != value:  # type: ignore[union-attr]
+    if node is None or node.evaluated_value != value:
         return Retarget(node, None, "the symbol is used as a value (stored, passed, compared or aliased): "
                                     "rewrite this use by hand")
     if not _is_patch_target(syntax, node):
@@ -57,7 +57,7 @@ def retarget(ctx: FileContext, syntax: Syntax, group: list[Violation]) -> Retarg
     new_value, reason, patched = _renamed_target(ctx, value, group)
     if reason:
         return Retarget(node, None, reason)
-    replaced = replace_string(node, value, new_value)  # type: ignore[arg-type]
+    replaced = replace_string(node, value, new_value)
     if replaced is None:
         return Retarget(node, None, "a mock.patch target whose string prefix cannot be rewritten safely", patched)
     return Retarget(node, replaced, None, patched)
@@ -66,11 +66,13 @@ def retarget(ctx: FileContext, syntax: Syntax, group: list[Violation]) -> Retarg
 def _is_patch_target(syntax: Syntax, node: cst.CSTNode) -> bool:
     """Whether ``node`` is the target argument of a call of something named ``patch``."""
     arg = syntax.parents.get(node)
-    call = syntax.parents.get(arg) if isinstance(arg, cst.Arg) else None
+    if not isinstance(arg, cst.Arg):
+        return False
+    call = syntax.parents.get(arg)
     if not isinstance(call, cst.Call) or (dotted(call.func) or "").rpartition(".")[2] != "patch":
         return False
-    if arg.keyword is not None:  # type: ignore[union-attr]
-        return arg.keyword.value == "target"  # type: ignore[union-attr]
+    if arg.keyword is not None:
+        return arg.keyword.value == "target"
     return call.args[0] is arg
 
 
@@ -125,7 +127,7 @@ def _looked_up_through(ctx: FileContext, module: str, replacement: str) -> str |
     return None
 
 
-def replace_string(node: cst.CSTNode, old: str, new: str) -> cst.CSTNode | None:
+def replace_string(node: cst.SimpleString | cst.ConcatenatedString, old: str, new: str) -> cst.CSTNode | None:
     """A string literal (or implicitly joined pieces) with value ``old`` rewritten to ``new``,
     keeping prefixes, quotes and the split into pieces when the change fits in one piece."""
     pieces: list[cst.SimpleString] = []
@@ -160,7 +162,9 @@ def replace_string(node: cst.CSTNode, old: str, new: str) -> cst.CSTNode | None:
                 def leave_SimpleString(self, original, updated, new=replacement, old=piece):
                     return new if original is old else updated
 
-            return node.visit(_Swap())
+            swapped = node.visit(_Swap())
+            assert isinstance(swapped, cst.CSTNode)  # one piece swapped for another: nothing removed
+            return swapped
         offset += len(value)
     first = pieces[0]
     return first.with_changes(value=f"{first.prefix}{first.quote}{new}{first.quote}", lpar=node.lpar, rpar=node.rpar)

@@ -18,7 +18,7 @@ import libcst as cst
 
 from wsaudit.codemod.context import FileContext
 from wsaudit.codemod.edits import Edits
-from wsaudit.codemod.syntax import Syntax, bound_name, dotted
+from wsaudit.codemod.syntax import Block, StatementLine, Syntax, bound_name, dotted
 from wsaudit.engine.modules import absolute_module
 
 
@@ -46,8 +46,8 @@ class Anchored(NamedTuple):
     """A need and where it goes: next to ``line`` in ``block``; (None, None) is the top of the module."""
 
     need: Need
-    block: cst.CSTNode | None
-    line: cst.CSTNode | None
+    block: Block | None
+    line: StatementLine | None
 
 
 def needs_of(statements: Iterable[str]) -> list[Need]:
@@ -64,7 +64,8 @@ def needs_of(statements: Iterable[str]) -> list[Need]:
         if isinstance(node, ast.ImportFrom):
             out += [Need(node.module, a.name, a.asname) for a in node.names]
         else:
-            out += [Need(None, a.name, a.asname) for a in node.names]  # type: ignore[attr-defined]
+            assert isinstance(node, ast.Import), statement  # the configuration checks each is an import
+            out += [Need(None, a.name, a.asname) for a in node.names]
     return out
 
 
@@ -112,7 +113,8 @@ def _alias(need: Need) -> cst.ImportAlias:
 
 def _add_aliases(stmt: cst.ImportFrom, new: list[cst.ImportAlias]) -> cst.ImportFrom:
     """``stmt`` with the aliases ``new`` appended in its own layout (one per line or inline)."""
-    names = list(stmt.names)  # type: ignore[arg-type]
+    assert not isinstance(stmt.names, cst.ImportStar), "nothing is merged into a star import"
+    names = list(stmt.names)
     last = names[-1]
     if stmt.lpar is not None and isinstance(last.comma, cst.Comma):  # one name per line, trailing comma
         sep = names[0].comma if len(names) > 1 else last.comma.with_changes(
@@ -143,7 +145,7 @@ class _Placer:
         module_body = self.module
         placed: list[Need] = []
         groups: dict[tuple[int, int], list[Need]] = {}
-        anchors: dict[tuple[int, int], tuple[cst.CSTNode, cst.CSTNode | None]] = {}
+        anchors: dict[tuple[int, int], tuple[Block, StatementLine | None]] = {}
         for need, block, line in pending:
             block = block if block is not None else module_body
             key = (id(block), id(line) if line is not None else 0)
@@ -156,8 +158,7 @@ class _Placer:
             needs = groups[key]
             block, line = anchors[key]
             lines: list[str] = []
-            relative = line is not None and any(isinstance(s, cst.ImportFrom) and s.relative
-                                                for s in line.body)  # type: ignore[attr-defined]
+            relative = line is not None and any(isinstance(s, cst.ImportFrom) and s.relative for s in line.body)
             from_groups: dict[str | None, list[Need]] = {}
             for need in needs:
                 if (id(block), need) in done:
@@ -193,19 +194,20 @@ class _Placer:
         for target_id, aliases in merged.items():
             node = self.by_id[target_id]
             current = self.edits.replace.get(target_id, node)
-            self.edits.replace[target_id] = _add_aliases(current, aliases)  # type: ignore[arg-type]
+            assert isinstance(current, cst.ImportFrom), current  # an import edit keeps a from import one
+            self.edits.replace[target_id] = _add_aliases(current, aliases)
         return placed
 
-    def _emptied(self, block: cst.CSTNode) -> bool:
+    def _emptied(self, block: Block) -> bool:
         """Whether the edits remove every statement of a nested block."""
         return isinstance(block, cst.IndentedBlock) and all(
             isinstance(line, cst.SimpleStatementLine) and all(id(s) in self.edits.remove for s in line.body)
             for line in block.body)
 
-    def _existing(self, block: cst.CSTNode) -> list[tuple[cst.CSTNode, cst.CSTNode]]:
+    def _existing(self, block: Block) -> list[tuple[cst.SimpleStatementLine, cst.Import | cst.ImportFrom]]:
         """(line, small statement) of the imports directly in ``block``."""
         out = []
-        for line in block.body:  # type: ignore[attr-defined]
+        for line in block.body:
             if isinstance(line, cst.SimpleStatementLine):
                 out += [(line, s) for s in line.body if isinstance(s, (cst.Import, cst.ImportFrom))]
         return out
@@ -216,7 +218,8 @@ class _Placer:
         if isinstance(small, cst.Import):
             for a in small.names:
                 name = dotted(a.name) or ""
-                out.add((a.asname.name.value, name) if a.asname else (name.split(".")[0], name.split(".")[0]))  # type: ignore[union-attr]
+                # ``import a.b as c`` binds c to a.b; ``import a.b`` binds a to a
+                out.add((bound_name(a), name if a.asname is not None else bound_name(a)))
         elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
             base = self._from_base(small)
             for a in small.names:
@@ -228,7 +231,7 @@ class _Placer:
         source = dotted(small.module) if small.module is not None else None
         return absolute_module(self.ctx.module, self.ctx.source.is_package, len(small.relative), source)
 
-    def _already_bound(self, block: cst.CSTNode, need: Need) -> bool:
+    def _already_bound(self, block: Block, need: Need) -> bool:
         pair = (need.bound, need.target)
         if block is not self.module and pair in self.placed_top and not self._emptied(block):
             return True
@@ -241,7 +244,7 @@ class _Placer:
                     return True
         return False
 
-    def _merge_target(self, block: cst.CSTNode, module: str) -> cst.ImportFrom | None:
+    def _merge_target(self, block: Block, module: str) -> cst.ImportFrom | None:
         for _, small in self._existing(block):
             if (isinstance(small, cst.ImportFrom) and id(small) not in self.edits.remove
                     and not isinstance(small.names, cst.ImportStar) and self._from_base(small) == module):

@@ -134,8 +134,8 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     for p in selected:
         if p not in diagnosed and (why := _unwritable(root, p)):
             skipped.append((p, why))
-            diagnosed[p] = None  # type: ignore[assignment]
-    candidates = [p for p in selected if p in a.facts and p not in diagnosed]
+    left_out = {p for p, _ in skipped}
+    candidates = [p for p in selected if p in a.facts and p not in left_out]
     originals: dict[str, bytes] = {p: (root / p).read_bytes() for p in candidates}
     encodings = {p: encoding_of(data) for p, data in originals.items()}
     texts = {p: decode(data) for p, data in originals.items()}

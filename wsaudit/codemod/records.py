@@ -109,7 +109,7 @@ class Applied:
     rolled_back : bool
         Whether the validation or the verify command failed and the point was restored.
     validation : Validation or None
-        The whole-run validation (:mod:`wsaudit.codemod.validate`), once files were written.
+        The whole-run validation (:mod:`wsaudit.codemod.validate_written`), once files were written.
     commits : list of str
         The commits ``--commit`` made, oldest first.
     """
@@ -118,5 +118,5 @@ class Applied:
     written: list[str]
     verify_code: int | None = None
     rolled_back: bool = False
-    validation: object | None = None  # wsaudit.codemod.validate.Validation (it imports this module)
+    validation: object | None = None  # wsaudit.codemod.validate_written.Validation (it imports this module)
     commits: list[str] = field(default_factory=list)

@@ -139,7 +139,8 @@ class FileRewriter:
                 for v in group:
                     self._manual(v, target.reason)
                 continue
-            edits.replace[id(target.node)] = target.replacement  # type: ignore[assignment]
+            assert target.replacement is not None  # a target is rewritten unless there is a reason not to
+            edits.replace[id(target.node)] = target.replacement
             for v in group:
                 self._claim(v)
         # imports last: whether an imported name is still used depends on the calls rewritten
@@ -159,7 +160,8 @@ class FileRewriter:
         # an import edit's own needs only re-point a name that code already used
         if unexport:  # the re-exports that go leave __all__ (the import edit checked it is one literal list)
             listed = all_list(module)
-            edits.replace[id(listed)] = without(listed, unexport)  # type: ignore[arg-type]
+            assert not isinstance(listed, str), listed
+            edits.replace[id(listed)] = without(listed, unexport)
         for_calls = {a.need for a in pending[:calls_pending]}
         self.needs = [n for n in place_imports(ctx, syntax, edits, pending) if n in for_calls]
         new = module.visit(ApplyEdits(edits))

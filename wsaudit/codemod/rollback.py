@@ -79,7 +79,7 @@ class Point:
     command: str
     git_head: str | None
     files: list[PointFile] = field(default_factory=list)
-    folder: Path | None = field(default=None, repr=False, compare=False)
+    folder: Path = field(kw_only=True, repr=False, compare=False)  # where it lives; not in the manifest
     commits: list[str] = field(default_factory=list)  # the commits ``--commit`` made, oldest first
     revert_commit: str | None = None  # the commit that rolled them back
 
@@ -91,7 +91,7 @@ class Point:
     def original(self, path: str) -> bytes:
         """The saved bytes of ``path``, read without following a link."""
         treefs.checked(path)
-        return treefs.read_regular(self.folder / "originals" / path)  # type: ignore[operator]
+        return treefs.read_regular(self.folder / "originals" / path)
 
 
 def points_dir(root: str | Path) -> Path:
@@ -164,7 +164,7 @@ def _read_point(folder: Path) -> Point:
                 and (reverted is None or isinstance(reverted, str) and _SHA.fullmatch(reverted))):
             raise ValueError("its commits are not commit hashes")
         point = Point(doc["id"], doc["created"], doc["state"], doc.get("command", ""), doc.get("git_head"),
-                      files, folder, list(doc.get("commits", [])), doc.get("revert_commit"))
+                      files, list(doc.get("commits", [])), doc.get("revert_commit"), folder=folder)
     except (KeyError, TypeError, ValueError, UnsafePathError) as exc:
         raise RollbackError(f"rollback point {name} is malformed ({exc})") from None
     if point.state not in STATES:
@@ -230,7 +230,7 @@ def create_point(root: str | Path, changes: list[tuple[str, bytes, bytes]], comm
         while True:
             numbers = [int(p.name[:4]) for p in base.iterdir() if _ID.fullmatch(p.name)]
             point_id = f"{max(numbers, default=0) + 1:04d}-{digest}"
-            point = Point(point_id, created, "applying", command, git_head, files, base / point_id)
+            point = Point(point_id, created, "applying", command, git_head, files, folder=base / point_id)
             _write_manifest(tmp, point)
             try:
                 os.rename(tmp, base / point_id)  # atomic; fails if a concurrent apply took the number
@@ -247,7 +247,7 @@ def create_point(root: str | Path, changes: list[tuple[str, bytes, bytes]], comm
 
 def mark(point: Point, state: str) -> None:
     point.state = state
-    _write_manifest(point.folder, point)  # type: ignore[arg-type]
+    _write_manifest(point.folder, point)
 
 
 def find_point(root: str | Path, point_id: str | None = None) -> Point:

@@ -36,11 +36,6 @@ def _typed_path(root: Path, path: str) -> str:
     return root_relative(root, str(p))
 
 
-def files_of_wave(plan_csv: str | Path, wave: int) -> list[str]:
-    """The paths of wave ``wave`` in a wave plan CSV (``wave, path, module, tier, ...``)."""
-    return [row["path"] for row in rows_of_wave(read_plan(plan_csv), wave, str(plan_csv))]
-
-
 def read_plan(plan_csv: str | Path) -> list[dict]:
     """The rows of a wave plan CSV."""
     try:
@@ -123,7 +118,12 @@ def select_files(a: Audit, root: Path, *, files: list[str] | None = None, tiers:
     if files is not None:
         narrow(_typed_path(root, p) for p in files)
     if wave is not None:
-        rows = plan_rows if plan_rows is not None else read_plan(plan_csv)  # type: ignore[arg-type]
+        if plan_rows is not None:
+            rows = plan_rows
+        elif plan_csv is not None:
+            rows = read_plan(plan_csv)
+        else:
+            raise ValueError("a wave needs the plan: its rows (plan_rows) or its CSV (plan_csv)")
         narrow(_typed_path(root, row["path"]) for row in rows_of_wave(rows, wave, plan_csv or "the wave plan"))
     if tiers is not None:
         wanted = [t.strip().upper() for t in tiers.split(",") if t.strip()]

@@ -13,6 +13,12 @@ from collections.abc import Iterator
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
+# The line a small statement (an import) stands on: a line of its own or shared with others
+# (``import a; import b``), or the body of a one-line compound statement (``if x: import y``).
+StatementLine = cst.SimpleStatementLine | cst.SimpleStatementSuite
+# What a statement line stands directly in, when it is not the body of a one-line statement.
+Block = cst.Module | cst.IndentedBlock
+
 
 def dotted(node: cst.CSTNode) -> str | None:
     """``a.b.c`` for a name or an attribute chain of names, else None.
@@ -42,15 +48,15 @@ def comments(node: cst.CSTNode) -> Counter:
 
 def bound_name(alias: cst.ImportAlias) -> str:
     """The name an import alias binds: ``x`` for ``... as x``, ``a`` for ``import a.b``."""
-    if alias.asname is not None:
-        return alias.asname.name.value  # type: ignore[union-attr]
+    asname = alias.evaluated_alias
+    if asname is not None:
+        return asname
     return (dotted(alias.name) or "").split(".")[0]
 
 
-def alone(line: cst.CSTNode, block: cst.CSTNode | None) -> bool:
+def alone(line: StatementLine, block: cst.CSTNode | None) -> bool:
     """Whether ``line`` is the only statement of a nested block (removing it would empty it)."""
-    return (isinstance(block, cst.IndentedBlock) and len(block.body) == 1
-            and len(line.body) == 1)  # type: ignore[attr-defined]
+    return isinstance(block, cst.IndentedBlock) and len(block.body) == 1 and len(line.body) == 1
 
 
 class Syntax:
@@ -78,8 +84,8 @@ class Syntax:
         positions = wrapper.resolve(PositionProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)
         self.names: dict[tuple[int, int], list[cst.Name]] = {}
-        self.stmts: dict[tuple[int, int], cst.CSTNode] = {}
-        self.strings: dict[tuple[int, int], cst.CSTNode] = {}
+        self.stmts: dict[tuple[int, int], cst.Import | cst.ImportFrom] = {}
+        self.strings: dict[tuple[int, int], cst.SimpleString | cst.ConcatenatedString] = {}
         for node, rng in positions.items():
             key = (rng.start.line, rng.start.column)
             if isinstance(node, cst.Name):
@@ -97,11 +103,13 @@ class Syntax:
             node = self.parents[node]
             yield node
 
-    def line_of(self, node: cst.CSTNode) -> cst.CSTNode:
-        """The statement line (SimpleStatementLine) holding a small statement."""
-        return self.parents[node]
+    def line_of(self, node: cst.BaseSmallStatement) -> StatementLine:
+        """The statement line holding a small statement."""
+        line = self.parents[node]
+        assert isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)), line  # libcst puts it nowhere else
+        return line
 
-    def block_of(self, line: cst.CSTNode) -> cst.CSTNode | None:
+    def block_of(self, line: StatementLine) -> Block | None:
         """The module or indented block a statement line is directly in (None for the body
         of a one-line compound statement, ``if x: import y``)."""
         parent = self.parents.get(line)

@@ -159,7 +159,8 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
     if update:
         created = previous is None
         keep = [Entry.of(f) for f in everything if created or allow_new or f.fingerprint in accepted]
-        write_baseline(baseline, keep)  # type: ignore[arg-type]
+        assert baseline is not None  # --update-baseline without --baseline was refused above
+        write_baseline(baseline, keep)
         written = {"path": str(baseline), "entries": len(keep), "dropped": len(stale),
                    "added": len(keep) - (len(accepted) - len(stale)), "created": created}
         if created or allow_new:

@@ -60,6 +60,8 @@ def _shorten(text: str) -> str:
 
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 _CONTAINERS = (ast.stmt, ast.excepthandler, ast.match_case)
+# the nodes that have a line span (the type parameters of Python 3.12 sit inside statements)
+_SPANNING = (ast.stmt, ast.expr, ast.excepthandler, ast.arg, ast.keyword, ast.alias, ast.pattern)
 
 
 def _header(node: ast.AST) -> str:
@@ -99,18 +101,18 @@ def statements(data: bytes, positions: Iterable[tuple[int, int]]) -> dict[tuple[
     stack: list[tuple[ast.AST, ast.AST | None, int]] = [(tree, None, 0)]
     while stack:
         node, container, depth = stack.pop()
-        end = getattr(node, "end_lineno", None)
-        if end is not None:  # skip subtrees that span none of the lines asked for
-            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])  # type: ignore[attr-defined]
-            first = bisect.bisect_left(lines_wanted, start)
-            if first == len(lines_wanted) or lines_wanted[first] > end:
+        # skip subtrees that span none of the lines asked for
+        if isinstance(node, _SPANNING) and node.end_lineno is not None:
+            top = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+            first = bisect.bisect_left(lines_wanted, top)
+            if first == len(lines_wanted) or lines_wanted[first] > node.end_lineno:
                 continue
         if isinstance(node, _CONTAINERS):
             container = node
             depth += 1
         start = (getattr(node, "lineno", None), getattr(node, "col_offset", None))
         if container is not None and start in by_bytes:
-            pos = by_bytes[start]  # type: ignore[index]
+            pos = by_bytes[start]
             if pos not in best or best[pos][0] < depth:
                 best[pos] = (depth, container)
         for child in ast.iter_child_nodes(node):
@@ -136,7 +138,7 @@ def fingerprint(violations: Iterable[Violation], read: Callable[[str], bytes | N
     by_path: dict[str, list[int]] = {}
     for i, v in enumerate(violations):
         by_path.setdefault(v.path, []).append(i)
-    out: list[Finding | None] = [None] * len(violations)
+    out: dict[int, Finding] = {}  # by index into violations
     for path, indices in by_path.items():
         data = read(path)
         found = statements(data, [(violations[i].line, violations[i].col) for i in indices]) if data else {}
@@ -148,4 +150,4 @@ def fingerprint(violations: Iterable[Violation], read: Callable[[str], bytes | N
             occurrence = seen.get(k, 0)
             seen[k] = occurrence + 1
             out[i] = Finding(v, statement, occurrence, fingerprint_of(*k, occurrence))
-    return out  # type: ignore[return-value]
+    return [out[i] for i in range(len(violations))]

@@ -147,15 +147,15 @@ def source_line(audit: Audit, repo_path: str) -> str:
 
 def baseline(audit: Audit, simulation: Simulation) -> Table | str:
     """The plan against the baseline that the configuration names, or a sentence why not."""
-    from wsaudit.report import baseline as base
+    from wsaudit.report import reference_figures
 
     if audit.config.report.baseline is None:
         return "No baseline is configured ([report] baseline): nothing to compare with."
-    found = base.figures(audit.config.report.baseline, audit.root)
+    found = reference_figures.figures(audit.config.report.baseline, audit.root)
     if isinstance(found, str):
         return found
     label, values = found
-    frame = base.comparison(summary.headline(audit, simulation), label, values)
+    frame = reference_figures.comparison(summary.headline(audit, simulation), label, values)
     # counts and working days in one table: each row in its own format
     for column in frame.columns[1:]:
         frame[column] = [cell(v, "number" if "days" in figure else "count")

@@ -1,5 +1,6 @@
 """The figures a team already works from (``[report] baseline``), beside the measured ones.
 
+(Not the gate's baseline of accepted violations: that is :mod:`wsaudit.gate.baseline`.)
 A baseline is counts given in the configuration, or a previous report's ``summary.json``
 (root-relative, read now: a scheduled report compares itself with the last one). A missing
 file is not an error (the first run has none); a file that is not a summary is.
