@@ -201,15 +201,10 @@ def _use_rows(f: SourceFile, ff: FileFacts, resolver: Resolution, rules: RuleTar
 
 
 def _source_name(ff: FileFacts, index: int) -> str | None:
-    """The name binding ``index`` copies from elsewhere (the name its written path ends with)."""
+    """The name binding ``index`` copies from elsewhere (the name its written path ends with;
+    a definition copies nothing)."""
     b = ff.bindings[index]
-    if b.kind == "from":
-        return b.target[2]  # type: ignore[index]
-    if b.kind == "module":
-        return str(b.target).rpartition(".")[2]
-    if b.kind == "alias":
-        return ff.uses[b.target].chain[-1]  # type: ignore[index]
-    return None
+    return b.source_name(ff.uses) if b.kind != "def" else None
 
 
 def _string_rows(f: SourceFile, ff: FileFacts, resolver: Resolution, rules: RuleTargets) -> list[Violation]:

@@ -66,6 +66,7 @@ class Resolver:
         self._attrs: dict[tuple[str, str], frozenset[Canon]] = {}
         self._exports: dict[str, frozenset[str]] = {}
         self._chains: dict[tuple, list[frozenset[Canon]]] = {}
+        self._written: dict[tuple, list[frozenset[str]]] = {}  # (see written)
         self._busy: set[object] = set()
         # Cycles of re-exports are cut by answering "nothing" to a question already being
         # answered. An answer computed below such a cut is partial: it is kept only by the
@@ -174,7 +175,7 @@ class Resolver:
         return result
 
     def _star_module(self, module: str, binding: Binding) -> str | None:
-        level, name = binding.target  # type: ignore[misc]
+        level, name = binding.star_target()
         return self.absolute(module, level, name or None)
 
     # -- objects -----------------------------------------------------------------
@@ -258,9 +259,9 @@ class Resolver:
         """What binding ``index`` of ``module`` binds ``name`` to."""
         b = facts.bindings[index]
         if b.kind == "module":
-            return self.resolve(b.target)  # type: ignore[arg-type]
+            return self.resolve(b.module_target())
         if b.kind == "from":
-            level, source, attr = b.target  # type: ignore[misc]
+            level, source, attr = b.from_target()
             base = self.absolute(module, level, source or None)
             return self.resolve(f"{base}.{attr}") if base else _EMPTY
         if b.kind == "star":
@@ -269,7 +270,7 @@ class Resolver:
                 return self.module_attribute(target, name)
             return _EMPTY
         if b.kind == "alias":
-            return self.chain(module, facts, facts.uses[b.target])[-1]  # type: ignore[index]
+            return self.chain(module, facts, facts.uses[b.alias_use()])[-1]
         if b.kind == "def":
             return frozenset({("obj", f"{module}.{b.name}")})
         return _EMPTY
@@ -309,8 +310,8 @@ class Resolver:
         the file itself says, which is what a pattern rule matches when resolution finds nothing.
         """
         key = ("written", module, use.reaching, use.chain)
-        if key in self._chains:
-            return self._chains[key]  # type: ignore[return-value]
+        if key in self._written:
+            return self._written[key]
         if key in self._busy:
             return [frozenset()] * len(use.chain)
         self._busy.add(key)
@@ -318,19 +319,19 @@ class Resolver:
         for index in use.reaching:
             b = facts.bindings[index]
             if b.kind == "module":
-                root.add(b.target)  # type: ignore[arg-type]
+                root.add(b.module_target())
             elif b.kind == "from":
-                level, source, attr = b.target  # type: ignore[misc]
+                level, source, attr = b.from_target()
                 base = self.absolute(module, level, source or None)
                 if base:
                     root.add(f"{base}.{attr}")
             elif b.kind == "alias":
-                root |= self.written(module, facts, facts.uses[b.target])[-1]  # type: ignore[index]
+                root |= self.written(module, facts, facts.uses[b.alias_use()])[-1]
         prefixes = [frozenset(root)]
         for attr in use.chain[1:]:
             prefixes.append(frozenset(f"{w}.{attr}" for w in prefixes[-1]))
         self._busy.discard(key)
-        self._chains[key] = prefixes  # type: ignore[assignment]
+        self._written[key] = prefixes
         return prefixes
 
 

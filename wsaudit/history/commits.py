@@ -117,7 +117,7 @@ def export_signature(facts: FileFacts) -> tuple[dict[str, tuple], tuple, tuple[s
             if index in seen:
                 return ("alias-cycle",)
             seen.add(index)
-            use = facts.uses[b.target]  # type: ignore[index]
+            use = facts.uses[b.alias_use()]
             out = ("alias", b.name, use.chain, tuple(binding(i) for i in use.reaching))
             seen.discard(index)
             return out
