@@ -163,11 +163,18 @@ class GraphPart:
     from, and 85% of what a stored result holds. Made from the records of a fresh audit, from
     the :func:`graph_text` of lines kept from an earlier result, or read from a stored result
     when it is first asked for (``read``; if that raises :class:`PartMissing`, ``fallback``
-    makes them again)."""
+    makes them again). Given nothing, it is the empty part of a run that made no records.
+
+    >>> part = GraphPart(records=[DirectImport("a", "b", 1, "module", True)], loc={"a.py": 3, "b.py": 1})
+    >>> GraphPart(text=part.text()).records() == part.records(), GraphPart().records()
+    (True, [])
+    """
 
     def __init__(self, *, records: list[DirectImport] | None = None, loc: dict[str, int] | None = None,
                  text: str | None = None, read: Callable[[], str] | None = None,
                  fallback: Callable[[], GraphPart] | None = None):
+        if records is None and text is None and read is None:  # a run that made no import records
+            records, loc = [], loc or {}
         self._records, self._loc, self._text = records, loc, text
         self._read, self._fallback = read, fallback
         self._released = False
