@@ -1,10 +1,11 @@
-"""The package's own layering (pyproject's [tool.importlinter]) and its fast paths."""
+"""The package's own layering (pyproject's [tool.importlinter]), its fast paths, and the README's map of it."""
 
 from __future__ import annotations
 
 import fcntl
 import os
 import pty
+import re
 import struct
 import subprocess
 import sys
@@ -77,3 +78,28 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     assert code == 0 and "parsing" in drawn and "/46" in drawn
     code, drawn = _stderr_on_a_terminal([*args, "--quiet"])
     assert code == 0 and drawn == ""
+
+
+def _listed_modules(readme: str) -> set[str]:
+    """The modules the README's architecture tables list, as paths under wsaudit/: a row's first
+    cell names one or more (``a.py``, ``b.py``); a name without a folder is in the folder of the
+    cell's first name that has one, else in the package the table's heading names (``(`engine/`)``)."""
+    section = readme.split("\n## Architecture\n", 1)[1].split("\n## ", 1)[0]
+    listed: set[str] = set()
+    package = ""
+    for line in section.splitlines():
+        if line.startswith("**"):
+            named = re.search(r"\(`(\w+)/`\)", line)
+            package = named.group(1) + "/" if named else ""
+        elif line.startswith("| `"):
+            names = re.findall(r"`([\w/]+\.py)`", line.split(" | ")[0])
+            folder = next((n.rpartition("/")[0] + "/" for n in names if "/" in n), package)
+            listed |= {n if "/" in n else folder + n for n in names}
+    return listed
+
+
+def test_the_readme_architecture_lists_every_module():
+    modules = {p.relative_to(REPO / "wsaudit").as_posix() for p in (REPO / "wsaudit").rglob("*.py")
+               if p.name != "__init__.py" or p.parent.name == "wsaudit"}
+    listed = _listed_modules((REPO / "README.md").read_text(encoding="utf-8"))
+    assert listed == modules, (sorted(modules - listed), sorted(listed - modules))
