@@ -1,7 +1,8 @@
 """The ``wsaudit`` command line: a thin layer that turns exceptions into exit codes.
 
 Exit codes: 0 success; 1 the check found what it gates on; 2 usage, configuration or input
-error (one clear line per problem on standard error, no traceback).
+error (one clear line per problem on standard error, no traceback). Every command and option is
+part of the contract: ``docs/cli.md``.
 """
 
 from __future__ import annotations

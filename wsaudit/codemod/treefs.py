@@ -7,7 +7,7 @@ climbs with ``..``, points into ``.git`` or ``.wsaudit``, or crosses a link is r
 final rename replaces the directory entry itself (a link there is never followed). Modes are
 sanitised: permission bits only, never setuid, setgid or sticky.
 
-Not defended (README, "Threat model"): a process that swaps a folder for a link between the
+Not defended (``docs/threat-model.md``): a process that swaps a folder for a link between the
 check and the write.
 """
 

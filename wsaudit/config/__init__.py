@@ -6,7 +6,8 @@ A file may start from a profile (``profile = "..."``): the keys it names replace
 profile's, the rest come from the profile. Every problem is collected and reported at once.
 
 ``settings`` holds the records, ``validate`` the checks of every key, ``templates`` the checks of
-symbols and call templates, ``loading`` where a configuration is found.
+symbols and call templates, ``loading`` where a configuration is found. Every key, its type and
+default: ``docs/configuration.md``.
 """
 
 from wsaudit.config.loading import from_table, load, parse_toml, profile

@@ -16,7 +16,8 @@ API, and its definition is reported. A use is a violation when:
 A string that names something outside the tree counts only where Python itself takes it as a
 path (``import_module``, ``patch``, ``sys.modules``, an entry point): a file name such as
 ``"distutils.cfg"`` is not a reference. Files that do not parse still show their imports and
-calls to the tokenizer: those are ``suspects``, kept apart from the violations.
+calls to the tokenizer: those are ``suspects``, kept apart from the violations. The categories,
+resolutions and what is not a violation are the contract's: ``docs/categories.md``.
 """
 
 from __future__ import annotations

@@ -24,6 +24,10 @@ tried in this order (``TreeResult.how`` says which answered):
 ``complete`` parses and detects every file instead of searching; ``given`` is a tree of
 facts in memory. Without import records (``imports=False``, the CI gate), a folder is searched
 and only the files that can hold a violation, and what resolution reads, are parsed.
+
+What the tree may and may not do to a run (it is untrusted input: its files, names,
+configuration, a cache found in it) is ``docs/threat-model.md``; the shapes of what the
+commands print from a result, ``docs/json.md``.
 """
 
 from __future__ import annotations
