@@ -36,7 +36,7 @@ MAX_PASSES = 8
 
 
 @dataclass
-class _Run:
+class _Passes:
     """Where the in-memory passes ended: each selected file's text, and what its rewrites
     claimed, imported and retargeted over all passes; the reasons and the tree of the last."""
 
@@ -51,7 +51,7 @@ class _Run:
 
 def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts], originals: dict[str, str],
                        encodings: dict[str, Encoding], selected: list[str], rules: tuple[Rule, ...],
-                       env: Environment, syntaxes: dict | None = None) -> _Run:
+                       env: Environment, syntaxes: dict | None = None) -> _Passes:
     """Rewrite ``selected`` pass after pass, each on a fresh snapshot of the tree as the last
     left it, until a pass changes nothing (or :data:`MAX_PASSES`)."""
     texts = dict(originals)
@@ -86,9 +86,9 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
                 except UnicodeEncodeError as exc:
                     facts[path] = FileFacts(problems=(("decode-error", None, str(exc)),))
         if not changed:
-            return _Run(texts, claimed, needs, patched, reasons, tree, number)
+            return _Passes(texts, claimed, needs, patched, reasons, tree, number)
     tree = TreeSnapshot.build(files, facts, rules, env, initial)
-    return _Run(texts, claimed, needs, patched, reasons, tree, MAX_PASSES)
+    return _Passes(texts, claimed, needs, patched, reasons, tree, MAX_PASSES)
 
 
 def _unwritable(root: Path, path: str) -> str | None:

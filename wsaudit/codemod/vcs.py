@@ -27,7 +27,7 @@ SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "c
 _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "GIT_PAGER": "cat"}
 
 
-def _run(root: str | Path, args: list[str], timeout: float, text: bool) -> subprocess.CompletedProcess:
+def _git_command(root: str | Path, args: list[str], timeout: float, text: bool) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *SAFE, *args], cwd=root, capture_output=True, timeout=timeout, check=False,
                           text=text, env={**os.environ, **_ENV}, stdin=subprocess.DEVNULL)
 
@@ -36,7 +36,7 @@ def _no_filters(root: str | Path) -> list[str]:
     """``-c filter.NAME.KIND=`` for every filter driver the configuration defines: ``git status``
     runs a file's clean filter to compare its content, and that command is the repository's.
     Reading the configuration runs nothing."""
-    proc = _run(root, ["config", "--get-regexp", r"^filter\..*\.(clean|smudge|process)$"], 30, True)
+    proc = _git_command(root, ["config", "--get-regexp", r"^filter\..*\.(clean|smudge|process)$"], 30, True)
     keys = sorted({line.split(" ", 1)[0] for line in proc.stdout.splitlines() if line.strip()})
     return [arg for key in keys for arg in ("-c", f"{key}=")]
 
@@ -44,7 +44,7 @@ def _no_filters(root: str | Path) -> list[str]:
 def git(root: str | Path, *args: str, timeout: float = 60, text: bool = False) -> subprocess.CompletedProcess:
     """Run ``git SAFE... args`` in ``root``, with every filter driver off (raises OSError when
     git is missing)."""
-    return _run(root, [*_no_filters(root), *args], timeout, text)
+    return _git_command(root, [*_no_filters(root), *args], timeout, text)
 
 
 def dirty_files(root: str | Path, paths: Iterable[str]) -> list[str] | None:
