@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wsaudit.config import Config, SimulateSettings, load
+from wsaudit.config import Config, Located, SimulateSettings, locate, within
 from wsaudit.engine.results import TreeResult
 from wsaudit.engine.session import Reading, Tree, audit_tree
 from wsaudit.errors import UsageError
@@ -59,13 +59,16 @@ class Audit:
     Attributes
     ----------
     root : Path
-        The audited folder.
+        The tree's root: the folder of its configuration (or the audited folder, given one).
     config : Config
         The configuration used.
+    scope : str
+        The audited folder inside the tree (``""``: all of it): name resolution and the graph
+        see the whole tree, the rows are those of this folder.
     result : TreeResult
         What the engine found (the records below are its rows, as lists).
     files : list of SourceFile
-        Every Python file found, sorted by path.
+        Every Python file of the tree, sorted by path (the graph's modules).
     facts : Mapping
         Path -> :class:`~wsaudit.model.FileFacts` of every readable file (parsed when asked for).
     violation_records, diagnostic_records, import_records : lists of records
@@ -86,17 +89,18 @@ class Audit:
     """
 
     def __init__(self, root: Path, config: Config, result: TreeResult, notices: Sequence[Notice] = (),
-                 graph: nx.DiGraph | None = None):
+                 graph: nx.DiGraph | None = None, scope: str = ""):
         """``notices``: about the audit, before the engine's; ``graph``: the import graph, if
-        made already (else built from the import records when first asked for)."""
-        self.root, self.config, self.result = root, config, result
+        made already (else built from the import records when first asked for); ``scope``:
+        the audited folder, whose rows alone are kept."""
+        self.root, self.config, self.result, self.scope = root, config, result, scope
         self.files = list(result.files)
         self.facts = result.facts
-        self.violation_records = list(result.violations)
-        self.diagnostic_records = list(result.diagnostics)
+        self.violation_records = [v for v in result.violations if within(scope, v.path)]
+        self.diagnostic_records = [d for d in result.diagnostics if within(scope, d.path)]
         self.deprecated = dict(result.targets)
-        self.definition_records = list(result.definitions)
-        self.suspect_records = list(result.suspects)
+        self.definition_records = [d for d in result.definitions if within(scope, d.path)]
+        self.suspect_records = [v for v in result.suspects if within(scope, v.path)]
         self.notices = [*notices, *result.notices]
         self.unreadable = list(result.unreadable)
         if graph is not None:
@@ -132,7 +136,8 @@ class Audit:
 
     @property
     def files_scanned(self) -> int:
-        return len(self.files)
+        """The Python files of the audited folder."""
+        return len(self.files) if not self.scope else sum(1 for f in self.files if within(self.scope, f.path))
 
     @cached_property
     def module_ranks(self) -> dict[str, ModuleRank]:
@@ -261,27 +266,22 @@ class Audit:
         return frame.sort_values(["score", "module"], ascending=[False, True], ignore_index=True)
 
 
-def default_profile_notices(root: Path, cfg: Config) -> list[Notice]:
-    """The notice that ``cfg`` is the built-in profile because the tree at ``root`` has no
-    configuration of its own (none otherwise)."""
-    if not cfg.implicit:
-        return []
-    return [Notice("default-profile", None, f"no configuration found (wsaudit.toml, or [tool.wsaudit] in "
-                   f"pyproject.toml, at {root}): using the built-in profile {cfg.source.removeprefix('profile:')!r}")]
-
-
-def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, cache: bool = True,
-          cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False,
+def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, profile: str | None = None,
+          cache: bool = True, cache_dir: str | Path | None = None, jobs: int | None = None, progress: bool = False,
           complete: bool = False, scheduler: Any = None) -> Audit:
-    """Audit the tree at ``path``.
+    """Audit the code at ``path``.
 
     Parameters
     ----------
     path : str or Path
-        The root of the code to audit. It is read, never imported or executed.
+        The folder to audit. It is read, never imported or executed.
     config : Config, str, Path or None
-        A configuration, a path to a TOML file, or None to look for ``wsaudit.toml`` /
-        ``[tool.wsaudit]`` at the root and fall back to the ``netra-websocket`` profile.
+        A configuration (for the tree at ``path``), a path to a TOML file, or None for the
+        nearest ``wsaudit.toml`` / ``[tool.wsaudit]`` in ``path`` or its parents: its folder is
+        then the tree's root (:func:`wsaudit.config.locate`), whose imports name resolution and
+        the graph see, and the rows are those under ``path``.
+    profile : str, optional
+        A built-in profile by name (``"netra-websocket"``, the seed's example) instead.
     cache : bool
         Reuse facts parsed earlier (``.wsaudit/cache/`` under the root, or ``cache_dir``).
     jobs : int, optional
@@ -304,8 +304,8 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     >>> sorted(a.violations.category.unique())
     ['deprecated-call', 'deprecated-import', 'deprecated-module', 'deprecated-reference']
     """
-    root = Path(path)
-    cfg = config if isinstance(config, Config) else load(root, config)
+    located = Located(config, Path(path)) if isinstance(config, Config) else locate(path, config, profile)
+    cfg = located.config
     reading = Reading(cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress, scheduler=scheduler)
-    found = audit_tree(Tree.folder(root, cfg), cfg, reading=reading, complete=complete)
-    return Audit(root, cfg, found, default_profile_notices(root, cfg))
+    found = audit_tree(Tree.folder(located.root, cfg), cfg, reading=reading, complete=complete)
+    return Audit(located.root, cfg, found, scope=located.scope)

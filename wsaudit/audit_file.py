@@ -14,8 +14,8 @@ from pathlib import Path
 
 from dataclasses import replace
 
-from wsaudit.api import Audit, default_profile_notices
-from wsaudit.config import Config, load
+from wsaudit.api import Audit
+from wsaudit.config import Config, Located, locate
 from wsaudit.engine.results import GraphPart, decode_result, encode_result
 from wsaudit.engine.session import Tree
 from wsaudit.errors import InputError
@@ -43,34 +43,41 @@ def save_audit(result: Audit, path: str | Path) -> Path:
                             for m in result.module_ranks.values()],
            "ranked": [[position[id(r.violation)], r.tier, r.score, r.golden_distance, r.golden_chain, r.module_reason]
                       for r in result.ranked]}
+    if result.scope:  # the ranked rows are the folder's: loaded for another, they would not be
+        doc["scope"] = result.scope
     write_text(path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
     return Path(path)
 
 
-def load_audit(snapshot: str | Path, path: str | Path = ".", config: Config | str | Path | None = None) -> Audit:
-    """The :class:`Audit` that :func:`save_audit` wrote for the tree at ``path`` with ``config``.
+def load_audit(snapshot: str | Path, path: str | Path = ".", config: Config | str | Path | None = None, *,
+               profile: str | None = None) -> Audit:
+    """The :class:`Audit` that :func:`save_audit` wrote for the code at ``path`` with ``config``
+    (found as :func:`wsaudit.audit` finds it, or a built-in ``profile`` by name).
 
-    Raises :class:`~wsaudit.errors.InputError` when the file is not such an audit file, or was made
-    with another configuration (audit again then)."""
-    root = Path(path)
-    cfg = config if isinstance(config, Config) else load(root, config)
+    Raises :class:`~wsaudit.errors.InputError` when the file is not such an audit file, or was
+    made with another configuration or for another folder (audit again then)."""
+    located = Located(config, Path(path)) if isinstance(config, Config) else locate(path, config, profile)
+    cfg, root = located.config, located.root
     try:
         doc = json.loads(Path(snapshot).read_text(encoding="utf-8"))
         files = [SourceFile(*row) for row in doc["files"]]
         stored = decode_result(doc["result"])
-        kind, made_with = doc["kind"], doc["config"]
-        ranking = _ranking(doc, list(stored.violations)) if stored is not None and doc.get("version") == 2 else None
+        kind, made_with, scope = doc["kind"], doc["config"], doc.get("scope", "")
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise InputError(f"{snapshot}: not an audit written by wsaudit ({type(exc).__name__})") from None
     if kind != SNAPSHOT_KIND or stored is None:
         raise InputError(f"{snapshot}: not an audit written by wsaudit")
     if made_with != repr(cfg):
         raise InputError(f"{snapshot}: made with another configuration than {cfg.source}; audit again")
+    if scope != located.scope:
+        raise InputError(f"{snapshot}: made for another folder of the tree ({scope or 'all of it'}); audit again")
     tree = Tree(tuple(files), root=root)
-    result = Audit(root, cfg, replace(stored, files=tree.files, facts=tree.read_later(cfg)),
-                   default_profile_notices(root, cfg))
-    if ranking is not None:
-        result.adopt_ranking(*ranking)
+    result = Audit(root, cfg, replace(stored, files=tree.files, facts=tree.read_later(cfg)), scope=located.scope)
+    if doc.get("version") == 2:
+        try:
+            result.adopt_ranking(*_ranking(doc, result.violation_records))
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise InputError(f"{snapshot}: not an audit written by wsaudit ({type(exc).__name__})") from None
     return result
 
 

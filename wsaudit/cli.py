@@ -29,8 +29,11 @@ def _common(parser: argparse.ArgumentParser, formats: tuple[str, ...], default: 
     if path:
         parser.add_argument("path", nargs="?", default=".", metavar="PATH",
                             help="root of the code to audit (default: .)")
-    parser.add_argument("--config", metavar="FILE", help="TOML configuration (default: PATH/wsaudit.toml, "
-                        "[tool.wsaudit] in PATH/pyproject.toml, else the netra-websocket profile)")
+    parser.add_argument("--config", metavar="FILE", help="TOML configuration (default: the nearest wsaudit.toml, "
+                        "or [tool.wsaudit] in a pyproject.toml, in PATH or its parents: its folder is the tree's "
+                        "root)")
+    parser.add_argument("--profile", metavar="NAME", help="a built-in profile instead (netra-websocket: the "
+                        "seed's example)")
     parser.add_argument("--format", choices=formats, default=default, help=f"output format (default: {default})")
     if output == "DIR":
         parser.add_argument("--output", "-o", metavar="DIR", default="reports", help="report folder (default: reports)")
@@ -41,6 +44,8 @@ def _common(parser: argparse.ArgumentParser, formats: tuple[str, ...], default: 
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="parser processes (default: all cores)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no warnings on standard "
                         "error (the JSON outputs still hold the warnings)")
+    parser.add_argument("--strict", action="store_true", help="a warning (a rule that matches nothing, a Golden "
+                        "Path glob that matches no module, ...) is an error: exit 2 once the output is written")
 
 
 def _scheduler(parser: argparse.ArgumentParser) -> None:
@@ -214,16 +219,25 @@ def _audit(args: argparse.Namespace):
     from wsaudit.api import audit
 
     scheduler = {"scheduler": args.scheduler} if getattr(args, "scheduler", None) else {}
-    result = audit(args.path, args.config, **_store_options(args), **scheduler)
+    result = audit(args.path, args.config, profile=args.profile, **_store_options(args), **scheduler)
     args.notices = result.notices  # said once the command has run (an error, if any, is the one line)
+    _say_where(args, result.root, result.config, result.scope)
     return result
+
+
+def _say_where(args: argparse.Namespace, root: Path, config, scope: str) -> None:
+    """One line on standard error when the configuration came from a parent of PATH: the rows
+    are PATH's, but the tree (and the paths printed) is the configuration's folder's."""
+    if scope and not args.quiet:
+        print(f"wsaudit: {scope}/ audited in the tree of {Path(root).resolve() / config.source} "
+              "(paths are relative to its folder)", file=sys.stderr)
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from wsaudit.render.scan import render_scan
 
     result = _audit(args)
-    write_output(render_scan(args.format, str(Path(args.path).resolve()), result, _version()), args.output)
+    write_output(render_scan(args.format, str(result.root.resolve()), result, _version()), args.output)
     return EXIT_OK
 
 
@@ -248,7 +262,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
         raise UsageError("--format sarif needs --by violation (SARIF results are locations)")
     result = _audit(args)
     result.release_import_records()  # the ranking needs the graph, not the records it was built from
-    write_output(rank_chunks(args.format, args.by, result, root=str(Path(args.path).resolve()), version=_version()),
+    write_output(rank_chunks(args.format, args.by, result, root=str(result.root.resolve()), version=_version()),
                  args.output)
     return EXIT_OK
 
@@ -258,10 +272,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from wsaudit.render.check import render
 
     options = _store_options(args)
-    result = run_check(args.path, args.config, baseline=args.baseline, update=args.update_baseline,
-                       allow_new=args.allow_new, fail_on=parse_tiers(args.fail_on) if args.fail_on else (),
+    result = run_check(args.path, args.config, profile=args.profile, baseline=args.baseline,
+                       update=args.update_baseline, allow_new=args.allow_new,
+                       fail_on=parse_tiers(args.fail_on) if args.fail_on else (),
                        cache=options["cache"], cache_dir=options["cache_dir"], jobs=options["jobs"])
-    root = Path(args.path).resolve()  # annotations name files relative to where the command runs
+    _say_where(args, result.root, result.config, result.scope)
+    root = Path(result.root).resolve()  # annotations name files relative to where the command runs
     prefix = os.path.relpath(root) if root.is_relative_to(Path.cwd()) else str(root)
     write_output(render(result, args.format, _version(), prefix), args.output)
     return EXIT_OK if result.passed else EXIT_GATE
@@ -280,7 +296,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from wsaudit.codemod.shim import defined_rule, shim, shim_rule
     from wsaudit.render.migrate import applied_summary, migration_summary, render_migration
 
-    root = Path(args.path)
     if args.emit_shim:
         result = _audit(args)
         write_output(shim(defined_rule(result, shim_rule(result.config, args.rule))), args.output)
@@ -292,6 +307,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     if args.commit and args.force:
         raise UsageError("--commit needs a clean checkout: it does not go with --force")
     result = _audit(args)
+    root = result.root  # the tree's (a sub-folder's rows are migrated in the tree they belong to)
     rows, source = None, args.plan
     if args.wave is not None:
         if args.plan is None:
@@ -388,7 +404,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     source = Path(args.notebooks).resolve() if args.notebooks else None
     options = _store_options(args)
     history = {"history": True} if args.history else {}
-    done = report(args.path, args.output, args.config, seed=args.seed, runs=args.runs, extra=extra,
+    config = f"profile:{args.profile}" if args.profile and not args.config else args.config
+    done = report(args.path, args.output, config, seed=args.seed, runs=args.runs, extra=extra,
                   source_dir=source, cache=options["cache"], cache_dir=options["cache_dir"], jobs=options["jobs"],
                   **history)
     for page in done["html"]:
@@ -405,10 +422,19 @@ def cmd_history(args: argparse.Namespace) -> int:
         raise UsageError("--every and --max-commits must be at least 1")
     result = history(args.path, rev_range=args.rev_range, first_parent=args.first_parent, every=args.every,
                      since=args.since, until=args.until, max_commits=args.max_commits or DEFAULT_MAX_COMMITS,
-                     config=args.config, scheduler=args.scheduler, **_store_options(args))
+                     config=_history_config(args), scheduler=args.scheduler, **_store_options(args))
     args.notices = result.notices
     write_output(render_history(args.format, result.document()), args.output)
     return EXIT_OK
+
+
+def _history_config(args: argparse.Namespace):
+    """``--config`` or ``--profile`` for every commit of a history (None: each commit's own)."""
+    if args.profile:
+        from wsaudit.config import locate
+
+        return locate(args.path, args.config, args.profile).config
+    return args.config
 
 
 COMMANDS = {"history": cmd_history, "scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": cmd_simulate, "report": cmd_report,
@@ -419,8 +445,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         code = COMMANDS[args.command](args)
-        for notice in () if getattr(args, "quiet", False) else getattr(args, "notices", ()):
+        notices = getattr(args, "notices", ())
+        for notice in () if getattr(args, "quiet", False) else notices:
             print(f"wsaudit: warning: {notice.message}", file=sys.stderr)  # about the audit, not the code
+        if notices and getattr(args, "strict", False):
+            print(f"wsaudit: error: {len(notices)} warning(s) and --strict", file=sys.stderr)
+            return EXIT_ERROR
         return code
     except ConfigError as exc:
         for line in exc.lines():

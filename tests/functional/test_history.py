@@ -18,6 +18,7 @@ from history_repos import BASE, CONFIG, checkout, commits, git, scan_row, story
 
 import wsaudit
 import wsaudit.history.commits as engine_commits
+from wsaudit.config import profile
 from wsaudit.config.loading import MAX_CONFIG_SIZE
 from wsaudit.history import audit_commit, history
 from wsaudit.history.sample import SampleCommit, write_repository
@@ -307,8 +308,10 @@ def test_a_commits_hostile_configuration_is_an_error_row_and_the_others_are_audi
 def test_a_sub_folder_and_the_guards(story_repo):
     (story_repo / "pkg").mkdir(exist_ok=True)  # the folder must exist to be named; the work tree holds nothing else
     sub = history(story_repo / "pkg", cache=False, config=None).document()
-    first = sub["commits"][0]
-    assert first["config"] == "profile:netra-websocket" and first["files"] == 11  # pkg/ alone, its own (no) config
+    first = sub["commits"][0]  # pkg/ alone: it has no configuration of its own, and no profile is assumed
+    assert first["config"] is None and first["error"].startswith("invalid configuration: wsaudit.toml: none in this")
+    given = history(story_repo / "pkg", cache=False, config=profile("netra-websocket")).document()["commits"][0]
+    assert given["config"] == "profile:netra-websocket" and given["files"] == 11
     sampled = history(story_repo, every=3, cache=False).document()["commits"]
     assert [r["subject"][:3] for r in sampled] == ["c1 ", "c4 ", "c7 ", "c10"]
     capped = history(story_repo, max_commits=2, cache=False)

@@ -748,7 +748,7 @@ def test_commit_per_wave_and_refusals(sample_git, cli, tmp_path):
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "a.py").write_text("from pkg.core import create_websocket_manager\ncreate_websocket_manager()\n")
-    assert "git checkout" in cli("migrate", plain, "--apply", "--commit", "-q").err
+    assert "git checkout" in cli("migrate", plain, "--apply", "--commit", "-q", "--profile", "netra-websocket").err
 
 
 def test_emit_shim_only_for_a_symbol_defined_in_the_tree(tree, cli):

@@ -161,11 +161,16 @@ def test_a_mistyped_symbol_is_a_warning_naming_the_closest_existing_names(tree, 
     assert "wsaudit: warning: rule T: symbol 'typing.Txet' is neither defined nor imported" in result.err
 
 
-def test_running_without_a_configuration_says_which_profile_was_used(tree, cli):
+def test_running_without_a_configuration_is_one_line_naming_init(tree, cli):
     root = tree({"pkg/a.py": "x = 1\n"}, base=False)
-    result = cli("scan", root, "--no-cache")
-    assert "no configuration found" in result.err and "built-in profile 'netra-websocket'" in result.err
-    assert cli("scan", root, "--no-cache", "--quiet").err == ""
+    for command in ("scan", "check", "rank", "graph", "simulate", "migrate"):
+        result = cli(command, root, "--no-cache")
+        assert result.code == 2 and result.out == "", command
+        (line,) = result.err.splitlines()
+        assert "no configuration found" in line and "wsaudit init" in line, command
+    asked = cli("scan", root, "--no-cache", "--profile", "netra-websocket", "--format", "json")
+    assert asked.code == 0 and asked.json()["config"] == "profile:netra-websocket"
+    assert "rule WS001: symbol" in asked.err  # the sample's rules match nothing here, and say so
 
 
 def test_a_rule_that_matches_something_is_no_warning(tree, cli):

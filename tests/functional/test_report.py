@@ -113,7 +113,7 @@ def test_the_papermill_cli_runs_a_notebook_the_same_way(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     executed = nbformat.read(out, as_version=4)
     texts = [o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs]
-    assert "sample_repo: 46 Python files; configuration: profile:netra-websocket\n" in texts
+    assert "sample_repo: 46 Python files; configuration: wsaudit.toml\n" in texts
 
 
 def test_the_kernel_is_this_interpreter():
@@ -211,7 +211,7 @@ def test_papermill_paths_are_relative_to_the_caller(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     texts = [o.get("text", "") for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"
              for o in c.outputs]
-    assert "sample_repo: 46 Python files; configuration: profile:netra-websocket\n" in texts
+    assert "sample_repo: 46 Python files; configuration: wsaudit.toml\n" in texts
 
 
 def test_the_report_audits_once_and_hands_the_audit_to_every_notebook(full_report):

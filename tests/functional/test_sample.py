@@ -20,7 +20,7 @@ def test_every_expected_row_and_no_other(cli):
     assert [(d["path"], d["kind"], d["line"]) for d in got["diagnostics"]] == [
         (d["path"], d["kind"], d["line"]) for d in EXPECTED["diagnostics"]
     ]
-    assert got["config"] == "profile:netra-websocket"
+    assert got["config"] == "wsaudit.toml"  # data/sample_repo/wsaudit.toml: profile = "netra-websocket"
 
 
 def test_the_ground_truth_plants_every_category_and_context():

@@ -238,7 +238,8 @@ def test_configuration_problems_are_one_line_each(tree, tmp_path):
 
 
 def test_outputs_do_not_depend_on_the_hash_seed_or_the_warnings_filter(tmp_path):
-    root = write_tree(tmp_path / "repo", {"pkg/__init__.py": "", "pkg/esc.py": 'PATTERN = "\\d+"\n'})
+    root = write_tree(tmp_path / "repo", {"pkg/__init__.py": "", "pkg/esc.py": 'PATTERN = "\\d+"\n',
+                                         "wsaudit.toml": 'profile = "netra-websocket"\n'})
     outputs = set()
     for env in ({"PYTHONHASHSEED": "1"}, {"PYTHONHASHSEED": "2", "PYTHONWARNINGS": "error"}):
         run = {**os.environ, **env}

@@ -1,5 +1,7 @@
-"""Where the configuration comes from: ``--config FILE``; ``wsaudit.toml`` at the audited
-root; ``[tool.wsaudit]`` in its ``pyproject.toml``; else the built-in profile.
+"""Where the configuration comes from: ``--config FILE``; ``--profile NAME`` (a built-in
+profile, asked for by name); else the nearest ``wsaudit.toml`` or ``[tool.wsaudit]`` in a
+``pyproject.toml``, in the audited folder or its parents (as ruff finds its own), whose folder
+is then the tree's root. None of these is an error that names ``wsaudit init``.
 
 A file found in the audited tree is untrusted input: it is read only if it is a regular file
 that stays inside the tree, and it cannot point writes outside it.
@@ -10,13 +12,13 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from wsaudit.config.settings import DEFAULT_PROFILE, PROFILES, Config, ReportSettings
 from wsaudit.config.validate import validate
-from wsaudit.errors import ConfigError
+from wsaudit.errors import ConfigError, InputError
 
 
 MAX_CONFIG_SIZE = 4_000_000  # bytes: a configuration is a few kilobytes
@@ -118,26 +120,91 @@ def _inherited_report(report: ReportSettings, values: dict[str, Any]) -> ReportS
     return report
 
 
-def load(root: str | Path, config_path: str | Path | None = None) -> Config:
-    """Find and load the configuration for the audited ``root``.
+@dataclass(frozen=True)
+class Located:
+    """A configuration and the tree it is for: ``root`` is the folder of the configuration
+    found (the tree whose imports are resolved), ``scope`` the audited folder inside it
+    (``""``: the whole tree), whose rows alone are reported."""
 
-    >>> load("/nonexistent-root").source
+    config: Config
+    root: Path
+    scope: str = ""
+
+
+def within(scope: str, path: str) -> bool:
+    """Whether the root-relative ``path`` is inside the audited folder ``scope`` (``""``: the tree).
+
+    >>> within("", "a/b.py"), within("a", "a/b.py"), within("a", "ab/c.py")
+    (True, True, False)
+    """
+    return not scope or path == scope or path.startswith(scope + "/")
+
+
+def locate(path: str | Path, config_path: str | Path | None = None, profile_name: str | None = None) -> Located:
+    """The configuration for auditing ``path``, and the tree it is for.
+
+    ``config_path`` (trusted, ``--config``) or ``profile_name`` (``--profile``, a built-in
+    profile asked for by name; ``config_path`` may name one as ``profile:NAME``, as a
+    configuration's ``source`` does) is the configuration of the tree at ``path``. Otherwise the
+    nearest ``wsaudit.toml``, or ``pyproject.toml`` holding ``[tool.wsaudit]``, in ``path`` or
+    its parents (up to the repository's top, a folder holding ``.git``, or the file system's
+    root) is, and its folder is the tree's root. None anywhere is an error that says what to do.
+
+    >>> locate("/nonexistent-root", profile_name="netra-websocket").config.source
     'profile:netra-websocket'
     """
-    root = Path(root)
+    path = Path(path)
+    if isinstance(config_path, str) and config_path.startswith("profile:") and not os.path.lexists(config_path):
+        config_path, profile_name = None, config_path.removeprefix("profile:")  # as a Config's source names one
+    if config_path is not None and profile_name is not None:
+        raise ConfigError([(str(config_path), "", "give --config or --profile, not both")])
     if config_path is not None:
         shown = str(config_path)
-        return from_table(_read_toml(Path(config_path), shown), shown)
-    candidate = root / "wsaudit.toml"
+        return Located(from_table(_read_toml(Path(config_path), shown), shown), path)
+    if profile_name is not None:
+        if profile_name not in PROFILES:
+            raise ConfigError([(f"profile:{profile_name}", "", f"no such built-in profile (known: {', '.join(PROFILES)})")])
+        return Located(profile(profile_name), path)
+    if not os.path.isdir(path):  # said as discovery says it (nothing to look for a configuration in)
+        what = "not a folder" if os.path.lexists(path) else "no such folder"
+        raise InputError(f"{path}: {what} (give the root of the code to audit)")
+    start = Path(os.path.abspath(path))
+    for folder in (start, *start.parents):
+        found = _config_in(folder)
+        if found is not None:
+            scope = start.relative_to(folder).as_posix()
+            return Located(found, path if folder == start else folder, "" if scope == "." else scope)
+        if os.path.lexists(folder / ".git"):  # the repository's top: what is above is not this project's
+            break
+    raise ConfigError([(str(path), "", (
+        "no configuration found (no wsaudit.toml, nor [tool.wsaudit] in a pyproject.toml, in it or in its parents "
+        f"up to the repository's top): write one with 'wsaudit init {path} --symbol DOTTED' (or --module), "
+        f"give one with --config FILE, or audit the built-in example with --profile {DEFAULT_PROFILE}"))])
+
+
+def _config_in(folder: Path) -> Config | None:
+    """The configuration ``folder`` holds (``wsaudit.toml``, else ``[tool.wsaudit]`` in its
+    ``pyproject.toml``), or None. Found in the audited tree, it is untrusted: read only if it is
+    a regular file inside the folder, and it cannot point writes outside it."""
+    candidate = folder / "wsaudit.toml"
     if os.path.lexists(candidate):
-        return from_table(_read_toml(_in_tree(root, candidate, "wsaudit.toml"), "wsaudit.toml"), "wsaudit.toml",
+        return from_table(_read_toml(_in_tree(folder, candidate, "wsaudit.toml"), "wsaudit.toml"), "wsaudit.toml",
                           trusted=False)
-    pyproject = root / "pyproject.toml"
+    pyproject = folder / "pyproject.toml"
     if os.path.lexists(pyproject):
-        data = _read_toml(_in_tree(root, pyproject, "pyproject.toml"), "pyproject.toml")
+        data = _read_toml(_in_tree(folder, pyproject, "pyproject.toml"), "pyproject.toml")
         table = data.get("tool", {}).get("wsaudit") if isinstance(data.get("tool"), dict) else None
         if table is not None:
             if not isinstance(table, dict):
                 raise ConfigError([("pyproject.toml", "tool.wsaudit", "expected a table")])
             return from_table(table, "pyproject.toml", "tool.wsaudit.", trusted=False)
-    return replace(profile(DEFAULT_PROFILE), implicit=True)
+    return None
+
+
+def load(root: str | Path, config_path: str | Path | None = None, profile_name: str | None = None) -> Config:
+    """The configuration for auditing ``root`` (:func:`locate`'s).
+
+    >>> load("/nonexistent-root", profile_name="netra-websocket").source
+    'profile:netra-websocket'
+    """
+    return locate(root, config_path, profile_name).config

@@ -97,7 +97,6 @@ class Config:
     rank: RankSettings = field(default_factory=RankSettings)
     simulate: SimulateSettings = field(default_factory=SimulateSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
-    implicit: bool = False  # no configuration file was found: the default profile is in use
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)

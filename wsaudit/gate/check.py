@@ -59,6 +59,7 @@ class CheckResult:
     failing_new: set[str]  # fingerprints that fail the gate for being new
     written: dict[str, Any] | None = None  # {"path", "entries", "dropped", "added", "created"} after an update
     definitions: list[Finding] = field(default_factory=list)  # definitions of a deprecated symbol (category "definition")
+    scope: str = ""  # the audited folder inside the tree (its rows are the ones checked)
     failures: list[Finding] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,9 +91,10 @@ class CheckResult:
         return out
 
 
-def run_check(path: str | Path = ".", config: Config | str | Path | None = None, *, baseline: str | Path | None = None,
-              update: bool = False, allow_new: bool = False, fail_on: Iterable[str] = (), cache: bool = True,
-              cache_dir: str | Path | None = None, jobs: int | None = None) -> CheckResult:
+def run_check(path: str | Path = ".", config: Config | str | Path | None = None, *, profile: str | None = None,
+              baseline: str | Path | None = None, update: bool = False, allow_new: bool = False,
+              fail_on: Iterable[str] = (), cache: bool = True, cache_dir: str | Path | None = None,
+              jobs: int | None = None) -> CheckResult:
     """Run the gate on the tree at ``path``.
 
     The gate fails on:
@@ -128,7 +130,7 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
     if fail_on:  # tiers need the whole import graph: a full audit
         from wsaudit.api import audit
 
-        full = audit(path, config, cache=cache, cache_dir=cache_dir, jobs=jobs)
+        full = audit(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs)
         root = full.root
         read = lambda p: _read_quietly(full.root / p)  # noqa: E731
         defined = definition_findings(full.definition_records, full.config, read)
@@ -138,15 +140,15 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
         # tiers are the violations' (a definition fails the gate only for being new)
         tiers = {f.fingerprint: tier_of[f.violation.sort_key()] for f in findings}
         cfg, diagnostics = full.config, full.diagnostic_records
-        files_scanned, files_parsed = full.files_scanned, len(full.facts)
+        files_scanned, files_parsed, scope = full.files_scanned, len(full.facts), full.scope
     else:
-        got = collect(path, config, cache=cache, cache_dir=cache_dir, jobs=jobs)
+        got = collect(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs)
         root = got.root
         defined = definition_findings(got.definitions, got.config, got.sources.get)
         findings = fingerprint(got.violations, got.sources.get)
         definitions = fingerprint(defined, got.sources.get)
         cfg, diagnostics = got.config, got.diagnostics
-        files_scanned, files_parsed = got.files_scanned, got.files_parsed
+        files_scanned, files_parsed, scope = got.files_scanned, got.files_parsed, got.scope
 
     accepted = {e.fingerprint: e for e in previous or ()}
     everything = [*findings, *definitions]  # the baseline holds both: a new definition re-introduces the API
@@ -167,7 +169,7 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
             failing_new = set()
     return CheckResult(root, cfg, files_scanned, files_parsed, findings, diagnostics,
                        str(baseline) if baseline is not None else None, len(accepted), new, stale, fail_on,
-                       tiers, failing_new, written, definitions)
+                       tiers, failing_new, written, definitions, scope)
 
 
 def definition_findings(definitions: Iterable[Definition], config: Config,

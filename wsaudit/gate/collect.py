@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wsaudit.config import Config, load
+from wsaudit.config import Config, Located, locate, within
 from wsaudit.engine.session import Reading, Tree, audit_tree
 from wsaudit.model import Definition, Diagnostic, SourceFile, Violation
 
@@ -32,23 +32,29 @@ class Collected:
     sources: dict[str, bytes] = field(repr=False)  # bytes of the files that hold violations or definitions
     definitions: list[Definition] = field(default_factory=list)
     suspects: list[Violation] = field(default_factory=list)
+    scope: str = ""  # the audited folder inside the tree: the rows above are its own
 
     @property
     def files_scanned(self) -> int:
         return len(self.files)
 
 
-def collect(path: str | Path = ".", config: Config | str | Path | None = None, *, cache: bool = True,
-            cache_dir: str | Path | None = None, jobs: int | None = None) -> Collected:
+def collect(path: str | Path = ".", config: Config | str | Path | None = None, *, profile: str | None = None,
+            cache: bool = True, cache_dir: str | Path | None = None, jobs: int | None = None) -> Collected:
     """Every violation under ``path``: the same rows as ``wsaudit.audit(path).violation_records``,
-    parsing only the files that can hold one (:mod:`wsaudit.engine.candidates`).
+    parsing only the files that can hold one (:mod:`wsaudit.engine.candidates`). The
+    configuration is found as :func:`wsaudit.audit` finds it (a sub-folder of a configured tree
+    is audited in that tree, its own rows kept).
 
     Not parsed, so not reported: syntax errors in files that cannot hold a violation.
     """
-    root = Path(path)
-    cfg = config if isinstance(config, Config) else load(root, config)
-    found = audit_tree(Tree.folder(root, cfg), cfg, reading=Reading(cache=cache, cache_dir=cache_dir, jobs=jobs),
-                       imports=False)
-    return Collected(root, cfg, list(found.files), list(found.violations), list(found.diagnostics),
-                     len(found.full or ()), frozenset(found.names or ()), dict(found.sources),
-                     list(found.definitions), list(found.suspects))
+    located = Located(config, Path(path)) if isinstance(config, Config) else locate(path, config, profile)
+    cfg, scope = located.config, located.scope
+    found = audit_tree(Tree.folder(located.root, cfg), cfg,
+                       reading=Reading(cache=cache, cache_dir=cache_dir, jobs=jobs), imports=False)
+    return Collected(located.root, cfg, [f for f in found.files if within(scope, f.path)],
+                     [v for v in found.violations if within(scope, v.path)],
+                     [d for d in found.diagnostics if within(scope, d.path)], len(found.full or ()),
+                     frozenset(found.names or ()), dict(found.sources),
+                     [d for d in found.definitions if within(scope, d.path)],
+                     [v for v in found.suspects if within(scope, v.path)], scope)

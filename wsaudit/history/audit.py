@@ -29,7 +29,7 @@ from wsaudit.history.steps import (
     explain_step,
     pair_renames,
 )
-from wsaudit.config import DEFAULT_PROFILE, Config, load
+from wsaudit.config import Config, load
 from wsaudit.history.blobs import BlobFacts
 from wsaudit.history.commits import TreeAudit, audit_commit_tree
 from wsaudit.history.git import GITLINK_MODE, LINK_MODE, Change, Commit, Entry, Repository
@@ -301,8 +301,7 @@ def history(path: str | Path = ".", *, rev_range: str | None = None, first_paren
         raise UsageError("--every and --max-commits must be at least 1")
     root = Path(path)
     fixed = config if isinstance(config, Config) or config is None else load(root, config)
-    shown = ("per-commit (wsaudit.toml or [tool.wsaudit] of each commit, else the built-in profile "
-             f"{DEFAULT_PROFILE!r})" if fixed is None else fixed.source)
+    shown = "per-commit (wsaudit.toml or [tool.wsaudit] of each commit)" if fixed is None else fixed.source
     with Repository.open(root) as repo, _dask(scheduler, jobs) as client:
         follow = first_parent or rev_range is None
         selected, notices = _select(repo.rev_list(rev_range, first_parent=follow, since=since, until=until),
@@ -329,10 +328,6 @@ def history(path: str | Path = ".", *, rev_range: str | None = None, first_paren
             records, tracker = _audit_commits(reader, commits, selected, said, progress)  # pass 3
         finally:
             blobs.close()
-    implicit = sum(1 for r in records if r.config == f"profile:{DEFAULT_PROFILE}")
-    if implicit:
-        notices.append(Notice("default-profile", None, f"{implicit} commits have no configuration (wsaudit.toml, or "
-                              f"[tool.wsaudit] in pyproject.toml): the built-in profile {DEFAULT_PROFILE!r} was used"))
     return History(rev_range or "HEAD", follow, shown, records, notices,
                    {"blobs_parsed": blobs.parsed, "blobs": len(blobs), "rankings": tracker.rankings,
                     "incremental": sum(1 for r in records if r.mode == "incremental")})
@@ -426,9 +421,6 @@ def audit_commit(path: str | Path, commit: str = "HEAD", config: Config | str | 
         finally:
             blobs.close()
     notices = list(audited.notices)
-    if cfg.implicit:
-        notices.insert(0, Notice("default-profile", None, f"no configuration found in commit {oid[0][:12]}: using the "
-                                 f"built-in profile {cfg.source.removeprefix('profile:')!r}"))
     result = TreeResult(tuple(audited.files), tuple(audited.violations), tuple(audited.diagnostics),
                         tuple(audited.definitions), tuple(audited.suspects), audited.targets, (),
                         tuple(f.path for f in audited.files if f.path not in audited.facts),

@@ -12,20 +12,19 @@ gives what a scan of its checkout gives. Where a tree and a checkout differ:
   repository (a checkout's scan sees an empty folder, or the submodule's own files);
 * a blob that a partial clone does not have is a ``missing-blob`` diagnostic, the rest counted.
 
-The configuration of a commit is read from its own tree as :func:`wsaudit.config.load` reads it
-from a folder: ``wsaudit.toml``, else ``[tool.wsaudit]`` in ``pyproject.toml``, else the
-built-in profile.
+The configuration of a commit is read from its own tree (the audited folder of it):
+``wsaudit.toml``, else ``[tool.wsaudit]`` in ``pyproject.toml``; a commit with neither is an
+error row (never the built-in profile, unless asked for by name).
 """
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from wsaudit.config import ALWAYS_EXCLUDED, DEFAULT_PROFILE, Config, from_table, parse_toml, profile
+from wsaudit.config import ALWAYS_EXCLUDED, Config, from_table, parse_toml
 from wsaudit.engine.discover import _shadowed, is_module_name, module_name, spec
 from wsaudit.history.git import GITLINK_MODE, LINK_MODE, Entry
 from wsaudit.errors import ConfigError
@@ -192,7 +191,8 @@ def tree_config(entries: Mapping[str, Entry], read: Callable[[str], bytes | None
             if not isinstance(table, dict):
                 raise ConfigError([(name, "tool.wsaudit", "expected a table")])
             return from_table(table, name, "tool.wsaudit.")
-    return replace(profile(DEFAULT_PROFILE), implicit=True)
+    raise ConfigError([("wsaudit.toml", "", "none in this commit (nor [tool.wsaudit] in its pyproject.toml): give one "
+                        "for every commit with --config FILE, or --profile NAME")])
 
 
 def _toml(data: bytes | None, shown: str, oid: str) -> dict[str, Any]:
