@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wsaudit.config import Config, Located, SimulateSettings, locate, within
+from wsaudit.engine.golden import golden_path_notices
 from wsaudit.engine.results import TreeResult
 from wsaudit.engine.session import Reading, Tree, audit_tree
 from wsaudit.errors import UsageError
@@ -308,4 +309,5 @@ def audit(path: str | Path = ".", config: Config | str | Path | None = None, *, 
     cfg = located.config
     reading = Reading(cache=cache, cache_dir=cache_dir, jobs=jobs, progress=progress, scheduler=scheduler)
     found = audit_tree(Tree.folder(located.root, cfg), cfg, reading=reading, complete=complete)
-    return Audit(located.root, cfg, found, scope=located.scope)
+    # a Golden Path pattern that matches nothing fails the ranking: a scan says it first
+    return Audit(located.root, cfg, found, golden_path_notices(cfg, lambda: found.modules), scope=located.scope)

@@ -16,6 +16,10 @@ from pathlib import Path
 from wsaudit.errors import ConfigError, OutputError, UsageError, WsauditError
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
+# the extra that brings each module a command may need beyond the core install (pyproject.toml)
+EXTRA_OF = {"numpy": "analysis", "scipy": "analysis", **dict.fromkeys((
+    "pandas", "matplotlib", "papermill", "nbconvert", "nbformat", "nbclient", "jupyter_client", "ipykernel",
+    "IPython"), "notebooks"), "dask": "scale", "distributed": "scale"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     # one function per command: --help lists the commands in the order they are added
+    _add_init(sub)
     _add_scan(sub, SCAN_FORMATS)
     _add_graph(sub, GRAPH_FORMATS)
     _add_rank(sub, SCAN_FORMATS)
@@ -141,6 +146,30 @@ def _add_history(sub: _Commands, formats: tuple[str, ...]) -> None:
     history.add_argument("--max-commits", type=int, default=None, metavar="K", help="audit at most the newest K "
                          "commits (default 1000; a warning says when more were selected)")
     _scheduler(history)
+
+
+def _add_init(sub: _Commands) -> None:
+    """See :func:`cmd_init`."""
+    init = sub.add_parser("init", help="write a configuration for your tree, and say what it matches")
+    init.add_argument("path", nargs="?", default=".", metavar="PATH", help="the tree's root (default: .)")
+    what = init.add_mutually_exclusive_group(required=True)
+    what.add_argument("--symbol", metavar="DOTTED", help="the deprecated callable or class (e.g. pkg.mod.make_client, "
+                      "or a pattern such as pkg.**.make_client)")
+    what.add_argument("--module", metavar="DOTTED", help="the deprecated module")
+    init.add_argument("--replacement", metavar="DOTTED", help="what replaces it")
+    init.add_argument("--pyproject", action="store_true", help="add [tool.wsaudit] to pyproject.toml instead of "
+                      "writing wsaudit.toml")
+    init.add_argument("--golden-path", nargs="+", metavar="GLOB", default=(), help="the Golden Path's modules "
+                      "(default: proposed from the import graph, with the reason for each)")
+    init.add_argument("--baseline", metavar="FILE", help="also write the gate's first baseline (every current use "
+                      "accepted)")
+    init.add_argument("--force", action="store_true", help="replace an existing wsaudit.toml")
+    init.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    init.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+    init.add_argument("--no-cache", action="store_true", help="parse every file afresh; leave the cache alone")
+    init.add_argument("--quiet", "-q", action="store_true", help="no warnings on standard error")
+    init.add_argument("--strict", action="store_true", help="a warning (the rule matches nothing) is an error: "
+                      "exit 2 once the configuration is written")
 
 
 def _add_check(sub: _Commands, formats: tuple[str, ...]) -> None:
@@ -233,6 +262,25 @@ def _say_where(args: argparse.Namespace, root: Path, config, scope: str) -> None
               "(paths are relative to its folder)", file=sys.stderr)
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from wsaudit.configure import init
+    from wsaudit.render.init import render_init
+
+    done = init(args.path, symbol=args.symbol, module=args.module, replacement=args.replacement,
+                pyproject=args.pyproject, golden_path=tuple(args.golden_path), baseline=args.baseline,
+                force=args.force, cache=not args.no_cache)
+    write_output(render_init(args.format, done.document()), args.output)
+    args.notices = [_Said(w) for w in done.warnings]
+    return EXIT_OK
+
+
+class _Said:
+    """A warning to say (as a notice is said) that is not a notice of an audit."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     from wsaudit.render.scan import render_scan
 
@@ -276,6 +324,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                        update=args.update_baseline, allow_new=args.allow_new,
                        fail_on=parse_tiers(args.fail_on) if args.fail_on else (),
                        cache=options["cache"], cache_dir=options["cache_dir"], jobs=options["jobs"])
+    args.notices = result.notices
     _say_where(args, result.root, result.config, result.scope)
     root = Path(result.root).resolve()  # annotations name files relative to where the command runs
     prefix = os.path.relpath(root) if root.is_relative_to(Path.cwd()) else str(root)
@@ -395,7 +444,24 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _needs(command: str, extra: str) -> None:
+    """Fail now, in one line naming ``extra``, when a module it brings is not installed (before
+    an audit that would take minutes to reach the import)."""
+    import importlib.util
+
+    for name in [m for m, brings in EXTRA_OF.items() if brings == extra or (extra == "notebooks"
+                                                                               and brings == "analysis")]:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise UsageError(f"'wsaudit {command}' needs {name}, which the {extra} extra brings: "
+                             f"pip install 'wsaudit[{extra}]'")
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    _needs("report", "notebooks")
     from wsaudit.report.runner import parse_value, report
 
     if args.runs is not None and args.runs < 1:
@@ -437,13 +503,15 @@ def _history_config(args: argparse.Namespace):
     return args.config
 
 
-COMMANDS = {"history": cmd_history, "scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": cmd_simulate, "report": cmd_report,
+COMMANDS = {"init": cmd_init, "history": cmd_history, "scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": cmd_simulate, "report": cmd_report,
             "check": cmd_check, "migrate": cmd_migrate, "rollback": cmd_rollback}
 
 
 def main(argv: list[str] | None = None) -> int:
+    command = "COMMAND"
     try:
         args = build_parser().parse_args(argv)
+        command = args.command
         code = COMMANDS[args.command](args)
         notices = getattr(args, "notices", ())
         for notice in () if getattr(args, "quiet", False) else notices:
@@ -455,6 +523,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         for line in exc.lines():
             print(f"wsaudit: configuration error: {line}", file=sys.stderr)
+        return EXIT_ERROR
+    except ModuleNotFoundError as exc:  # a part of wsaudit that an extra brings (never the audited code's)
+        top = (exc.name or "").partition(".")[0]
+        if top not in EXTRA_OF:
+            raise
+        extra = EXTRA_OF[top]
+        print(f"wsaudit: error: 'wsaudit {command}' needs {top}, which the {extra} extra brings: "
+              f"pip install 'wsaudit[{extra}]'", file=sys.stderr)
         return EXIT_ERROR
     except WsauditError as exc:
         print(f"wsaudit: error: {exc}", file=sys.stderr)

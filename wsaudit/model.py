@@ -64,6 +64,7 @@ class Rule:
     message: str | None = None
     parameters: tuple[str, ...] | None = None  # the deprecated callable's parameters, in order
     rewrites: tuple[Rewrite, ...] = ()  # call templates, tried in order
+    url: str | None = None  # where the migration is documented (SARIF's helpUri)
 
     @property
     def target(self) -> str:

@@ -23,8 +23,7 @@ from itertools import pairwise
 import networkx as nx
 
 from wsaudit.config import Config, RankSettings
-from wsaudit.engine.discover import spec
-from wsaudit.engine.graph import match_module
+from wsaudit.engine.golden import golden_match
 from wsaudit.errors import ConfigError
 from wsaudit.model import CATEGORIES, TIERS, FileRank, ModuleRank, RankedViolation, Violation
 
@@ -151,20 +150,12 @@ def golden_sources(G: nx.DiGraph, config: Config) -> list[str]:
     """The Golden Path modules: configured module names or globs, plus the non-test modules
     that the configured Golden Path test files import. Patterns that match nothing are a
     configuration error naming them."""
-    problems = []
-    found: set[str] = set()
-    for pattern in config.golden_path.modules:
-        if "*" in pattern:
-            matched = {n for n in G if match_module(pattern, n)}
-        else:
-            matched = {pattern} if pattern in G else set()
-        if not matched:
-            problems.append((config.source, "golden_path.modules", f"{pattern!r} matches no module in the tree"))
-        found |= matched
-    for test in golden_tests(G, config, problems):
+    matched = golden_match(config, {n: G.nodes[n]["path"] for n in G})
+    found = set(matched.modules)
+    for test in matched.tests:
         found |= {n for n in named_imports(G, test) if not G.nodes[n].get("is_test")}
-    if problems:
-        raise ConfigError(problems)
+    if matched.problems:
+        raise ConfigError(list(matched.problems))
     return sorted(found)
 
 
@@ -180,15 +171,10 @@ def named_imports(G: nx.DiGraph, node: str) -> list[str]:
 
 def golden_tests(G: nx.DiGraph, config: Config, problems: list | None = None) -> list[str]:
     """The modules of the configured Golden Path test files (paths or globs)."""
-    by_path = {G.nodes[n]["path"]: n for n in G}
-    found = []
-    for pattern in config.golden_path.tests:
-        matcher = spec([pattern])
-        matched = [by_path[p] for p in sorted(by_path) if matcher.match_file(p)]
-        if not matched and problems is not None:
-            problems.append((config.source, "golden_path.tests", f"{pattern!r} matches no file in the tree"))
-        found += matched
-    return sorted(set(found))
+    matched = golden_match(config, {n: G.nodes[n]["path"] for n in G})
+    if problems is not None:
+        problems += [p for p in matched.problems if p[1] == "golden_path.tests"]
+    return list(matched.tests)
 
 
 # ------------------------------------------------------------------------- tiers

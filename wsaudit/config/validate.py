@@ -85,7 +85,7 @@ TOP_KEYS = ("profile", "roots", "exclude", "tests", "max_file_size", "max_parse_
 REPORT_KEYS = ("title", "golden_path", "baseline")
 RANK_KEYS = ("alpha", "type_checking", "p0_max_distance", "golden_test_imports_tier")
 GOLDEN_KEYS = ("modules", "tests")
-RULE_KEYS = ("id", "symbol", "module", "replacement", "message", "parameters", "rewrite")
+RULE_KEYS = ("id", "symbol", "module", "replacement", "message", "url", "parameters", "rewrite")
 REWRITE_KEYS = ("arguments", "call", "imports")
 
 
@@ -346,9 +346,13 @@ def _validate_rules(value: Any, check: _Checker) -> tuple[Rule, ...]:
             else None
         )
         message = check.string(f"{key}.message", table["message"]) if "message" in table else None
+        url = check.string(f"{key}.url", table["url"]) if "url" in table else None
+        if url is not None and not url.startswith(("https://", "http://")):
+            check.problem(f"{key}.url", f"expected an http(s) address (the rule's documentation), got {url!r}")
+            url = None
         parameters, rewrites = _validate_rewrites(table, key, check, has_symbol)
         if rule_id is not None and (symbol or module):
-            rules.append(Rule(rule_id, symbol, module, replacement, message, parameters, rewrites))
+            rules.append(Rule(rule_id, symbol, module, replacement, message, parameters, rewrites, url))
     return tuple(rules)
 
 

@@ -6,35 +6,13 @@ Edges run from the importing module to the imported one, built from the import r
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 
 import networkx as nx
 
+from wsaudit.engine.golden import match_module
 from wsaudit.engine.modules import ModuleTable
 from wsaudit.model import DirectImport, FileFacts, SourceFile
-
-
-@lru_cache(maxsize=256)
-def _module_pattern(pattern: str) -> re.Pattern[str]:
-    out = []
-    for part in re.split(r"(\*\*|\*)", pattern):
-        out.append({"**": r".*", "*": r"[^.]*"}.get(part, re.escape(part)))
-    return re.compile("".join(out))
-
-
-def match_module(pattern: str, name: str) -> bool:
-    """Whether dotted ``name`` matches ``pattern``: ``*`` within a segment, ``**`` across.
-
-    >>> match_module("app.routes.*", "app.routes.ws")
-    True
-    >>> match_module("app.*", "app.routes.ws")
-    False
-    >>> match_module("app.**", "app.routes.ws")
-    True
-    """
-    return _module_pattern(pattern).fullmatch(name) is not None
 
 
 def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts] | Mapping[str, int],

@@ -357,7 +357,11 @@ def _searched(tree: Tree, config: Config, reading: Reading, earlier: TreeResult 
             resolution = NameFilter(resolver, names)
         if not imports:
             found = detect(checked, store.facts, config.rules, resolution)
-            return _gate_result(tree, store, found, names, [f.path for f in checked])
+            searched = [f.path for f in checked]
+            if quiet_rules(config.rules, found, modules):  # the closest names, from every file's imports:
+                store.load_imports(store.blobs)  # the same warning as a scan's (a typo gates nothing)
+                found.notices = unmatched(config.rules, found, modules, files, store.facts)
+            return _gate_result(tree, store, found, names, searched)
         store.load_imports(p for p in store.blobs if p not in unchanged)
         store.forget_bytes()  # every file has its facts now: before detection and the import records
         found = detect(checked, store.facts, config.rules, resolution, reads)

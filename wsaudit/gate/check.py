@@ -20,7 +20,7 @@ from wsaudit.errors import UsageError
 from wsaudit.gate.baseline import Entry, load_baseline, write_baseline
 from wsaudit.gate.collect import collect
 from wsaudit.gate.fingerprint import Finding, fingerprint
-from wsaudit.model import DEFINITION, TIERS, Definition, Diagnostic, Violation
+from wsaudit.model import DEFINITION, TIERS, Definition, Diagnostic, Notice, Violation
 
 
 def parse_tiers(text: str) -> tuple[str, ...]:
@@ -60,6 +60,7 @@ class CheckResult:
     written: dict[str, Any] | None = None  # {"path", "entries", "dropped", "added", "created"} after an update
     definitions: list[Finding] = field(default_factory=list)  # definitions of a deprecated symbol (category "definition")
     scope: str = ""  # the audited folder inside the tree (its rows are the ones checked)
+    notices: list[Notice] = field(default_factory=list)  # the warnings a scan of the tree gives
     failures: list[Finding] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -140,7 +141,7 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
         # tiers are the violations' (a definition fails the gate only for being new)
         tiers = {f.fingerprint: tier_of[f.violation.sort_key()] for f in findings}
         cfg, diagnostics = full.config, full.diagnostic_records
-        files_scanned, files_parsed, scope = full.files_scanned, len(full.facts), full.scope
+        files_scanned, files_parsed, scope, notices = full.files_scanned, len(full.facts), full.scope, full.notices
     else:
         got = collect(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs)
         root = got.root
@@ -148,7 +149,7 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
         findings = fingerprint(got.violations, got.sources.get)
         definitions = fingerprint(defined, got.sources.get)
         cfg, diagnostics = got.config, got.diagnostics
-        files_scanned, files_parsed, scope = got.files_scanned, got.files_parsed, got.scope
+        files_scanned, files_parsed, scope, notices = got.files_scanned, got.files_parsed, got.scope, got.notices
 
     accepted = {e.fingerprint: e for e in previous or ()}
     everything = [*findings, *definitions]  # the baseline holds both: a new definition re-introduces the API
@@ -169,7 +170,7 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
             failing_new = set()
     return CheckResult(root, cfg, files_scanned, files_parsed, findings, diagnostics,
                        str(baseline) if baseline is not None else None, len(accepted), new, stale, fail_on,
-                       tiers, failing_new, written, definitions, scope)
+                       tiers, failing_new, written, definitions, scope, list(notices))
 
 
 def definition_findings(definitions: Iterable[Definition], config: Config,

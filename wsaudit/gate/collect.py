@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wsaudit.config import Config, Located, locate, within
+from wsaudit.engine.golden import golden_path_notices
 from wsaudit.engine.session import Reading, Tree, audit_tree
-from wsaudit.model import Definition, Diagnostic, SourceFile, Violation
+from wsaudit.model import Definition, Diagnostic, Notice, SourceFile, Violation
 
 __all__ = ["Collected", "collect"]
 
@@ -33,6 +34,7 @@ class Collected:
     definitions: list[Definition] = field(default_factory=list)
     suspects: list[Violation] = field(default_factory=list)
     scope: str = ""  # the audited folder inside the tree: the rows above are its own
+    notices: list[Notice] = field(default_factory=list)  # the warnings a scan of the tree gives
 
     @property
     def files_scanned(self) -> int:
@@ -57,4 +59,5 @@ def collect(path: str | Path = ".", config: Config | str | Path | None = None, *
                      [d for d in found.diagnostics if within(scope, d.path)], len(found.full or ()),
                      frozenset(found.names or ()), dict(found.sources),
                      [d for d in found.definitions if within(scope, d.path)],
-                     [v for v in found.suspects if within(scope, v.path)], scope)
+                     [v for v in found.suspects if within(scope, v.path)], scope,
+                     [*golden_path_notices(cfg, lambda: found.modules), *found.notices])
