@@ -12,6 +12,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 from conftest import REPO, SAMPLE
 
@@ -115,3 +116,50 @@ def test_check_imports_nothing_it_does_not_use(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, str(SAMPLE), str(tmp_path / "out.txt"), *heavy],
                           capture_output=True, text=True)
     assert proc.stdout.strip() == "1 []", proc.stderr[-2000:]  # the sample's gate fails: no baseline
+
+
+def _git(root, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", *args], cwd=root, check=True,
+                   capture_output=True)
+
+
+def test_the_pre_commit_hook_works_as_the_readme_says_with_try_repo(tmp_path):
+    """A project configured with wsaudit init and its baseline: the hook (its default arguments:
+    check --strict with wsaudit-baseline.json) passes, then fails on a new use. Before, try-repo
+    failed on every existing use: the hook had no baseline."""
+    import os
+
+    project = tmp_path / "project"
+    (project / "app").mkdir(parents=True)
+    (project / "app" / "__init__.py").write_text("")
+    (project / "app" / "legacy.py").write_text("def make_client():\n    pass\n")
+    (project / "app" / "use.py").write_text("from app.legacy import make_client\n\nmake_client()\n")
+    init = _run("init", str(project), "--symbol", "app.legacy.make_client", "--baseline",
+                str(project / "wsaudit-baseline.json"), "--no-cache")
+    assert init.returncode == 0, init.stderr
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "adopt wsaudit")
+    pre_commit = [str(Path(sys.executable).parent / "pre-commit"), "try-repo", str(REPO), "wsaudit-check", "--all-files"]
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    passed = subprocess.run(pre_commit, cwd=project, env=env, capture_output=True, text=True)
+    assert passed.returncode == 0 and "Passed" in passed.stdout, passed.stdout[-3000:] + passed.stderr[-2000:]
+    (project / "app" / "new.py").write_text("from app.legacy import make_client\n")
+    _git(project, "add", "-A")
+    failed = subprocess.run(pre_commit, cwd=project, env=env, capture_output=True, text=True)
+    assert failed.returncode == 1 and "app/new.py:1:" in failed.stdout and "[new]" in failed.stdout, failed.stdout[-3000:]
+
+
+def test_the_hook_environment_is_light(tmp_path):
+    """What pre-commit builds for the hook (a virtual environment with wsaudit and its core
+    dependencies): under 100 MB. It was 274 MB when scipy and numpy were core (scipy alone 113)."""
+    env = tmp_path / "hook-env"
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, capture_output=True)
+    installed = subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", "-q", str(REPO)],
+                               capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    size = sum(p.lstat().st_size for p in env.rglob("*") if p.is_file() and not p.is_symlink())
+    assert size < 100 * 2**20, f"{size / 2**20:.0f} MB"
+    names = subprocess.run([str(env / "bin" / "python"), "-m", "pip", "list", "--format", "freeze"],
+                           capture_output=True, text=True).stdout.lower()
+    assert "scipy" not in names and "numpy" not in names and "networkx" in names
