@@ -226,7 +226,7 @@ def test_a_new_violation_fails_the_gate_and_is_named(adopted, cli):
     result = gate(cli, root, baseline)
     assert result.code == 1
     failing = [line for line in result.out.splitlines() if "[new]" in line]
-    assert [line.split()[0] for line in failing] == [f"{NEW_FILE}:1:0", f"{NEW_FILE}:5:11"]
+    assert [line.split()[0] for line in failing] == [f"{NEW_FILE}:1:1", f"{NEW_FILE}:5:12"]  # 1-based, as scan
     assert "FAILED (2 violations)" in result.out
 
 
@@ -238,14 +238,14 @@ def test_copying_a_violation_elsewhere_is_new_even_in_the_same_file(adopted, cli
     notes.write_text(original + copy, encoding="utf-8")
     result = gate(cli, root, baseline)
     assert result.code == 1
-    assert [ln.split()[0] for ln in result.out.splitlines() if "[new]" in ln] == [f"{SERVICES}/notifications.py:22:11"]
+    assert [ln.split()[0] for ln in result.out.splitlines() if "[new]" in ln] == [f"{SERVICES}/notifications.py:22:12"]
     notes.write_text(original, encoding="utf-8")
     other = root / SERVICES / "notifications_copy.py"
     other.write_text("from netra_backend.app.websocket_core import factory\n" + copy, encoding="utf-8")
     result = gate(cli, root, baseline)
     assert result.code == 1
     assert [ln.split()[0] for ln in result.out.splitlines() if "[new]" in ln] == [
-        f"{SERVICES}/notifications_copy.py:1:0", f"{SERVICES}/notifications_copy.py:5:11"]
+        f"{SERVICES}/notifications_copy.py:1:1", f"{SERVICES}/notifications_copy.py:5:12"]
 
 
 def test_moving_lines_and_reformatting_do_not_make_violations_new(adopted, cli):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wsaudit.gate.fingerprint import SCHEME, Finding
+from wsaudit.model import DEFINITION
+from wsaudit.render.positions import name_positions, where
 from wsaudit.render.sarif import sarif
 from wsaudit.render.text import dumps
-from wsaudit.model import DEFINITION
 
 if TYPE_CHECKING:  # the command line lists the formats without loading the gate
     from wsaudit.gate.check import CheckResult
@@ -92,12 +94,14 @@ def summary(result: CheckResult) -> str:
 
 
 def check_text(result: CheckResult) -> str:
-    """The failing violations, the stale entries, and a summary line."""
+    """The failing violations (each at :func:`~wsaudit.render.positions.where`'s
+    ``path:line:col``, as ``scan`` shows it), the stale entries, and a summary line."""
     lines = []
+    positions = name_positions(Path(result.root), [f.violation for f in result.failures])
     for f in result.failures:
         v = f.violation
         why = ", ".join(result.reasons(f))
-        lines.append(f"{v.path}:{v.line}:{v.col}  {v.rule_id}  {v.category:<20}  {v.name}  [{why}]  | {v.snippet}")
+        lines.append(f"{where(v, positions)}  {v.rule_id}  {v.category:<20}  {v.name}  [{why}]  | {v.snippet}")
     for e in result.stale:
         verb = "dropped" if result.written else "stale"
         lines.append(f"{verb}: {e.path}  {e.rule_id}  {e.category:<20}  {e.name}  | {e.statement}")
