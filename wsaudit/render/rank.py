@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wsaudit.errors import UsageError
+from wsaudit.gate.fingerprint import fingerprint, reader
 from wsaudit.model import CATEGORIES, FILE_FIELDS, RANK_FIELDS, TIERS, FileRank, RankedViolation
 from wsaudit.render.positions import location, name_positions, where
 from wsaudit.render.sarif import sarif
@@ -81,5 +82,8 @@ def render_rank(fmt: str, by: str, result: Audit, *, root: str, version: str) ->
         ranked = [r for r in records if isinstance(r, RankedViolation)]
         extra = [{"tier": r.tier, "score": r.score, "golden_distance": r.golden_distance, "reason": r.reason}
                  for r in ranked]
-        return dumps(sarif([r.violation for r in ranked], config, version, extra))
+        violations = [r.violation for r in ranked]
+        found = fingerprint(violations, reader(result.root, result.files))  # the same as scan's and check's
+        return dumps(sarif(violations, config, version, extra, fingerprints=[f.fingerprint for f in found],
+                           root=result.root))
     raise UsageError(f"unknown rank format {fmt!r}")

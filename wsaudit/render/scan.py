@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from wsaudit.config import Config
 from wsaudit.errors import UsageError
+from wsaudit.gate.fingerprint import fingerprint, reader
 from wsaudit.model import CATEGORIES, VIOLATION_FIELDS, Definition, Diagnostic, Notice, Violation
 from wsaudit.render.positions import Positions, name_positions, where
 from wsaudit.render.sarif import sarif
@@ -79,5 +80,8 @@ def render_scan(fmt: str, root: str, result: Audit, version: str) -> str:
     if fmt == "csv":
         return rows_csv([v.row() for v in violations], VIOLATION_FIELDS)
     if fmt == "sarif":
-        return dumps(sarif(violations, result.config, version))
+        # the gate's fingerprints: a result keeps its identity for code scanning when lines move
+        found = fingerprint(violations, reader(result.root, result.files))
+        return dumps(sarif(violations, result.config, version, fingerprints=[f.fingerprint for f in found],
+                           root=result.root))
     raise UsageError(f"unknown scan format {fmt!r}")
