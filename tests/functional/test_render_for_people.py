@@ -63,8 +63,8 @@ def test_dot_is_clustered_by_package_without_edge_labels_unless_asked(cli):
 
 def test_one_violation_has_the_same_place_in_every_text_output(cli, tree, tmp_path):
     """The deprecated name of a multi-line import, through every text renderer: scan's and
-    rank's tables, check's text, migrate's summary (dry run and --apply) and the apply's
-    validation listing all print :func:`wsaudit.render.positions.location`'s ``path:line:col``.
+    rank's tables, check's text and JUnit report, migrate's summary (dry run and --apply) and the
+    apply's validation listing all print :func:`wsaudit.render.positions.location`'s ``path:line:col``.
     (``history`` prints no location: its table is one line per commit.)"""
     from wsaudit.api import audit
     from wsaudit.codemod.plan import plan
@@ -80,6 +80,7 @@ def test_one_violation_has_the_same_place_in_every_text_output(cli, tree, tmp_pa
         "scan": cli("scan", root, "--no-cache").out,
         "rank": cli("rank", root, "--no-cache").out,
         "check": cli("check", root, "--no-cache").out,
+        "check --format junit": cli("check", root, "--no-cache", "--format", "junit").out,
         "migrate": cli("migrate", root, "--no-cache").err,
         "migrate --apply": cli("migrate", root, "--no-cache", "--apply").err,
     }
