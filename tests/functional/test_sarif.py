@@ -155,3 +155,10 @@ def test_a_file_name_that_is_not_utf8_has_the_gate_fingerprint_in_scan(cli, tree
     gate = [v["fingerprint"] for v in cli("check", root, "--format", "json", "--no-cache").json()["violations"]
             if v["path"] == shown]
     assert ours and ours == gate  # read at the file's own name: the statement, not the snippet
+
+
+def test_a_git_fifo_is_never_opened(tree, tmp_path):
+    root = tree()
+    os.mkfifo(tmp_path / ".git")  # opening it for reading would block forever
+    os.symlink("/dev/zero", root / ".git")  # nor is a device read
+    assert repository_top(root) is None
