@@ -55,7 +55,7 @@ def three_logs(cli, root, tmp_path) -> dict[str, dict]:
 def git_top(path) -> str | None:
     """What git itself says (run on our own folders only, hooks and configuration aside)."""
     proc = subprocess.run([GIT, "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "rev-parse",
-                           "--show-toplevel"], cwd=path, capture_output=True, text=True,
+                           "--show-toplevel"], cwd=path, capture_output=True, text=True, check=False,
                           env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")})
     return proc.stdout.strip() if proc.returncode == 0 else None
 
@@ -83,7 +83,7 @@ def test_every_rule_links_to_its_documentation(cli):
     assert rules and [r["helpUri"] for r in rules] == [expected] * len(rules)
     assert DOCUMENTATION_URL == documentation  # the fallback of an uninstalled source tree
     # the anchor is the README's section on violations, as GitHub slugs its heading
-    headings = re.findall(r"^#+ (.+)$", (REPO / "README.md").read_text(encoding="utf-8"), flags=re.M)
+    headings = re.findall(r"^#+ (.+)$", (REPO / "README.md").read_text(encoding="utf-8"), flags=re.MULTILINE)
     slugs = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
     assert VIOLATIONS_ANCHOR in slugs
 
