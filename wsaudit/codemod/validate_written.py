@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wsaudit.api import audit as run_audit
 from wsaudit.codemod.bindings import MissingPyflakes, undefined_names
 from wsaudit.codemod.encoding import decode
-from wsaudit.codemod.records import Migration
+from wsaudit.codemod.records import ManualItem, Migration
+from wsaudit.model import Violation
 
 
 @dataclass
@@ -42,7 +44,11 @@ class Validation:
         Violations the re-audit finds.
     unexpected : list of str
         Violations of the re-audit that are not in the manual list, and manual items it no
-        longer finds (``+``/``-`` prefixed).
+        longer finds (``+``/``-`` prefixed; ``path:line:col`` with the records' 0-based column,
+        as the JSON keeps it).
+    mismatched : list of (str, Violation or ManualItem)
+        The same rows, each a sign and the row itself (a violation the re-audit found, or the
+        manual item it did not), for a listing that writes the position its own way.
     """
 
     compiled: int = 0
@@ -52,16 +58,34 @@ class Validation:
     became_undefined: list[tuple[str, str]] = field(default_factory=list)
     violations_after: int = 0
     unexpected: list[str] = field(default_factory=list)
+    mismatched: list[tuple[str, Violation | ManualItem]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not (self.compile_errors or self.became_undefined or self.unexpected)
 
-    def problems(self) -> list[str]:
-        """One line per failure, for the summary and the error message."""
+    def problems(self, where: Callable[[Violation | ManualItem], str] | None = None) -> list[str]:
+        """One line per failure, for the summary and the error message.
+
+        Parameters
+        ----------
+        where : callable, optional
+            ``where(row)`` writes a re-audit row's position; the summary for a person passes
+            :func:`wsaudit.render.positions.where`'s (a 1-based column, at the name, as every text
+            output). Default: as in ``unexpected``.
+
+        Returns
+        -------
+        list of str
+            The problems, the re-audit's first 20 rows only.
+        """
         out = [f"{p}: does not compile: {why}" for p, why in self.compile_errors]
         out += [f"{p}: {name!r} became undefined" for p, name in self.became_undefined]
-        out += [f"re-audit: {row}" for row in self.unexpected[:20]]
+        if where is not None and self.mismatched:
+            out += [f"re-audit: {sign}{where(row)} {row.rule_id} {row.category} {row.name}"
+                    for sign, row in self.mismatched[:20]]
+        else:
+            out += [f"re-audit: {row}" for row in self.unexpected[:20]]
         return out
 
 
@@ -101,8 +125,16 @@ def validate(m: Migration, written: list[str], *, reaudit: bool = True) -> Valid
         done.violations_after = len(found)
         # only the selected files were migrated: the others keep every violation they had
         compared = set(m.selected) - {p for p, _ in m.skipped}
-        got = Counter((v.path, v.line, v.col, v.rule_id, v.category, v.name) for v in found if v.path in compared)
-        expected = Counter((x.path, x.line, x.col, x.rule_id, x.category, x.name) for x in m.manual)
-        done.unexpected = ([f"+{p}:{line}:{col} {r} {c} {n}" for p, line, col, r, c, n in sorted(got - expected)]
-                           + [f"-{p}:{line}:{col} {r} {c} {n}" for p, line, col, r, c, n in sorted(expected - got)])
+        rows: dict[tuple, Violation | ManualItem] = {}
+        got: Counter = Counter()
+        expected: Counter = Counter()
+        for counter, items in ((got, [v for v in found if v.path in compared]), (expected, m.manual)):
+            for x in items:
+                key = (x.path, x.line, x.col, x.rule_id, x.category, x.name)
+                counter[key] += 1
+                rows.setdefault(key, x)
+        done.mismatched = ([("+", rows[k]) for k in sorted(got - expected)]
+                           + [("-", rows[k]) for k in sorted(expected - got)])
+        done.unexpected = [f"{sign}{x.path}:{x.line}:{x.col} {x.rule_id} {x.category} {x.name}"
+                           for sign, x in done.mismatched]
     return done

@@ -15,9 +15,10 @@ import copy
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from wsaudit.engine.parse import decode_source, split_lines
-from wsaudit.model import Violation
+from wsaudit.model import SourceFile, Violation
 
 SCHEME = "wsaudit/v1"  # the fingerprint recipe; part of every fingerprint and of the baseline
 MAX_STATEMENT = 240  # longer normalised statements are cut and suffixed with a hash of the whole
@@ -151,3 +152,33 @@ def fingerprint(violations: Iterable[Violation], read: Callable[[str], bytes | N
             seen[k] = occurrence + 1
             out[i] = Finding(v, statement, occurrence, fingerprint_of(*k, occurrence))
     return [out[i] for i in range(len(violations))]
+
+
+def reader(root: str | Path, files: Iterable[SourceFile] = ()) -> Callable[[str], bytes | None]:
+    """``read(path)`` for :func:`fingerprint`: the bytes of a file under ``root`` (the rows'
+    paths are relative to it), or None when it cannot be read (the fingerprint then falls back
+    on the snippet, as for a file that does not parse).
+
+    Parameters
+    ----------
+    root : str or Path
+        The audited root.
+    files : iterable of SourceFile, optional
+        The audit's files: a row's path that shows a name that is not UTF-8 (``\\xNN``
+        escapes) is read at the file's own name (``fs_path``).
+
+    Returns
+    -------
+    callable
+        ``read(path) -> bytes | None``.
+    """
+    base = Path(root)
+    on_disk = {f.path: f.fs_path for f in files if f.fs_path}
+
+    def read(path: str) -> bytes | None:
+        try:
+            return (base / on_disk.get(path, path)).read_bytes()
+        except OSError:
+            return None
+
+    return read

@@ -1,13 +1,17 @@
-"""``wsaudit check``: the gate's result as text, JSON, SARIF or GitHub Actions annotations."""
+"""``wsaudit check``: the gate's result as text, JSON, SARIF, GitHub Actions annotations, JUnit XML
+or GitLab Code Quality."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wsaudit.gate.fingerprint import SCHEME, Finding
-from wsaudit.render.sarif import sarif
-from wsaudit.render.text import dumps
+from wsaudit.gate.fingerprint import Finding
 from wsaudit.model import DEFINITION
+from wsaudit.render.positions import location, name_positions, where
+from wsaudit.render.sarif import artifact_base, rule_summary, sarif
+from wsaudit.render.text import dumps
 
 if TYPE_CHECKING:  # the command line lists the formats without loading the gate
     from wsaudit.gate.check import CheckResult
@@ -92,12 +96,14 @@ def summary(result: CheckResult) -> str:
 
 
 def check_text(result: CheckResult) -> str:
-    """The failing violations, the stale entries, and a summary line."""
+    """The failing violations (each at :func:`~wsaudit.render.positions.where`'s
+    ``path:line:col``, as ``scan`` shows it), the stale entries, and a summary line."""
     lines = []
+    positions = name_positions(Path(result.root), [f.violation for f in result.failures])
     for f in result.failures:
         v = f.violation
         why = ", ".join(result.reasons(f))
-        lines.append(f"{v.path}:{v.line}:{v.col}  {v.rule_id}  {v.category:<20}  {v.name}  [{why}]  | {v.snippet}")
+        lines.append(f"{where(v, positions)}  {v.rule_id}  {v.category:<20}  {v.name}  [{why}]  | {v.snippet}")
     for e in result.stale:
         verb = "dropped" if result.written else "stale"
         lines.append(f"{verb}: {e.path}  {e.rule_id}  {e.category:<20}  {e.name}  | {e.statement}")
@@ -152,9 +158,9 @@ def check_sarif(result: CheckResult, version: str) -> dict[str, Any]:
     level ``error`` when it fails the gate; definitions of a deprecated symbol (category
     ``definition``) are results too."""
     findings = [*result.findings, *result.definitions]
-    log = sarif([f.violation for f in findings], result.config, version)
+    log = sarif([f.violation for f in findings], result.config, version,
+                fingerprints=[f.fingerprint for f in findings], root=result.root)
     for f, res in zip(findings, log["runs"][0]["results"]):
-        res["partialFingerprints"] = {SCHEME: f.fingerprint}
         if result.baseline is not None:
             res["baselineState"] = "new" if f.fingerprint in result.new_fingerprints else "unchanged"
         res["level"] = "error" if f.fingerprint in result.failing else "warning"
@@ -167,11 +173,122 @@ def check_sarif(result: CheckResult, version: str) -> dict[str, Any]:
     return log
 
 
+# JUnit XML is XML 1.0: a character it does not allow (a form feed or an escape in a source line,
+# a lone surrogate) makes the whole report unreadable, so it is written as an escape instead
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    r"""``text`` with the characters XML 1.0 does not allow written as ``\xNN`` (``\uNNNN``).
+
+    >>> _xml("a\x0cb\udce9")
+    'a\\x0cb\\udce9'
+    """
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 256 else f"\\u{ord(m[0]):04x}", text)
+
+
+def check_junit(result: CheckResult) -> str:
+    """JUnit XML, as CI dashboards (GitLab's test reports, Jenkins' junit step) read it.
+
+    One ``testsuites`` holding one ``testsuite`` named ``wsaudit check``, valid against the
+    Jenkins xUnit plugin's ``junit-10.xsd``: one ``testcase`` per finding that fails the gate,
+    each a ``failure`` with the rule, the message and the place; the run's figures as
+    ``properties``; the stale entries and the summary line in ``system-out``. A passing gate
+    is one passing testcase (``gate``): Jenkins' junit step fails a build on a report that
+    holds no test at all.
+
+    Parameters
+    ----------
+    result : CheckResult
+        The gate's verdict.
+
+    Returns
+    -------
+    str
+        The XML document, UTF-8 declared, one trailing newline; no time, host or date in it, so
+        the same tree gives the same bytes.
+    """
+    import xml.etree.ElementTree as ET  # only for this format
+
+    prefix, _ = artifact_base(result.root)  # paths as the CI job sees them: from the repository's top
+    failures = result.failures
+    positions = name_positions(Path(result.root), [f.violation for f in failures])
+    tests = str(max(len(failures), 1))
+    counts = {"tests": tests, "failures": str(len(failures)), "errors": "0"}
+    suites = ET.Element("testsuites", {"name": "wsaudit", **counts})
+    suite = ET.SubElement(suites, "testsuite", {"name": "wsaudit check", **counts, "skipped": "0"})
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("passed", "true" if result.passed else "false"), ("baseline", result.baseline or ""),
+                        ("fail_on", ",".join(result.fail_on)), ("violations", str(len(result.findings))),
+                        ("new", str(len(result.new_violations))), ("stale", str(len(result.stale)))):
+        ET.SubElement(properties, "property", {"name": name, "value": _xml(value)})
+    for f in failures:
+        v = f.violation
+        line, col = positions.get(v, (v.line, v.col))
+        place = location(prefix + v.path, line, col)
+        why = ", ".join(result.reasons(f))
+        case = ET.SubElement(suite, "testcase", {"classname": _xml(v.module or v.path),
+                                                 "name": _xml(f"{v.rule_id} {v.category} {v.name} at {place}")})
+        failure = ET.SubElement(case, "failure", {"type": _xml(v.rule_id),
+                                                  "message": _xml(f"{place}: {_message(result, f)} [{why}]")})
+        failure.text = _xml("\n".join([f"{place}  {v.rule_id}  {v.category}  {v.name}  [{why}]",
+                                        f"  | {v.snippet}", f"fingerprint {f.fingerprint}"]))
+    if not failures:
+        ET.SubElement(suite, "testcase", {"classname": "wsaudit.check", "name": "gate"})
+    verb = "dropped" if result.written else "stale"
+    out = [f"{verb}: {prefix}{e.path}  {e.rule_id}  {e.category}  {e.name}  | {e.statement}" for e in result.stale]
+    ET.SubElement(suite, "system-out").text = _xml("\n".join([*out, summary(result)]))
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+GITLAB_SEVERITY = {True: "major", False: "minor"}  # does the finding fail the gate?
+
+
+def check_gitlab(result: CheckResult) -> list[dict[str, Any]]:
+    """GitLab Code Quality (``artifacts:reports:codequality``): one issue per current violation
+    and definition, as GitLab documents the report (a subset of Code Climate's issue).
+
+    Parameters
+    ----------
+    result : CheckResult
+        The gate's verdict.
+
+    Returns
+    -------
+    list of dict
+        Issues with ``description`` (the SARIF message, and why it fails the gate),
+        ``check_name`` (the rule id), ``fingerprint`` (the gate's: GitLab compares a merge
+        request's issues with its target branch's by it), ``severity`` (``major`` when it fails
+        the gate, else ``minor``) and ``location`` (``path`` relative to the repository's top,
+        ``lines.begin`` the line :func:`~wsaudit.render.positions.where` shows).
+    """
+    prefix, _ = artifact_base(result.root)
+    findings = [*result.findings, *result.definitions]
+    positions = name_positions(Path(result.root), [f.violation for f in findings])
+    rules = {r.id: r for r in result.config.rules}
+    issues = []
+    for f in findings:
+        v = f.violation
+        fails = f.fingerprint in result.failing
+        text = f"{v.name} ({v.category.removeprefix('deprecated-')}): {rule_summary(rules[v.rule_id])}"
+        if fails:
+            text += f" [fails the gate: {', '.join(result.reasons(f))}]"
+        issues.append({"description": text, "check_name": v.rule_id, "fingerprint": f.fingerprint,
+                       "severity": GITLAB_SEVERITY[fails],
+                       "location": {"path": prefix + v.path, "lines": {"begin": positions.get(v, (v.line, 0))[0]}}})
+    return issues
+
+
 def render(result: CheckResult, fmt: str, version: str, prefix: str = "") -> str:
     """The result in one of :data:`wsaudit.render.formats.CHECK_FORMATS`."""
     if fmt == "text":
         return check_text(result)
     if fmt == "github":
         return check_github(result, prefix)
+    if fmt == "junit":
+        return check_junit(result)
+    if fmt == "gitlab":
+        return dumps(check_gitlab(result))
     doc = check_document(result) if fmt == "json" else check_sarif(result, version)
     return dumps(doc)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Any
 
 from wsaudit.codemod.encoding import decode
 from wsaudit.codemod.records import Applied, Migration
+from wsaudit.render.positions import name_positions, where
 from wsaudit.render.text import dumps
 
 
@@ -59,9 +61,18 @@ def render_migration(fmt: str, m: Migration, done: Applied | None = None) -> str
     return migration_json(m, done) if fmt == "json" else migration_diff(m)
 
 
+def _migrated(m: Migration) -> Callable[[str], bytes | None]:
+    """The bytes a manual item's position refers to: the file as migrated, which is the proposal
+    of a file that changes (not on disk before ``--apply``, nor after a rollback), else the file
+    as it is (None: read it from disk)."""
+    return {f.path: f.after for f in m.files}.get
+
+
 def migration_summary(m: Migration) -> str:
     """What the migration does and leaves, for stderr: counts, then each failure, skip and
-    violation left for a person."""
+    violation left for a person (at :func:`~wsaudit.render.positions.where`'s ``path:line:col``,
+    as ``scan`` would show it in the file as migrated)."""
+    positions = name_positions(m.root, m.manual, _migrated(m))
     lines = [(f"{len(m.changes)} file(s) rewritten ({sum(f.rewritten for f in m.changes)} violations), "
               f"{len(m.failed)} failed a check, {len(m.manual)} violation(s) left for a person, "
               f"{len(m.skipped)} file(s) skipped")]
@@ -71,13 +82,28 @@ def migration_summary(m: Migration) -> str:
     for p, why in m.skipped:
         lines.append(f"  skipped: {p}: {why}")
     for item in m.manual:
-        lines.append(f"  manual: {item.path}:{item.line}:{item.col} {item.rule_id} {item.category} {item.name}: "
+        lines.append(f"  manual: {where(item, positions)} {item.rule_id} {item.category} {item.name}: "
                      f"{item.reason}")
     return "\n".join(lines) + "\n"
 
 
-def applied_summary(done: Applied) -> str:
-    """What ``--apply`` wrote, where its rollback point is, and how ``--verify`` went."""
+def applied_summary(done: Applied, m: Migration | None = None) -> str:
+    """What ``--apply`` wrote, where its rollback point is, and how ``--verify`` went.
+
+    Parameters
+    ----------
+    done : Applied
+        What the apply did.
+    m : Migration, optional
+        The migration applied: the rows a failed validation lists are then placed at their
+        names in the files as written (they are rolled back by now); without it, at their
+        statements.
+
+    Returns
+    -------
+    str
+        Lines for standard error.
+    """
     if done.point is None:
         return "nothing to write\n"
     lines = [(f"wrote {len(done.written)} file(s); rollback point {done.point.id} "
@@ -87,7 +113,9 @@ def applied_summary(done: Applied) -> str:
         lines.append(f"validation: {v.compiled} of {len(done.written)} written file(s) compile; undefined names in "
                      f"them (pyflakes) {v.undefined_before} before, {v.undefined_after} after; the re-audit finds "
                      f"{v.violations_after} violation(s)" + ("" if v.unexpected else ", as the manual list says"))
-        lines += [f"  validation failed: {p}" for p in v.problems()]
+        rows = [row for _, row in v.mismatched]
+        positions = name_positions(m.root, rows, _migrated(m)) if m is not None else None
+        lines += [f"  validation failed: {p}" for p in v.problems(lambda row: where(row, positions))]
         if not v.ok:
             lines.append(f"validation failed: rolled back to {done.point.id}")
     for sha in done.commits:

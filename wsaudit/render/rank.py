@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wsaudit.errors import UsageError
+from wsaudit.gate.fingerprint import fingerprint, reader
 from wsaudit.model import CATEGORIES, FILE_FIELDS, RANK_FIELDS, TIERS, FileRank, RankedViolation
-from wsaudit.render.positions import name_positions
+from wsaudit.render.positions import location, name_positions, where
 from wsaudit.render.sarif import sarif
-from wsaudit.render.scan import scan_document, where
+from wsaudit.render.scan import scan_document
 from wsaudit.render.text import dump_chunks, dumps, flat, rows_csv
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def rank_table(rows: list[dict[str, Any]], by: str = "violation", places: Sequen
             counts = " ".join(f"{r[c]} {c.split('-')[1]}" for c in CATEGORIES if r[c])
             lines.append(f"{r['tier']}  {r['score']:<9.4g} {r['path']}  {r['violations']} violations ({counts})")
         else:
-            place = places[i] if places is not None else f"{r['path']}:{r['line']}:{r['col'] + 1}"
+            place = places[i] if places is not None else location(r["path"], r["line"], r["col"])
             lines.append(f"{r['tier']}  {r['score']:<9.4g} {place}  {r['rule_id']}  "
                          f"{r['category']}  {r['name']}")
         lines.append(f"      {r['reason']}")
@@ -81,5 +82,8 @@ def render_rank(fmt: str, by: str, result: Audit, *, root: str, version: str) ->
         ranked = [r for r in records if isinstance(r, RankedViolation)]
         extra = [{"tier": r.tier, "score": r.score, "golden_distance": r.golden_distance, "reason": r.reason}
                  for r in ranked]
-        return dumps(sarif([r.violation for r in ranked], config, version, extra))
+        violations = [r.violation for r in ranked]
+        found = fingerprint(violations, reader(result.root, result.files))  # the same as scan's and check's
+        return dumps(sarif(violations, config, version, extra, fingerprints=[f.fingerprint for f in found],
+                           root=result.root))
     raise UsageError(f"unknown rank format {fmt!r}")

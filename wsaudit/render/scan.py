@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from wsaudit.config import Config
 from wsaudit.errors import UsageError
+from wsaudit.gate.fingerprint import fingerprint, reader
 from wsaudit.model import CATEGORIES, VIOLATION_FIELDS, Definition, Diagnostic, Notice, Violation
-from wsaudit.render.positions import name_positions
+from wsaudit.render.positions import Positions, name_positions, where
 from wsaudit.render.sarif import sarif
 from wsaudit.render.text import dumps, rows_csv
 
@@ -35,21 +36,11 @@ def scan_document(root: str, config: Config, files_scanned: int, violations: lis
     }
 
 
-def where(v: Violation, positions: dict[Violation, tuple[int, int]] | None = None) -> str:
-    """``path:line:col`` as editors read it: 1-based column, at the name of an import.
-
-    >>> v = Violation("R", "deprecated-call", "a.py", 3, 0, "a", "s", "f", "module", "f()", None, False)
-    >>> where(v), where(v, {v: (4, 9)})
-    ('a.py:3:1', 'a.py:4:9')
-    """
-    line, col = (positions or {}).get(v, (v.line, v.col + 1))
-    return f"{v.path}:{line}:{col}"
-
-
 def scan_table(violations: list[Violation], diagnostics: list[Diagnostic], files_scanned: int,
                definitions: Sequence[Definition] = (), suspects: Sequence[Violation] = (),
-               positions: dict[Violation, tuple[int, int]] | None = None) -> str:
-    """A human-readable listing and summary; ``positions`` (from
+               positions: Positions | None = None) -> str:
+    """A human-readable listing and summary; every location is
+    :func:`~wsaudit.render.positions.where`'s, and ``positions`` (from
     :func:`~wsaudit.render.positions.name_positions`) puts a multi-line import at its name."""
     lines = []
     for v in violations:
@@ -89,5 +80,8 @@ def render_scan(fmt: str, root: str, result: Audit, version: str) -> str:
     if fmt == "csv":
         return rows_csv([v.row() for v in violations], VIOLATION_FIELDS)
     if fmt == "sarif":
-        return dumps(sarif(violations, result.config, version))
+        # the gate's fingerprints: a result keeps its identity for code scanning when lines move
+        found = fingerprint(violations, reader(result.root, result.files))
+        return dumps(sarif(violations, result.config, version, fingerprints=[f.fingerprint for f in found],
+                           root=result.root))
     raise UsageError(f"unknown scan format {fmt!r}")
