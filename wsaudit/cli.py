@@ -474,6 +474,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     done = report(args.path, args.output, config, seed=args.seed, runs=args.runs, extra=extra,
                   source_dir=source, cache=options["cache"], cache_dir=options["cache_dir"], jobs=options["jobs"],
                   **history)
+    args.notices = done["notices"]
     for page in done["html"]:
         print(f"HTML report: {page}")
     print(f"Tables: {len(done['tables'])} files in {Path(args.output).resolve()}; history: {done['history']}")

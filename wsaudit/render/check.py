@@ -53,6 +53,7 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "diagnostics": [{"path": d.path, "kind": d.kind, "line": d.line, "message": d.message}
                         for d in result.diagnostics],
         "baseline_written": result.written,
+        "warnings": [n.row() for n in result.notices],  # as scan's: what makes the gate check less than meant
     }
 
 
@@ -148,6 +149,8 @@ def check_github(result: CheckResult, prefix: str = "") -> str:
         lines.append(f"::warning file={_gh_escape(where(e.path), True)},title=wsaudit stale baseline entry::"
                      + _gh_escape(f"{e.rule_id} {e.category} {e.name} `{e.statement}` {verb} the baseline "
                                   f"(--update-baseline)"))
+    for n in result.notices:  # a rule that matches nothing gates nothing: said where the run is read
+        lines.append(f"::warning title={_gh_escape('wsaudit ' + n.kind, True)}::{_gh_escape(n.message)}")
     lines.append(summary(result))
     return "\n".join(lines) + "\n"
 
@@ -159,7 +162,7 @@ def check_sarif(result: CheckResult, version: str) -> dict[str, Any]:
     ``definition``) are results too."""
     findings = [*result.findings, *result.definitions]
     log = sarif([f.violation for f in findings], result.config, version,
-                fingerprints=[f.fingerprint for f in findings], root=result.root)
+                fingerprints=[f.fingerprint for f in findings], root=result.root, notices=result.notices)
     for f, res in zip(findings, log["runs"][0]["results"]):
         if result.baseline is not None:
             res["baselineState"] = "new" if f.fingerprint in result.new_fingerprints else "unchanged"

@@ -85,5 +85,5 @@ def render_rank(fmt: str, by: str, result: Audit, *, root: str, version: str) ->
         violations = [r.violation for r in ranked]
         found = fingerprint(violations, reader(result.root, result.files))  # the same as scan's and check's
         return dumps(sarif(violations, config, version, extra, fingerprints=[f.fingerprint for f in found],
-                           root=result.root))
+                           root=result.root, notices=result.notices))
     raise UsageError(f"unknown rank format {fmt!r}")

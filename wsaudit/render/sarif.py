@@ -18,7 +18,7 @@ from typing import Any
 from wsaudit.config import Config
 from wsaudit.engine.discover import shown_name
 from wsaudit.gate.fingerprint import SCHEME
-from wsaudit.model import Rule, Violation
+from wsaudit.model import Notice, Rule, Violation
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TIER_LEVELS = {"P0": "error", "P1": "warning", "P2": "note"}
@@ -181,7 +181,7 @@ def artifact_base(root: str | Path | None) -> tuple[str, str]:
 
 def sarif(violations: list[Violation], config: Config, version: str,
           extra: list[dict[str, Any]] | None = None, *, fingerprints: Sequence[str] | None = None,
-          root: str | Path | None = None) -> dict[str, Any]:
+          root: str | Path | None = None, notices: Sequence[Notice] = ()) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one result per violation.
 
     Parameters
@@ -202,6 +202,9 @@ def sarif(violations: list[Violation], config: Config, version: str,
     root : str or Path, optional
         The audited root: artifact paths are then relative to the top of the git repository
         that holds it (:func:`artifact_base`).
+    notices : sequence of Notice
+        The run's warnings (a rule that matches nothing, ...): the invocation's
+        ``toolExecutionNotifications``, which code scanning shows beside the results.
 
     Returns
     -------
@@ -233,6 +236,10 @@ def sarif(violations: list[Violation], config: Config, version: str,
         if fingerprints is not None:
             result["partialFingerprints"] = {SCHEME: fingerprints[i]}
         results.append(result)
+    run: dict[str, Any] = {}
+    if notices:  # (none: no invocation, as before there were warnings to give)
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": [
+            {"level": "warning", "message": {"text": n.message}, "descriptor": {"id": n.kind}} for n in notices]}]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -253,5 +260,6 @@ def sarif(violations: list[Violation], config: Config, version: str,
             }},
             "originalUriBaseIds": {"SRCROOT": {"description": {"text": base}}},
             "results": results,
+            **run,
         }],
     }

@@ -83,5 +83,5 @@ def render_scan(fmt: str, root: str, result: Audit, version: str) -> str:
         # the gate's fingerprints: a result keeps its identity for code scanning when lines move
         found = fingerprint(violations, reader(result.root, result.files))
         return dumps(sarif(violations, result.config, version, fingerprints=[f.fingerprint for f in found],
-                           root=result.root))
+                           root=result.root, notices=result.notices))
     raise UsageError(f"unknown scan format {fmt!r}")

@@ -85,6 +85,7 @@ def render(audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]
         f'<p class="lead">{where}: {h["files_scanned"]:,} Python files audited; configuration '
         f"{html.escape(Path(audit.config.source).name)}.</p>",
         f'<ul class="figures" aria-label="Headline figures">{figures}</ul>',
+        *_warnings(audit),
         "<h2>What is left</h2>",
         _table(views.tiers(audit)),
         "<h2>The recommended plan</h2>",
@@ -106,6 +107,16 @@ def render(audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]
             '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
             f"<title>Overview - {html.escape(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n<main>\n"
             + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
+
+
+def _warnings(audit: Audit) -> list[str]:
+    """The audit's warnings (a rule that matches nothing gates nothing), first thing after the
+    headline: none, nothing."""
+    if not audit.notices:
+        return []
+    items = "".join(f"<li>{html.escape(n.message)}</li>" for n in audit.notices)
+    return ["<h2>Warnings</h2>", "<p>What makes this audit check less than its configuration means:</p>",
+            f'<ul class="warnings">{items}</ul>']
 
 
 def write_index(output_dir: Path, audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]], *,

@@ -239,7 +239,8 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     row = {"date": moment.isoformat(), "commit": commit, "repo": root.name, "seed": seed,
            **headline(result, simulation)}
     history = append_history(out, row)
-    return {"notebooks": executed, "html": pages, "tables": tables, "history": history, "summary": row}
+    return {"notebooks": executed, "html": pages, "tables": tables, "history": history, "summary": row,
+            "notices": list(result.notices)}
 
 
 def refresh(names: tuple[str, ...] | None = None, source_dir: Path | None = None) -> list[Path]:
