@@ -55,11 +55,13 @@ def parse_source(data: bytes) -> FileFacts:
     if problem is not None:
         # what the tokens still show is kept apart (``unparsed``): never a violation, a suspect
         return FileFacts(problems=(problem,), unparsed=scan_tokens(data.decode("utf-8", errors="replace")))
+    assert text is not None  # decode_source gives the text or the problem that stopped it
     lines = split_lines(text)
     loc = count_loc(lines)
     tree, problem = parse_tree(text)
     if tree is None:
-        return FileFacts(loc=loc, problems=(problem,), unparsed=scan_tokens(text))  # type: ignore[arg-type]
+        assert problem is not None  # and parse_tree the tree or its problem
+        return FileFacts(loc=loc, problems=(problem,), unparsed=scan_tokens(text))
     try:
         return _Extractor(lines, loc).run(tree)
     except RecursionError:  # a tree ast could build but is too deep to walk
