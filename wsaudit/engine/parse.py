@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wsaudit.engine.source import (
@@ -37,8 +38,6 @@ _IMPORT_CALLS = frozenset({"import_module", "__import__", "find_spec"})
 _PATCH_CALLS = frozenset({"patch", "setattr", "delattr"})  # mock.patch, monkeypatch.setattr("a.b.c", ...)
 _SYS_MODULES_CALLS = frozenset({"get", "pop", "setdefault"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # per expression type, the fields that can hold expressions
 
 
@@ -89,6 +88,11 @@ def _is_sys_modules(node: ast.expr) -> bool:
 
 def _string(node: ast.expr) -> ast.Constant | None:
     return node if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _end(node: ast.stmt) -> tuple[int, int]:
+    """Where a statement ends: the names it binds are bound from there."""
+    return (node.end_lineno or node.lineno, node.end_col_offset or 0)
 
 
 # ---------------------------------------------------------------------------- scopes
@@ -187,125 +191,51 @@ class _Extractor:
             else:  # attribute or subscript target: its root is a load
                 self._expr(node, scope, context)
 
-    # -- driver ------------------------------------------------------------------
+    # -- statements: one visit_ method per kind, found in _STATEMENTS by _body --------
 
     def run(self, tree: ast.Module) -> FileFacts:
         self._body(tree.body, self.module, "module", False, docstring=True)
         return self._finish()
 
-    def _body(self, body, scope: _Scope, context: str, conditional: bool, docstring: bool = False) -> None:
+    def _body(self, body: list[ast.stmt], scope: _Scope, context: str, conditional: bool,
+              docstring: bool = False) -> None:
         skip = docstring_node(body) if docstring else None
+        visit = _STATEMENTS
         for stmt in body:
             if stmt is not skip:
-                self._stmt(stmt, scope, context, conditional)
+                visit[type(stmt)](self, stmt, scope, context, conditional)
 
-    def _stmt(self, node: ast.stmt, scope: _Scope, context: str, conditional: bool) -> None:
-        end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
-        uncond = not conditional
-        if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
-            for dec in node.decorator_list:
-                self._expr(dec, scope, context)
-            if isinstance(node, ast.ClassDef):
-                for base in node.bases:
-                    self._expr(base, scope, context)
-                for kw in node.keywords:
-                    self._expr(kw.value, scope, context)
-                inner = _Scope("class", scope)
-                self._body(node.body, inner, inner_context(context, "class"), False, docstring=True)
-            else:
-                inner = self._function_scope(node.args, scope, context, (node.lineno, node.col_offset))
-                if node.returns is not None:
-                    self._expr(node.returns, scope, context)
-                self._body(node.body, inner, inner_context(context, "function"), False, docstring=True)
-            self._bind(scope, node.name, end, uncond, "local")
-            if scope is self.module:
-                self.definitions.append((node.name, node.lineno))
-        elif isinstance(node, ast.Import):
-            self._import(node, scope, context, end, uncond)
-        elif isinstance(node, ast.ImportFrom):
-            self._import_from(node, scope, context, end, uncond)
-        elif isinstance(node, ast.Assign):
-            self._expr(node.value, scope, context)
-            self._assign(node.targets, node.value, scope, context, end, uncond)
-        elif isinstance(node, ast.AnnAssign):
-            self._expr(node.annotation, scope, context)
-            if node.value is not None:
-                self._expr(node.value, scope, context)
-                self._assign([node.target], node.value, scope, context, end, uncond)
-            elif not isinstance(node.target, ast.Name):
-                self._expr(node.target, scope, context)
-        elif isinstance(node, ast.AugAssign):
-            self._expr(node.value, scope, context)
-            if isinstance(node.target, ast.Name):
-                self._use_name(node.target, scope, context)
-                if scope is self.module and node.target.id == "__all__":
-                    self._collect_all(node.value, extend=True)
-                self._bind(scope, node.target.id, end, uncond, "local")
-            else:
-                self._expr(node.target, scope, context)
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
-            self._expr(node.iter, scope, context)
-            inner = inner_context(context, "conditional")
-            self._bind_targets(scope, node.target, (node.target.lineno, node.target.col_offset), False, inner)
-            self._body(node.body, scope, inner, True)
-            self._body(node.orelse, scope, inner, True)
-        elif isinstance(node, ast.While):
-            self._expr(node.test, scope, context)
-            inner = inner_context(context, "conditional")
-            self._body(node.body, scope, inner, True)
-            self._body(node.orelse, scope, inner, True)
-        elif isinstance(node, ast.If):
-            self._expr(node.test, scope, context)
-            if is_type_checking(node.test):
-                self._body(node.body, scope, "type-checking", True)
-            else:
-                self._body(node.body, scope, inner_context(context, "conditional"), True)
-            self._body(node.orelse, scope, inner_context(context, "conditional"), True)
-        elif isinstance(node, _TRY):
-            inner = inner_context(context, "try")
-            self._body(node.body, scope, inner, True)
-            for handler in node.handlers:
-                if handler.type is not None:
-                    self._expr(handler.type, scope, inner)
-                if handler.name:
-                    self._bind(scope, handler.name, (handler.lineno, handler.col_offset), False, "local")
-                self._body(handler.body, scope, inner, True)
-            self._body(node.orelse, scope, inner, True)
-            self._body(node.finalbody, scope, inner, True)
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                self._expr(item.context_expr, scope, context)
-                if item.optional_vars is not None:
-                    pos = (item.optional_vars.end_lineno, item.optional_vars.end_col_offset)
-                    self._bind_targets(scope, item.optional_vars, pos, uncond, context)
-            self._body(node.body, scope, context, conditional)
-        elif isinstance(node, ast.Match):
-            self._expr(node.subject, scope, context)
-            inner = inner_context(context, "conditional")
-            for case in node.cases:
-                for sub in ast.walk(case.pattern):
-                    name = getattr(sub, "name", None) or getattr(sub, "rest", None)
-                    if isinstance(name, str):
-                        self._bind(scope, name, (case.pattern.lineno, case.pattern.col_offset), False, "local")
-                    if isinstance(sub, ast.MatchValue):
-                        self._expr(sub.value, scope, inner)
-                    elif isinstance(sub, ast.MatchClass):
-                        self._expr(sub.cls, scope, inner)
-                if case.guard is not None:
-                    self._expr(case.guard, scope, inner)
-                self._body(case.body, scope, inner, True)
-        elif isinstance(node, ast.Global):
-            scope.globals.update(node.names)
-        elif isinstance(node, ast.Nonlocal):
-            scope.nonlocals.update(node.names)
-        elif isinstance(node, ast.Delete):
-            for target in node.targets:
-                if not isinstance(target, ast.Name):
-                    self._expr(target, scope, context)
-        else:  # Expr, Return, Raise, Assert, Pass, Break, Continue
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.expr):
-                    self._expr(child, scope, context)
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope, context: str,
+                          conditional: bool) -> None:
+        """``def``: decorators, defaults and annotations run where it stands, the body in a scope of its own."""
+        for dec in node.decorator_list:
+            self._expr(dec, scope, context)
+        inner = self._function_scope(node.args, scope, context, (node.lineno, node.col_offset))
+        if node.returns is not None:
+            self._expr(node.returns, scope, context)
+        self._body(node.body, inner, inner_context(context, "function"), False, docstring=True)
+        self._define(node, scope, conditional)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef, scope: _Scope, context: str, conditional: bool) -> None:
+        """``class``: decorators, bases and keywords run where it stands, the body in a class scope."""
+        for dec in node.decorator_list:
+            self._expr(dec, scope, context)
+        for base in node.bases:
+            self._expr(base, scope, context)
+        for kw in node.keywords:
+            self._expr(kw.value, scope, context)
+        inner = _Scope("class", scope)
+        self._body(node.body, inner, inner_context(context, "class"), False, docstring=True)
+        self._define(node, scope, conditional)
+
+    def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: _Scope,
+                conditional: bool) -> None:
+        """Bind the name a ``def`` or ``class`` defines; at module level it is also a definition."""
+        self._bind(scope, node.name, _end(node), not conditional, "local")
+        if scope is self.module:
+            self.definitions.append((node.name, node.lineno))
 
     def _function_scope(self, args: ast.arguments, scope: _Scope, context: str, start) -> _Scope:
         for default in [*args.defaults, *[d for d in args.kw_defaults if d is not None]]:
@@ -320,7 +250,8 @@ class _Extractor:
             self._bind(inner, arg.arg, start, True, "local")
         return inner
 
-    def _import(self, node: ast.Import, scope, context, end, uncond) -> None:
+    def visit_Import(self, node: ast.Import, scope: _Scope, context: str, conditional: bool) -> None:
+        """``import a.b`` binds ``a`` (the module ``a``), ``import a.b as c`` binds ``c`` (``a.b``)."""
         self.imports.append(
             ImportStmt(
                 node.lineno,
@@ -333,6 +264,7 @@ class _Extractor:
                 self._snippet(node.lineno),
             )
         )
+        end, uncond = _end(node), not conditional
         for alias in node.names:
             if alias.asname:
                 self._bind(scope, alias.asname, end, uncond, "module", alias.name)
@@ -340,7 +272,8 @@ class _Extractor:
                 top = alias.name.split(".")[0]
                 self._bind(scope, top, end, uncond, "module", top)
 
-    def _import_from(self, node: ast.ImportFrom, scope, context, end, uncond) -> None:
+    def visit_ImportFrom(self, node: ast.ImportFrom, scope: _Scope, context: str, conditional: bool) -> None:
+        """``from m import a as b`` binds ``b``; ``from m import *`` is a star binding of the module."""
         names = tuple((a.name, a.asname) for a in node.names)
         self.imports.append(
             ImportStmt(
@@ -354,6 +287,7 @@ class _Extractor:
                 self._snippet(node.lineno),
             )
         )
+        end, uncond = _end(node), not conditional
         for name, asname in names:
             if name == "*":
                 index = len(self.bindings)
@@ -362,6 +296,122 @@ class _Extractor:
             else:
                 target = (node.level or 0, node.module or "", name)
                 self._bind(scope, asname or name, end, uncond, "from", target)
+
+    def visit_Assign(self, node: ast.Assign, scope: _Scope, context: str, conditional: bool) -> None:
+        """``a = b = value``: the value runs first."""
+        self._expr(node.value, scope, context)
+        self._assign(node.targets, node.value, scope, context, _end(node), not conditional)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign, scope: _Scope, context: str, conditional: bool) -> None:
+        """``a: T = value``; ``a: T`` alone binds nothing."""
+        self._expr(node.annotation, scope, context)
+        if node.value is not None:
+            self._expr(node.value, scope, context)
+            self._assign([node.target], node.value, scope, context, _end(node), not conditional)
+        elif not isinstance(node.target, ast.Name):
+            self._expr(node.target, scope, context)
+
+    def visit_AugAssign(self, node: ast.AugAssign, scope: _Scope, context: str, conditional: bool) -> None:
+        """``a += value`` reads ``a``, then binds it again; ``__all__ += [...]`` extends ``__all__``."""
+        self._expr(node.value, scope, context)
+        target = node.target
+        if isinstance(target, ast.Name):
+            self._use_name(target, scope, context)
+            if scope is self.module and target.id == "__all__":
+                self._collect_all(node.value, extend=True)
+            self._bind(scope, target.id, _end(node), not conditional, "local")
+        else:
+            self._expr(target, scope, context)
+
+    def visit_For(self, node: ast.For | ast.AsyncFor, scope: _Scope, context: str, conditional: bool) -> None:
+        """``for``: the iterable runs once; the target, the body and ``else`` may not run."""
+        self._expr(node.iter, scope, context)
+        inner = inner_context(context, "conditional")
+        self._bind_targets(scope, node.target, (node.target.lineno, node.target.col_offset), False, inner)
+        self._body(node.body, scope, inner, True)
+        self._body(node.orelse, scope, inner, True)
+
+    visit_AsyncFor = visit_For
+
+    def visit_While(self, node: ast.While, scope: _Scope, context: str, conditional: bool) -> None:
+        """``while``: the test runs; the body and ``else`` may not."""
+        self._expr(node.test, scope, context)
+        inner = inner_context(context, "conditional")
+        self._body(node.body, scope, inner, True)
+        self._body(node.orelse, scope, inner, True)
+
+    def visit_If(self, node: ast.If, scope: _Scope, context: str, conditional: bool) -> None:
+        """``if``: either branch may not run; the body of ``if TYPE_CHECKING:`` never runs."""
+        self._expr(node.test, scope, context)
+        if is_type_checking(node.test):
+            self._body(node.body, scope, "type-checking", True)
+        else:
+            self._body(node.body, scope, inner_context(context, "conditional"), True)
+        self._body(node.orelse, scope, inner_context(context, "conditional"), True)
+
+    def visit_Try(self, node: ast.Try | ast.TryStar, scope: _Scope, context: str, conditional: bool) -> None:
+        """``try`` (also ``except*``): any part may not run, or stop half-way; ``except E as e`` binds ``e``."""
+        inner = inner_context(context, "try")
+        self._body(node.body, scope, inner, True)
+        for handler in node.handlers:
+            if handler.type is not None:
+                self._expr(handler.type, scope, inner)
+            if handler.name:
+                self._bind(scope, handler.name, (handler.lineno, handler.col_offset), False, "local")
+            self._body(handler.body, scope, inner, True)
+        self._body(node.orelse, scope, inner, True)
+        self._body(node.finalbody, scope, inner, True)
+
+    visit_TryStar = visit_Try
+
+    def visit_With(self, node: ast.With | ast.AsyncWith, scope: _Scope, context: str, conditional: bool) -> None:
+        """``with``: the body runs as the block around it does; each ``as`` target is bound where it ends."""
+        for item in node.items:
+            self._expr(item.context_expr, scope, context)
+            if item.optional_vars is not None:
+                pos = (item.optional_vars.end_lineno, item.optional_vars.end_col_offset)
+                self._bind_targets(scope, item.optional_vars, pos, not conditional, context)
+        self._body(node.body, scope, context, conditional)
+
+    visit_AsyncWith = visit_With
+
+    def visit_Match(self, node: ast.Match, scope: _Scope, context: str, conditional: bool) -> None:
+        """``match``: the subject runs; each case (its pattern's values and classes, its guard, its
+        body) may not, and binds the names of its pattern."""
+        self._expr(node.subject, scope, context)
+        inner = inner_context(context, "conditional")
+        for case in node.cases:
+            for sub in ast.walk(case.pattern):
+                name = getattr(sub, "name", None) or getattr(sub, "rest", None)
+                if isinstance(name, str):
+                    self._bind(scope, name, (case.pattern.lineno, case.pattern.col_offset), False, "local")
+                if isinstance(sub, ast.MatchValue):
+                    self._expr(sub.value, scope, inner)
+                elif isinstance(sub, ast.MatchClass):
+                    self._expr(sub.cls, scope, inner)
+            if case.guard is not None:
+                self._expr(case.guard, scope, inner)
+            self._body(case.body, scope, inner, True)
+
+    def visit_Global(self, node: ast.Global, scope: _Scope, context: str, conditional: bool) -> None:
+        """``global a``: ``a`` in this scope is the module's."""
+        scope.globals.update(node.names)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal, scope: _Scope, context: str, conditional: bool) -> None:
+        """``nonlocal a``: ``a`` in this scope is that of an enclosing function."""
+        scope.nonlocals.update(node.names)
+
+    def visit_Delete(self, node: ast.Delete, scope: _Scope, context: str, conditional: bool) -> None:
+        """``del a.b`` and ``del a[k]`` read ``a``; ``del a`` reads nothing."""
+        for target in node.targets:
+            if not isinstance(target, ast.Name):
+                self._expr(target, scope, context)
+
+    def generic_stmt(self, node: ast.stmt, scope: _Scope, context: str, conditional: bool) -> None:
+        """Any other statement (``Expr``, ``Return``, ``Raise``, ``Assert``, ``pass``...): its expressions."""
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._expr(child, scope, context)
 
     def _assign(self, targets, value, scope, context, end, uncond) -> None:
         names, root = _chain(value)
@@ -590,3 +640,12 @@ class _Extractor:
             problems=(),
             definitions=tuple(self.definitions),
         )
+
+
+def _visitors(base: type[ast.AST], generic: Callable[..., None]) -> dict[type[ast.AST], Callable[..., None]]:
+    """The ``visit_`` method of :class:`_Extractor` for each kind of node under ``base``, else ``generic``."""
+    return {kind: getattr(_Extractor, "visit_" + kind.__name__, generic) for kind in base.__subclasses__()}
+
+
+# The dispatch is on the exact class: ast.parse makes no subclasses of them.
+_STATEMENTS = _visitors(ast.stmt, _Extractor.generic_stmt)
