@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from wsaudit.engine.source import (
@@ -37,8 +37,6 @@ _ENTRY = re.compile(r"\s*(?:(?P<name>[\w.-]+)\s*=\s*)?(?P<module>[A-Za-z_]\w*(?:
 _IMPORT_CALLS = frozenset({"import_module", "__import__", "find_spec"})
 _PATCH_CALLS = frozenset({"patch", "setattr", "delattr"})  # mock.patch, monkeypatch.setattr("a.b.c", ...)
 _SYS_MODULES_CALLS = frozenset({"get", "pop", "setdefault"})
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-_EXPR_FIELDS: dict[type, tuple[str, ...]] = {}  # per expression type, the fields that can hold expressions
 
 
 def parse_source(data: bytes) -> FileFacts:
@@ -90,6 +88,18 @@ def _string(node: ast.expr) -> ast.Constant | None:
     return node if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+def _defaults(args: ast.arguments) -> list[ast.expr]:
+    """The default values of a function's parameters, in the order they run."""
+    return [*args.defaults, *[d for d in args.kw_defaults if d is not None]]
+
+
+def _parameters(args: ast.arguments) -> list[ast.arg]:
+    """Every parameter of a function."""
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    every += [a for a in (args.vararg, args.kwarg) if a is not None]
+    return every
+
+
 def _end(node: ast.stmt) -> tuple[int, int]:
     """Where a statement ends: the names it binds are bound from there."""
     return (node.end_lineno or node.lineno, node.end_col_offset or 0)
@@ -120,6 +130,9 @@ class _Pending:
     context: str
 
 
+_Stack = list[tuple[ast.expr, _Scope, str]]  # the expressions left to walk, with their scope and context
+
+
 def _chain(node: ast.expr) -> tuple[tuple[str, ...], ast.expr]:
     """The attribute names of ``a.b.c`` and its root node."""
     names: list[str] = []
@@ -133,6 +146,38 @@ def _chain(node: ast.expr) -> tuple[tuple[str, ...], ast.expr]:
 
 
 class _Extractor:
+    """The walk of one file's syntax tree, and what it records: the facts of the file.
+
+    A visitor: each kind of node has its ``visit_`` method (``visit_Import``, ``visit_Call``...),
+    found by the node's exact class in ``_STATEMENTS`` or ``_EXPRESSIONS``; the kinds without one
+    go to ``generic_stmt`` or ``generic_expr``, which walk the expressions they hold. Statements
+    are visited recursively, a block at a time (:meth:`_body`); expressions from a stack
+    (:meth:`_expr`), so that long chains (``a + b + ...``) do not overflow Python's stack.
+
+    Parameters
+    ----------
+    lines : list of str
+        The lines of the file (for columns in characters, and snippets).
+    loc : int
+        Its lines of code.
+
+    Notes
+    -----
+    A statement's visitor takes ``(node, scope, context, conditional)``: the scope it binds in, its
+    context (one of :data:`wsaudit.model.CONTEXTS`) and whether it may not run (or run again)
+    when the block around it does. An expression's takes ``(node, scope, context, stack)`` and
+    pushes the nodes left to walk on ``stack``.
+
+    The nesting at which a file is too deep to walk (``too-complex``: a RecursionError) is part of
+    its facts, cached under ``FACTS_VERSION``: it must not move without a new version. So each
+    level costs Python's stack the same frames: a block of statements two (:meth:`_body` and a
+    ``visit_`` method); a lambda in a default, or a comprehension in a comprehension's target,
+    two (:meth:`_expr` and the ``visit_`` method, which walks the nested expression itself).
+
+    >>> [name for name in vars(_Extractor) if name.startswith("visit_") and not hasattr(ast, name[6:])]
+    []
+    """
+
     def __init__(self, lines: list[str], loc: int):
         self.lines = lines
         self.loc = loc
@@ -179,6 +224,12 @@ class _Extractor:
 
     def _bind_targets(self, scope: _Scope, target: ast.expr, pos, unconditional: bool, context: str) -> None:
         """Bind the names of an assignment target; walk the loads inside it."""
+        for load in self._bind_names(scope, target, pos, unconditional):
+            self._expr(load, scope, context)
+
+    def _bind_names(self, scope: _Scope, target: ast.expr, pos, unconditional: bool) -> Iterator[ast.expr]:
+        """Bind the names of an assignment target; yield its attributes and subscripts (whose roots
+        are loads) as they come, for the caller to walk before the names after them are bound."""
         todo = [target]
         while todo:
             node = todo.pop()
@@ -188,13 +239,20 @@ class _Extractor:
                 todo.extend(node.elts)
             elif isinstance(node, ast.Starred):
                 todo.append(node.value)
-            else:  # attribute or subscript target: its root is a load
-                self._expr(node, scope, context)
+            else:
+                yield node
 
     # -- statements: one visit_ method per kind, found in _STATEMENTS by _body --------
 
     def run(self, tree: ast.Module) -> FileFacts:
-        self._body(tree.body, self.module, "module", False, docstring=True)
+        """The facts of the file whose tree this is."""
+        # The module's statements are visited from here rather than by _body: that frame less
+        # offsets the one each expression node takes (its visit_ method), and keeps the nesting
+        # at which a file is too-complex where this version of the facts has it (see Notes).
+        visit, skip = _STATEMENTS, docstring_node(tree.body)
+        for stmt in tree.body:
+            if stmt is not skip:
+                visit[type(stmt)](self, stmt, self.module, "module", False)
         return self._finish()
 
     def _body(self, body: list[ast.stmt], scope: _Scope, context: str, conditional: bool,
@@ -238,15 +296,18 @@ class _Extractor:
             self.definitions.append((node.name, node.lineno))
 
     def _function_scope(self, args: ast.arguments, scope: _Scope, context: str, start) -> _Scope:
-        for default in [*args.defaults, *[d for d in args.kw_defaults if d is not None]]:
+        """Walk the defaults and annotations of a ``def``'s parameters; the scope that binds them."""
+        for default in _defaults(args):
             self._expr(default, scope, context)
-        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-        every += [a for a in (args.vararg, args.kwarg) if a is not None]
-        for arg in every:
+        for arg in _parameters(args):
             if arg.annotation is not None:
                 self._expr(arg.annotation, scope, context)
+        return self._parameter_scope(args, scope, start)
+
+    def _parameter_scope(self, args: ast.arguments, scope: _Scope, start) -> _Scope:
+        """A function scope inside ``scope`` with the parameters bound at ``start``."""
         inner = _Scope("function", scope)
-        for arg in every:
+        for arg in _parameters(args):
             self._bind(inner, arg.arg, start, True, "local")
         return inner
 
@@ -316,7 +377,7 @@ class _Extractor:
         self._expr(node.value, scope, context)
         target = node.target
         if isinstance(target, ast.Name):
-            self._use_name(target, scope, context)
+            self._pend(target, (target.id,), False, scope, context)
             if scope is self.module and target.id == "__all__":
                 self._collect_all(node.value, extend=True)
             self._bind(scope, target.id, _end(node), not conditional, "local")
@@ -429,18 +490,15 @@ class _Extractor:
             self._bind_targets(scope, target, end, uncond, context)
 
     def _collect_all(self, value: ast.expr, extend: bool) -> None:
-        if isinstance(value, (ast.List, ast.Tuple)) and all(
-            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
-        ):
-            found = [e.value for e in value.elts]
-            self.all_names = (self.all_names or []) + found if extend else found
+        """``__all__`` when it is a literal list or tuple of strings (or what ``+=`` adds to it)."""
+        if isinstance(value, (ast.List, ast.Tuple)):
+            found = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            if len(found) == len(value.elts):
+                self.all_names = (self.all_names or []) + found if extend else found
 
-    # -- expressions (iterative: deeply nested expressions must not blow the stack) ---
+    # -- expressions: one visit_ method per kind, found in _EXPRESSIONS by _expr ------
 
-    def _use_name(self, node: ast.Name, scope, context) -> int:
-        return self._pend(node, (node.id,), False, scope, context)
-
-    def _pend(self, node: ast.expr, chain, is_call, scope, context) -> int:
+    def _pend(self, node: ast.expr, chain: tuple[str, ...], is_call: bool, scope: _Scope, context: str) -> int:
         line, col = node.lineno, node.col_offset
         self.pending.append(
             _Pending(chain[0], (line, col), scope, line, col, chain, is_call, context)
@@ -448,95 +506,136 @@ class _Extractor:
         return len(self.pending) - 1
 
     def _expr(self, root: ast.expr, scope: _Scope, context: str) -> None:
-        stack: list[tuple[ast.AST, _Scope, str]] = [(root, scope, context)]
+        """Walk an expression: its nodes are visited from a stack, so that a deeply nested
+        expression does not blow Python's."""
+        stack: _Stack = [(root, scope, context)]
+        visit = _EXPRESSIONS
         while stack:
             node, sc, ctx = stack.pop()
-            kind = type(node)
-            if kind is ast.Name or kind is ast.Attribute:
-                chain, base = _chain(node)
-                if type(base) is ast.Name:
-                    if kind is ast.Name and type(node.ctx) is not ast.Load:
-                        continue
-                    self._rhs_pending[id(node)] = self._pend(node, chain, False, sc, ctx)
-                else:
-                    stack.append((base, sc, ctx))
-            elif kind is ast.Call:
-                chain, base = _chain(node.func)
-                if node.args and (first := _string(node.args[0])) is not None:
-                    sink = _sink_of_call(chain)
-                    if sink is not None:
-                        self._sinks[id(first)] = sink
-                if isinstance(base, ast.Name) and isinstance(node.func, (ast.Name, ast.Attribute)):
-                    self._pend(node.func, chain, True, sc, ctx)
-                else:
-                    stack.append((node.func, sc, ctx))
-                for arg in reversed(node.args):
-                    stack.append((arg, sc, ctx))
-                for kw in reversed(node.keywords):
-                    stack.append((kw.value, sc, ctx))
-            elif kind is ast.Constant:
-                value = node.value
-                if isinstance(value, str):
-                    sink = self._sinks.get(id(node))
-                    if not _DOTTED.fullmatch(value):
-                        entry = _ENTRY.fullmatch(value) if ":" in value else None
-                        if entry is None or not (entry["name"] or "." in entry["module"]):
-                            continue
-                        value, sink = f"{entry['module']}.{entry['attr']}", "entry-point"
-                    line = node.lineno
-                    self.strings.append(
-                        StringRef(line, self._col(line, node.col_offset), value, ctx, self._snippet(line), sink)
-                    )
-            elif isinstance(node, ast.JoinedStr):
-                for part in node.values:  # the literal parts of an f-string are prose
-                    if isinstance(part, ast.FormattedValue):
-                        stack.append((part.value, sc, ctx))
-                        if part.format_spec is not None:
-                            stack.append((part.format_spec, sc, ctx))
-            elif isinstance(node, ast.Lambda):
-                inner = self._function_scope(node.args, sc, ctx, (node.lineno, node.col_offset))
-                stack.append((node.body, inner, inner_context(ctx, "function")))
-            elif isinstance(node, _COMPREHENSIONS):
-                gens = node.generators
-                stack.append((gens[0].iter, sc, ctx))
-                inner = _Scope("comprehension", sc)
-                start = (node.lineno, node.col_offset)
-                for gen in gens:
-                    self._bind_targets(inner, gen.target, start, True, ctx)
-                parts: list[ast.AST] = []
-                for i, gen in enumerate(gens):
-                    if i:
-                        parts.append(gen.iter)
-                    parts.extend(gen.ifs)
-                parts.extend([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt])
-                for part in reversed(parts):
-                    stack.append((part, inner, ctx))
-            elif isinstance(node, ast.NamedExpr):
-                owner = sc
-                while owner.kind == "comprehension" and owner.parent is not None:
-                    owner = owner.parent
-                end = (node.end_lineno, node.end_col_offset)
-                self._bind(owner, node.target.id, end, False, "local")
-                stack.append((node.value, sc, ctx))
-            else:  # any other expression: walk the fields that hold expressions
-                if kind is ast.Subscript and _is_sys_modules(node.value) and (key := _string(node.slice)) is not None:
-                    self._sinks[id(key)] = "sys.modules"
-                elif kind is ast.Compare and (key := _string(node.left)) is not None and any(
-                        _is_sys_modules(c) and isinstance(op, (ast.In, ast.NotIn))
-                        for op, c in zip(node.ops, node.comparators)):
-                    self._sinks[id(key)] = "sys.modules"
-                fields = _EXPR_FIELDS.get(kind)
-                if fields is None:
-                    fields = _EXPR_FIELDS[kind] = tuple(f for f in kind._fields if f not in ("ctx", "op", "ops"))
-                children = []
-                for name in fields:
-                    value = getattr(node, name, None)
-                    if type(value) is list:
-                        children.extend(v for v in value if isinstance(v, ast.expr))
-                    elif isinstance(value, ast.expr):
-                        children.append(value)
-                for child in reversed(children):
-                    stack.append((child, sc, ctx))
+            visit[type(node)](self, node, sc, ctx, stack)
+
+    def visit_Name(self, node: ast.Name, scope: _Scope, context: str, stack: _Stack) -> None:
+        """A name read is a use (a name stored or deleted is not)."""
+        if type(node.ctx) is ast.Load:
+            self._rhs_pending[id(node)] = self._pend(node, (node.id,), False, scope, context)
+
+    def visit_Attribute(self, node: ast.Attribute, scope: _Scope, context: str, stack: _Stack) -> None:
+        """``a.b.c`` is one use of the chain when it starts with a name; else its root is walked."""
+        chain, base = _chain(node)
+        if type(base) is ast.Name:
+            self._rhs_pending[id(node)] = self._pend(node, chain, False, scope, context)
+        else:
+            stack.append((base, scope, context))
+
+    def visit_Call(self, node: ast.Call, scope: _Scope, context: str, stack: _Stack) -> None:
+        """``a.b(...)`` is a use of ``a.b`` that calls it; a string first argument of some calls
+        (``import_module``, ``patch``, ``sys.modules.get``...) is a module or object path."""
+        chain, base = _chain(node.func)
+        if node.args and (first := _string(node.args[0])) is not None:
+            sink = _sink_of_call(chain)
+            if sink is not None:
+                self._sinks[id(first)] = sink
+        if type(base) is ast.Name:
+            self._pend(node.func, chain, True, scope, context)
+        else:
+            stack.append((node.func, scope, context))
+        for arg in reversed(node.args):
+            stack.append((arg, scope, context))
+        for kw in reversed(node.keywords):
+            stack.append((kw.value, scope, context))
+
+    def visit_Constant(self, node: ast.Constant, scope: _Scope, context: str, stack: _Stack) -> None:
+        """A string that reads as a dotted path (``"a.b.c"``) or an entry point (``"n = a.b:c"``)."""
+        value = node.value
+        if not isinstance(value, str):
+            return
+        sink = self._sinks.get(id(node))
+        if not _DOTTED.fullmatch(value):
+            entry = _ENTRY.fullmatch(value) if ":" in value else None
+            if entry is None or not (entry["name"] or "." in entry["module"]):
+                return
+            value, sink = f"{entry['module']}.{entry['attr']}", "entry-point"
+        line = node.lineno
+        self.strings.append(
+            StringRef(line, self._col(line, node.col_offset), value, context, self._snippet(line), sink)
+        )
+
+    def visit_JoinedStr(self, node: ast.JoinedStr, scope: _Scope, context: str, stack: _Stack) -> None:
+        """An f-string: the expressions in it are walked; its literal parts are prose."""
+        for part in node.values:
+            if isinstance(part, ast.FormattedValue):
+                stack.append((part.value, scope, context))
+                if part.format_spec is not None:
+                    stack.append((part.format_spec, scope, context))
+
+    def visit_Lambda(self, node: ast.Lambda, scope: _Scope, context: str, stack: _Stack) -> None:
+        """A lambda: its defaults run where it stands, its body in a function scope of its own."""
+        # walked from here, not by _function_scope: two frames a level of nesting (see Notes); a
+        # lambda's parameters have no annotations
+        for default in _defaults(node.args):
+            self._expr(default, scope, context)
+        inner = self._parameter_scope(node.args, scope, (node.lineno, node.col_offset))
+        stack.append((node.body, inner, inner_context(context, "function")))
+
+    def visit_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, scope: _Scope,
+                       context: str, stack: _Stack) -> None:
+        """A comprehension of any kind: the first iterable runs where it stands, the rest in a scope
+        of its own, which binds the targets."""
+        gens = node.generators
+        stack.append((gens[0].iter, scope, context))
+        inner = _Scope("comprehension", scope)
+        start = (node.lineno, node.col_offset)
+        for gen in gens:
+            # walked from here, not by _bind_targets: two frames a level of nesting (see Notes)
+            for load in self._bind_names(inner, gen.target, start, True):
+                self._expr(load, inner, context)
+        parts: list[ast.expr] = []
+        for i, gen in enumerate(gens):
+            if i:
+                parts.append(gen.iter)
+            parts.extend(gen.ifs)
+        parts.extend([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt])
+        for part in reversed(parts):
+            stack.append((part, inner, context))
+
+    visit_SetComp = visit_GeneratorExp = visit_DictComp = visit_ListComp
+
+    def visit_NamedExpr(self, node: ast.NamedExpr, scope: _Scope, context: str, stack: _Stack) -> None:
+        """``(a := value)`` binds ``a`` in the scope around any comprehensions."""
+        owner = scope
+        while owner.kind == "comprehension" and owner.parent is not None:
+            owner = owner.parent
+        self._bind(owner, node.target.id, (node.end_lineno, node.end_col_offset), False, "local")
+        stack.append((node.value, scope, context))
+
+    def visit_Subscript(self, node: ast.Subscript, scope: _Scope, context: str, stack: _Stack) -> None:
+        """``a[k]``; in ``sys.modules["a.b"]`` the string is a module path."""
+        if _is_sys_modules(node.value) and (key := _string(node.slice)) is not None:
+            self._sinks[id(key)] = "sys.modules"
+        stack.append((node.slice, scope, context))
+        stack.append((node.value, scope, context))
+
+    def visit_Compare(self, node: ast.Compare, scope: _Scope, context: str, stack: _Stack) -> None:
+        """A comparison; in ``"a.b" in sys.modules`` the string is a module path."""
+        if (key := _string(node.left)) is not None and any(
+                _is_sys_modules(c) and isinstance(op, (ast.In, ast.NotIn))
+                for op, c in zip(node.ops, node.comparators)):
+            self._sinks[id(key)] = "sys.modules"
+        for comparator in reversed(node.comparators):
+            stack.append((comparator, scope, context))
+        stack.append((node.left, scope, context))
+
+    def generic_expr(self, node: ast.expr, scope: _Scope, context: str, stack: _Stack) -> None:
+        """Any other expression: the fields that can hold expressions are walked, in order."""
+        children: list[ast.expr] = []
+        for name in _EXPR_FIELDS[type(node)]:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                children.extend(v for v in value if isinstance(v, ast.expr))
+            elif isinstance(value, ast.expr):
+                children.append(value)
+        for child in reversed(children):
+            stack.append((child, scope, context))
 
     # -- resolution --------------------------------------------------------------
 
@@ -649,3 +748,6 @@ def _visitors(base: type[ast.AST], generic: Callable[..., None]) -> dict[type[as
 
 # The dispatch is on the exact class: ast.parse makes no subclasses of them.
 _STATEMENTS = _visitors(ast.stmt, _Extractor.generic_stmt)
+_EXPRESSIONS = _visitors(ast.expr, _Extractor.generic_expr)
+# per kind of expression, the fields that can hold expressions (for generic_expr)
+_EXPR_FIELDS = {kind: tuple(f for f in kind._fields if f not in ("ctx", "op", "ops")) for kind in _EXPRESSIONS}
