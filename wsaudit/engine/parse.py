@@ -3,9 +3,10 @@
 Static only: the source is decoded and parsed with :mod:`ast`, never imported or run.
 The facts do not depend on the configuration, so they are cached by content hash.
 
-Name resolution follows Python's scoping rules (LEGB, class bodies invisible to the
-functions inside them, ``global``/``nonlocal``) and approximates control flow: a use sees
-the bindings of its name that can reach it, back to the last unconditional one.
+The tree is walked by :class:`_Extractor`, a visitor with a method per kind of node. It records
+the imports, the strings that read as module or object paths, the bindings of names and their
+uses; the scopes, and the resolution of each use to the bindings that can reach it, are in
+:mod:`wsaudit.engine.scopes`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
+from wsaudit.engine.scopes import FactsRecorder, Scope
 from wsaudit.engine.source import (
-    char_col,
     count_loc,
     decode_source,
     docstring_node,
@@ -26,7 +26,7 @@ from wsaudit.engine.source import (
     split_lines,
 )
 from wsaudit.engine.tokens import scan_tokens
-from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Use
+from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef
 
 FACTS_VERSION = 3
 
@@ -105,32 +105,7 @@ def _end(node: ast.stmt) -> tuple[int, int]:
     return (node.end_lineno or node.lineno, node.end_col_offset or 0)
 
 
-# ---------------------------------------------------------------------------- scopes
-
-
-@dataclass
-class _Scope:
-    kind: str  # module, function, class, comprehension
-    parent: _Scope | None
-    bindings: dict[str, list[tuple[tuple[int, int], bool, int]]] = field(default_factory=dict)
-    globals: set[str] = field(default_factory=set)
-    nonlocals: set[str] = field(default_factory=set)
-    stars: list[tuple[tuple[int, int], bool, int]] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Pending:
-    name: str
-    pos: tuple[int, int]
-    scope: _Scope
-    line: int
-    col: int  # UTF-8 byte offset, as ast gives it
-    chain: tuple[str, ...]
-    is_call: bool
-    context: str
-
-
-_Stack = list[tuple[ast.expr, _Scope, str]]  # the expressions left to walk, with their scope and context
+_Stack = list[tuple[ast.expr, Scope, str]]  # the expressions left to walk, with their scope and context
 
 
 def _chain(node: ast.expr) -> tuple[tuple[str, ...], ast.expr]:
@@ -145,7 +120,7 @@ def _chain(node: ast.expr) -> tuple[tuple[str, ...], ast.expr]:
     return tuple(names), node
 
 
-class _Extractor:
+class _Extractor(FactsRecorder):
     """The walk of one file's syntax tree, and what it records: the facts of the file.
 
     A visitor: each kind of node has its ``visit_`` method (``visit_Import``, ``visit_Call``...),
@@ -179,55 +154,16 @@ class _Extractor:
     """
 
     def __init__(self, lines: list[str], loc: int):
-        self.lines = lines
-        self.loc = loc
-        self.imports: list[ImportStmt] = []
-        self.bindings: list[Binding] = []
-        self.pending: list[_Pending] = []
-        self.alias_rhs: dict[int, int] = {}  # binding index -> pending index
-        self.strings: list[StringRef] = []
-        self.all_names: list[str] | None = None
-        self.module = _Scope("module", None)
+        super().__init__(lines, loc)
         self._rhs_pending: dict[int, int] = {}  # id of a right-hand-side node -> pending use
         self._sinks: dict[int, str] = {}  # id of a string constant -> where Python takes it as a path
-        self.definitions: list[tuple[str, int]] = []
 
-    # -- positions ---------------------------------------------------------------
-
-    def _col(self, line: int, byte_col: int) -> int:
-        return char_col(self.lines[line - 1] if 0 < line <= len(self.lines) else "", byte_col)
-
-    def _snippet(self, line: int) -> str:
-        return self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
-
-    # -- bindings ----------------------------------------------------------------
-
-    def _bind(self, scope: _Scope, name: str, pos, unconditional: bool, kind: str, target=None) -> int:
-        if name in scope.globals:
-            scope, unconditional = self.module, False
-        elif name in scope.nonlocals:
-            outer = scope.parent
-            while outer is not None and (outer.kind == "class" or name not in outer.bindings):
-                if outer.kind == "module":
-                    break
-                outer = outer.parent
-            scope, unconditional = (outer or self.module), False
-        module_scope = scope is self.module
-        if kind == "local" and module_scope:
-            kind = "def"
-        index = -1
-        if kind != "local":
-            index = len(self.bindings)
-            self.bindings.append(Binding(name, kind, target, module_scope))
-        scope.bindings.setdefault(name, []).append((pos, unconditional, index))
-        return index
-
-    def _bind_targets(self, scope: _Scope, target: ast.expr, pos, unconditional: bool, context: str) -> None:
+    def _bind_targets(self, scope: Scope, target: ast.expr, pos, unconditional: bool, context: str) -> None:
         """Bind the names of an assignment target; walk the loads inside it."""
         for load in self._bind_names(scope, target, pos, unconditional):
             self._expr(load, scope, context)
 
-    def _bind_names(self, scope: _Scope, target: ast.expr, pos, unconditional: bool) -> Iterator[ast.expr]:
+    def _bind_names(self, scope: Scope, target: ast.expr, pos, unconditional: bool) -> Iterator[ast.expr]:
         """Bind the names of an assignment target; yield its attributes and subscripts (whose roots
         are loads) as they come, for the caller to walk before the names after them are bound."""
         todo = [target]
@@ -255,7 +191,7 @@ class _Extractor:
                 visit[type(stmt)](self, stmt, self.module, "module", False)
         return self._finish()
 
-    def _body(self, body: list[ast.stmt], scope: _Scope, context: str, conditional: bool,
+    def _body(self, body: list[ast.stmt], scope: Scope, context: str, conditional: bool,
               docstring: bool = False) -> None:
         skip = docstring_node(body) if docstring else None
         visit = _STATEMENTS
@@ -263,7 +199,7 @@ class _Extractor:
             if stmt is not skip:
                 visit[type(stmt)](self, stmt, scope, context, conditional)
 
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope, context: str,
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, context: str,
                           conditional: bool) -> None:
         """``def``: decorators, defaults and annotations run where it stands, the body in a scope of its own."""
         for dec in node.decorator_list:
@@ -276,7 +212,7 @@ class _Extractor:
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
-    def visit_ClassDef(self, node: ast.ClassDef, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_ClassDef(self, node: ast.ClassDef, scope: Scope, context: str, conditional: bool) -> None:
         """``class``: decorators, bases and keywords run where it stands, the body in a class scope."""
         for dec in node.decorator_list:
             self._expr(dec, scope, context)
@@ -284,18 +220,18 @@ class _Extractor:
             self._expr(base, scope, context)
         for kw in node.keywords:
             self._expr(kw.value, scope, context)
-        inner = _Scope("class", scope)
+        inner = Scope("class", scope)
         self._body(node.body, inner, inner_context(context, "class"), False, docstring=True)
         self._define(node, scope, conditional)
 
-    def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: _Scope,
+    def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: Scope,
                 conditional: bool) -> None:
         """Bind the name a ``def`` or ``class`` defines; at module level it is also a definition."""
         self._bind(scope, node.name, _end(node), not conditional, "local")
         if scope is self.module:
             self.definitions.append((node.name, node.lineno))
 
-    def _function_scope(self, args: ast.arguments, scope: _Scope, context: str, start) -> _Scope:
+    def _function_scope(self, args: ast.arguments, scope: Scope, context: str, start) -> Scope:
         """Walk the defaults and annotations of a ``def``'s parameters; the scope that binds them."""
         for default in _defaults(args):
             self._expr(default, scope, context)
@@ -304,14 +240,14 @@ class _Extractor:
                 self._expr(arg.annotation, scope, context)
         return self._parameter_scope(args, scope, start)
 
-    def _parameter_scope(self, args: ast.arguments, scope: _Scope, start) -> _Scope:
+    def _parameter_scope(self, args: ast.arguments, scope: Scope, start) -> Scope:
         """A function scope inside ``scope`` with the parameters bound at ``start``."""
-        inner = _Scope("function", scope)
+        inner = Scope("function", scope)
         for arg in _parameters(args):
             self._bind(inner, arg.arg, start, True, "local")
         return inner
 
-    def visit_Import(self, node: ast.Import, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_Import(self, node: ast.Import, scope: Scope, context: str, conditional: bool) -> None:
         """``import a.b`` binds ``a`` (the module ``a``), ``import a.b as c`` binds ``c`` (``a.b``)."""
         self.imports.append(
             ImportStmt(
@@ -333,7 +269,7 @@ class _Extractor:
                 top = alias.name.split(".")[0]
                 self._bind(scope, top, end, uncond, "module", top)
 
-    def visit_ImportFrom(self, node: ast.ImportFrom, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_ImportFrom(self, node: ast.ImportFrom, scope: Scope, context: str, conditional: bool) -> None:
         """``from m import a as b`` binds ``b``; ``from m import *`` is a star binding of the module."""
         names = tuple((a.name, a.asname) for a in node.names)
         self.imports.append(
@@ -358,12 +294,12 @@ class _Extractor:
                 target = (node.level or 0, node.module or "", name)
                 self._bind(scope, asname or name, end, uncond, "from", target)
 
-    def visit_Assign(self, node: ast.Assign, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_Assign(self, node: ast.Assign, scope: Scope, context: str, conditional: bool) -> None:
         """``a = b = value``: the value runs first."""
         self._expr(node.value, scope, context)
         self._assign(node.targets, node.value, scope, context, _end(node), not conditional)
 
-    def visit_AnnAssign(self, node: ast.AnnAssign, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_AnnAssign(self, node: ast.AnnAssign, scope: Scope, context: str, conditional: bool) -> None:
         """``a: T = value``; ``a: T`` alone binds nothing."""
         self._expr(node.annotation, scope, context)
         if node.value is not None:
@@ -372,7 +308,7 @@ class _Extractor:
         elif not isinstance(node.target, ast.Name):
             self._expr(node.target, scope, context)
 
-    def visit_AugAssign(self, node: ast.AugAssign, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_AugAssign(self, node: ast.AugAssign, scope: Scope, context: str, conditional: bool) -> None:
         """``a += value`` reads ``a``, then binds it again; ``__all__ += [...]`` extends ``__all__``."""
         self._expr(node.value, scope, context)
         target = node.target
@@ -384,7 +320,7 @@ class _Extractor:
         else:
             self._expr(target, scope, context)
 
-    def visit_For(self, node: ast.For | ast.AsyncFor, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_For(self, node: ast.For | ast.AsyncFor, scope: Scope, context: str, conditional: bool) -> None:
         """``for``: the iterable runs once; the target, the body and ``else`` may not run."""
         self._expr(node.iter, scope, context)
         inner = inner_context(context, "conditional")
@@ -394,14 +330,14 @@ class _Extractor:
 
     visit_AsyncFor = visit_For
 
-    def visit_While(self, node: ast.While, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_While(self, node: ast.While, scope: Scope, context: str, conditional: bool) -> None:
         """``while``: the test runs; the body and ``else`` may not."""
         self._expr(node.test, scope, context)
         inner = inner_context(context, "conditional")
         self._body(node.body, scope, inner, True)
         self._body(node.orelse, scope, inner, True)
 
-    def visit_If(self, node: ast.If, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_If(self, node: ast.If, scope: Scope, context: str, conditional: bool) -> None:
         """``if``: either branch may not run; the body of ``if TYPE_CHECKING:`` never runs."""
         self._expr(node.test, scope, context)
         if is_type_checking(node.test):
@@ -410,7 +346,7 @@ class _Extractor:
             self._body(node.body, scope, inner_context(context, "conditional"), True)
         self._body(node.orelse, scope, inner_context(context, "conditional"), True)
 
-    def visit_Try(self, node: ast.Try | ast.TryStar, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_Try(self, node: ast.Try | ast.TryStar, scope: Scope, context: str, conditional: bool) -> None:
         """``try`` (also ``except*``): any part may not run, or stop half-way; ``except E as e`` binds ``e``."""
         inner = inner_context(context, "try")
         self._body(node.body, scope, inner, True)
@@ -425,7 +361,7 @@ class _Extractor:
 
     visit_TryStar = visit_Try
 
-    def visit_With(self, node: ast.With | ast.AsyncWith, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_With(self, node: ast.With | ast.AsyncWith, scope: Scope, context: str, conditional: bool) -> None:
         """``with``: the body runs as the block around it does; each ``as`` target is bound where it ends."""
         for item in node.items:
             self._expr(item.context_expr, scope, context)
@@ -436,7 +372,7 @@ class _Extractor:
 
     visit_AsyncWith = visit_With
 
-    def visit_Match(self, node: ast.Match, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_Match(self, node: ast.Match, scope: Scope, context: str, conditional: bool) -> None:
         """``match``: the subject runs; each case (its pattern's values and classes, its guard, its
         body) may not, and binds the names of its pattern."""
         self._expr(node.subject, scope, context)
@@ -454,21 +390,21 @@ class _Extractor:
                 self._expr(case.guard, scope, inner)
             self._body(case.body, scope, inner, True)
 
-    def visit_Global(self, node: ast.Global, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_Global(self, node: ast.Global, scope: Scope, context: str, conditional: bool) -> None:
         """``global a``: ``a`` in this scope is the module's."""
         scope.globals.update(node.names)
 
-    def visit_Nonlocal(self, node: ast.Nonlocal, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_Nonlocal(self, node: ast.Nonlocal, scope: Scope, context: str, conditional: bool) -> None:
         """``nonlocal a``: ``a`` in this scope is that of an enclosing function."""
         scope.nonlocals.update(node.names)
 
-    def visit_Delete(self, node: ast.Delete, scope: _Scope, context: str, conditional: bool) -> None:
+    def visit_Delete(self, node: ast.Delete, scope: Scope, context: str, conditional: bool) -> None:
         """``del a.b`` and ``del a[k]`` read ``a``; ``del a`` reads nothing."""
         for target in node.targets:
             if not isinstance(target, ast.Name):
                 self._expr(target, scope, context)
 
-    def generic_stmt(self, node: ast.stmt, scope: _Scope, context: str, conditional: bool) -> None:
+    def generic_stmt(self, node: ast.stmt, scope: Scope, context: str, conditional: bool) -> None:
         """Any other statement (``Expr``, ``Return``, ``Raise``, ``Assert``, ``pass``...): its expressions."""
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
@@ -498,14 +434,7 @@ class _Extractor:
 
     # -- expressions: one visit_ method per kind, found in _EXPRESSIONS by _expr ------
 
-    def _pend(self, node: ast.expr, chain: tuple[str, ...], is_call: bool, scope: _Scope, context: str) -> int:
-        line, col = node.lineno, node.col_offset
-        self.pending.append(
-            _Pending(chain[0], (line, col), scope, line, col, chain, is_call, context)
-        )
-        return len(self.pending) - 1
-
-    def _expr(self, root: ast.expr, scope: _Scope, context: str) -> None:
+    def _expr(self, root: ast.expr, scope: Scope, context: str) -> None:
         """Walk an expression: its nodes are visited from a stack, so that a deeply nested
         expression does not blow Python's."""
         stack: _Stack = [(root, scope, context)]
@@ -514,12 +443,12 @@ class _Extractor:
             node, sc, ctx = stack.pop()
             visit[type(node)](self, node, sc, ctx, stack)
 
-    def visit_Name(self, node: ast.Name, scope: _Scope, context: str, stack: _Stack) -> None:
+    def visit_Name(self, node: ast.Name, scope: Scope, context: str, stack: _Stack) -> None:
         """A name read is a use (a name stored or deleted is not)."""
         if type(node.ctx) is ast.Load:
             self._rhs_pending[id(node)] = self._pend(node, (node.id,), False, scope, context)
 
-    def visit_Attribute(self, node: ast.Attribute, scope: _Scope, context: str, stack: _Stack) -> None:
+    def visit_Attribute(self, node: ast.Attribute, scope: Scope, context: str, stack: _Stack) -> None:
         """``a.b.c`` is one use of the chain when it starts with a name; else its root is walked."""
         chain, base = _chain(node)
         if type(base) is ast.Name:
@@ -527,7 +456,7 @@ class _Extractor:
         else:
             stack.append((base, scope, context))
 
-    def visit_Call(self, node: ast.Call, scope: _Scope, context: str, stack: _Stack) -> None:
+    def visit_Call(self, node: ast.Call, scope: Scope, context: str, stack: _Stack) -> None:
         """``a.b(...)`` is a use of ``a.b`` that calls it; a string first argument of some calls
         (``import_module``, ``patch``, ``sys.modules.get``...) is a module or object path."""
         chain, base = _chain(node.func)
@@ -544,7 +473,7 @@ class _Extractor:
         for kw in reversed(node.keywords):
             stack.append((kw.value, scope, context))
 
-    def visit_Constant(self, node: ast.Constant, scope: _Scope, context: str, stack: _Stack) -> None:
+    def visit_Constant(self, node: ast.Constant, scope: Scope, context: str, stack: _Stack) -> None:
         """A string that reads as a dotted path (``"a.b.c"``) or an entry point (``"n = a.b:c"``)."""
         value = node.value
         if not isinstance(value, str):
@@ -560,7 +489,7 @@ class _Extractor:
             StringRef(line, self._col(line, node.col_offset), value, context, self._snippet(line), sink)
         )
 
-    def visit_JoinedStr(self, node: ast.JoinedStr, scope: _Scope, context: str, stack: _Stack) -> None:
+    def visit_JoinedStr(self, node: ast.JoinedStr, scope: Scope, context: str, stack: _Stack) -> None:
         """An f-string: the expressions in it are walked; its literal parts are prose."""
         for part in node.values:
             if isinstance(part, ast.FormattedValue):
@@ -568,7 +497,7 @@ class _Extractor:
                 if part.format_spec is not None:
                     stack.append((part.format_spec, scope, context))
 
-    def visit_Lambda(self, node: ast.Lambda, scope: _Scope, context: str, stack: _Stack) -> None:
+    def visit_Lambda(self, node: ast.Lambda, scope: Scope, context: str, stack: _Stack) -> None:
         """A lambda: its defaults run where it stands, its body in a function scope of its own."""
         # walked from here, not by _function_scope: two frames a level of nesting (see Notes); a
         # lambda's parameters have no annotations
@@ -577,13 +506,13 @@ class _Extractor:
         inner = self._parameter_scope(node.args, scope, (node.lineno, node.col_offset))
         stack.append((node.body, inner, inner_context(context, "function")))
 
-    def visit_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, scope: _Scope,
+    def visit_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, scope: Scope,
                        context: str, stack: _Stack) -> None:
         """A comprehension of any kind: the first iterable runs where it stands, the rest in a scope
         of its own, which binds the targets."""
         gens = node.generators
         stack.append((gens[0].iter, scope, context))
-        inner = _Scope("comprehension", scope)
+        inner = Scope("comprehension", scope)
         start = (node.lineno, node.col_offset)
         for gen in gens:
             # walked from here, not by _bind_targets: two frames a level of nesting (see Notes)
@@ -600,7 +529,7 @@ class _Extractor:
 
     visit_SetComp = visit_GeneratorExp = visit_DictComp = visit_ListComp
 
-    def visit_NamedExpr(self, node: ast.NamedExpr, scope: _Scope, context: str, stack: _Stack) -> None:
+    def visit_NamedExpr(self, node: ast.NamedExpr, scope: Scope, context: str, stack: _Stack) -> None:
         """``(a := value)`` binds ``a`` in the scope around any comprehensions."""
         owner = scope
         while owner.kind == "comprehension" and owner.parent is not None:
@@ -608,14 +537,14 @@ class _Extractor:
         self._bind(owner, node.target.id, (node.end_lineno, node.end_col_offset), False, "local")
         stack.append((node.value, scope, context))
 
-    def visit_Subscript(self, node: ast.Subscript, scope: _Scope, context: str, stack: _Stack) -> None:
+    def visit_Subscript(self, node: ast.Subscript, scope: Scope, context: str, stack: _Stack) -> None:
         """``a[k]``; in ``sys.modules["a.b"]`` the string is a module path."""
         if _is_sys_modules(node.value) and (key := _string(node.slice)) is not None:
             self._sinks[id(key)] = "sys.modules"
         stack.append((node.slice, scope, context))
         stack.append((node.value, scope, context))
 
-    def visit_Compare(self, node: ast.Compare, scope: _Scope, context: str, stack: _Stack) -> None:
+    def visit_Compare(self, node: ast.Compare, scope: Scope, context: str, stack: _Stack) -> None:
         """A comparison; in ``"a.b" in sys.modules`` the string is a module path."""
         if (key := _string(node.left)) is not None and any(
                 _is_sys_modules(c) and isinstance(op, (ast.In, ast.NotIn))
@@ -625,7 +554,7 @@ class _Extractor:
             stack.append((comparator, scope, context))
         stack.append((node.left, scope, context))
 
-    def generic_expr(self, node: ast.expr, scope: _Scope, context: str, stack: _Stack) -> None:
+    def generic_expr(self, node: ast.expr, scope: Scope, context: str, stack: _Stack) -> None:
         """Any other expression: the fields that can hold expressions are walked, in order."""
         children: list[ast.expr] = []
         for name in _EXPR_FIELDS[type(node)]:
@@ -637,108 +566,6 @@ class _Extractor:
         for child in reversed(children):
             stack.append((child, scope, context))
 
-    # -- resolution --------------------------------------------------------------
-
-    def _reaching(self, p: _Pending) -> list[int]:
-        name, scope = p.name, p.scope
-        deferred = False
-        target: _Scope | None = None
-        if name in scope.globals:
-            target, deferred = self.module, True
-        elif name in scope.bindings and name not in scope.nonlocals:
-            target = scope
-        else:
-            current = scope
-            while current.parent is not None:
-                if current.kind == "function":
-                    deferred = True
-                current = current.parent
-                if current.kind == "class":
-                    continue
-                if name in current.bindings or current.kind == "module":
-                    target = current
-                    break
-            if target is None:
-                target = self.module
-        entries = list(target.bindings.get(name, ()))
-        if target is self.module and self.module.stars:
-            entries = sorted(entries + self.module.stars, key=lambda e: e[0])
-        if not entries:
-            return []
-        if not deferred:
-            before = [e for e in entries if e[0] <= p.pos]
-            entries = before or entries
-        start = 0
-        for i, (_, unconditional, _) in enumerate(entries):
-            if unconditional:
-                start = i
-        return [index for _, _, index in entries[start:] if index >= 0]
-
-    def _finish(self) -> FileFacts:
-        # Only names with a binding that can matter outside the file (an import, an alias, a
-        # module-level name) need resolving; with star imports, so do names bound nowhere.
-        wanted = {b.name for b in self.bindings}
-        stars = bool(self.module.stars)
-        bound: set[str] = set()
-        if stars:
-            scopes = {id(p.scope): p.scope for p in self.pending}
-            bound = {name for sc in scopes.values() for name in sc.bindings} | set(self.module.bindings)
-        reaching = [self._reaching(p) if p.name in wanted or (stars and p.name not in bound) else []
-                    for p in self.pending]
-        memo: dict[int, bool] = {}
-
-        def binding_ok(index: int, seen: frozenset[int]) -> bool:
-            b = self.bindings[index]
-            if b.kind != "alias":
-                return True
-            if index in memo:
-                return memo[index]
-            rhs = self.alias_rhs.get(index)
-            ok = rhs is not None and index not in seen and use_ok(rhs, seen | {index})
-            memo[index] = ok
-            return ok
-
-        def use_ok(pi: int, seen: frozenset[int]) -> bool:
-            return any(binding_ok(i, seen) for i in reaching[pi])
-
-        kept = [i for i in range(len(self.pending)) if use_ok(i, frozenset())]
-        new_index = {pi: k for k, pi in enumerate(kept)}
-        # aliases whose right-hand side resolves to nothing outside the file are plain bindings
-        bindings = list(self.bindings)
-        for index, b in enumerate(bindings):
-            if b.kind == "alias":
-                rhs = self.alias_rhs.get(index)
-                if rhs in new_index:
-                    bindings[index] = Binding(b.name, "alias", new_index[rhs], b.module_scope)
-                else:
-                    kind = "def" if b.module_scope else "local"
-                    bindings[index] = Binding(b.name, kind, None, b.module_scope)
-        live = {i for i, b in enumerate(bindings) if b.kind != "local"}
-        uses = []
-        for pi in kept:
-            p = self.pending[pi]
-            reach = tuple(i for i in reaching[pi] if i in live)
-            uses.append(Use(p.line, self._col(p.line, p.col), p.chain, p.is_call, p.context,
-                            self._snippet(p.line), reach))
-        namespace: dict[str, tuple[int, ...]] = {}
-        for name, entries in self.module.bindings.items():
-            start = 0
-            for i, (_, unconditional, _) in enumerate(entries):
-                if unconditional:
-                    start = i
-            namespace[name] = tuple(index for _, _, index in entries[start:] if index >= 0)
-        return FileFacts(
-            loc=self.loc,
-            imports=tuple(self.imports),
-            bindings=tuple(bindings),
-            namespace=namespace,
-            stars=tuple(index for _, _, index in self.module.stars),
-            uses=tuple(uses),
-            strings=tuple(self.strings),
-            all_names=tuple(self.all_names) if self.all_names is not None else None,
-            problems=(),
-            definitions=tuple(self.definitions),
-        )
 
 
 def _visitors(base: type[ast.AST], generic: Callable[..., None]) -> dict[type[ast.AST], Callable[..., None]]:
