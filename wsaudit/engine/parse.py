@@ -80,11 +80,13 @@ def _sink_of_call(chain: tuple[str, ...]) -> str | None:
 
 
 def _is_sys_modules(node: ast.expr) -> bool:
+    """``sys.modules``."""
     return isinstance(node, ast.Attribute) and node.attr == "modules" and isinstance(node.value, ast.Name) \
         and node.value.id == "sys"
 
 
 def _string(node: ast.expr) -> ast.Constant | None:
+    """The node, when it is a string constant."""
     return node if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
@@ -145,9 +147,12 @@ class _Extractor(FactsRecorder):
 
     The nesting at which a file is too deep to walk (``too-complex``: a RecursionError) is part of
     its facts, cached under ``FACTS_VERSION``: it must not move without a new version. So each
-    level costs Python's stack the same frames: a block of statements two (:meth:`_body` and a
-    ``visit_`` method); a lambda in a default, or a comprehension in a comprehension's target,
-    two (:meth:`_expr` and the ``visit_`` method, which walks the nested expression itself).
+    level costs Python's stack the frames it has cost since that version: a block of statements
+    two (:meth:`_body` and a ``visit_`` method); a lambda in a default, or a comprehension in a
+    comprehension's target, two (:meth:`_expr` and the ``visit_`` method, which walks the nested
+    expression itself, not through a helper). And :meth:`run` visits the module's statements
+    itself, a frame less than through :meth:`_body`, which offsets the frame every expression
+    node takes (its ``visit_`` method).
 
     >>> [name for name in vars(_Extractor) if name.startswith("visit_") and not hasattr(ast, name[6:])]
     []
@@ -158,33 +163,9 @@ class _Extractor(FactsRecorder):
         self._rhs_pending: dict[int, int] = {}  # id of a right-hand-side node -> pending use
         self._sinks: dict[int, str] = {}  # id of a string constant -> where Python takes it as a path
 
-    def _bind_targets(self, scope: Scope, target: ast.expr, pos, unconditional: bool, context: str) -> None:
-        """Bind the names of an assignment target; walk the loads inside it."""
-        for load in self._bind_names(scope, target, pos, unconditional):
-            self._expr(load, scope, context)
-
-    def _bind_names(self, scope: Scope, target: ast.expr, pos, unconditional: bool) -> Iterator[ast.expr]:
-        """Bind the names of an assignment target; yield its attributes and subscripts (whose roots
-        are loads) as they come, for the caller to walk before the names after them are bound."""
-        todo = [target]
-        while todo:
-            node = todo.pop()
-            if isinstance(node, ast.Name):
-                self._bind(scope, node.id, pos, unconditional, "local")
-            elif isinstance(node, (ast.Tuple, ast.List)):
-                todo.extend(node.elts)
-            elif isinstance(node, ast.Starred):
-                todo.append(node.value)
-            else:
-                yield node
-
-    # -- statements: one visit_ method per kind, found in _STATEMENTS by _body --------
-
     def run(self, tree: ast.Module) -> FileFacts:
         """The facts of the file whose tree this is."""
-        # The module's statements are visited from here rather than by _body: that frame less
-        # offsets the one each expression node takes (its visit_ method), and keeps the nesting
-        # at which a file is too-complex where this version of the facts has it (see Notes).
+        # the module's statements visited from here, not by _body: one frame less (see Notes)
         visit, skip = _STATEMENTS, docstring_node(tree.body)
         for stmt in tree.body:
             if stmt is not skip:
@@ -193,11 +174,14 @@ class _Extractor(FactsRecorder):
 
     def _body(self, body: list[ast.stmt], scope: Scope, context: str, conditional: bool,
               docstring: bool = False) -> None:
+        """Visit the statements of a block (but its docstring, with ``docstring``)."""
         skip = docstring_node(body) if docstring else None
         visit = _STATEMENTS
         for stmt in body:
             if stmt is not skip:
                 visit[type(stmt)](self, stmt, scope, context, conditional)
+
+    # -- statements: one visit_ method per kind, found in _STATEMENTS by _body --------
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, context: str,
                           conditional: bool) -> None:
@@ -223,29 +207,6 @@ class _Extractor(FactsRecorder):
         inner = Scope("class", scope)
         self._body(node.body, inner, inner_context(context, "class"), False, docstring=True)
         self._define(node, scope, conditional)
-
-    def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: Scope,
-                conditional: bool) -> None:
-        """Bind the name a ``def`` or ``class`` defines; at module level it is also a definition."""
-        self._bind(scope, node.name, _end(node), not conditional, "local")
-        if scope is self.module:
-            self.definitions.append((node.name, node.lineno))
-
-    def _function_scope(self, args: ast.arguments, scope: Scope, context: str, start) -> Scope:
-        """Walk the defaults and annotations of a ``def``'s parameters; the scope that binds them."""
-        for default in _defaults(args):
-            self._expr(default, scope, context)
-        for arg in _parameters(args):
-            if arg.annotation is not None:
-                self._expr(arg.annotation, scope, context)
-        return self._parameter_scope(args, scope, start)
-
-    def _parameter_scope(self, args: ast.arguments, scope: Scope, start) -> Scope:
-        """A function scope inside ``scope`` with the parameters bound at ``start``."""
-        inner = Scope("function", scope)
-        for arg in _parameters(args):
-            self._bind(inner, arg.arg, start, True, "local")
-        return inner
 
     def visit_Import(self, node: ast.Import, scope: Scope, context: str, conditional: bool) -> None:
         """``import a.b`` binds ``a`` (the module ``a``), ``import a.b as c`` binds ``c`` (``a.b``)."""
@@ -410,7 +371,35 @@ class _Extractor(FactsRecorder):
             if isinstance(child, ast.expr):
                 self._expr(child, scope, context)
 
-    def _assign(self, targets, value, scope, context, end, uncond) -> None:
+    # -- what statements share: definitions, parameters, assignments ---------------
+
+    def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: Scope,
+                conditional: bool) -> None:
+        """Bind the name a ``def`` or ``class`` defines; at module level it is also a definition."""
+        self._bind(scope, node.name, _end(node), not conditional, "local")
+        if scope is self.module:
+            self.definitions.append((node.name, node.lineno))
+
+    def _function_scope(self, args: ast.arguments, scope: Scope, context: str, start) -> Scope:
+        """Walk the defaults and annotations of a ``def``'s parameters; the scope that binds them."""
+        for default in _defaults(args):
+            self._expr(default, scope, context)
+        for arg in _parameters(args):
+            if arg.annotation is not None:
+                self._expr(arg.annotation, scope, context)
+        return self._parameter_scope(args, scope, start)
+
+    def _parameter_scope(self, args: ast.arguments, scope: Scope, start) -> Scope:
+        """A function scope inside ``scope`` with the parameters bound at ``start``."""
+        inner = Scope("function", scope)
+        for arg in _parameters(args):
+            self._bind(inner, arg.arg, start, True, "local")
+        return inner
+
+    def _assign(self, targets: list[ast.expr], value: ast.expr, scope: Scope, context: str, end: tuple[int, int],
+                uncond: bool) -> None:
+        """Bind the targets of ``value``: a name given a chain of names (``a = b.c``) is an alias of
+        it, ``__all__`` given a list of strings is the module's."""
         names, root = _chain(value)
         aliasable = isinstance(root, ast.Name) and names and isinstance(value, (ast.Name, ast.Attribute))
         for target in targets:
@@ -431,6 +420,26 @@ class _Extractor(FactsRecorder):
             found = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
             if len(found) == len(value.elts):
                 self.all_names = (self.all_names or []) + found if extend else found
+
+    def _bind_targets(self, scope: Scope, target: ast.expr, pos, unconditional: bool, context: str) -> None:
+        """Bind the names of an assignment target; walk the loads inside it."""
+        for load in self._bind_names(scope, target, pos, unconditional):
+            self._expr(load, scope, context)
+
+    def _bind_names(self, scope: Scope, target: ast.expr, pos, unconditional: bool) -> Iterator[ast.expr]:
+        """Bind the names of an assignment target; yield its attributes and subscripts (whose roots
+        are loads) as they come, for the caller to walk before the names after them are bound."""
+        todo = [target]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.Name):
+                self._bind(scope, node.id, pos, unconditional, "local")
+            elif isinstance(node, (ast.Tuple, ast.List)):
+                todo.extend(node.elts)
+            elif isinstance(node, ast.Starred):
+                todo.append(node.value)
+            else:
+                yield node
 
     # -- expressions: one visit_ method per kind, found in _EXPRESSIONS by _expr ------
 
