@@ -214,28 +214,8 @@ def sarif(violations: list[Violation], config: Config, version: str,
     rules = list(config.rules)
     index = {r.id: i for i, r in enumerate(rules)}
     prefix, base = artifact_base(root)
-    results = []
-    for i, v in enumerate(violations):
-        more = extra[i] if extra is not None else {}
-        # the rule's sentence once (its help holds the rest); the result adds only what is its own
-        text = f"{v.name} ({v.category.removeprefix('deprecated-')}): {rule_summary(rules[index[v.rule_id]])}"
-        result = {
-            "ruleId": v.rule_id,
-            "ruleIndex": index[v.rule_id],
-            "level": TIER_LEVELS.get(more.get("tier"), "warning"),
-            "message": {"text": text},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": prefix + v.path, "uriBaseId": "SRCROOT"},
-                    "region": {"startLine": v.line, "startColumn": v.col + 1, "snippet": {"text": v.snippet}},
-                },
-                "logicalLocations": [{"fullyQualifiedName": v.module, "kind": "module"}],
-            }],
-            "properties": {"category": v.category, "context": v.context, "is_test": v.is_test, **more},
-        }
-        if fingerprints is not None:
-            result["partialFingerprints"] = {SCHEME: fingerprints[i]}
-        results.append(result)
+    results = [_result(v, rules[index[v.rule_id]], index[v.rule_id], prefix, extra[i] if extra is not None else {},
+                       fingerprints[i] if fingerprints is not None else None) for i, v in enumerate(violations)]
     run: dict[str, Any] = {}
     if notices:  # (none: no invocation, as before there were warnings to give)
         run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": [
@@ -244,22 +224,47 @@ def sarif(violations: list[Violation], config: Config, version: str,
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "wsaudit",
-                "version": version,
-                "rules": [{
-                    "id": r.id,
-                    "name": r.id,
-                    "shortDescription": {"text": rule_summary(r)},
-                    "fullDescription": {"text": rule_description(r)},
-                    "help": {"text": rule_help(r)},
-                    "helpUri": help_uri(r),
-                    "defaultConfiguration": {"level": "warning"},
-                    "properties": {"target": r.target, "replacement": r.replacement or ""},
-                } for r in rules],
-            }},
+            "tool": {"driver": {"name": "wsaudit", "version": version, "rules": [_rule(r) for r in rules]}},
             "originalUriBaseIds": {"SRCROOT": {"description": {"text": base}}},
             "results": results,
             **run,
         }],
     }
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    """A rule as SARIF's ``reportingDescriptor``."""
+    return {
+        "id": rule.id,
+        "name": rule.id,
+        "shortDescription": {"text": rule_summary(rule)},
+        "fullDescription": {"text": rule_description(rule)},
+        "help": {"text": rule_help(rule)},
+        "helpUri": help_uri(rule),
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {"target": rule.target, "replacement": rule.replacement or ""},
+    }
+
+
+def _result(v: Violation, rule: Rule, rule_index: int, prefix: str, more: dict[str, Any],
+            fingerprint: str | None) -> dict[str, Any]:
+    """One violation as a SARIF ``result`` (``more``: its properties, whose ``tier`` sets the level)."""
+    # the rule's sentence once (its help holds the rest); the result adds only what is its own
+    text = f"{v.name} ({v.category.removeprefix('deprecated-')}): {rule_summary(rule)}"
+    result: dict[str, Any] = {
+        "ruleId": v.rule_id,
+        "ruleIndex": rule_index,
+        "level": TIER_LEVELS.get(more.get("tier"), "warning"),
+        "message": {"text": text},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": prefix + v.path, "uriBaseId": "SRCROOT"},
+                "region": {"startLine": v.line, "startColumn": v.col + 1, "snippet": {"text": v.snippet}},
+            },
+            "logicalLocations": [{"fullyQualifiedName": v.module, "kind": "module"}],
+        }],
+        "properties": {"category": v.category, "context": v.context, "is_test": v.is_test, **more},
+    }
+    if fingerprint is not None:
+        result["partialFingerprints"] = {SCHEME: fingerprint}
+    return result
