@@ -83,6 +83,9 @@ class Audit:
     suspect_records : list of Violation
         Uses seen by the tokenizer in files that do not parse (``resolution == "unparsed"``);
         never counted among the violations.
+    suppressed_records : list of (Violation, str)
+        Uses a ``# wsaudit: ignore[RULE] -- reason`` comment accepts, with the reason; never
+        counted among the violations (:mod:`wsaudit.engine.suppress`).
     notices : list of Notice
         Warnings about the audit itself: rules that match nothing, no configuration found.
     unreadable : list of str
@@ -102,6 +105,7 @@ class Audit:
         self.deprecated = dict(result.targets)
         self.definition_records = [d for d in result.definitions if within(scope, d.path)]
         self.suspect_records = [v for v in result.suspects if within(scope, v.path)]
+        self.suppressed_records = [(v, why) for v, why in result.suppressed if within(scope, v.path)]
         self.notices = [*notices, *result.notices]
         self.unreadable = list(result.unreadable)
         if graph is not None:

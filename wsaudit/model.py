@@ -33,6 +33,8 @@ DIAGNOSTIC_KINDS = (
     "bad-relative-import",
     "shadowed-module",
     "bad-module-name",
+    "bad-suppression",  # a ``# wsaudit: ignore[...]`` comment without a reason, or not written as one
+    "unused-suppression",  # a suppression that suppresses nothing (the use went, or another rule)
 )
 RESOLUTIONS = ("exact", "pattern", "stale", "unparsed")
 DEFINITION = "definition"  # the category of a definition of a deprecated symbol in ``wsaudit check``
@@ -332,6 +334,31 @@ class FileFacts:
     definitions: tuple[tuple[str, int], ...] = ()  # module-level ``def``/``class`` statements: (name, line)
     unparsed: tuple[Unparsed, ...] = ()  # only for a file that does not parse
     complete: bool = True  # False: only ``loc``, ``imports`` and ``problems`` (the cheap pass)
+    suppressions: tuple[Suppression, ...] = ()  # ``# wsaudit: ignore[RULE] -- reason`` comments
+
+
+class Suppression(NamedTuple):
+    """A ``# wsaudit: ignore[RULE, ...] -- reason`` comment on ``line``, in the statement whose
+    lines are ``first`` to ``last`` (a compound statement's: its header's). It suppresses the
+    rows of ``rules`` on its own line; on the statement's first line, those of the whole
+    statement; and a row reported at the statement's first line (an import's) from any line of
+    it (:func:`wsaudit.engine.suppress.suppress`)."""
+
+    line: int
+    first: int
+    last: int
+    rules: tuple[str, ...]
+    reason: str
+
+    def covers(self, line: int) -> bool:
+        """Whether a row at ``line`` is within reach of this comment.
+
+        >>> s = Suppression(line=3, first=2, last=4, rules=("R1",), reason="kept for v1 clients")
+        >>> [s.covers(n) for n in (1, 2, 3, 4)]
+        [False, True, True, False]
+        """
+        return line == self.line or (self.line == self.first and self.first <= line <= self.last) or (
+            line == self.first and self.first <= self.line <= self.last)
 
 
 class DirectImport(NamedTuple):

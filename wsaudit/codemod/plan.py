@@ -118,7 +118,8 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     root = Path(root)
     a = audit if audit is not None else run_audit(root, config, cache=cache)
     by_path = {f.path: f for f in a.files}
-    diagnosed = {d.path: d for d in a.diagnostic_records}
+    # a file that could not be read or parsed in full is not rewritten (a comment to fix is no reason)
+    diagnosed = {d.path: d for d in a.diagnostic_records if d.kind not in ("bad-suppression", "unused-suppression")}
     with_violations = sorted({v.path for v in a.violation_records})
     if files is None:
         selected = with_violations

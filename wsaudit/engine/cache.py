@@ -22,7 +22,7 @@ from pathlib import Path
 from wsaudit.engine.collector import collection_paused
 from wsaudit.engine.parse import FACTS_VERSION
 from wsaudit.secret import key_path, mac_of, user_key
-from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Unparsed, Use
+from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Suppression, Unparsed, Use
 
 _SALT = f"{FACTS_VERSION}:{sys.version_info[0]}.{sys.version_info[1]}"
 
@@ -56,6 +56,7 @@ def encode(facts: FileFacts) -> str:
             facts.definitions,
             [list(u) for u in facts.unparsed],
             facts.complete,
+            [list(s) for s in facts.suppressions],
         ],
         ensure_ascii=False,
         separators=(",", ":"),
@@ -68,7 +69,7 @@ def _target(kind: str, target):
 
 def decode(text: str) -> FileFacts:
     (loc, imports, bindings, namespace, stars, uses, strings, all_names, problems, definitions, unparsed,
-     complete) = json.loads(text)
+     complete, suppressions) = json.loads(text)
     return FileFacts(
         loc=loc,
         imports=tuple(
@@ -89,6 +90,8 @@ def decode(text: str) -> FileFacts:
         unparsed=tuple(Unparsed(kind, line, col, dotted, tuple(names), snippet, tuple(bound))
                        for kind, line, col, dotted, names, snippet, bound in unparsed),
         complete=bool(complete),
+        suppressions=tuple(Suppression(line, first, last, tuple(rules), reason)
+                           for line, first, last, rules, reason in suppressions),
     )
 
 

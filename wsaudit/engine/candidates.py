@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from wsaudit.engine.detect import find_definitions
 from wsaudit.engine.resolve import Canon, Resolution, Resolver
 from wsaudit.engine.store import FactStore
+from wsaudit.engine.suppress import MARKER
 from wsaudit.model import FileFacts, Rule, SourceFile, Use
 
 _EMPTY: frozenset[Canon] = frozenset()
 _STAR = re.compile(rb"import[\s\\]*\*")  # no \b: a literal prefix searches fast; over-including is safe
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+_MARKER = MARKER.encode()  # a file that may hold a suppression comment: parsed in full
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -60,6 +62,8 @@ def could_hold(data: bytes, module: str, rules: tuple[Rule, ...], names: Iterabl
     """
     names = sorted(names)
     if _STAR.search(data) or any(r.module is not None and r.covers_module(module) for r in rules):
+        return True
+    if _MARKER in data:  # its suppression comments are read by the full parse (an unused one is said)
         return True
     if any(not n.isascii() for n in names) and _COOKIE.search(data, 0, 400):
         return True
@@ -183,7 +187,7 @@ def select_candidates(files: Iterable[SourceFile], store: FactStore, rules: tupl
     for p in store.blobs:
         data = store.blobs[p]
         module = by_path[p].module
-        if (_STAR.search(data) or any(r.covers_module(module) for r in module_rules)
+        if (_STAR.search(data) or any(r.covers_module(module) for r in module_rules) or _MARKER in data
                 or (non_ascii and _COOKIE.search(data, 0, 400))):
             first.add(p)
     parsed: set[str] = set()

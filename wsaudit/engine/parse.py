@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from wsaudit.engine.scopes import FactsRecorder, Scope
 from wsaudit.engine.source import (
@@ -25,10 +26,11 @@ from wsaudit.engine.source import (
     parse_tree,
     split_lines,
 )
+from wsaudit.engine.suppress import read_suppressions
 from wsaudit.engine.tokens import scan_tokens
 from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef
 
-FACTS_VERSION = 3
+FACTS_VERSION = 4  # 4: suppression comments
 
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 # An entry point: "name = pkg.mod:attr [extra]", or "pkg.mod:attr" with a dotted module.
@@ -60,10 +62,14 @@ def parse_source(data: bytes) -> FileFacts:
         assert problem is not None  # and parse_tree the tree or its problem
         return FileFacts(loc=loc, problems=(problem,), unparsed=scan_tokens(text))
     try:
-        return _Extractor(lines, loc).run(tree)
+        facts = _Extractor(lines, loc).run(tree)
     except RecursionError:  # a tree ast could build but is too deep to walk
         return FileFacts(loc=loc, problems=(("too-complex", None, "nesting too deep to walk (RecursionError)"),),
                          unparsed=scan_tokens(text))
+    suppressions = read_suppressions(text, tree)
+    if suppressions:  # (the rare file that says ``wsaudit:``)
+        facts = replace(facts, suppressions=suppressions)
+    return facts
 
 
 def _sink_of_call(chain: tuple[str, ...]) -> str | None:

@@ -28,14 +28,23 @@ from wsaudit.config import Config
 from wsaudit.engine.parse import FACTS_VERSION
 from wsaudit.engine.modules import ModuleTable
 from wsaudit.errors import UsageError
-from wsaudit.model import Definition, Diagnostic, DirectImport, FileFacts, Notice, SourceFile, Violation
+from wsaudit.model import (
+    Definition,
+    Diagnostic,
+    DirectImport,
+    FileFacts,
+    Notice,
+    SourceFile,
+    Suppression,
+    Violation,
+)
 from wsaudit.version import __version__
 
 if TYPE_CHECKING:  # a warm run reads a stored result and never resolves a name
     from wsaudit.engine.resolve import Canon, Resolution
 
-RESULT_VERSION = 5  # 2: the graph part one line per importer; 3: after the JSON line; 4: reads, broken;
-# 5: the graph part stored apart
+RESULT_VERSION = 6  # 2: the graph part one line per importer; 3: after the JSON line; 4: reads, broken;
+# 5: the graph part stored apart; 6: suppressed rows and the suppression comments
 RACY_SECONDS = 2.0  # a file younger than this may change without changing its stat entry
 
 
@@ -258,6 +267,11 @@ class TreeResult:
         did not make them.
     sources : Mapping
         Path -> bytes of the files holding a row (a run that keeps them, for fingerprints).
+    suppressed : tuple of (Violation, str)
+        The rows a ``# wsaudit: ignore[RULE] -- reason`` comment takes out of ``violations``,
+        with the reason (:mod:`wsaudit.engine.suppress`).
+    suppressions : tuple of (str, Suppression)
+        Every suppression comment of the tree, by path.
     resolver : Resolution or None
         The name resolution of a run over facts given in memory (None otherwise).
     modules : ModuleTable
@@ -281,6 +295,8 @@ class TreeResult:
     reads: Mapping[str, list[int]] | None = field(default=None, repr=False)
     broken: tuple[str, ...] | None = field(default=None, repr=False)
     sources: Mapping[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    suppressed: tuple[tuple[Violation, str], ...] = ()
+    suppressions: tuple[tuple[str, Suppression], ...] = field(default=(), repr=False)
     resolver: Resolution | None = field(default=None, compare=False, repr=False)
     table: ModuleTable | None = field(default=None, compare=False, repr=False)
 
@@ -334,6 +350,8 @@ def _head_doc(result: TreeResult) -> dict[str, Any]:
         "full": list(result.full) if result.full is not None else None,
         "reads": dict(sorted(result.reads.items())) if result.reads is not None else None,
         "broken": list(result.broken) if result.broken is not None else None,
+        "suppressed": [[*_rows([v])[0], reason] for v, reason in result.suppressed],
+        "suppressions": [[path, *s[:3], list(s.rules), s.reason] for path, s in result.suppressions],
     }
 
 
@@ -374,7 +392,10 @@ def decode_parts(head: str, graph: GraphPart, index: str | None = None) -> TreeR
             notices=tuple(Notice(*row) for row in doc["notices"]),
             unreadable=tuple(str(p) for p in doc["unreadable"]),
             graph=graph, how="stored", index=doc.get("index"), names=paths("names"), full=paths("full"),
-            reads=doc.get("reads"), broken=paths("broken"))
+            reads=doc.get("reads"), broken=paths("broken"),
+            suppressed=tuple((Violation(*row[:-1]), str(row[-1])) for row in doc["suppressed"]),
+            suppressions=tuple((str(path), Suppression(line, first, last, tuple(rules), reason))
+                               for path, line, first, last, rules, reason in doc["suppressions"]))
     except Exception:  # noqa: BLE001 - a damaged result is a miss, whatever it holds
         return None
 

@@ -58,7 +58,8 @@ from wsaudit.engine.results import (
     unchanged_files,
 )
 from wsaudit.engine.store import FactStore
-from wsaudit.model import Diagnostic, FileFacts, Notice, SourceFile
+from wsaudit.engine.suppress import suppress
+from wsaudit.model import Diagnostic, FileFacts, Notice, SourceFile, Suppression, Violation
 
 if TYPE_CHECKING:
     from wsaudit.engine.detect import Detection
@@ -162,11 +163,35 @@ def _given(tree: Tree, facts: Mapping[str, FileFacts], config: Config, imports: 
     problems = [Diagnostic(path, kind, line, message) for path, ff in facts.items() for kind, line, message in ff.problems]
     records, import_problems = direct_imports(files, facts, modules) if imports else ([], [])
     diagnostics = sorted([*tree.listing, *problems, *import_problems], key=Diagnostic.sort_key)
-    return TreeResult(
+    return _suppressed(TreeResult(
         tree.files, tuple(found.violations), tuple(diagnostics), tuple(found.definitions), tuple(found.suspects),
         found.targets, tuple(found.notices), tuple(f.path for f in files if f.path not in facts),
         graph=GraphPart(records=records, loc={p: ff.loc for p, ff in facts.items()}), facts=facts, how="given",
-        full=tuple(p for p, ff in facts.items() if ff.complete), table=modules, resolver=resolver)
+        full=tuple(p for p, ff in facts.items() if ff.complete), table=modules, resolver=resolver),
+        _suppressions_of(facts))
+
+
+def _suppressions_of(facts: Mapping[str, FileFacts]) -> list[tuple[str, Suppression]]:
+    """The suppression comments of the files whose full facts these are."""
+    return [(p, s) for p, ff in sorted(facts.items()) if ff.complete for s in ff.suppressions]
+
+
+def _suppressed(result: TreeResult, suppressions: Sequence[tuple[str, Suppression]]) -> TreeResult:
+    """``result``, whose ``violations`` are every row detection found, with the rows the tree's
+    suppression comments take out moved to ``suppressed`` and an ``unused-suppression``
+    diagnostic for each comment that took out nothing (:mod:`wsaudit.engine.suppress`)."""
+    kept, out, unused = suppress(result.violations, suppressions)
+    diagnostics = sorted([*(d for d in result.diagnostics if d.kind not in ("unused-suppression", "bad-suppression")),
+                          *unused], key=Diagnostic.sort_key)
+    return replace(result, violations=tuple(kept), suppressed=tuple(out), suppressions=tuple(suppressions),
+                   diagnostics=tuple(diagnostics))
+
+
+def _every_row(result: TreeResult) -> TreeResult:
+    """``result`` with its suppressed rows back among its violations: what detection found,
+    which a patch brings up to date (a comment is per file; a row's standing is not)."""
+    rows = sorted([*result.violations, *(v for v, _ in result.suppressed)], key=Violation.sort_key)
+    return replace(result, violations=tuple(rows), suppressed=())
 
 
 # ---------------------------------------------------------------------------- a folder
@@ -273,7 +298,8 @@ def _patched(tree: Tree, config: Config, reading: Reading, earlier: TreeResult, 
         if not store.read_now(paths):
             return None
         modules = ModuleTable.of(files, {f.path for f in files} - was_unreadable)
-        found = patch(earlier, files, edited, store, Resolver(modules, store.get, track=True), config.rules)
+        found = patch(_every_row(earlier), files, edited, store, Resolver(modules, store.get, track=True),
+                      config.rules)
         if found is None:
             return None
         store.load_imports(paths)
@@ -289,6 +315,9 @@ def _patched(tree: Tree, config: Config, reading: Reading, earlier: TreeResult, 
             found.targets, (), earlier.unreadable, graph=GraphPart(text=graph), how="patched", index=index,
             names=earlier.names, full=tuple(sorted(full)), reads=found.reads, broken=tuple(found.broken),
             table=modules)
+        suppressions = [(p, s) for p, s in earlier.suppressions if p not in paths]  # the edited files' are read now
+        result = _suppressed(result, sorted(suppressions + _suppressions_of(
+            {p: f for p, f in store.facts.items() if p in paths})))
         refused = _stored(store, config, key, result, complete=False)
     return replace(result, notices=refused, facts=tree.read_later(config))
 
@@ -369,7 +398,8 @@ def _searched(tree: Tree, config: Config, reading: Reading, earlier: TreeResult 
             if unchanged and quiet_rules(config.rules, found, modules):  # they need every file's imports
                 store.load_imports(unchanged)
             found.notices = unmatched(config.rules, found, modules, files, store.facts)
-        result = _with_imports(tree, store, modules, found, earlier, unchanged, still_unreadable, replay)
+        result = _suppressed(_with_imports(tree, store, modules, found, earlier, unchanged, still_unreadable, replay),
+                             _suppressions_of(store.facts))  # (a file with a suppression is parsed in full)
         store.release()  # before the result is written: the imports-only facts are done with
         result = replace(
             result, how="replayed" if replay else "complete" if complete else "searched", index=index,
@@ -387,11 +417,11 @@ def _gate_result(tree: Tree, store: FactStore, found: Detection, names: set[str]
     (``searched``; detection may parse a few more for resolution)."""
     diagnostics = sorted([*tree.listing, *store.diagnostics()], key=Diagnostic.sort_key)
     with_rows = {v.path for v in [*found.violations, *found.suspects]} | {d.path for d in found.definitions}
-    return TreeResult(
+    return _suppressed(TreeResult(
         tree.files, tuple(found.violations), tuple(diagnostics), tuple(found.definitions), tuple(found.suspects),
         found.targets, tuple(found.notices), tuple(f.path for f in tree.files if f.path not in store.read),
         how="searched", names=None if names is None else tuple(sorted(names)),
-        full=tuple(searched), sources={p: store.blobs[p] for p in sorted(with_rows)})
+        full=tuple(searched), sources={p: store.blobs[p] for p in sorted(with_rows)}), _suppressions_of(store.facts))
 
 
 def _with_imports(tree: Tree, store: FactStore, modules: ModuleTable, found: Detection, earlier: TreeResult | None,

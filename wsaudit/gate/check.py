@@ -61,6 +61,7 @@ class CheckResult:
     definitions: list[Finding] = field(default_factory=list)  # definitions of a deprecated symbol (category "definition")
     scope: str = ""  # the audited folder inside the tree (its rows are the ones checked)
     notices: list[Notice] = field(default_factory=list)  # the warnings a scan of the tree gives
+    suppressed: list[tuple[Violation, str]] = field(default_factory=list)  # accepted by a comment: never gated
     failures: list[Finding] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -142,6 +143,7 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
         tiers = {f.fingerprint: tier_of[f.violation.sort_key()] for f in findings}
         cfg, diagnostics = full.config, full.diagnostic_records
         files_scanned, files_parsed, scope, notices = full.files_scanned, len(full.facts), full.scope, full.notices
+        suppressed = full.suppressed_records
     else:
         got = collect(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs)
         root = got.root
@@ -150,6 +152,7 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
         definitions = fingerprint(defined, got.sources.get)
         cfg, diagnostics = got.config, got.diagnostics
         files_scanned, files_parsed, scope, notices = got.files_scanned, got.files_parsed, got.scope, got.notices
+        suppressed = got.suppressed
 
     accepted = {e.fingerprint: e for e in previous or ()}
     everything = [*findings, *definitions]  # the baseline holds both: a new definition re-introduces the API
@@ -170,7 +173,7 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
             failing_new = set()
     return CheckResult(root, cfg, files_scanned, files_parsed, findings, diagnostics,
                        str(baseline) if baseline is not None else None, len(accepted), new, stale, fail_on,
-                       tiers, failing_new, written, definitions, scope, list(notices))
+                       tiers, failing_new, written, definitions, scope, list(notices), list(suppressed))
 
 
 def definition_findings(definitions: Iterable[Definition], config: Config,

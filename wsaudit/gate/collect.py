@@ -35,6 +35,7 @@ class Collected:
     suspects: list[Violation] = field(default_factory=list)
     scope: str = ""  # the audited folder inside the tree: the rows above are its own
     notices: list[Notice] = field(default_factory=list)  # the warnings a scan of the tree gives
+    suppressed: list[tuple[Violation, str]] = field(default_factory=list)  # accepted by a comment, with why
 
     @property
     def files_scanned(self) -> int:
@@ -60,4 +61,5 @@ def collect(path: str | Path = ".", config: Config | str | Path | None = None, *
                      frozenset(found.names or ()), dict(found.sources),
                      [d for d in found.definitions if within(scope, d.path)],
                      [v for v in found.suspects if within(scope, v.path)], scope,
-                     [*golden_path_notices(cfg, lambda: found.modules), *found.notices])
+                     [*golden_path_notices(cfg, lambda: found.modules), *found.notices],
+                     [(v, why) for v, why in found.suppressed if within(scope, v.path)])

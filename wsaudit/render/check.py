@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from wsaudit.gate.fingerprint import Finding
 from wsaudit.model import DEFINITION
 from wsaudit.render.positions import location, name_positions, where
+from wsaudit.render.scan import SUPPRESSION_PROBLEMS
 from wsaudit.render.sarif import artifact_base, rule_summary, sarif
 from wsaudit.render.text import dumps
 
@@ -54,6 +55,7 @@ def check_document(result: CheckResult) -> dict[str, Any]:
                         for d in result.diagnostics],
         "baseline_written": result.written,
         "warnings": [n.row() for n in result.notices],  # as scan's: what makes the gate check less than meant
+        "suppressed": [{**v.row(), "reason": reason} for v, reason in result.suppressed],
     }
 
 
@@ -108,9 +110,17 @@ def check_text(result: CheckResult) -> str:
     for e in result.stale:
         verb = "dropped" if result.written else "stale"
         lines.append(f"{verb}: {e.path}  {e.rule_id}  {e.category:<20}  {e.name}  | {e.statement}")
-    if result.diagnostics:
-        lines.append(f"note: {_plural(len({d.path for d in result.diagnostics}), 'file')} could not be fully "
-                     f"audited (see 'wsaudit scan'): " + ", ".join(sorted({d.path for d in result.diagnostics})))
+    comments = sorted({d.path for d in result.diagnostics if d.kind in SUPPRESSION_PROBLEMS})
+    broken = sorted({d.path for d in result.diagnostics if d.kind not in SUPPRESSION_PROBLEMS})
+    if broken:
+        lines.append(f"note: {_plural(len(broken), 'file')} could not be fully audited (see 'wsaudit scan'): "
+                     + ", ".join(broken))
+    if comments:
+        lines.append(f"note: {_plural(len(comments), 'file')} with a suppression comment to fix (see 'wsaudit scan'): "
+                     + ", ".join(comments))
+    if result.suppressed:
+        lines.append(f"note: {_plural(len(result.suppressed), 'use')} suppressed by a comment, each with its reason "
+                     "(see 'wsaudit scan')")
     lines.append(summary(result))
     return "\n".join(lines) + "\n"
 

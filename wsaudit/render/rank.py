@@ -43,7 +43,7 @@ def _rank_document(result: Audit, by: str, rows: Iterable[dict[str, Any]], root:
     """The ``wsaudit rank --format json`` document: the scan document's fields, the Golden Path,
     and ``rows`` as ``violations`` or ``files``."""
     doc = scan_document(root, result.config, result.files_scanned, [], result.diagnostic_records,
-                        result.definition_records, result.suspect_records, result.notices)
+                        result.definition_records, result.suspect_records, result.notices, result.suppressed_records)
     golden_path = result.golden_path
     doc.pop("violations")
     doc["golden_path"] = golden_path

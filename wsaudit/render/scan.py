@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 def scan_document(root: str, config: Config, files_scanned: int, violations: list[Violation],
                   diagnostics: list[Diagnostic], definitions: Sequence[Definition] = (),
-                  suspects: Sequence[Violation] = (), notices: Sequence[Notice] = ()) -> dict[str, Any]:
+                  suspects: Sequence[Violation] = (), notices: Sequence[Notice] = (),
+                  suppressed: Sequence[tuple[Violation, str]] = ()) -> dict[str, Any]:
     """The ``wsaudit scan --format json`` document (docs/json.md, "JSON of scan")."""
     return {
         "version": 1,
@@ -33,12 +34,13 @@ def scan_document(root: str, config: Config, files_scanned: int, violations: lis
         "definitions": [d.row() for d in definitions],
         "suspects": [v.row() for v in suspects],
         "warnings": [n.row() for n in notices],
+        "suppressed": [{**v.row(), "reason": reason} for v, reason in suppressed],
     }
 
 
 def scan_table(violations: list[Violation], diagnostics: list[Diagnostic], files_scanned: int,
                definitions: Sequence[Definition] = (), suspects: Sequence[Violation] = (),
-               positions: Positions | None = None) -> str:
+               positions: Positions | None = None, suppressed: Sequence[tuple[Violation, str]] = ()) -> str:
     """A human-readable listing and summary; every location is
     :func:`~wsaudit.render.positions.where`'s, and ``positions`` (from
     :func:`~wsaudit.render.positions.name_positions`) puts a multi-line import at its name."""
@@ -60,12 +62,23 @@ def scan_table(violations: list[Violation], diagnostics: list[Diagnostic], files
         lines.append(f"{len(suspects)} uses hidden in {hidden} files that do not parse (not counted above):")
         lines += [f"  {where(s)}  {s.rule_id}  {s.category:<20}  {s.name}  | {s.snippet}"
                   for s in suspects]
-    if diagnostics:
-        lines.append(f"{len(diagnostics)} files could not be fully audited:")
-        for d in diagnostics:
+    if suppressed:
+        lines.append(f"{len(suppressed)} uses suppressed by a comment (not counted above):")
+        lines += [f"  {where(v)}  {v.rule_id}  {v.category:<20}  {v.name}  -- {reason}" for v, reason in suppressed]
+    comments = [d for d in diagnostics if d.kind in SUPPRESSION_PROBLEMS]
+    if comments:
+        lines.append(f"{len(comments)} suppression comments to fix:")
+        lines += [f"  {d.path}:{d.line}  {d.kind}  {d.message}" for d in comments]
+    broken = [d for d in diagnostics if d.kind not in SUPPRESSION_PROBLEMS]
+    if broken:
+        lines.append(f"{len(broken)} files could not be fully audited:")
+        for d in broken:
             at = f"{d.path}:{d.line}" if d.line else d.path
             lines.append(f"  {at}  {d.kind}  {d.message}")
     return "\n".join(lines) + "\n"
+
+
+SUPPRESSION_PROBLEMS = ("bad-suppression", "unused-suppression")  # about a comment, not about reading a file
 
 
 def render_scan(fmt: str, root: str, result: Audit, version: str) -> str:
@@ -73,10 +86,12 @@ def render_scan(fmt: str, root: str, result: Audit, version: str) -> str:
     violations = result.violation_records
     if fmt == "table":
         return scan_table(violations, result.diagnostic_records, result.files_scanned, result.definition_records,
-                          result.suspect_records, name_positions(Path(result.root), violations))
+                          result.suspect_records, name_positions(Path(result.root), violations),
+                          result.suppressed_records)
     if fmt == "json":
         return dumps(scan_document(root, result.config, result.files_scanned, violations, result.diagnostic_records,
-                                   result.definition_records, result.suspect_records, result.notices))
+                                   result.definition_records, result.suspect_records, result.notices,
+                                   result.suppressed_records))
     if fmt == "csv":
         return rows_csv([v.row() for v in violations], VIOLATION_FIELDS)
     if fmt == "sarif":

@@ -88,6 +88,7 @@ def render(audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]
         *_warnings(audit),
         "<h2>What is left</h2>",
         _table(views.tiers(audit)),
+        *_suppressed(audit),
         "<h2>The recommended plan</h2>",
         f"<p>Order: <b>{html.escape(h['recommended_strategy'])}</b>, counted in working days from "
         f"{date.isoformat()}.</p>",
@@ -117,6 +118,16 @@ def _warnings(audit: Audit) -> list[str]:
     items = "".join(f"<li>{html.escape(n.message)}</li>" for n in audit.notices)
     return ["<h2>Warnings</h2>", "<p>What makes this audit check less than its configuration means:</p>",
             f'<ul class="warnings">{items}</ul>']
+
+
+def _suppressed(audit: Audit) -> list[str]:
+    """The uses a comment accepts, each with its reason (not counted above): none, nothing."""
+    if not audit.suppressed_records:
+        return []
+    items = "".join(f"<li><code>{html.escape(f'{v.path}:{v.line}')}</code> {html.escape(v.rule_id)} "
+                    f"{html.escape(v.name)}: {html.escape(reason)}</li>" for v, reason in audit.suppressed_records)
+    return [f"<p>{len(audit.suppressed_records):,} uses are accepted by a <code># wsaudit: ignore</code> comment "
+            "(not counted above), each for its reason:</p>", f'<ul class="suppressed">{items}</ul>']
 
 
 def write_index(output_dir: Path, audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]], *,
