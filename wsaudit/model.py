@@ -33,6 +33,7 @@ DIAGNOSTIC_KINDS = (
     "bad-relative-import",
     "shadowed-module",
     "bad-module-name",
+    "too-deep",  # name resolution through a chain of re-exports or aliases past MAX_DEPTH: rows may be missing
     "bad-suppression",  # a ``# wsaudit: ignore[...]`` comment without a reason, or not written as one
     "unused-suppression",  # a suppression that suppresses nothing (the use went, or another rule)
 )

@@ -22,52 +22,33 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from wsaudit.engine.detect import find_definitions
-from wsaudit.engine.resolve import Canon, Resolution, Resolver
+from wsaudit.engine.resolve import Canon, Resolver
+from wsaudit.engine.mentions import has_word, searchable, words
 from wsaudit.engine.store import FactStore
 from wsaudit.engine.suppress import MARKER
 from wsaudit.model import FileFacts, Rule, SourceFile, Use
 
 _EMPTY: frozenset[Canon] = frozenset()
 _STAR = re.compile(rb"import[\s\\]*\*")  # no \b: a literal prefix searches fast; over-including is safe
-_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 _MARKER = MARKER.encode()  # a file that may hold a suppression comment: parsed in full
-_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-
-
-def has_word(data: bytes, word: bytes) -> bool:
-    """Whether ``word`` occurs in ``data`` as a whole word (not inside a longer identifier).
-
-    >>> has_word(b"x = manager_factory()", b"factory"), has_word(b"from . import factory", b"factory")
-    (False, True)
-    """
-    at = data.find(word)
-    end = len(word)
-    while at >= 0:
-        before = data[at - 1] if at else 32
-        after = data[at + end] if at + end < len(data) else 32
-        if before not in _WORD and after not in _WORD:  # a non-ASCII neighbour counts as a boundary:
-            return True  # over-including only means parsing one file more
-        at = data.find(word, at + 1)
-    return False
 
 
 def could_hold(data: bytes, module: str, rules: tuple[Rule, ...], names: Iterable[str]) -> bool:
     """Whether :func:`select_candidates` would parse a file with these bytes in full, given the
-    deprecated ``names`` it ended with: a star import, a module inside a deprecated one, a coding
-    cookie when a name is not ASCII, or a mention of one of ``names``.
+    deprecated ``names`` it ended with: a star import, a module inside a deprecated one, a
+    suppression comment, text that cannot be decoded, or a mention of one of ``names`` in what
+    Python reads (:func:`searchable`).
 
     >>> rule = Rule("R1", symbol="pkg.factory.make")
     >>> could_hold(b"from pkg import make", "app", (rule,), {"make"}), could_hold(b"x = 1", "app", (rule,), {"make"})
     (True, False)
     """
-    names = sorted(names)
     if _STAR.search(data) or any(r.module is not None and r.covers_module(module) for r in rules):
         return True
     if _MARKER in data:  # its suppression comments are read by the full parse (an unused one is said)
         return True
-    if any(not n.isascii() for n in names) and _COOKIE.search(data, 0, 400):
-        return True
-    return any(has_word(data, n.encode()) for n in names)
+    text = searchable(data)
+    return text is None or any(has_word(text, w) for w in words(names))
 
 
 def local_names(facts: FileFacts, names: set[str]) -> set[str]:
@@ -115,6 +96,10 @@ class NameFilter:
 
     def reading(self) -> AbstractContextManager[set[str]]:
         return self.resolver.reading()
+
+    @property
+    def deep_cuts(self) -> int:
+        return self.resolver.deep_cuts
 
     def module_attribute(self, module: str, name: str) -> frozenset[Canon]:
         return self.resolver.module_attribute(module, name)
@@ -183,19 +168,21 @@ def select_candidates(files: Iterable[SourceFile], store: FactStore, rules: tupl
 
     unscanned = set(store.blobs)
     first: set[str] = set()
-    non_ascii = any(not n.isascii() for n in names)
+    text: dict[str, bytes] = {}  # what the search reads of each file (searchable)
     for p in store.blobs:
         data = store.blobs[p]
         module = by_path[p].module
-        if (_STAR.search(data) or any(r.covers_module(module) for r in module_rules) or _MARKER in data
-                or (non_ascii and _COOKIE.search(data, 0, 400))):
+        read = searchable(data)
+        if read is None or _STAR.search(data) or any(r.covers_module(module) for r in module_rules) or _MARKER in data:
             first.add(p)
+        else:
+            text[p] = read
     parsed: set[str] = set()
     pending, new_files = set(names), first
     while pending or new_files:
         if pending:  # the files not parsed yet that mention a name found in the last round
-            words = [n.encode() for n in sorted(pending)]
-            new_files |= {p for p in unscanned if any(has_word(store.blobs[p], w) for w in words)}
+            wanted = words(pending)
+            new_files |= {p for p in unscanned if p in text and any(has_word(text[p], w) for w in wanted)}
         new_files -= parsed
         unscanned -= new_files
         store.load(sorted(new_files))

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wsaudit.engine.modules import ModuleTable, absolute_module
-from wsaudit.engine.resolve import Canon, Resolution, Resolver, in_tree
-from wsaudit.model import Definition, FileFacts, ImportStmt, Notice, Rule, SourceFile, Unparsed, Violation
+from wsaudit.engine.resolve import MAX_DEPTH, Canon, Resolution, Resolver, in_tree
+from wsaudit.model import Definition, Diagnostic, FileFacts, ImportStmt, Notice, Rule, SourceFile, Unparsed, Violation
 
 _EMPTY: frozenset[Canon] = frozenset()
 
@@ -89,6 +89,17 @@ class Detection:
     suspects: list[Violation]
     notices: list[Notice]
     targets: dict[str, frozenset[Canon]]
+    problems: list[Diagnostic] = field(default_factory=list)  # the files whose rows resolution cut short
+
+
+TOO_DEEP = ("a chain of re-exports or aliases deeper than {} (or a cycle that long) is not followed past that "
+            "depth: this file's rows may be incomplete")
+
+
+def too_deep(path: str) -> Diagnostic:
+    """The diagnostic of a file whose rows name resolution cut for depth
+    (:data:`wsaudit.engine.resolve.MAX_DEPTH`)."""
+    return Diagnostic(path, "too-deep", None, TOO_DEEP.format(MAX_DEPTH))
 
 
 class RuleTargets:
@@ -360,18 +371,22 @@ def detect(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], rules: t
     resolver = resolver or Resolver(modules, facts.get)
     split, definitions = rule_targets(files, facts, rules, resolver)
     rows: list[Violation] = []
+    problems: list[Diagnostic] = []
     for f in files:
         ff = facts.get(f.path)
         if ff is None:
             continue
+        cuts = resolver.deep_cuts
         if reads is None:
             rows += file_rows(f, ff, resolver, split)
-            continue
-        with resolver.reading() as read:
-            rows += file_rows(f, ff, resolver, split)
-        reads[f.path] = read
+        else:
+            with resolver.reading() as read:
+                rows += file_rows(f, ff, resolver, split)
+            reads[f.path] = read
+        if resolver.deep_cuts != cuts:
+            problems.append(too_deep(f.path))
     rows.sort(key=Violation.sort_key)
     suspects = sorted(suspects_in(files, facts, split, bound_names(rows)), key=Violation.sort_key)
-    detection = Detection(rows, definitions, suspects, [], split.targets)
+    detection = Detection(rows, definitions, suspects, [], split.targets, problems)
     detection.notices = unmatched(rules, detection, modules, files, facts)
     return detection

@@ -43,6 +43,7 @@ from wsaudit.engine.detect import (
     literal_definitions,
     quiet_rules,
     suspects_in,
+    too_deep,
 )
 from wsaudit.engine.resolve import Canon, Resolution, Resolver
 from wsaudit.engine.results import TreeResult
@@ -132,11 +133,15 @@ def redetect(earlier: Rows, changed: set[str], redo: Sequence[SourceFile],
     split = RuleTargets(rules, targets, definitions, resolver.modules)
     narrow = narrow or resolver
     rows = [v for v in earlier.violations if v.path not in again]
+    problems = []
     for f in redo:
+        cuts = resolver.deep_cuts
         with resolver.reading() as read:
             rows += file_rows(f, facts[f.path], narrow, split)
         if reads is not None:
             reads[f.path] = read
+        if resolver.deep_cuts != cuts:
+            problems.append(too_deep(f.path))
     rows.sort(key=Violation.sort_key)
     bound = bound_names(rows)
     kept_suspects = [s for s in earlier.suspects if s.path not in again]
@@ -146,7 +151,7 @@ def redetect(earlier: Rows, changed: set[str], redo: Sequence[SourceFile],
         if any(facts.get(f.path) is None for f in broken):
             return None  # an unchanged file that cannot be read now is not what it was
     suspects = sorted(kept_suspects + suspects_in([*redo, *again_broken], facts, split, bound), key=Violation.sort_key)
-    return Detection(rows, definitions, suspects, [], targets)
+    return Detection(rows, definitions, suspects, [], targets, problems)
 
 
 def patch(earlier: TreeResult, files: Sequence[SourceFile], edited: Sequence[SourceFile], store: FactStore,
@@ -187,8 +192,9 @@ def patch(earlier: TreeResult, files: Sequence[SourceFile], edited: Sequence[Sou
     detected: dict[str, set[str]] = {}
     found = redetect(earlier, changed, redo, store.full_view(), resolver, rules, broken=was_broken,
                      narrow=NameFilter(resolver, names), reads=detected)
-    if found is None or quiet_rules(rules, found, resolver.modules):
-        return None  # (a rule that matches nothing now: its notice is made from every file's imports)
+    if found is None or found.problems or quiet_rules(rules, found, resolver.modules):
+        return None  # (a rule that matches nothing now: its notice is made from every file's imports;
+        # a resolution cut for depth: which files' rows it cut is only known by detecting all)
     for p, read in detected.items():
         fresh[p] |= read
     again = changed | set(fresh)

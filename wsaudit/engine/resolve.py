@@ -26,6 +26,7 @@ __all__ = ["Canon", "Resolution", "Resolver", "absolute_module"]
 Canon = tuple[str, str]
 _EMPTY: frozenset[Canon] = frozenset()
 _NONE: frozenset[str] = frozenset()
+MAX_DEPTH = 100  # questions nested in one answer: a re-export chain of 100 modules, far past real code
 
 
 class Resolution(Protocol):
@@ -49,6 +50,11 @@ class Resolution(Protocol):
     def chain(self, module: str, facts: FileFacts, use: Use) -> list[frozenset[Canon]]: ...
 
     def written(self, module: str, facts: FileFacts, use: Use) -> list[frozenset[str]]: ...
+
+    @property
+    def deep_cuts(self) -> int:
+        """How many questions were cut for depth so far (see :class:`Resolver`)."""
+        ...
 
 
 class Resolver:
@@ -77,6 +83,12 @@ class Resolver:
         # modules read are added to; each memoised answer's set is kept beside it.
         self._frames: list[set[str]] | None = [set()] if track else None
         self._deps: dict[object, frozenset[str]] = {}
+        # A chain of re-exports (or a cycle) through more modules than MAX_DEPTH questions is
+        # cut there too, as a cycle is, and never memoised: every file whose rows asked beyond
+        # it counts in ``deep_cuts`` (the audit says so, and the gate does not trust its rows).
+        # Real code is a few levels deep; recursion over an attacker's chain never overflows.
+        self._depth = 0
+        self.deep_cuts = 0
 
     @contextmanager
     def reading(self) -> Iterator[set[str]]:
@@ -110,11 +122,13 @@ class Resolver:
             self._frames[-1] |= self._deps.get(key, _NONE)
 
     def _open(self) -> None:
+        self._depth += 1
         if self._frames is not None:
             self._frames.append(set())
 
     def _close(self, key: object, kept: bool) -> None:
         """The answer to ``key`` is given (and memoised when ``kept``): its reads go to the asker."""
+        self._depth -= 1
         if self._frames is not None:
             frame = self._frames.pop()
             if kept:
@@ -124,9 +138,19 @@ class Resolver:
     def _cut(self) -> None:
         self._cuts += 1
 
-    def _keep(self, since: int) -> bool:
-        """Whether an answer started when ``_cuts`` was ``since`` may be memoised."""
-        return self._cuts == since or not self._busy
+    def _too_deep(self) -> bool:
+        """Whether a question asked now would nest deeper than :data:`MAX_DEPTH`: then it is cut."""
+        if self._depth < MAX_DEPTH:
+            return False
+        self._cuts += 1
+        self.deep_cuts += 1
+        return True
+
+    def _keep(self, since: int, deep: int) -> bool:
+        """Whether an answer started when ``_cuts`` was ``since`` (and ``deep_cuts`` ``deep``)
+        may be memoised: not below a cycle's cut (but by the outermost question), never above
+        a cut for depth."""
+        return (self._cuts == since or not self._busy) and self.deep_cuts == deep
 
     def facts(self, module: str) -> FileFacts | None:
         """The facts of the file that module ``module`` is, or None outside the tree."""
@@ -151,12 +175,14 @@ class Resolver:
         if key in self._busy:
             self._cut()
             return frozenset()
+        if self._too_deep():
+            return frozenset()
         self._open()
         facts = self.facts(module)
         if facts is None:
             self._close(key, False)
             return frozenset()
-        since = self._cuts
+        since, deep = self._cuts, self.deep_cuts
         if facts.all_names is not None:
             result = frozenset(facts.all_names)
         else:
@@ -168,7 +194,7 @@ class Resolver:
                     names |= self.exported(target)
             self._busy.discard(key)
             result = frozenset(names)
-        kept = self._keep(since)
+        kept = self._keep(since, deep)
         if kept:
             self._exports[module] = result
         self._close(key, kept)
@@ -188,7 +214,9 @@ class Resolver:
         if dotted in self._busy:
             self._cut()
             return _EMPTY
-        since = self._cuts
+        if self._too_deep():
+            return _EMPTY
+        since, deep = self._cuts, self.deep_cuts
         self._busy.add(dotted)
         self._open()
         parts = dotted.split(".")
@@ -206,7 +234,7 @@ class Resolver:
         for attr in rest:
             found = self.attribute(found, attr)
         self._busy.discard(dotted)
-        kept = self._keep(since)
+        kept = self._keep(since, deep)
         if kept:
             self._resolved[dotted] = found
         self._close(dotted, kept)
@@ -230,7 +258,9 @@ class Resolver:
         if key in self._busy:
             self._cut()
             return _EMPTY
-        since = self._cuts
+        if self._too_deep():
+            return _EMPTY
+        since, deep = self._cuts, self.deep_cuts
         self._busy.add(key)
         self._open()
         out: set[Canon] = set()
@@ -249,7 +279,7 @@ class Resolver:
             out.add(("mod", sub) if sub in self.known else ("undef", sub))
         self._busy.discard(key)
         result = frozenset(out)
-        kept = self._keep(since)
+        kept = self._keep(since, deep)
         if kept:
             self._attrs[key] = result
         self._close(key, kept)
@@ -285,7 +315,9 @@ class Resolver:
         if key in self._busy:
             self._cut()
             return [_EMPTY] * len(use.chain)
-        since = self._cuts
+        if self._too_deep():
+            return [_EMPTY] * len(use.chain)
+        since, deep = self._cuts, self.deep_cuts
         self._busy.add(key)
         self._open()
         root: set[Canon] = set()
@@ -295,7 +327,7 @@ class Resolver:
         for attr in use.chain[1:]:
             prefixes.append(self.attribute(prefixes[-1], attr))
         self._busy.discard(key)
-        kept = self._keep(since)
+        kept = self._keep(since, deep)
         if kept:
             self._chains[key] = prefixes
         self._close(key, kept)
@@ -314,6 +346,11 @@ class Resolver:
             return self._written[key]
         if key in self._busy:
             return [frozenset()] * len(use.chain)
+        if self._depth >= MAX_DEPTH:  # (as _too_deep: an alias of an alias of ... 100 deep)
+            self.deep_cuts += 1
+            return [frozenset()] * len(use.chain)
+        deep = self.deep_cuts
+        self._depth += 1
         self._busy.add(key)
         root: set[str] = set()
         for index in use.reaching:
@@ -331,7 +368,9 @@ class Resolver:
         for attr in use.chain[1:]:
             prefixes.append(frozenset(f"{w}.{attr}" for w in prefixes[-1]))
         self._busy.discard(key)
-        self._written[key] = prefixes
+        self._depth -= 1
+        if self.deep_cuts == deep:  # (never memoised above a cut for depth)
+            self._written[key] = prefixes
         return prefixes
 
 

@@ -157,23 +157,8 @@ class FactsRecorder:
         """The facts of the file: its uses resolved. A use is kept when a binding that can matter
         outside the file reaches it (an alias only when its right-hand side is kept)."""
         reaching = self._reaching_uses()
-        memo: dict[int, bool] = {}
-
-        def binding_ok(index: int, seen: frozenset[int]) -> bool:
-            b = self.bindings[index]
-            if b.kind != "alias":
-                return True
-            if index in memo:
-                return memo[index]
-            rhs = self.alias_rhs.get(index)
-            ok = rhs is not None and index not in seen and use_ok(rhs, seen | {index})
-            memo[index] = ok
-            return ok
-
-        def use_ok(pi: int, seen: frozenset[int]) -> bool:
-            return any(binding_ok(i, seen) for i in reaching[pi])
-
-        kept = [i for i in range(len(self.pending)) if use_ok(i, frozenset())]
+        ok = self._bindings_that_matter(reaching)
+        kept = [i for i in range(len(self.pending)) if any(b in ok for b in reaching[i])]
         bindings = self._final_bindings({pi: k for k, pi in enumerate(kept)})
         return FileFacts(
             loc=self.loc,
@@ -187,6 +172,27 @@ class FactsRecorder:
             problems=(),
             definitions=tuple(self.definitions),
         )
+
+    def _bindings_that_matter(self, reaching: list[list[int]]) -> set[int]:
+        """The bindings that can matter outside the file: every one but an alias, and an alias
+        whose right-hand side is reached by one that does, through any number of aliases (a
+        cycle of aliases alone matters nothing). Found forwards from the bindings that are not
+        aliases, without recursion: a chain of 400 aliases (``x2 = x1; x3 = x2; ...``) is
+        cheap, not a file too complex to audit (where the real use beside it would be lost)."""
+        ok = {i for i, b in enumerate(self.bindings) if b.kind != "alias"}
+        copied_by: dict[int, list[int]] = {}  # binding -> the aliases whose right-hand side it reaches
+        for index, b in enumerate(self.bindings):
+            rhs = self.alias_rhs.get(index) if b.kind == "alias" else None
+            if rhs is not None:
+                for source in reaching[rhs]:
+                    copied_by.setdefault(source, []).append(index)
+        todo = list(ok)
+        while todo:
+            for alias in copied_by.get(todo.pop(), ()):
+                if alias not in ok:
+                    ok.add(alias)
+                    todo.append(alias)
+        return ok
 
     def _reaching_uses(self) -> list[list[int]]:
         """For each pending use, the bindings that can reach it (:meth:`_reaching`)."""

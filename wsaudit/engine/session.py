@@ -162,7 +162,7 @@ def _given(tree: Tree, facts: Mapping[str, FileFacts], config: Config, imports: 
     found = detect(files, facts, config.rules, resolver)
     problems = [Diagnostic(path, kind, line, message) for path, ff in facts.items() for kind, line, message in ff.problems]
     records, import_problems = direct_imports(files, facts, modules) if imports else ([], [])
-    diagnostics = sorted([*tree.listing, *problems, *import_problems], key=Diagnostic.sort_key)
+    diagnostics = sorted([*tree.listing, *problems, *import_problems, *found.problems], key=Diagnostic.sort_key)
     return _suppressed(TreeResult(
         tree.files, tuple(found.violations), tuple(diagnostics), tuple(found.definitions), tuple(found.suspects),
         found.targets, tuple(found.notices), tuple(f.path for f in files if f.path not in facts),
@@ -283,6 +283,8 @@ def _patched(tree: Tree, config: Config, reading: Reading, earlier: TreeResult, 
     made again for the edited files alone."""
     if earlier.reads is None or any(n.kind == "unmatched-rule" for n in earlier.notices):
         return None  # a run that did not track, or a notice made from every file's imports
+    if any(d.kind == "too-deep" for d in earlier.diagnostics):
+        return None  # rows cut for depth: which files' they are is only known by detecting all
     from wsaudit.engine.imports import direct_imports  # (see _searched)
     from wsaudit.engine.patch import patch
     from wsaudit.engine.resolve import Resolver
@@ -415,7 +417,7 @@ def _gate_result(tree: Tree, store: FactStore, found: Detection, names: set[str]
     """The result of a search without import records: the rows, the problems of the files
     parsed, and the bytes of the files with rows. ``full``: the files the search parsed
     (``searched``; detection may parse a few more for resolution)."""
-    diagnostics = sorted([*tree.listing, *store.diagnostics()], key=Diagnostic.sort_key)
+    diagnostics = sorted([*tree.listing, *store.diagnostics(), *found.problems], key=Diagnostic.sort_key)
     with_rows = {v.path for v in [*found.violations, *found.suspects]} | {d.path for d in found.definitions}
     return _suppressed(TreeResult(
         tree.files, tuple(found.violations), tuple(diagnostics), tuple(found.definitions), tuple(found.suspects),
@@ -439,7 +441,7 @@ def _with_imports(tree: Tree, store: FactStore, modules: ModuleTable, found: Det
         if earlier is not None and (reused or still_unreadable) else ({}, {}, []))
     problems = [d for d in store.diagnostics() if d.path not in reused] + earlier_problems
     fresh, import_problems = direct_imports([f for f in files if f.path not in reused], facts, modules)
-    diagnostics = sorted([*tree.listing, *problems, *import_problems], key=Diagnostic.sort_key)
+    diagnostics = sorted([*tree.listing, *problems, *import_problems, *found.problems], key=Diagnostic.sort_key)
     loc = _lines_of_code(files, facts, earlier_loc)
     if reused:  # one importer's records come from one side
         graph = GraphPart(text=graph_text({**earlier_imports, **group_lines(fresh)}, loc))

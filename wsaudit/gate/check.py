@@ -19,6 +19,7 @@ from wsaudit.config import Config
 from wsaudit.errors import UsageError
 from wsaudit.gate.baseline import Entry, load_baseline, write_baseline
 from wsaudit.gate.collect import collect
+from wsaudit.gate.unverified import UNVERIFIED, unverified_findings
 from wsaudit.gate.fingerprint import Finding, fingerprint
 from wsaudit.model import DEFINITION, TIERS, Definition, Diagnostic, Notice, Violation
 
@@ -62,11 +63,14 @@ class CheckResult:
     scope: str = ""  # the audited folder inside the tree (its rows are the ones checked)
     notices: list[Notice] = field(default_factory=list)  # the warnings a scan of the tree gives
     suppressed: list[tuple[Violation, str]] = field(default_factory=list)  # accepted by a comment: never gated
+    # files not fully audited whose text could name the API (wsaudit.gate.unverified): failing
+    # unless the baseline holds them, with --fail-on alone too (what cannot be checked is not passed)
+    unverified: list[Finding] = field(default_factory=list)
     failures: list[Finding] = field(init=False)
 
     def __post_init__(self) -> None:
         self.new_fingerprints = {f.fingerprint for f in self.new}
-        self.failures = [f for f in [*self.findings, *self.definitions] if self.reasons(f)]
+        self.failures = [f for f in [*self.findings, *self.definitions, *self.unverified] if self.reasons(f)]
         self.failing = {f.fingerprint for f in self.failures}
 
     @property
@@ -75,7 +79,7 @@ class CheckResult:
 
     @property
     def new_violations(self) -> list[Finding]:
-        return [f for f in self.new if f.violation.category != DEFINITION]
+        return [f for f in self.new if f.violation.category not in (DEFINITION, UNVERIFIED)]
 
     @property
     def new_definitions(self) -> list[Finding]:
@@ -144,6 +148,7 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
         cfg, diagnostics = full.config, full.diagnostic_records
         files_scanned, files_parsed, scope, notices = full.files_scanned, len(full.facts), full.scope, full.notices
         suppressed = full.suppressed_records
+        files, names = full.files, full.result.names or ()
     else:
         got = collect(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs)
         root = got.root
@@ -153,14 +158,19 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
         cfg, diagnostics = got.config, got.diagnostics
         files_scanned, files_parsed, scope, notices = got.files_scanned, got.files_parsed, got.scope, got.notices
         suppressed = got.suppressed
+        files, names = got.files, got.names
+    unverified = unverified_findings(root, files, diagnostics, names, cfg)
 
     accepted = {e.fingerprint: e for e in previous or ()}
-    everything = [*findings, *definitions]  # the baseline holds both: a new definition re-introduces the API
+    # the baseline holds all three: a new definition re-introduces the API; an unverified file is
+    # accepted for its content (an edit makes it new again)
+    everything = [*findings, *definitions, *unverified]
     current = {f.fingerprint for f in everything}
     new = [f for f in everything if f.fingerprint not in accepted]
     stale = sorted((e for fp, e in accepted.items() if fp not in current), key=Entry.sort_key)
     gate_new = baseline is not None or not fail_on
-    failing_new = {f.fingerprint for f in new} if gate_new else set()
+    # --fail-on alone gates no new violation: but what could not be checked is never passed
+    failing_new = {f.fingerprint for f in new if gate_new or f.violation.category == UNVERIFIED}
     written = None
     if update:
         created = previous is None
@@ -173,7 +183,8 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
             failing_new = set()
     return CheckResult(root, cfg, files_scanned, files_parsed, findings, diagnostics,
                        str(baseline) if baseline is not None else None, len(accepted), new, stale, fail_on,
-                       tiers, failing_new, written, definitions, scope, list(notices), list(suppressed))
+                       tiers, failing_new, written, definitions, scope, list(notices), list(suppressed),
+                       unverified)
 
 
 def definition_findings(definitions: Iterable[Definition], config: Config,

@@ -407,8 +407,8 @@ def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], o
     redo = [by_path[p] for p in sorted(again) if p in by_path and p in facts]
     broken = [f for f in files if f.path not in again and (ff := facts.get(f.path)) is not None and ff.unparsed]
     found = redetect(previous, changed, redo, facts, Resolver(table, facts.get), config.rules, broken=broken)
-    if found is None:
-        return None  # the deprecated objects changed: every file may use them
+    if found is None or found.problems or any(d.kind == "too-deep" for d in previous.diagnostics):
+        return None  # the deprecated objects changed (every file may use them), or rows cut for depth
 
     # import records: a file's depend on its own statements and, for the names they mention, the table
     remade = {p for p in (again if table_changed else changed) if p in facts and p in by_path}

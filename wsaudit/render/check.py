@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from wsaudit.gate.fingerprint import Finding
 from wsaudit.model import DEFINITION
 from wsaudit.render.positions import location, name_positions, where
+from wsaudit.gate.unverified import UNVERIFIED
 from wsaudit.render.scan import SUPPRESSION_PROBLEMS
 from wsaudit.render.sarif import artifact_base, rule_summary, sarif
 from wsaudit.render.text import dumps
@@ -50,6 +51,7 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "failures": [_row(result, f) for f in result.failures],
         "violations": [_row(result, f) for f in result.findings],
         "definitions": [_row(result, f) for f in result.definitions],
+        "unverified": [_row(result, f) for f in result.unverified],
         "stale": [e.as_dict() for e in result.stale],
         "diagnostics": [{"path": d.path, "kind": d.kind, "line": d.line, "message": d.message}
                         for d in result.diagnostics],
@@ -92,9 +94,14 @@ def summary(result: CheckResult) -> str:
     if failing_defs:
         parts.append(f"{_plural(len(failing_defs), 'definition')} of a deprecated symbol not in the baseline "
                      "(the deprecated API re-introduced, or never baselined)")
-    failing = len(result.failures) - len(failing_defs)
+    failing_files = [f for f in result.failures if f.violation.category == UNVERIFIED]
+    if failing_files:
+        parts.append(f"{_plural(len(failing_files), 'file')} that could use the deprecated API and could not be "
+                     "audited in full (unverified: make it parse, or accept it in the baseline)")
+    failing = len(result.failures) - len(failing_defs) - len(failing_files)
     verdict = ("passed" if result.passed else f"FAILED ({_plural(failing, 'violation')})" if failing
-               else f"FAILED ({_plural(len(failing_defs), 'definition')})")
+               else f"FAILED ({_plural(len(failing_defs), 'definition')})" if failing_defs
+               else f"FAILED ({_plural(len(failing_files), 'unverified file')})")
     return f"wsaudit check: {verdict}: " + "; ".join(parts)
 
 
@@ -170,7 +177,7 @@ def check_sarif(result: CheckResult, version: str) -> dict[str, Any]:
     fingerprint in ``partialFingerprints``, ``baselineState`` ``new`` or ``unchanged``, and
     level ``error`` when it fails the gate; definitions of a deprecated symbol (category
     ``definition``) are results too."""
-    findings = [*result.findings, *result.definitions]
+    findings = [*result.findings, *result.definitions, *result.unverified]
     log = sarif([f.violation for f in findings], result.config, version,
                 fingerprints=[f.fingerprint for f in findings], root=result.root, notices=result.notices)
     for f, res in zip(findings, log["runs"][0]["results"]):
@@ -277,7 +284,7 @@ def check_gitlab(result: CheckResult) -> list[dict[str, Any]]:
         ``lines.begin`` the line :func:`~wsaudit.render.positions.where` shows).
     """
     prefix, _ = artifact_base(result.root)
-    findings = [*result.findings, *result.definitions]
+    findings = [*result.findings, *result.definitions, *result.unverified]
     positions = name_positions(Path(result.root), [f.violation for f in findings])
     rules = {r.id: r for r in result.config.rules}
     issues = []
