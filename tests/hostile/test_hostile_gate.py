@@ -47,11 +47,15 @@ def test_a_name_written_as_python_folds_it_or_in_another_codec_is_a_violation(ad
 
 def test_a_long_alias_chain_does_not_hide_the_real_use_beside_it(adopted, cli):
     root, baseline = adopted
-    chain = "\n".join(["def unused():", "    a0 = make"] + [f"    a{i} = a{i - 1}" for i in range(1, 400)])
-    (root / "app" / "chain.py").write_text(f"from app.old import make\n\n{chain}\n\n\nmake()\n")
+    # written backwards in a loop, each alias reached from the next one round: followed one
+    # by one, the chain was as deep in Python's stack as it is long
+    chain = "\n".join(["def unused():", "    while x:"] + [f"        a{i} = a{i + 1}" for i in range(400)]
+                      + ["        a400 = make"])
+    source = f"from app.old import make\n\n{chain}\n\n\nmake()\n"
+    (root / "app" / "chain.py").write_text(source)
     doc = gate(cli, root, baseline).json()
     calls = [v for v in doc["failures"] if v["category"] == "deprecated-call"]
-    assert [(v["path"], v["line"]) for v in calls] == [("app/chain.py", 406)]
+    assert [(v["path"], v["line"]) for v in calls] == [("app/chain.py", source.count("\n"))]
     scan = cli("scan", root, "--no-cache", "--format", "json").json()
     assert not any(d["kind"] == "too-complex" for d in scan["diagnostics"])  # it was, and its call was lost
 
