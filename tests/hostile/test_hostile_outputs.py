@@ -1,0 +1,163 @@
+"""Every output is safe for where it goes, whatever the tree holds.
+
+Text for a person or a CI log has one line per problem, and nothing that moves the cursor,
+erases a row, hides text or forges a workflow command (``::error::``, ``::stop-commands::``);
+JSON keeps the exact text. CSV cells are never formulas, SARIF URIs are URIs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+from conftest import write_tree
+
+from wsaudit.render.text import printable
+
+# what no text output may hold: control characters but the newline that ends a line (and tab),
+# the line and paragraph separators, the bidirectional controls that reorder or hide text
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+RULE_ID = "R1\u001b[2K\u202e\n::error::forged"
+MESSAGE = "use Manager\u001b]8;;http://x\u0007 %0A\n::stop-commands::tok"
+HOSTILE_RULES = f"""
+[[rule]]
+id = {json.dumps(RULE_ID)}
+symbol = "pkg.core.create_websocket_manager"
+replacement = "pkg.core.manager.Manager"
+message = {json.dumps(MESSAGE)}
+
+[[rule.rewrite]]
+arguments = []
+call = "Manager()"
+imports = ["from pkg.core.manager import Manager"]
+
+[[rule]]
+id = "R2"
+module = "pkg.old"
+"""
+HOSTILE_FILES = {
+    "pkg/__init__.py": "",
+    "pkg/old.py": "",
+    "pkg/core/__init__.py": "def create_websocket_manager():\n    return None\n",
+    "pkg/core/manager.py": "class Manager:\n    pass\n",
+    "app/__init__.py": "",
+    "app/a.py": ("from pkg.core import create_websocket_manager\n\n"
+                 "x = create_websocket_manager()  # \x1b[2K\u202e hidden \u2066\n"
+                 "w = create_websocket_manager\n"),
+    "app/b.py": "import pkg.old  # wsaudit: ignore[R2] -- because \x1b[31mred\x1b[0m\n",
+    "app/c.py": "import pkg.old\nx = \x1b[2K\n",  # does not parse: the diagnostic quotes the character
+    "wsaudit.toml": HOSTILE_RULES,
+}
+
+
+def _safe(text: str) -> str:
+    found = CONTROL.findall(text)
+    assert not found, (found, text)
+    return text
+
+
+def _one_line_each(err: str, prefix: str = "wsaudit: ") -> list[str]:
+    """Standard error: nothing but lines of wsaudit's own, each one problem."""
+    lines = _safe(err).splitlines()
+    assert lines and all(line.startswith(prefix) for line in lines), err
+    return lines
+
+
+def test_a_newline_in_a_configuration_key_is_one_line_per_problem(tree, cli):
+    root = tree({"wsaudit.toml": '"a\\n::error::x" = 1\n"b\\u001b[2K" = 2\n' + open(
+        os.path.join(os.path.dirname(__file__), "..", "conftest.py"), encoding="utf-8").read().split(
+        'RULES = """')[1].split('"""')[0]})
+    for command in (["scan"], ["check", "--format", "github"]):
+        result = cli(*command, root, "--no-cache")
+        assert result.code == 2
+        lines = _one_line_each(result.err, "wsaudit: configuration error: ")
+        assert len(lines) == 2 and any("a\\n::error::x: unknown key" in line for line in lines), lines
+
+
+def test_control_characters_from_the_tree_are_escaped_in_every_text_output(tree, cli):
+    root = tree(HOSTILE_FILES, base=False)
+    shown_id = printable(RULE_ID)
+    scan = cli("scan", root, "--no-cache")
+    assert scan.code == 0 and shown_id in _safe(scan.out)
+    assert "because \\x1b[31mred" in scan.out and "\\x1b[2K\\u202e hidden \\u2066" in scan.out
+    assert _safe(scan.err) == ""
+    document = cli("scan", root, "--no-cache", "--format", "json").json()
+    assert {v["rule_id"] for v in document["violations"]} == {RULE_ID}  # JSON keeps the exact text
+    assert any("\x1b[2K\u202e hidden" in v["snippet"] for v in document["violations"])
+    rank = cli("rank", root, "--no-cache")
+    assert rank.code == 0 and shown_id in _safe(rank.out)
+    check = cli("check", root, "--no-cache")
+    assert check.code == 1 and shown_id in _safe(check.out)
+    github = cli("check", root, "--no-cache", "--format", "github")
+    assert github.code == 1
+    for line in _safe(github.out).splitlines():  # every line a workflow command of ours, or the summary
+        assert line.startswith(("::error file=", "::warning ")) or line.startswith("wsaudit check: "), line
+    assert "::stop-commands::" not in github.out.replace("\\n::stop-commands::", "")
+    assert "%25" in github.out and "\\x1b]8;;http://x\\x07" in github.out  # '%' for GitHub, controls for all
+    migrate = cli("migrate", root, "--no-cache")
+    assert migrate.code == 0
+    listing = _safe(migrate.err)
+    assert f"manual: app/a.py:5:5 {shown_id} deprecated-reference" in listing, listing
+
+
+def test_a_warning_with_a_newline_is_one_line(tree, cli):
+    rules = '[[rule]]\nid = "R9\\n::error::forged\\u001b[2K"\nsymbol = "pkg.nowhere.make"\n'
+    root = tree({"wsaudit.toml": rules})
+    result = cli("scan", root, "--no-cache")
+    assert result.code == 0
+    [line] = _one_line_each(result.err, "wsaudit: warning: ")
+    assert "rule R9\\n::error::forged\\x1b[2K: symbol" in line
+    strict = cli("check", root, "--no-cache", "--strict", "--format", "github")
+    assert strict.code == 2 and len(_one_line_each(strict.err)) == 2
+    assert all(line.startswith(("::", "wsaudit check: ")) for line in _safe(strict.out).splitlines())
+
+
+def _git(root, *args: str) -> None:
+    subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+                   cwd=root, check=True, capture_output=True)
+
+
+def test_commit_subjects_and_errors_are_escaped_in_the_history_table(tree, cli):
+    root = tree({"app/__init__.py": "", "app/a.py": "from pkg.core import create_websocket_manager\n"})
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "start \x1b[2K\u202e hidden\x07")
+    (root / "app/b.py").write_text("from pkg.core import create_websocket_manager\n")
+    (root / "app/a.py").unlink()
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "delete \x1b]0;title\x07 it")  # a flagged step: its subject is listed
+    (root / "wsaudit.toml").write_text((root / "wsaudit.toml").read_text() + '\n"k\\n::error::x\\u001b[2K" = 1\n')
+    _git(root, "commit", "-q", "-a", "-m", "broken configuration")
+    result = cli("history", root, "--no-cache")
+    assert result.code == 0, result.err
+    table = _safe(result.out)
+    assert "k\\n::error::x\\x1b[2K: unknown key" in table, table
+    document = cli("history", root, "--no-cache", "--format", "json").json()
+    assert document["commits"][0]["subject"] == "start \x1b[2K\u202e hidden\x07"  # JSON: exact
+
+
+def test_a_planted_point_named_with_control_characters_is_listed_on_one_line(tree, cli):
+    root = tree()
+    folder = root / ".wsaudit" / "rollback" / "0009-\x1b[2K\nfake\u202e"
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text("{}")
+    result = cli("rollback", "--list", root)
+    assert result.code == 0
+    [line] = _safe(result.out).splitlines()
+    assert line.startswith("0009-\\x1b[2K\\nfake\\u202e  refused")
+    refused = cli("rollback", "9", root)
+    assert refused.code == 2
+    _one_line_each(refused.err)
+
+
+@pytest.mark.parametrize("text", ["plain", "a\\b", "a\\x1bb", "a\x1bb", "a\\\x1bb", "\\n", "\n", "caf\udce9",
+                                  "caf\\udce9", "caf\\xe9", "\u202e", "\\u202e"])
+def test_the_escaping_is_injective(text):
+    others = ["plain", "a\\b", "a\\x1bb", "a\x1bb", "a\\\x1bb", "\\n", "\n", "caf\udce9", "caf\\udce9", "caf\\xe9",
+              "\u202e", "\\u202e", "caf\xe9"]
+    shown = {printable(t): t for t in others}
+    assert len(shown) == len(others)
+    assert shown[printable(text)] == text and not CONTROL.search(printable(text))
