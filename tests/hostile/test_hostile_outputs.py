@@ -161,3 +161,98 @@ def test_the_escaping_is_injective(text):
     shown = {printable(t): t for t in others}
     assert len(shown) == len(others)
     assert shown[printable(text)] == text and not CONTROL.search(printable(text))
+
+
+# ---------------------------------------------------------------- CSV
+
+
+FORMULA = re.compile(r"^[=+\-@\t\r]")
+CSV_RULES = """
+[[rule]]
+id = "=HYPERLINK(\\"http://x\\",\\"R1\\")"
+symbol = "pkg.core.create_websocket_manager"
+replacement = "pkg.core.manager.Manager"
+"""
+
+
+def _cells(text: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _no_formula(rows: list[dict[str, str]], numbers: tuple[str, ...] = ()) -> None:
+    """No cell a spreadsheet would run; the columns of numbers still numbers (a negative one too)."""
+    assert rows
+    for row in rows:
+        for column, cell in row.items():
+            if column in numbers and cell not in ("", None):
+                float(cell)
+            else:
+                assert not FORMULA.match(cell or ""), (column, cell)
+
+
+def test_no_csv_cell_is_a_formula(tree, cli, tmp_path):
+    root = tree({"wsaudit.toml": CSV_RULES, "app/__init__.py": "",
+                 "app/-x.py": "from pkg.core import create_websocket_manager\n-create_websocket_manager()\n",
+                 "app/@y.py": "import pkg.core\n@pkg.core.create_websocket_manager\ndef f():\n    pass\n"})
+    scan = cli("scan", root, "--no-cache", "--format", "csv")
+    assert scan.code == 0
+    rows = _cells(scan.out)
+    _no_formula(rows, ("line", "col"))
+    assert {r["rule_id"] for r in rows} == {"'=HYPERLINK(\"http://x\",\"R1\")"}
+    assert {"'-create_websocket_manager()", "'@pkg.core.create_websocket_manager"} <= {r["snippet"] for r in rows}
+    assert "'@y.py" not in {r["path"] for r in rows} and "app/@y.py" in {r["path"] for r in rows}  # 'a' starts it
+    for by in ("violation", "file"):
+        rank = cli("rank", root, "--no-cache", "--format", "csv", "--by", by)
+        assert rank.code == 0
+        _no_formula(_cells(rank.out), ("line", "col", "score", "golden_distance", "violations",
+                                       "deprecated-import", "deprecated-call", "deprecated-module",
+                                       "deprecated-reference"))
+    plan = tmp_path / "plan.csv"
+    assert cli("simulate", root, "--no-cache", "--runs", "3", "--plan", plan, "-q").code == 0
+    _no_formula(_cells(plan.read_text(encoding="utf-8")), ("wave", "violations", "hours", "deprecated-import",
+                                                           "deprecated-call", "deprecated-module",
+                                                           "deprecated-reference"))
+
+
+def test_no_history_csv_cell_is_a_formula_and_numbers_stay_numbers(tree, cli):
+    root = tree({"app/__init__.py": "", "app/a.py": "from pkg.core import create_websocket_manager\n"})
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "=HYPERLINK(\"http://x\") start")
+    (root / "app/a.py").unlink()
+    _git(root, "commit", "-q", "-a", "-m", "-2+3 fix")
+    result = cli("history", root, "--no-cache", "--format", "csv")
+    assert result.code == 0, result.err
+    rows = _cells(result.out)
+    assert [r["subject"] for r in rows] == ["'=HYPERLINK(\"http://x\") start", "'-2+3 fix"]
+    assert int(rows[0]["violations"]) == int(rows[1]["violations"]) + 1  # numbers
+
+
+def test_the_reports_csv_tables_are_never_formulas(tree, tmp_path):
+    pd = pytest.importorskip("pandas")
+    from wsaudit.api import audit
+    from wsaudit.report.runner import append_history, write_tables
+    from wsaudit.report.summary import save_table
+
+    root = tree({"wsaudit.toml": CSV_RULES, "app/__init__.py": "",
+                 "app/-x.py": "from pkg.core import create_websocket_manager\n-create_websocket_manager()\n"})
+    result = audit(root, cache=False)
+    out = tmp_path / "report"
+    out.mkdir()
+    for path in write_tables(result, result.simulate(runs=3), out):
+        if path.suffix == ".csv":
+            _no_formula(_cells(path.read_text(encoding="utf-8")), ("line", "col", "score", "golden_distance",
+                                                                    "violations", "wave", "hours",
+                                                                    "deprecated-import", "deprecated-call",
+                                                                    "deprecated-module", "deprecated-reference"))
+    append_history(out, {"folder": "=cmd|' /C calc'!A0", "delta": -3})
+    append_history(out, {"folder": "@x", "delta": -4})
+    rows = _cells((out / "history.csv").read_text(encoding="utf-8"))
+    assert [(r["folder"], r["delta"]) for r in rows] == [("'=cmd|' /C calc'!A0", "-3"), ("'@x", "-4")]
+    frame = pd.DataFrame({"subject": ["+1 fix", "ok"], "delta": [-1, 2]})
+    assert save_table(frame, str(out), "t.csv") is frame and frame["subject"][0] == "+1 fix"  # shown as it is
+    assert _cells((out / "t.csv").read_text(encoding="utf-8")) == [{"subject": "'+1 fix", "delta": "-1"},
+                                                                   {"subject": "ok", "delta": "2"}]

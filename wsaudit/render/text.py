@@ -198,13 +198,54 @@ def dump_chunks(document: Mapping[str, Any]) -> Iterator[str]:
     yield "\n}\n"
 
 
+# OWASP's rule against CSV injection: a spreadsheet takes a cell that starts with one of these
+# for a formula (and runs it: =HYPERLINK(...), =cmd|...), so such a text cell gets a quote first
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def not_a_formula(value: Any) -> Any:
+    """``value``, with a single quote before it when it is a text a spreadsheet would take for a
+    formula (it starts with one of :data:`FORMULA_START`); anything else as it is.
+
+    >>> not_a_formula("=HYPERLINK('http://x')"), not_a_formula("a=b"), not_a_formula(-1)
+    ("'=HYPERLINK('http://x')", 'a=b', -1)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_cell(value: Any) -> Any:
+    r"""A value as a CSV cell of wsaudit's: booleans as ``true``/``false``, and a text that a
+    spreadsheet would take for a formula with a single quote before it. Numbers stay numbers
+    (``-3`` is a number, not a formula), None stays None (an empty cell).
+
+    Parameters
+    ----------
+    value : Any
+        A cell's value.
+
+    Returns
+    -------
+    Any
+        What the CSV writer gets.
+
+    >>> [csv_cell(v) for v in ("=1+2", "-x", "@SUM(A1)", "\tx", "a-b", -3, -0.5, True, None)]
+    ["'=1+2", "'-x", "'@SUM(A1)", "'\tx", 'a-b', -3, -0.5, 'true', None]
+    """
+    if value is True or value is False:
+        return "true" if value else "false"
+    return not_a_formula(value)
+
+
 def rows_csv(rows: list[dict[str, Any]], fields: Iterable[str]) -> str:
-    """CSV with a header row; booleans as ``true``/``false``, None as empty."""
+    """CSV with a header row, each cell through :func:`csv_cell`: booleans as ``true``/``false``,
+    None as empty, a text never a formula."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(fields), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("true" if v is True else "false" if v is False else v) for k, v in row.items()})
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return out.getvalue()
 
 
