@@ -13,7 +13,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import write_tree
+from conftest import RULES
 
 from wsaudit.render.text import printable
 
@@ -67,9 +67,7 @@ def _one_line_each(err: str, prefix: str = "wsaudit: ") -> list[str]:
 
 
 def test_a_newline_in_a_configuration_key_is_one_line_per_problem(tree, cli):
-    root = tree({"wsaudit.toml": '"a\\n::error::x" = 1\n"b\\u001b[2K" = 2\n' + open(
-        os.path.join(os.path.dirname(__file__), "..", "conftest.py"), encoding="utf-8").read().split(
-        'RULES = """')[1].split('"""')[0]})
+    root = tree({"wsaudit.toml": '"a\\n::error::x" = 1\n"b\\u001b[2K" = 2\n' + RULES})
     for command in (["scan"], ["check", "--format", "github"]):
         result = cli(*command, root, "--no-cache")
         assert result.code == 2
@@ -94,7 +92,7 @@ def test_control_characters_from_the_tree_are_escaped_in_every_text_output(tree,
     github = cli("check", root, "--no-cache", "--format", "github")
     assert github.code == 1
     for line in _safe(github.out).splitlines():  # every line a workflow command of ours, or the summary
-        assert line.startswith(("::error file=", "::warning ")) or line.startswith("wsaudit check: "), line
+        assert line.startswith(("::error file=", "::warning ", "wsaudit check: ")), line
     assert "::stop-commands::" not in github.out.replace("\\n::stop-commands::", "")
     assert "%25" in github.out and "\\x1b]8;;http://x\\x07" in github.out  # '%' for GitHub, controls for all
     migrate = cli("migrate", root, "--no-cache")
@@ -256,3 +254,38 @@ def test_the_reports_csv_tables_are_never_formulas(tree, tmp_path):
     assert save_table(frame, str(out), "t.csv") is frame and frame["subject"][0] == "+1 fix"  # shown as it is
     assert _cells((out / "t.csv").read_text(encoding="utf-8")) == [{"subject": "'+1 fix", "delta": "-1"},
                                                                    {"subject": "ok", "delta": "2"}]
+
+
+# ---------------------------------------------------------------- SARIF
+
+
+def test_sarif_artifact_uris_are_percent_encoded(tree, cli, tmp_path):
+    """A file's URI names that file: ``%70resence.py`` is not ``presence.py``, ``#`` and ``?`` do
+    not start a fragment or a query, ``a:b.py`` is not a URI of scheme ``a``; spaces and non-ASCII
+    characters are encoded (RFC 3986)."""
+    from urllib.parse import unquote, urlsplit
+
+    import jsonschema
+    from conftest import sarif_schema
+
+    use = "from pkg.core import create_websocket_manager\n"
+    names = ["%70resence.py", "a b.py", "c#d.py", "e?f.py", "é.py", "g:h.py", "i%zz.py"]
+    root = tree({"app/__init__.py": "", **{f"app/{n}": use for n in names}})
+    with open(os.fsencode(root / "app") + b"/caf\xe9.py", "wb") as handle:  # not UTF-8: shown app/caf\xe9.py
+        handle.write(use.encode())
+    baseline = tmp_path / "baseline.json"
+    assert cli("check", root, "--baseline", baseline, "--update-baseline", "--no-cache").code == 0
+    logs = [cli("scan", root, "--format", "sarif", "--no-cache").json(),
+            cli("rank", root, "--format", "sarif", "--no-cache").json(),
+            cli("check", root, "--baseline", baseline, "--format", "sarif", "--no-cache").json()]
+    schema = sarif_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema, format_checker=jsonschema.FormatChecker())
+    for log in logs:
+        assert not [e.message for e in validator.iter_errors(log)][:3]  # uri-reference checked too
+        paths = set()
+        for result in log["runs"][0]["results"]:
+            uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            parts = urlsplit(uri)
+            assert not parts.scheme and not parts.query and not parts.fragment and not parts.netloc, uri
+            paths.add(unquote(parts.path))
+        assert {f"app/{n}" for n in names} | {"app/caf\\xe9.py"} <= paths, paths  # as the JSON rows name them

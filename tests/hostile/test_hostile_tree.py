@@ -10,10 +10,11 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
-
 from conftest import SAMPLE, write_tree
+
 from wsaudit.api import audit
 from wsaudit.engine.cache import encode, key
 from wsaudit.model import FileFacts
@@ -135,7 +136,7 @@ def test_a_file_name_that_is_not_utf8_is_escaped_the_same_way_in_every_output(tr
         text = out.read_bytes().decode("utf-8")  # valid UTF-8
         if fmt in ("json", "sarif"):
             paths = {v["path"] for v in json.loads(text)["violations"]} if fmt == "json" else {
-                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                unquote(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])  # a URI: %5C
                 for r in json.loads(text)["runs"][0]["results"]}
             assert shown in paths
         elif fmt == "csv":

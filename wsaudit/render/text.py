@@ -21,7 +21,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from json.encoder import encode_basestring as _string  # the C function
 from typing import Any
 
-
 # What a text output never writes as it is: the C0 controls but tab (a newline included), DEL,
 # the C1 controls, the line and paragraph separators, the bidirectional controls that reorder or
 # hide text (U+202A-U+202E, U+2066-U+2069), lone surrogates (bytes of a name that are not UTF-8),
