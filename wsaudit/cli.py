@@ -508,6 +508,15 @@ COMMANDS = {"init": cmd_init, "history": cmd_history, "scan": cmd_scan, "graph":
             "check": cmd_check, "migrate": cmd_migrate, "rollback": cmd_rollback}
 
 
+def _say(message: str) -> None:
+    """One line on standard error: what the tree put in a message (a key, a file name, a rule's id)
+    cannot start another line, which a CI log would read as a command (``::error::``), nor move the
+    cursor (:func:`wsaudit.render.text.printable`)."""
+    from wsaudit.render.text import printable
+
+    print(f"wsaudit: {printable(message)}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     command = "COMMAND"
     try:
@@ -516,14 +525,14 @@ def main(argv: list[str] | None = None) -> int:
         code = COMMANDS[args.command](args)
         notices = getattr(args, "notices", ())
         for notice in () if getattr(args, "quiet", False) else notices:
-            print(f"wsaudit: warning: {notice.message}", file=sys.stderr)  # about the audit, not the code
+            _say(f"warning: {notice.message}")  # about the audit, not the code
         if notices and getattr(args, "strict", False):
             print(f"wsaudit: error: {len(notices)} warning(s) and --strict", file=sys.stderr)
             return EXIT_ERROR
         return code
     except ConfigError as exc:
         for line in exc.lines():
-            print(f"wsaudit: configuration error: {line}", file=sys.stderr)
+            _say(f"configuration error: {line}")
         return EXIT_ERROR
     except ModuleNotFoundError as exc:  # a part of wsaudit that an extra brings (never the audited code's)
         top = (exc.name or "").partition(".")[0]
@@ -534,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
               f"pip install 'wsaudit[{extra}]'", file=sys.stderr)
         return EXIT_ERROR
     except WsauditError as exc:
-        print(f"wsaudit: error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         return EXIT_ERROR
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -547,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except OSError as exc:  # an input or output the checks above did not name: still one line
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        print(f"wsaudit: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        _say(f"error: {where}{exc.strerror or exc}")
         return EXIT_ERROR
 
 

@@ -17,7 +17,10 @@ The tree is untrusted, and so is any ``.wsaudit/`` folder found in it. So:
 - it is all or nothing: every path is checked and every saved original read and verified
   against its hash before the first write, and a write that fails puts back what was already
   restored; the point's state changes only when the whole restore is done;
-- ``.wsaudit`` and ``.wsaudit/rollback`` are never links (nor is anything inside a point).
+- ``.wsaudit`` and ``.wsaudit/rollback`` are never links (nor is anything inside a point);
+- a manifest is read with bounds before it is parsed (its size, how deep it nests) and a saved
+  original no further than its recorded size: a point that fails is refused with its reason,
+  listed by ``rollback --list``, and the other points still restore.
 
 IDs sort in creation order: a four-digit counter and a digest of the change set
 (``0001-3f2a9c1d``). A point records the time it was made, but nothing that wsaudit reports
@@ -50,6 +53,14 @@ _MAC_DOMAIN = b"wsaudit rollback point v1"
 _ID = re.compile(r"[0-9]{4}-[0-9a-f]{8}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# A manifest takes some 300 bytes per file (400,000 files fit in the limit), and nests three deep
+# ({"files": [{...}]}). What is larger or deeper was not written by wsaudit, and is refused before
+# json reads it: json.loads recurses once per level, and a manifest nested 100,000 deep ends it
+# with a RecursionError; the limit bounds the memory that parsing a planted manifest takes.
+MANIFEST_LIMIT = 128 << 20
+MANIFEST_DEPTH = 16
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
 
 def sha256(data: bytes) -> str:
@@ -88,10 +99,11 @@ class Point:
         doc.pop("folder")
         return {"version": 1, **doc}
 
-    def original(self, path: str) -> bytes:
-        """The saved bytes of ``path``, read without following a link."""
+    def original(self, path: str, size: int) -> bytes:
+        """The saved bytes of ``path``, read without following a link, and never more than
+        ``size`` bytes and one (more is a damaged copy: its hash cannot match)."""
         treefs.checked(path)
-        return treefs.read_regular(self.folder / "originals" / path)
+        return _read_bounded(self.folder / "originals" / path, size)
 
 
 def points_dir(root: str | Path) -> Path:
@@ -140,19 +152,78 @@ def _valid_file(entry: object) -> PointFile:
     return f
 
 
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path`` (opened without following a link nor blocking),
+    or :class:`ValueError` when it holds more than ``limit`` bytes: what is over is never read.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    limit : int
+        The most it may hold.
+
+    Returns
+    -------
+    bytes
+        Its content.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafePathError(f"{path.name}: not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"{info.st_size} bytes, larger than {limit}")
+        chunks, left = [], limit + 1  # one more: a file that grew since is seen to be too large
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit} bytes")
+    return data
+
+
+def json_depth(raw: bytes) -> int:
+    """How deep the arrays and objects of the JSON text ``raw`` nest (brackets inside strings
+    aside), found without parsing it: a scan of its brackets once its strings are taken out.
+
+    >>> json_depth(b'{"a": [1, {"b": "[[[["}]}'), json_depth(b"[" * 5 + b"]" * 5), json_depth(b"1")
+    (3, 5, 0)
+    """
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub(b"", raw)):
+        if bracket in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
 def _read_point(folder: Path) -> Point:
     """The point in ``folder``, authenticated; :class:`RollbackError` saying why otherwise."""
     name = folder.name
     try:
-        raw = treefs.read_regular(folder / MANIFEST)
+        raw = _read_bounded(folder / MANIFEST, MANIFEST_LIMIT)
+        if json_depth(raw) > MANIFEST_DEPTH:
+            raise ValueError(f"nested deeper than {MANIFEST_DEPTH}")
         doc = json.loads(raw.decode("utf-8"))
         if not isinstance(doc, dict):
             raise ValueError("not a JSON object")  # noqa: TRY004 (reported as unreadable)
-    except (OSError, ValueError, UnsafePathError) as exc:
+    except (OSError, ValueError, UnsafePathError, RecursionError) as exc:
         raise RollbackError(f"rollback point {name} is unreadable ({exc}); it was not made by this version of "
                             "wsaudit or was damaged") from None
     mac = doc.pop("mac", None)
-    if not isinstance(mac, str) or not hmac.compare_digest(mac, mac_of(_key(), _MAC_DOMAIN, _signed(doc))):
+    # compare_digest refuses a str that is not ASCII (TypeError): such a mac was never ours
+    if not isinstance(mac, str) or not mac.isascii() or not hmac.compare_digest(
+            mac, mac_of(_key(), _MAC_DOMAIN, _signed(doc))):
         raise RollbackError(f"rollback point {name} was not written by wsaudit for this user (its signature does "
                             "not verify): refused; a point found in a tree may have been planted")
     try:
@@ -327,8 +398,8 @@ def restore(root: str | Path, point_id: str | None = None, force: bool = False) 
         if what == "unchanged":
             continue
         try:
-            data = point.original(f.path)
-        except (OSError, UnsafePathError) as exc:
+            data = point.original(f.path, f.size)
+        except (OSError, UnsafePathError, ValueError) as exc:  # ValueError: larger than recorded
             raise RollbackError(f"rollback point {point.id}: the saved copy of {f.path} cannot be read ({exc}); "
                                 "the point is damaged: nothing was restored") from None
         if sha256(data) != f.before_sha256:

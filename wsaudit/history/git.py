@@ -13,6 +13,13 @@ audited repository is untrusted input. So every git call:
   (a partial clone's missing objects are reported missing, never fetched over the network),
   ``GIT_OPTIONAL_LOCKS=0``, ``GIT_TERMINAL_PROMPT=0`` and literal pathspecs.
 
+No driver of the repository's configuration (``filter.NAME``, ``diff.NAME``, ``merge.NAME``,
+whatever the name) can run here, because no command here runs one: ``cat-file`` applies a
+filter or textconv only with ``--filters``/``--textconv``, ``diff-tree --raw`` compares object
+ids (``--no-textconv --no-ext-diff`` say so again), and nothing checks out, merges or reads the
+work tree. A call that did would have to turn every driver off by name, as
+:func:`wsaudit.codemod.vcs.driver_overrides` does.
+
 A crafted or damaged object is an answer (``None``, an error string), never an exception that
 stops the run: :class:`GitError` only for what makes the whole repository unusable.
 """
@@ -344,7 +351,8 @@ class Repository:
     def diff_tree(self, old: str, new: str, renames: bool = True) -> list[Change] | str:
         """What changed between two commits under the audited folder (``-M``: renames, found as
         ``git log --stat`` finds them), or the reason it cannot be read."""
-        args = ["diff-tree", "-r", "-z", "--raw", "--no-commit-id", "-M" if renames else "--no-renames", old, new]
+        args = ["diff-tree", "-r", "-z", "--raw", "--no-commit-id", "--no-textconv", "--no-ext-diff",
+                "-M" if renames else "--no-renames", old, new]
         proc = subprocess.run(git_args(*args, *self._pathspec(), git_dir=self.git_dir), capture_output=True,
                               env=git_env(), check=False)
         if proc.returncode != 0:

@@ -13,7 +13,7 @@ from wsaudit.render.positions import location, name_positions, where
 from wsaudit.gate.unverified import UNVERIFIED
 from wsaudit.render.scan import SUPPRESSION_PROBLEMS
 from wsaudit.render.sarif import artifact_base, rule_summary, sarif
-from wsaudit.render.text import dumps
+from wsaudit.render.text import dumps, printable, printable_lines
 
 if TYPE_CHECKING:  # the command line lists the formats without loading the gate
     from wsaudit.gate.check import CheckResult
@@ -129,11 +129,19 @@ def check_text(result: CheckResult) -> str:
         lines.append(f"note: {_plural(len(result.suppressed), 'use')} suppressed by a comment, each with its reason "
                      "(see 'wsaudit scan')")
     lines.append(summary(result))
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)
 
 
 def _gh_escape(text: str, property_value: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    r"""``text`` as one field of a GitHub Actions workflow command: first :func:`printable` (one
+    line, no control character: what the tree wrote cannot start a command of its own, such as
+    ``::stop-commands::``), then the escapes GitHub documents, ``%``, ``\r`` and ``\n`` (which
+    :func:`printable` has already taken away) and, in a property's value, ``:`` and ``,``.
+
+    >>> _gh_escape("50% done\n::error::x"), _gh_escape("a:b,c", True)
+    ('50%25 done\\n::error::x', 'a%3Ab%2Cc')
+    """
+    text = printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if property_value:
         text = text.replace(":", "%3A").replace(",", "%2C")
     return text
@@ -168,7 +176,7 @@ def check_github(result: CheckResult, prefix: str = "") -> str:
                                   f"(--update-baseline)"))
     for n in result.notices:  # a rule that matches nothing gates nothing: said where the run is read
         lines.append(f"::warning title={_gh_escape('wsaudit ' + n.kind, True)}::{_gh_escape(n.message)}")
-    lines.append(summary(result))
+    lines.append(printable(summary(result)))  # each field above is escaped once, by _gh_escape
     return "\n".join(lines) + "\n"
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from wsaudit.errors import UsageError
 from wsaudit.model import CATEGORIES, TIERS
 from wsaudit.render.formats import HISTORY_FORMATS
-from wsaudit.render.text import dumps, rows_csv
+from wsaudit.render.text import dumps, printable_lines, rows_csv
 
 STEP_COLUMNS = ("added_files", "deleted_files", "edited_files", "renamed_files", "stopped_parsing",
                 "started_parsing", "fixed", "fixed_by_deletion", "hidden_by_breakage", "introduced",
@@ -81,7 +81,7 @@ def history_table(doc: dict[str, Any]) -> str:
     for c in flagged:
         subject = c["subject"] if len(c["subject"]) <= 80 else c["subject"][:77] + "..."
         lines.append(f"  {c['commit'][:12]} {c['step']['flag']}: {subject}")
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)
 
 
 def render_history(fmt: str, doc: dict[str, Any]) -> str:

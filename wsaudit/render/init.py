@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from wsaudit.errors import UsageError
-from wsaudit.render.text import dumps
+from wsaudit.render.text import dumps, printable_lines
 
 
 def render_init(fmt: str, doc: dict[str, Any]) -> str:
@@ -34,4 +34,4 @@ def render_init(fmt: str, doc: dict[str, Any]) -> str:
         lines += ["", f"baseline {baseline['path']}: {baseline['entries']} entries (the uses accepted today)"]
     lines += ["", "next: wsaudit check --strict" + (f" --baseline {baseline['path']}" if baseline else "")
               + " (the gate), wsaudit scan (every use), wsaudit rank (by centrality: the analysis extra)"]
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)

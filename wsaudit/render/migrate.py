@@ -9,7 +9,7 @@ from typing import Any
 from wsaudit.codemod.encoding import decode
 from wsaudit.codemod.records import Applied, Migration
 from wsaudit.render.positions import name_positions, where
-from wsaudit.render.text import dumps
+from wsaudit.render.text import dumps, printable_lines
 
 
 def migration_diff(m: Migration) -> str:
@@ -84,7 +84,7 @@ def migration_summary(m: Migration) -> str:
     for item in m.manual:
         lines.append(f"  manual: {where(item, positions)} {item.rule_id} {item.category} {item.name}: "
                      f"{item.reason}")
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)
 
 
 def applied_summary(done: Applied, m: Migration | None = None) -> str:
@@ -125,4 +125,4 @@ def applied_summary(done: Applied, m: Migration | None = None) -> str:
             lines.append(f"verify command failed (exit {done.verify_code}): rolled back to {done.point.id}")
         else:
             lines.append("verify command passed")
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)

@@ -13,7 +13,7 @@ from wsaudit.model import CATEGORIES, FILE_FIELDS, RANK_FIELDS, TIERS, FileRank,
 from wsaudit.render.positions import location, name_positions, where
 from wsaudit.render.sarif import sarif
 from wsaudit.render.scan import scan_document
-from wsaudit.render.text import dump_chunks, dumps, flat, rows_csv
+from wsaudit.render.text import dump_chunks, dumps, flat, printable_lines, rows_csv
 
 if TYPE_CHECKING:
     from wsaudit.api import Audit
@@ -36,7 +36,7 @@ def rank_table(rows: list[dict[str, Any]], by: str = "violation", places: Sequen
     unit = "files" if by == "file" else "violations"
     lines.append("")
     lines.append(f"{len(rows)} {unit}: " + ", ".join(f"{tiers[t]} {t}" for t in TIERS))
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)
 
 
 def _rank_document(result: Audit, by: str, rows: Iterable[dict[str, Any]], root: str) -> dict[str, Any]:

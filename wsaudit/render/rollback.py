@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from wsaudit.codemod.rollback import Point, Restored
+from wsaudit.render.text import printable_lines
 
 
 def render_points(points: list[Point], fmt: str = "text", refused: list[tuple[str, str]] = ()) -> str:
@@ -20,7 +21,7 @@ def render_points(points: list[Point], fmt: str = "text", refused: list[tuple[st
         return "no rollback points\n"
     lines = [f"{p.id}  {p.state:<11} {p.created}  {len(p.files)} file(s)  {p.command}".rstrip() for p in points]
     lines += [f"{name}  refused     {why}" for name, why in refused]
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)
 
 
 def render_restored(done: Restored, fmt: str = "text") -> str:
@@ -33,4 +34,4 @@ def render_restored(done: Restored, fmt: str = "text") -> str:
     if done.revert_commit:
         lines[0] += f", by revert commit {done.revert_commit[:12]}"
     lines += [f"  restored {p}" for p in done.restored] + [f"  forced {p}" for p in done.forced]
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from wsaudit.config import Config
 from wsaudit.engine.discover import shown_name
@@ -179,6 +180,34 @@ def artifact_base(root: str | Path | None) -> tuple[str, str]:
     return ("" if inside == "." else inside + "/"), "The top level of the git repository"
 
 
+# What stays as it is in an artifact's URI besides letters, digits and -._~ (quote's own): the
+# path's separator and RFC 3986's sub-delimiters and '@', which a path segment may hold. Everything
+# else is percent-encoded: '%' (else %70resence.py would name presence.py), '#' and '?' (else a
+# fragment or a query), ':' (else a first segment a:b.py would be a URI of scheme a), spaces,
+# backslashes and every non-ASCII character (as UTF-8 bytes).
+_URI_SAFE = "/!$&'()*+,;=@"
+
+
+def artifact_uri(path: str) -> str:
+    """A repository-relative POSIX path as SARIF's ``artifactLocation.uri``: a relative URI
+    reference (RFC 3986) that a reader percent-decodes back to ``path``.
+
+    Parameters
+    ----------
+    path : str
+        The path as the rows show it (a name that is not UTF-8 with ``\\xNN`` escapes).
+
+    Returns
+    -------
+    str
+        The URI; ``path`` itself where it holds only letters, digits and ``-._~/``.
+
+    >>> artifact_uri("pkg/mod.py"), artifact_uri("%70resence.py"), artifact_uri("a b#?:é.py")
+    ('pkg/mod.py', '%2570resence.py', 'a%20b%23%3F%3A%C3%A9.py')
+    """
+    return quote(path, safe=_URI_SAFE, errors="surrogateescape")
+
+
 def sarif(violations: list[Violation], config: Config, version: str,
           extra: list[dict[str, Any]] | None = None, *, fingerprints: Sequence[str] | None = None,
           root: str | Path | None = None, notices: Sequence[Notice] = ()) -> dict[str, Any]:
@@ -258,7 +287,7 @@ def _result(v: Violation, rule: Rule, rule_index: int, prefix: str, more: dict[s
         "message": {"text": text},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": prefix + v.path, "uriBaseId": "SRCROOT"},
+                "artifactLocation": {"uri": artifact_uri(prefix + v.path), "uriBaseId": "SRCROOT"},
                 "region": {"startLine": v.line, "startColumn": v.col + 1, "snippet": {"text": v.snippet}},
             },
             "logicalLocations": [{"fullyQualifiedName": v.module, "kind": "module"}],

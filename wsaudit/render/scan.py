@@ -13,7 +13,7 @@ from wsaudit.gate.fingerprint import fingerprint, reader
 from wsaudit.model import CATEGORIES, VIOLATION_FIELDS, Definition, Diagnostic, Notice, Violation
 from wsaudit.render.positions import Positions, name_positions, where
 from wsaudit.render.sarif import sarif
-from wsaudit.render.text import dumps, rows_csv
+from wsaudit.render.text import dumps, printable_lines, rows_csv
 
 if TYPE_CHECKING:
     from wsaudit.api import Audit
@@ -75,7 +75,7 @@ def scan_table(violations: list[Violation], diagnostics: list[Diagnostic], files
         for d in broken:
             at = f"{d.path}:{d.line}" if d.line else d.path
             lines.append(f"  {at}  {d.kind}  {d.message}")
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)
 
 
 SUPPRESSION_PROBLEMS = ("bad-suppression", "unused-suppression")  # about a comment, not about reading a file

@@ -1,7 +1,14 @@
-"""Shared pieces of every renderer: JSON and CSV written the same way everywhere.
+"""Shared pieces of every renderer: JSON and CSV written the same way everywhere, and the
+escaping of every text output.
 
 Every renderer is deterministic: rows come sorted from the pipeline, keys keep a fixed
 order, and nothing depends on time or on the machine.
+
+Much of what is printed comes from the audited tree (file names, source lines, comments, the
+configuration's keys and messages, commit subjects), which is untrusted: a text output passes
+every line through :func:`printable`, so that nothing in it moves the cursor, erases a row,
+hides text or starts a new line (a CI log reads a line that starts with ``::error::`` as a
+command). JSON keeps the exact text: it escapes control characters itself.
 """
 
 from __future__ import annotations
@@ -9,9 +16,68 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from json.encoder import encode_basestring as _string  # the C function
 from typing import Any
+
+# What a text output never writes as it is: the C0 controls but tab (a newline included), DEL,
+# the C1 controls, the line and paragraph separators, the bidirectional controls that reorder or
+# hide text (U+202A-U+202E, U+2066-U+2069), lone surrogates (bytes of a name that are not UTF-8),
+# and the backslash, which starts every escape: so the escaping is injective, two different texts
+# never print the same (a file named with an escape character and one named with its escape).
+_UNPRINTABLE = re.compile("[\\\\\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char == "\\":
+        return "\\\\"
+    if char == "\n":
+        return "\\n"
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    r"""``text`` as one line a terminal or a CI log shows as it is: a backslash as ``\\``, a newline
+    as ``\n``, the other control characters (C0 but tab, DEL, C1) as ``\xNN``, the line and
+    paragraph separators, the bidirectional controls and lone surrogates as ``\uNNNN``.
+
+    Every text output (the tables, the listings, the check's text and annotations, the messages on
+    standard error) writes what it prints through this function, and only there: JSON, CSV and
+    SARIF keep the exact text. The escaping is injective: the text can be read back, and two
+    texts never print the same.
+
+    Parameters
+    ----------
+    text : str
+        Any text (a file name, a source line, a commit subject, a message).
+
+    Returns
+    -------
+    str
+        The same text where nothing needs escaping.
+
+    Examples
+    --------
+    >>> printable("a.py:1  ok")
+    'a.py:1  ok'
+    >>> print(printable("x\n::error::y \x1b[2K \u202eevil \\x1b caf\udce9"))
+    x\n::error::y \x1b[2K \u202eevil \\x1b caf\udce9
+    """
+    if text.isprintable() and "\\" not in text and text.isascii():  # the common case, without the pattern
+        return text
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def printable_lines(lines: Iterable[str]) -> str:
+    r"""The lines of a text output, each through :func:`printable`, each ending with a newline.
+
+    >>> printable_lines(["a", "b\nc"])
+    'a\nb\\nc\n'
+    """
+    return "".join(printable(line) + "\n" for line in lines)
 
 
 def dumps(document: Any) -> str:
@@ -131,13 +197,54 @@ def dump_chunks(document: Mapping[str, Any]) -> Iterator[str]:
     yield "\n}\n"
 
 
+# OWASP's rule against CSV injection: a spreadsheet takes a cell that starts with one of these
+# for a formula (and runs it: =HYPERLINK(...), =cmd|...), so such a text cell gets a quote first
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def not_a_formula(value: Any) -> Any:
+    """``value``, with a single quote before it when it is a text a spreadsheet would take for a
+    formula (it starts with one of :data:`FORMULA_START`); anything else as it is.
+
+    >>> not_a_formula("=HYPERLINK('http://x')"), not_a_formula("a=b"), not_a_formula(-1)
+    ("'=HYPERLINK('http://x')", 'a=b', -1)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_cell(value: Any) -> Any:
+    r"""A value as a CSV cell of wsaudit's: booleans as ``true``/``false``, and a text that a
+    spreadsheet would take for a formula with a single quote before it. Numbers stay numbers
+    (``-3`` is a number, not a formula), None stays None (an empty cell).
+
+    Parameters
+    ----------
+    value : Any
+        A cell's value.
+
+    Returns
+    -------
+    Any
+        What the CSV writer gets.
+
+    >>> [csv_cell(v) for v in ("=1+2", "-x", "@SUM(A1)", "\tx", "a-b", -3, -0.5, True, None)]
+    ["'=1+2", "'-x", "'@SUM(A1)", "'\tx", 'a-b', -3, -0.5, 'true', None]
+    """
+    if value is True or value is False:
+        return "true" if value else "false"
+    return not_a_formula(value)
+
+
 def rows_csv(rows: list[dict[str, Any]], fields: Iterable[str]) -> str:
-    """CSV with a header row; booleans as ``true``/``false``, None as empty."""
+    """CSV with a header row, each cell through :func:`csv_cell`: booleans as ``true``/``false``,
+    None as empty, a text never a formula."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(fields), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("true" if v is True else "false" if v is False else v) for k, v in row.items()})
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return out.getvalue()
 
 

@@ -173,7 +173,14 @@ def git_commit(path: Path) -> str:
 
 
 def append_history(output_dir: Path, row: dict[str, Any]) -> Path:
-    """Append ``row`` to ``history.csv``; new columns widen the file, old rows keep theirs."""
+    """Append ``row`` to ``history.csv``; new columns widen the file, old rows keep theirs.
+
+    The new row's text cells go through :func:`wsaudit.render.text.csv_cell` (never a formula);
+    the old rows are written back as they were read, which they were written: a number read back
+    is text, and must not be quoted as one."""
+    from wsaudit.render.text import csv_cell
+
+    row = {k: csv_cell(v) for k, v in row.items()}
     target = output_dir / "history.csv"
     rows: list[dict[str, Any]] = []
     fields: list[str] = []

@@ -480,11 +480,36 @@ def burndown_series(observed: list[dict[str, Any]], plan_band: list[dict[str, An
 
 
 def save_table(frame: pd.DataFrame, output_dir: str | None, name: str) -> pd.DataFrame:
-    """Also write ``frame`` as ``output_dir/name`` (CSV, no index) when a folder is given."""
+    """Also write ``frame`` as ``output_dir/name`` (CSV, no index) when a folder is given.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table, returned as it is (the notebook shows it).
+    output_dir : str or None
+        Where to write it; None: nowhere.
+    name : str
+        The file's name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame``.
+
+    Notes
+    -----
+    A text cell (a commit's subject) that a spreadsheet would take for a formula is written with
+    a single quote before it (:func:`wsaudit.render.text.not_a_formula`); numbers are written as they are.
+    """
     if output_dir:
         from pathlib import Path
 
         from wsaudit.iorw import write_text
+        from wsaudit.render.text import not_a_formula
 
-        write_text(Path(output_dir) / name, frame.to_csv(index=False, lineterminator="\n"))
+        cells = frame.copy()
+        for column in cells.columns:
+            if not pd.api.types.is_numeric_dtype(cells[column]):  # text and mixed columns: numbers stay numbers
+                cells[column] = cells[column].map(not_a_formula)
+        write_text(Path(output_dir) / name, cells.to_csv(index=False, lineterminator="\n"))
     return frame
