@@ -310,9 +310,6 @@ def test_printable_is_read_back_exactly(text):
     assert _unescape(shown) == text
 
 
-@pytest.mark.xfail(strict=True, reason="engine.discover.shown_name escapes a name that is not UTF-8 (or holds a "
-                   "control character) into the name of another file (caf\\xe9.py), and the engine keys every file "
-                   "by that text: the second file is never read. Needs shown_name to escape the backslash too.")
 def test_two_files_whose_names_escape_alike_are_both_reported(tree, cli):
     root = tree()
     with open(os.fsencode(root / "pkg") + b"/caf\xe9.py", "wb") as handle:  # shown pkg/caf\xe9.py

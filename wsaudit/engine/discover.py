@@ -167,17 +167,30 @@ def discover(root: str | Path, config: Config) -> tuple[list[SourceFile], list[D
 
 def shown_name(name: str) -> str:
     """A file name as every output shows it: bytes that are not UTF-8 (``os.scandir`` gives
-    them as surrogates) become ``\\xNN`` escapes, so that standard output stays valid UTF-8.
+    them as surrogates) become ``\\xNN`` escapes, so that standard output stays valid UTF-8,
+    and so does a control character (a newline would break every line-oriented output).
 
-    >>> shown_name("caf\\udce9.py"), shown_name("ok.py")
-    ('caf\\\\xe9.py', 'ok.py')
+    The engine keys every file by this text, so it is injective: a backslash of the name is
+    doubled, or a file literally named ``caf\\xe9.py`` would be shown (and read) as the file
+    whose name is the byte 0xE9, and hide it.
+
+    >>> shown_name("caf\\udce9.py"), shown_name("ok.py"), shown_name("caf\\\\xe9.py")
+    ('caf\\\\xe9.py', 'ok.py', 'caf\\\\\\\\xe9.py')
     """
-    if name.isprintable():
+    if name.isprintable() and "\\" not in name:
         return name
-    text = os.fsencode(name).decode("utf-8", "backslashreplace")
-    # a newline or another control character in a name would break every line-oriented output
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
-                   for c in text)
+    return "".join(_shown_char(c) for c in name)
+
+
+def _shown_char(c: str) -> str:
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode gives it
+        return f"\\x{code - 0xDC00:02x}"
+    if c == "\\":
+        return "\\\\"
+    if c.isprintable():
+        return c
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def is_module_name(dotted: str) -> bool:
