@@ -258,8 +258,8 @@ def _say_where(args: argparse.Namespace, root: Path, config, scope: str) -> None
     """One line on standard error when the configuration came from a parent of PATH: the rows
     are PATH's, but the tree (and the paths printed) is the configuration's folder's."""
     if scope and not args.quiet:
-        print(f"wsaudit: {scope}/ audited in the tree of {Path(root).resolve() / config.source} "
-              "(paths are relative to its folder)", file=sys.stderr)
+        _say(f"{scope}/ audited in the tree of {Path(root).resolve() / config.source} "
+             "(paths are relative to its folder)")
 
 
 def cmd_init(args: argparse.Namespace) -> int:

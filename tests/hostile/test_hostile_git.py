@@ -9,6 +9,7 @@ configuration line (quotes, spaces) or a naive parser (dots, unicode), assigns t
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -134,3 +135,18 @@ def test_a_revert_that_needs_a_merge_never_runs_the_repositorys_merge_driver(che
     assert back.returncode == 2 and "Traceback" not in back.stderr and len(back.stderr.splitlines()) == 1
     assert git(checkout, "rev-parse", "HEAD") == head and (checkout / "app/a.py").read_bytes() == before
     assert git(checkout, "status", "--porcelain", "--untracked-files=no", name=name) == ""
+
+
+def test_a_replace_ref_in_the_repository_does_not_change_what_history_reads(checkout):
+    """``refs/replace/`` hands git another commit for the one named: history reads the real one."""
+    for path in MIGRATED:
+        (checkout / path).write_text("x = 1\n")
+    git(checkout, "commit", "-q", "-a", "-m", "fixed")
+    before = git(checkout, "rev-parse", "HEAD~1^{tree}").strip()
+    fake = git(checkout, "commit-tree", before, "-p", "HEAD~1", "-m", "fixed").strip()  # "fixed" undone
+    git(checkout, "replace", "HEAD", fake)
+    done = wsaudit("history", checkout, "--format", "json", "--no-cache")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["commits"]
+    assert [r["subject"] for r in rows] == ["tree", "fixed"]
+    assert rows[0]["violations"] > 0 and rows[1]["violations"] == 0

@@ -319,3 +319,26 @@ def test_two_files_whose_names_escape_alike_are_both_reported(tree, cli):
             for v in cli("scan", root, "--no-cache", "--format", "json").json()["violations"]
             if v["path"].startswith("pkg/caf")}
     assert len(rows) == 2 and len({path for path, _, _ in rows}) == 2, rows
+
+
+def test_a_plan_whose_paths_a_spreadsheet_would_run_still_drives_migrate(tree, cli, tmp_path):
+    """The plan CSV quotes a path that starts with '@' or a quote; migrate --plan and the
+    burndown read it back as the file's name."""
+    from wsaudit.history.burndown import plan_order
+
+    use = "from pkg.core import create_websocket_manager\n\ncreate_websocket_manager()\n"
+    root = tree({"@hooks.py": use, "'quoted.py": use})
+    plan = tmp_path / "plan.csv"
+    assert cli("simulate", root, "--no-cache", "--runs", "3", "--plan", plan, "-q").code == 0
+    rows = _cells(plan.read_text(encoding="utf-8"))
+    written = {r["path"]: r["wave"] for r in rows}
+    assert {"'@hooks.py", "''quoted.py"} <= set(written)
+    for path in ("@hooks.py", "'quoted.py"):
+        wave = written["'" + path]
+        doc = cli("migrate", root, "--plan", plan, "--wave", wave, "--format", "json").json()
+        chosen = {r["path"] for part in ("files", "manual", "skipped") for r in doc[part]}
+        assert path in chosen  # (skipped: not an importable module name, so no rewrite)
+    ordered = {"@hooks.py", "'quoted.py"}
+    rank = plan_order(rows)
+    units = [type("U", (), {"path": p})() for p in sorted(ordered)]
+    assert [u.path for u in rank(units, None, None)] == sorted(ordered, key=lambda p: int(written["'" + p]))

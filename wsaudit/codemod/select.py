@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from wsaudit.api import Audit
+from wsaudit.cells import cell_text
 from wsaudit.errors import InputError, UsageError
 
 
@@ -37,10 +38,12 @@ def _typed_path(root: Path, path: str) -> str:
 
 
 def read_plan(plan_csv: str | Path) -> list[dict]:
-    """The rows of a wave plan CSV."""
+    """The rows of a wave plan CSV, each cell's text as it was before it was written (a path
+    that starts with ``@`` or ``-`` is written quoted: :mod:`wsaudit.cells`)."""
     try:
         with open(plan_csv, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+            rows = [{k: cell_text(v) if isinstance(v, str) else v for k, v in row.items()}
+                    for row in csv.DictReader(handle)]
     except OSError as exc:
         raise InputError(f"{plan_csv}: cannot read: {exc.strerror}") from None
     if rows and not {"wave", "path"} <= set(rows[0]):

@@ -29,6 +29,7 @@ import numpy as np
 
 from wsaudit.analysis.simulate import Simulation
 from wsaudit.analysis.work import Model, Unit
+from wsaudit.cells import cell_text
 from wsaudit.model import TIERS
 
 SERIES = ("total", *TIERS, "production", "tests")
@@ -173,7 +174,8 @@ def fit_pace(simulation: Simulation, strategy: str, observed: Sequence[Mapping[s
 
 def plan_order(rows: Sequence[Mapping[str, Any]]) -> Callable[[list[Unit], Model, Any], list[Unit]]:
     """A strategy that follows a wave plan (rows of a plan CSV, as ``wsaudit simulate --plan``
-    writes it): its files in its order, then any file it does not list, by path."""
-    rank = {r["path"]: (int(r["wave"]), i) for i, r in enumerate(rows)}
+    writes it): its files in its order, then any file it does not list, by path. A path is read
+    as it was before it was written (:func:`wsaudit.cells.cell_text`)."""
+    rank = {cell_text(str(r["path"])): (int(r["wave"]), i) for i, r in enumerate(rows)}
     fallback = (math.inf, math.inf)
     return lambda units, model, rng: sorted(units, key=lambda u: (rank.get(u.path, fallback), u.path))

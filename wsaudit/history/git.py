@@ -11,7 +11,10 @@ audited repository is untrusted input. So every git call:
 * runs with ``core.fsmonitor=false`` and ``core.hooksPath=/dev/null`` (no helper program of the
   repository's configuration starts), ``protocol.allow=never`` and ``GIT_NO_LAZY_FETCH=1``
   (a partial clone's missing objects are reported missing, never fetched over the network),
-  ``GIT_OPTIONAL_LOCKS=0``, ``GIT_TERMINAL_PROMPT=0`` and literal pathspecs.
+  ``GIT_OPTIONAL_LOCKS=0``, ``GIT_TERMINAL_PROMPT=0`` and literal pathspecs;
+* reads the objects themselves, never what ``refs/replace/`` (or a graft) puts in their place
+  (``GIT_NO_REPLACE_OBJECTS=1``): a replace ref found in the repository could otherwise hand
+  another commit, tree or configuration blob for the one named.
 
 No driver of the repository's configuration (``filter.NAME``, ``diff.NAME``, ``merge.NAME``,
 whatever the name) can run here, because no command here runs one: ``cat-file`` applies a
@@ -56,8 +59,8 @@ def git_env() -> dict[str, str]:
     """The environment of every git call (see the module's docstring)."""
     env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV and not k.startswith("GIT_CONFIG_KEY_")
            and not k.startswith("GIT_CONFIG_VALUE_")}
-    env.update({"GIT_NO_LAZY_FETCH": "1", "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0",
-                "GIT_LITERAL_PATHSPECS": "1", "LC_ALL": "C", "LANGUAGE": "C"})
+    env.update({"GIT_NO_LAZY_FETCH": "1", "GIT_NO_REPLACE_OBJECTS": "1", "GIT_OPTIONAL_LOCKS": "0",
+                "GIT_TERMINAL_PROMPT": "0", "GIT_LITERAL_PATHSPECS": "1", "LC_ALL": "C", "LANGUAGE": "C"})
     return env
 
 

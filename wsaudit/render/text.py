@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from json.encoder import encode_basestring as _string  # the C function
 from typing import Any
 
+from wsaudit.cells import not_a_formula
+
 # What a text output never writes as it is: the C0 controls but tab (a newline included), DEL,
 # the C1 controls, the line and paragraph separators, the bidirectional controls that reorder or
 # hide text (U+202A-U+202E, U+2066-U+2069), lone surrogates (bytes of a name that are not UTF-8),
@@ -197,26 +199,10 @@ def dump_chunks(document: Mapping[str, Any]) -> Iterator[str]:
     yield "\n}\n"
 
 
-# OWASP's rule against CSV injection: a spreadsheet takes a cell that starts with one of these
-# for a formula (and runs it: =HYPERLINK(...), =cmd|...), so such a text cell gets a quote first
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def not_a_formula(value: Any) -> Any:
-    """``value``, with a single quote before it when it is a text a spreadsheet would take for a
-    formula (it starts with one of :data:`FORMULA_START`); anything else as it is.
-
-    >>> not_a_formula("=HYPERLINK('http://x')"), not_a_formula("a=b"), not_a_formula(-1)
-    ("'=HYPERLINK('http://x')", 'a=b', -1)
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_cell(value: Any) -> Any:
     r"""A value as a CSV cell of wsaudit's: booleans as ``true``/``false``, and a text that a
-    spreadsheet would take for a formula with a single quote before it. Numbers stay numbers
+    spreadsheet would take for a formula with a single quote before it
+    (:func:`wsaudit.cells.not_a_formula`; :func:`wsaudit.cells.cell_text` reads it back). Numbers stay numbers
     (``-3`` is a number, not a formula), None stays None (an empty cell).
 
     Parameters

@@ -499,13 +499,13 @@ def save_table(frame: pd.DataFrame, output_dir: str | None, name: str) -> pd.Dat
     Notes
     -----
     A text cell (a commit's subject) that a spreadsheet would take for a formula is written with
-    a single quote before it (:func:`wsaudit.render.text.not_a_formula`); numbers are written as they are.
+    a single quote before it (:func:`wsaudit.cells.not_a_formula`); numbers are written as they are.
     """
     if output_dir:
         from pathlib import Path
 
         from wsaudit.iorw import write_text
-        from wsaudit.render.text import not_a_formula
+        from wsaudit.cells import not_a_formula
 
         cells = frame.copy()
         for column in cells.columns:
