@@ -34,11 +34,11 @@ from wsaudit.errors import ConfigError, InputError, UsageError, WsauditError
 from wsaudit.gate.baseline import Entry, load_baseline, parse_baseline
 from wsaudit.gate.collect import Collected, collect
 from wsaudit.gate.fingerprint import Finding
-from wsaudit.history.git import GITLINK_MODE, LINK_MODE, GitError, Repository
-from wsaudit.history.git import Entry as TreeEntry
 
-if TYPE_CHECKING:  # the full audit (with --fail-on) is loaded only when it runs
+if TYPE_CHECKING:  # loaded when they run: the full audit (--fail-on), git's plumbing (--base)
     from wsaudit.api import Audit
+    from wsaudit.history.git import Entry as TreeEntry
+    from wsaudit.history.git import Repository
 
 __all__ = ["Gated", "Trusted", "TrustedCheck", "read_base"]
 
@@ -306,6 +306,10 @@ def read_base(path: str | Path, rev: str, config: Config | str | Path | None = N
                          "is a change to commit and review (update it without --base)")
     if config is not None or profile is not None:
         raise UsageError("--base reads the configuration from REV: give --base, or --config/--profile, not both")
+    # here, not at the top: the history package loads the graph's stack, which a gate without
+    # --base (the pre-commit hook) must not pay for
+    from wsaudit.history.git import GitError, Repository
+
     folder = Path(path)
     if not folder.is_dir():
         what = "not a folder" if os.path.lexists(folder) else "no such folder"
@@ -348,6 +352,8 @@ def read_base(path: str | Path, rev: str, config: Config | str | Path | None = N
 def _blob(repo: Repository, entry: TreeEntry, shown: str) -> bytes | None:
     """A regular file's bytes at REV; None for a link or a submodule (never followed: REV's
     tree says what is checked, not where a link would lead in some checkout)."""
+    from wsaudit.history.git import GITLINK_MODE, LINK_MODE
+
     if entry.mode in (LINK_MODE, GITLINK_MODE):
         return None
     data = repo.read([entry.oid]).get(entry.oid)
