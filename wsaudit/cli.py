@@ -184,6 +184,9 @@ def _add_check(sub: _Commands, formats: tuple[str, ...]) -> None:
                        "violations (the baseline only grows with this)")
     check.add_argument("--fail-on", metavar="TIERS", help="also fail on violations in these tiers, baselined or "
                        "not (e.g. P0 or P0,P1); without --baseline, only on these")
+    check.add_argument("--base", metavar="REV", help="read the configuration, and the baseline when FILE is in the "
+                       "repository, from this commit, branch or tag (e.g. origin/main), not from the tree: a pull "
+                       "request cannot change what its gate checks; says what the tree's own would hide")
 
 
 def _add_migrate(sub: _Commands) -> None:
@@ -323,9 +326,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = run_check(args.path, args.config, profile=args.profile, baseline=args.baseline,
                        update=args.update_baseline, allow_new=args.allow_new,
                        fail_on=parse_tiers(args.fail_on) if args.fail_on else (),
-                       cache=options["cache"], cache_dir=options["cache_dir"], jobs=options["jobs"])
+                       cache=options["cache"], cache_dir=options["cache_dir"], jobs=options["jobs"], base=args.base)
     args.notices = result.notices
-    _say_where(args, result.root, result.config, result.scope)
+    if result.base is None:
+        _say_where(args, result.root, result.config, result.scope)
+    elif result.scope and not args.quiet:  # the configuration is REV's: named as git names it, not as a file
+        _say(f"{result.scope}/ audited in the tree of {Path(result.root).resolve()} "
+             f"({result.config.source}; paths are relative to that folder)")
     root = Path(result.root).resolve()  # annotations name files relative to where the command runs
     prefix = os.path.relpath(root) if root.is_relative_to(Path.cwd()) else str(root)
     write_output(render(result, args.format, _version(), prefix), args.output)

@@ -21,6 +21,7 @@ from wsaudit.gate.baseline import Entry, load_baseline, write_baseline
 from wsaudit.gate.collect import collect
 from wsaudit.gate.unverified import UNVERIFIED, unverified_findings
 from wsaudit.gate.fingerprint import Finding, fingerprint
+from wsaudit.gate.trusted import TrustedCheck, read_base
 from wsaudit.model import DEFINITION, TIERS, Definition, Diagnostic, Notice, Violation
 
 
@@ -67,6 +68,7 @@ class CheckResult:
     # unless the baseline holds them, with --fail-on alone too (what cannot be checked is not passed)
     unverified: list[Finding] = field(default_factory=list)
     failures: list[Finding] = field(init=False)
+    base: TrustedCheck | None = None  # with --base REV: what was read from REV, and what the tree's own would hide
 
     def __post_init__(self) -> None:
         self.new_fingerprints = {f.fingerprint for f in self.new}
@@ -100,7 +102,7 @@ class CheckResult:
 def run_check(path: str | Path = ".", config: Config | str | Path | None = None, *, profile: str | None = None,
               baseline: str | Path | None = None, update: bool = False, allow_new: bool = False,
               fail_on: Iterable[str] = (), cache: bool = True, cache_dir: str | Path | None = None,
-              jobs: int | None = None) -> CheckResult:
+              jobs: int | None = None, base: str | None = None) -> CheckResult:
     """Run the gate on the tree at ``path``.
 
     The gate fails on:
@@ -119,6 +121,11 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
     baseline never grows otherwise (they still fail the gate). A missing baseline file is
     created with every current violation: that is how a project adopts the gate. A baseline
     that exists but is damaged or edited by hand is an error, with or without ``update``.
+
+    With ``base`` (a commit, branch or tag), the configuration, and the baseline when it is a
+    file of the repository, are read from that commit's git objects instead of the tree
+    (:mod:`wsaudit.gate.trusted`); ``result.base`` says whether the tree's own differ and which
+    failing findings they would hide.
     """
     fail_on = tuple(sorted(set(fail_on)))
     if (update or allow_new) and baseline is None:
@@ -128,15 +135,17 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
     bad = sorted(set(fail_on) - set(TIERS))
     if bad:
         raise UsageError(f"--fail-on: unknown tier(s) {', '.join(bad)} (known: {', '.join(TIERS)})")
-    previous: list[Entry] | None = None
-    if baseline is not None and not (update and not os.path.lexists(baseline)):
+    trusted = read_base(path, base, config, profile, baseline, update) if base is not None else None
+    previous: list[Entry] | None = trusted.entries if trusted is not None else None
+    if trusted is None and baseline is not None and not (update and not os.path.lexists(baseline)):
         previous = load_baseline(baseline)  # before the (slower) scan: a bad file fails fast
 
     tiers: dict[str, str] = {}
     if fail_on:  # tiers need the whole import graph: a full audit
         from wsaudit.api import audit
 
-        full = audit(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs)
+        full = audit(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs) if trusted is None \
+            else trusted.audit(cache=cache, cache_dir=cache_dir, jobs=jobs)
         root = full.root
         read = lambda p: _read_quietly(full.root / p)  # noqa: E731
         defined = definition_findings(full.definition_records, full.config, read)
@@ -150,7 +159,8 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
         suppressed = full.suppressed_records
         files, names = full.files, full.result.names or ()
     else:
-        got = collect(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs)
+        got = collect(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs) if trusted is None \
+            else trusted.collect(cache=cache, cache_dir=cache_dir, jobs=jobs)
         root = got.root
         defined = definition_findings(got.definitions, got.config, got.sources.get)
         findings = fingerprint(got.violations, got.sources.get)
@@ -181,10 +191,14 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
                    "added": len(keep) - (len(accepted) - len(stale)), "created": created}
         if created or allow_new:
             failing_new = set()
-    return CheckResult(root, cfg, files_scanned, files_parsed, findings, diagnostics,
-                       str(baseline) if baseline is not None else None, len(accepted), new, stale, fail_on,
-                       tiers, failing_new, written, definitions, scope, list(notices), list(suppressed),
-                       unverified)
+    result = CheckResult(root, cfg, files_scanned, files_parsed, findings, diagnostics,
+                         str(baseline) if baseline is not None else None, len(accepted), new, stale, fail_on,
+                         tiers, failing_new, written, definitions, scope, list(notices), list(suppressed),
+                         unverified)
+    if trusted is not None:  # the gate as the tree's own configuration and baseline would run it (see compare)
+        result.base = trusted.compare(result, path, baseline, lambda: run_check(
+            path, baseline=baseline, fail_on=fail_on, cache=cache, cache_dir=cache_dir, jobs=jobs))
+    return result
 
 
 def definition_findings(definitions: Iterable[Definition], config: Config,

@@ -58,6 +58,7 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "baseline_written": result.written,
         "warnings": [n.row() for n in result.notices],  # as scan's: what makes the gate check less than meant
         "suppressed": [{**v.row(), "reason": reason} for v, reason in result.suppressed],
+        "base": result.base.document() if result.base is not None else None,  # --base REV (null without)
     }
 
 
@@ -128,6 +129,8 @@ def check_text(result: CheckResult) -> str:
     if result.suppressed:
         lines.append(f"note: {_plural(len(result.suppressed), 'use')} suppressed by a comment, each with its reason "
                      "(see 'wsaudit scan')")
+    if result.base is not None:  # where what is checked came from, and what the tree's own would hide
+        lines += [f"note: {n}" for n in result.base.notes()]
     lines.append(summary(result))
     return printable_lines(lines)
 
@@ -176,6 +179,8 @@ def check_github(result: CheckResult, prefix: str = "") -> str:
                                   f"(--update-baseline)"))
     for n in result.notices:  # a rule that matches nothing gates nothing: said where the run is read
         lines.append(f"::warning title={_gh_escape('wsaudit ' + n.kind, True)}::{_gh_escape(n.message)}")
+    if result.base is not None and (note := result.base.note()) is not None:
+        lines.append(f"::warning title=wsaudit --base::{_gh_escape(note)}")
     lines.append(printable(summary(result)))  # each field above is escaped once, by _gh_escape
     return "\n".join(lines) + "\n"
 
@@ -198,6 +203,8 @@ def check_sarif(result: CheckResult, version: str) -> dict[str, Any]:
             res["properties"]["fails"] = result.reasons(f)
     log["runs"][0]["properties"] = {"passed": result.passed, "new": len(result.new), "stale": len(result.stale),
                                     "baseline": result.baseline}
+    if result.base is not None:
+        log["runs"][0]["properties"]["base"] = result.base.document()
     return log
 
 
