@@ -23,6 +23,14 @@ EXTRA_OF = {"numpy": "analysis", "scipy": "analysis", **dict.fromkeys((
 
 
 class _Parser(argparse.ArgumentParser):
+    """Every command's parser: an error is one line, and an option is its whole name (argparse
+    would read ``--base main`` as ``--baseline main`` where ``--base`` is not known, or a typo
+    as another option: in a CI gate, a different check that passes quietly)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):  # one line, exit code 2
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 

@@ -299,3 +299,11 @@ def test_the_option_is_documented_and_the_ci_example_uses_it():
     readme = (top / "README.md").read_text(encoding="utf-8")
     assert "wsaudit check . --strict --base origin/${{ github.base_ref }} --baseline wsaudit-baseline.json" in readme
     assert "fetch-depth: 0" in readme
+
+
+@pytest.mark.parametrize("typed", ["--baseli", "--bas"])
+def test_an_abbreviated_option_is_refused_not_read_as_another(repo, cli, typed):
+    """Once argparse read ``--base main`` as ``--baseline main`` (a file named main, created)."""
+    done = cli("check", repo, typed, "main")
+    assert done.code == 2 and len(done.err.strip().splitlines()) == 1 and "unrecognized arguments" in done.err
+    assert not (repo / "main").exists()
