@@ -196,8 +196,12 @@ def _importable(part: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _importable_package(dotted: str) -> bool:
-    """:func:`is_module_name` of a package: asked once per folder, not once per file."""
-    return is_module_name(dotted)
+    """:func:`is_module_name` of a package: asked once per folder, not once per file.
+
+    A loop over the segments, not a call per parent package: a tree's folders may nest
+    thousands deep, past Python's recursion limit.
+    """
+    return all(_importable(part) for part in dotted.split("."))
 
 
 def _shadowed(files: list[SourceFile]) -> list[Diagnostic]:

@@ -53,12 +53,19 @@ class TreeDiscovery:
         self._made: dict[tuple[str, str], SourceFile] = {}
 
     def _dir_excluded(self, folder: str) -> bool:
-        """Whether discovery would not descend into ``folder`` (it, or a folder above it, is excluded)."""
-        known = self._dirs.get(folder)
-        if known is None:
-            parent = folder.rpartition("/")[0]
-            known = self._dir_excluded(parent) or self._excluded.match_file(folder + "/")
-            self._dirs[folder] = known
+        """Whether discovery would not descend into ``folder`` (it, or a folder above it, is excluded).
+
+        Up to the nearest folder already decided, then down again: a loop, not a call per
+        parent, since a commit's folders may nest deeper than Python's recursion limit.
+        """
+        todo = []
+        while folder not in self._dirs:
+            todo.append(folder)
+            folder = folder.rpartition("/")[0]
+        known = self._dirs[folder]
+        for below in reversed(todo):
+            known = known or self._excluded.match_file(below + "/")
+            self._dirs[below] = known
         return known
 
     def _file(self, path: str) -> tuple[str, bool, bool, bool] | None:
