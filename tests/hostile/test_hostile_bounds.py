@@ -6,18 +6,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-
+import pathspec
+import pytest
 from conftest import write_tree
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wsaudit.engine.discover import spec
+from wsaudit.engine.golden import match_module
 
 RULE = '[[rule]]\nid = "R"\nmodule = "m"\n'
 
 
 def wsaudit(*args, timeout: float = 60, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "wsaudit", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "wsaudit", *map(str, args)], capture_output=True, text=True, check=False,
                           timeout=timeout, env=env)
 
 
@@ -39,6 +46,90 @@ def commit_all(root: Path) -> None:
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "tree")
+
+
+# ---------------------------------------------------------------- patterns: linear matching
+
+DEEP = 45  # folders: module names of 45 dotted segments, paths of 45 segments
+
+
+def _glob_tree(root: Path, exclude: list[str], tests: list[str], golden: list[str]) -> Path:
+    a, b = "a/" * DEEP, "b/" * DEEP
+    toml = (f"exclude = {json.dumps(exclude)}\ntests = {json.dumps(tests)}\n"
+            f"[golden_path]\nmodules = {json.dumps(golden)}\n" + RULE)
+    return write_tree(root, {"wsaudit.toml": toml, f"{a}m.py": "import m\n", f"{a}x/gone.py": "import m\n",
+                             f"{a}y/test_t.py": "import m\n", f"{b}n.py": "import m\n"})
+
+
+def test_patterns_with_many_double_stars_match_in_linear_time(tmp_path):
+    """``**`` compiles to ``.*`` (Golden Path) or ``(?:/.+)?`` (gitignore): forty of them
+    backtracked for hours in ``re`` against a deep path or module name that does not match."""
+    hostile = _glob_tree(tmp_path / "hostile" / "repo", ["**/" * 40 + "x", "a/**/" * 20 + "x", "a/" + "*/**/" * 12 + "z"],
+                         ["a/**/" * 20 + "y"], [".".join(["**"] * 40) + ".m"])
+    sane = _glob_tree(tmp_path / "sane" / "repo", ["**/x", "a/**/x", "a/*/**/z"], ["a/**/y"], ["**.m"])
+    outputs = []
+    for root in (hostile, sane):
+        scan = wsaudit("scan", root, "--format", "json", "--no-cache")
+        rank = wsaudit("rank", root, "--format", "json", "--no-cache")
+        assert scan.returncode == 0 and rank.returncode == 0, (scan.stderr, rank.stderr)
+        outputs.append((json.loads(scan.stdout)["violations"], json.loads(rank.stdout)["violations"]))
+    assert outputs[0] == outputs[1]
+    violations = outputs[0][1]
+    assert not any("/x/" in v["path"] for v in violations)  # excluded
+    assert {v["path"].rsplit("/", 1)[1]: v["tier"] for v in violations} == {"m.py": "P0", "test_t.py": "P2",
+                                                                           "n.py": "P1"}
+
+
+@pytest.mark.parametrize("toml, key", [
+    ('exclude = ["' + "x" * 1001 + '"]\n' + RULE, "exclude"),
+    ('[golden_path]\ntests = ["[z-a]"]\n' + RULE, "golden_path.tests"),
+    ('[golden_path]\nmodules = ["' + "a." * 600 + 'b"]\n' + RULE, "golden_path.modules"),
+    ('[[rule]]\nid = "R"\nsymbol = "pkg.**.**.make"\n', "rule[0].symbol"),
+    ('[[rule]]\nid = "R"\nsymbol = "pkg.**.a.**.b.**.make"\n', "rule[0].symbol"),
+], ids=["long-exclude", "invalid-golden-test", "long-golden-module", "double-star-run", "three-double-stars"])
+def test_patterns_are_bounded_by_the_configuration(tmp_path, toml, key):
+    """What matching cannot make linear, the configuration may not say: a symbol's ``**``
+    (a regular expression of ``re``, in the model) and the size of every pattern."""
+    root = write_tree(tmp_path / "repo", {"wsaudit.toml": toml, "pkg/a.py": "import m\n"})
+    assert f"wsaudit.toml: {key}:" in one_line_error(wsaudit("scan", root, "--no-cache"))
+
+
+PATTERN_PIECES = st.sampled_from(["a", "b", "/", "*", "**", "?", "[ab]", "[!a]", "[]a]", "\\*", ".", " ", "!",
+                                  "#", "\\", "[a-", "**/"])
+PATH_PIECES = st.sampled_from(["a", "b", "/", ".", " ", "*", "]", "\n", ".a", "ab/"])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.lists(PATTERN_PIECES, max_size=8).map("".join), min_size=1, max_size=3),
+       st.lists(st.lists(PATH_PIECES, max_size=10).map("".join), min_size=1, max_size=6))
+def test_the_linear_matcher_says_what_pathspec_says(patterns, paths):
+    try:
+        reference = pathspec.GitIgnoreSpec.from_lines(patterns)
+    except Exception:  # noqa: BLE001 - not valid gitignore: a configuration error before any matching
+        return
+    mine = spec(patterns)
+    assert not isinstance(mine, pathspec.PathSpec)  # every pattern pathspec makes is one Regex runs
+    for raw in paths:
+        # discovery's paths: root-relative, no empty or "." segment, a folder with a slash
+        path = "/".join(s for s in raw.split("/") if s not in ("", ".")) or "a"
+        for candidate in (path, path + "/"):
+            assert mine.match_file(candidate) == reference.match_file(candidate), (patterns, candidate)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(["a", "b", ".", "*", "**", "_"]), min_size=1, max_size=8).map("".join),
+       st.lists(st.sampled_from(["a", "b", ".", "_"]), min_size=1, max_size=10).map("".join))
+def test_the_golden_path_matcher_says_what_the_regular_expression_says(pattern, name):
+    translated = "".join({"**": r".*", "*": r"[^.]*"}.get(p, re.escape(p)) for p in re.split(r"(\*\*|\*)", pattern))
+    assert match_module(pattern, name) == (re.fullmatch(translated, name) is not None)
+
+
+def test_regex_refuses_what_it_does_not_know():
+    from wsaudit.engine.discover import Regex
+
+    for text in (r"\d", "a{2}", "(?=a)", "(?!)", "(a"):
+        with pytest.raises(ValueError):
+            Regex(text)
 
 
 # ---------------------------------------------------------------- recursion: folders nested deeper than the stack

@@ -116,10 +116,8 @@ def validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = T
             if value is not None:
                 out[key] = value
     for key in ("exclude", "tests"):
-        for pattern in out.get(key, ()):
-            problem = _pattern_problem(pattern)
-            if problem:
-                check.problem(key, problem)
+        for problem in _patterns_problems(out.get(key, ())):
+            check.problem(key, problem)
     if "cache_dir" in raw:
         value = check.string("cache_dir", raw["cache_dir"])
         if value is not None and not trusted and (Path(value).is_absolute() or ".." in Path(value).parts
@@ -136,9 +134,13 @@ def validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = T
             check.unknown(table, GOLDEN_KEYS, "golden_path.")
             modules = check.strings("golden_path.modules", table.get("modules", []))
             tests = check.strings("golden_path.tests", table.get("tests", []))
+            for problem in _patterns_problems(modules or (), gitignore=False):
+                check.problem("golden_path.modules", problem)
             for pattern in modules or ():
-                if not _is_dotted(pattern.replace("**", "x").replace("*", "x")):
+                if len(pattern) <= MAX_PATTERN and not _is_dotted(pattern.replace("**", "x").replace("*", "x")):
                     check.problem("golden_path.modules", f"{pattern!r} is not a module name or glob")
+            for problem in _patterns_problems(tests or ()):
+                check.problem("golden_path.tests", problem)
             if modules is not None and tests is not None:
                 out["golden_path"] = GoldenPath(modules, tests)
     if "rule" in raw:
@@ -156,6 +158,57 @@ def validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = T
         if report is not None:
             out["report"] = report
     return out, check.problems
+
+
+# What a list of patterns may hold. Real ones are a few dozen characters, a few dozen of them;
+# the bound keeps what a tree's own configuration can make discovery do (each path is matched
+# in time linear in it and in the patterns: wsaudit.engine.discover.Regex) within reason.
+MAX_PATTERN = 1_000  # characters in one pattern
+MAX_PATTERNS = 1_000  # patterns in one list
+MAX_SYMBOL_STARS = 2  # '**' segments in a rule's symbol (each multiplies the work of a match by a name's length)
+
+
+def _shown(pattern: str) -> str:
+    """A pattern as an error quotes it: at most 60 characters of it."""
+    return repr(pattern) if len(pattern) <= 60 else repr(pattern[:60]) + f"... ({len(pattern)} characters)"
+
+
+def _patterns_problems(patterns, gitignore: bool = True) -> list[str]:
+    """The problems of a list of patterns: too many, too long, or (gitignore) not valid.
+
+    >>> _patterns_problems(["build/**", "x" * 1001])
+    ["'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'... (1001 characters) is longer than 1000 characters"]
+    """
+    problems = []
+    if len(patterns) > MAX_PATTERNS:
+        problems.append(f"{len(patterns)} patterns: at most {MAX_PATTERNS}")
+    for pattern in patterns:
+        if len(pattern) > MAX_PATTERN:
+            problems.append(f"{_shown(pattern)} is longer than {MAX_PATTERN} characters")
+        elif gitignore:
+            problem = _pattern_problem(pattern)
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def _symbol_stars_problem(symbol: str) -> str | None:
+    """What is wrong with the ``**`` of a rule's symbol pattern, if anything.
+
+    ``**.**`` says what one ``**`` says, and every ``**`` multiplies the work of matching a
+    name by its number of segments (a name in a hostile tree may have thousands).
+
+    >>> _symbol_stars_problem("pkg.**.make") is None
+    True
+    >>> _symbol_stars_problem("pkg.**.**.make")
+    "'pkg.**.**.make': '**.**' is '**': write one"
+    """
+    parts = symbol.split(".")
+    if any(a == b == "**" for a, b in zip(parts, parts[1:])):
+        return f"{_shown(symbol)}: '**.**' is '**': write one"
+    if parts.count("**") > MAX_SYMBOL_STARS:
+        return f"{_shown(symbol)}: at most {MAX_SYMBOL_STARS} '**' segments"
+    return None
 
 
 def _pattern_problem(pattern: str) -> str | None:
@@ -335,7 +388,7 @@ def _validate_rules(value: Any, check: _Checker) -> tuple[Rule, ...]:
             check.problem(key, "needs exactly one of 'symbol' (a deprecated callable/class) or 'module'")
         symbol = check.string(f"{key}.symbol", table["symbol"]) if has_symbol else None
         if symbol is not None:
-            problem = symbol_problem(symbol)
+            problem = symbol_problem(symbol) or _symbol_stars_problem(symbol)
             if problem:
                 check.problem(f"{key}.symbol", problem)
                 symbol = None
