@@ -137,18 +137,34 @@ def test_regex_refuses_what_it_does_not_know():
 NESTED = 1200  # past Python's recursion limit (1000); 2,400 characters of path, under PATH_MAX
 
 
-def _nested(root: Path, depth: int) -> str:
-    """Folders ``d/d/.../d`` made one by one (``mkdir(parents=True)`` itself recurses)."""
-    folder = str(root)
-    for _ in range(depth):
-        folder += "/d"
-        os.mkdir(folder)
-    return "d/" * depth
+@pytest.fixture
+def nested(tmp_path):
+    """``nested(root, depth)`` makes folders ``d/d/.../d`` one by one (``mkdir(parents=True)``
+    itself recurses) and removes them after the test, bottom up: pytest's own clean-up of its
+    temporary folders (``shutil.rmtree``) recurses, and would fail on them in a later session."""
+    made: list[tuple[str, int]] = []
+
+    def make(root: Path, depth: int) -> str:
+        folder = str(root)
+        made.append((folder, depth))
+        for _ in range(depth):
+            folder += "/d"
+            os.mkdir(folder)
+        return "d/" * depth
+
+    yield make
+    for top, depth in made:
+        for level in range(depth, 0, -1):
+            folder = top + "/d" * level
+            for entry in os.scandir(folder):
+                if not entry.is_dir(follow_symlinks=False):
+                    os.unlink(entry.path)
+            os.rmdir(folder)
 
 
-def test_folders_nested_past_the_recursion_limit_are_audited(tmp_path):
+def test_folders_nested_past_the_recursion_limit_are_audited(tmp_path, nested):
     root = write_tree(tmp_path / "repo", {"wsaudit.toml": RULE})
-    Path(str(root) + "/" + _nested(root, NESTED) + "x.py").write_text("import m\n")
+    Path(str(root) + "/" + nested(root, NESTED) + "x.py").write_text("import m\n")
     commit_all(root)
     for command in ("scan", "check"):
         proc = wsaudit(command, root, "--format", "json", "--no-cache")
