@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -176,3 +177,81 @@ def test_folders_nested_past_the_recursion_limit_are_audited(tmp_path, nested):
     assert history.returncode == 0, history.stderr[-2000:]
     (row,) = json.loads(history.stdout)["commits"]
     assert row["error"] is None and row["violations"] == 1
+
+
+# ---------------------------------------------------------------- a planted cache database
+
+ENDLESS = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+OUR_TABLE = "CREATE TABLE {} (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL)"
+PLANTS = {
+    "trigger": [OUR_TABLE.format("facts"), OUR_TABLE.format("results"), f"CREATE VIEW endless AS {ENDLESS}",
+                "CREATE TRIGGER t AFTER INSERT ON facts BEGIN SELECT * FROM endless; END",
+                "CREATE TRIGGER u BEFORE DELETE ON results BEGIN SELECT * FROM endless; END"],
+    "views-named-like-ours": [f"CREATE VIEW facts (key, data, mac) AS {ENDLESS.replace('count(*)', 'i, i, i')}",
+                              f"CREATE VIEW results (key, data, mac) AS {ENDLESS.replace('count(*)', 'i, i, i')}"],
+    "an-index-of-its-own": [OUR_TABLE.format("facts"), "CREATE INDEX mine ON facts (data)"],
+}
+
+
+@pytest.mark.parametrize("plant", sorted(PLANTS))
+def test_a_planted_cache_database_runs_none_of_its_sql(tmp_path, plant):
+    """A database whose schema is not exactly wsaudit's is never queried past its
+    sqlite_master: its views and triggers (an endless recursive one here, which hung every
+    scan, check and history) never run, and the file is left as it was."""
+    root = write_tree(tmp_path / "repo", {"wsaudit.toml": RULE, "pkg/a.py": "import m\n", "pkg/b.py": "import m\n"})
+    commit_all(root)
+    database = root / ".wsaudit" / "cache" / "facts.sqlite3"
+    database.parent.mkdir(parents=True)
+    db = sqlite3.connect(database)
+    for statement in PLANTS[plant]:
+        db.execute(statement)
+    db.commit()
+    db.close()
+    before = database.read_bytes()
+    for command in ("scan", "check"):
+        proc = wsaudit(command, root, "--format", "json")
+        assert proc.returncode == (0 if command == "scan" else 1), proc.stderr[-2000:]
+        doc = json.loads(proc.stdout)
+        rows = doc["violations"]
+        assert sorted(v["path"] for v in rows) == ["pkg/a.py", "pkg/b.py"]
+        if command == "scan":  # (check's warnings do not carry the cache's: see the report)
+            assert [w["kind"] for w in doc["warnings"]] == ["cache-refused"]
+            assert "not a cache wsaudit wrote" in doc["warnings"][0]["message"]
+    history = wsaudit("history", root, "--format", "json")
+    assert history.returncode == 0 and json.loads(history.stdout)["commits"][0]["violations"] == 2, history.stderr
+    assert database.read_bytes() == before
+
+
+@pytest.mark.parametrize("companion", ["-journal", "-wal", "-shm"])
+def test_a_fifo_beside_the_cache_database_is_never_opened(tmp_path, companion):
+    """SQLite opens the journal beside a database by name before the first read: a FIFO there
+    blocked every command forever."""
+    root = write_tree(tmp_path / "repo", {"wsaudit.toml": RULE, "pkg/a.py": "import m\n"})
+    assert wsaudit("scan", root).returncode == 0  # a cache of ours
+    os.mkfifo(root / ".wsaudit" / "cache" / f"facts.sqlite3{companion}")
+    proc = wsaudit("scan", root, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [v["path"] for v in doc["violations"]] == ["pkg/a.py"]
+    assert [w["kind"] for w in doc["warnings"]] == ["cache-refused"]
+
+
+def test_a_cache_of_ours_and_an_older_one_are_used(tmp_path):
+    """The schema check takes wsaudit's own databases, this version's and an older one's."""
+    root = write_tree(tmp_path / "repo", {"wsaudit.toml": RULE, "pkg/a.py": "import m\n"})
+    assert wsaudit("scan", root).returncode == 0
+    database = root / ".wsaudit" / "cache" / "facts.sqlite3"
+    db = sqlite3.connect(database)
+    assert db.execute("SELECT count(*) FROM facts").fetchone()[0] == 1
+    db.execute("DROP TABLE facts")
+    db.execute("CREATE TABLE facts (key TEXT PRIMARY KEY, data TEXT NOT NULL)")  # before entries were signed
+    db.execute("INSERT INTO facts VALUES ('k', 'd')")
+    db.commit()
+    db.close()
+    (root / "pkg" / "b.py").write_text("import m\n")
+    proc = wsaudit("scan", root, "--format", "json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["warnings"] == []
+    db = sqlite3.connect(database)
+    assert [r[1] for r in db.execute("PRAGMA table_info(facts)")] == ["key", "data", "mac"]
+    keys = [k for (k,) in db.execute("SELECT key FROM facts")]
+    assert keys and "k" not in keys  # the old table dropped, the new one written
