@@ -255,3 +255,35 @@ def test_a_cache_of_ours_and_an_older_one_are_used(tmp_path):
     assert [r[1] for r in db.execute("PRAGMA table_info(facts)")] == ["key", "data", "mac"]
     keys = [k for (k,) in db.execute("SELECT key FROM facts")]
     assert keys and "k" not in keys  # the old table dropped, the new one written
+
+
+# ---------------------------------------------------------------- every number has a range
+
+OUT_OF_RANGE = [
+    ("max_file_size", "max_file_size = 4_000_000_000\n", "from 1 to 1,000,000,000"),
+    ("max_parse_memory", "max_parse_memory = 0\n", "from 1 to 8,000,000,000"),
+    ("rank.alpha", "[rank]\nalpha = nan\n", "above 0 and below 1"),
+    ("rank.p0_max_distance", "[rank]\np0_max_distance = 1_000_000_000\n", "from 0 to 1,000"),
+    ("simulate.runs", "[simulate]\nruns = 1_000_000_000\n", "from 1 to 100,000"),
+    ("simulate.wave_files", "[simulate]\nwave_files = 0\n", "from 1 to 10,000"),
+    ("simulate.base_hours", "[simulate]\nbase_hours = inf\n", "from 0 to 1,000"),
+    ("simulate.per_violation_hours", "[simulate]\nper_violation_hours = -1\n", "from 0 to 1,000"),
+    ("simulate.effort_sigma", "[simulate]\neffort_sigma = 1e300\n", "from 0 to 5"),
+    ("simulate.capacity_hours_per_day", "[simulate]\ncapacity_hours_per_day = 25\n", "above 0 and at most 24"),
+    ("simulate.validation_hours", "[simulate]\nvalidation_hours = 1e9\n", "from 0 to 1,000"),
+    ("simulate.failure_probability", "[simulate]\nfailure_probability = 1\n", "from 0 and below 1"),
+    ("simulate.rework_fraction", "[simulate]\nrework_fraction = 11\n", "from 0 to 10"),
+    ("report.baseline.violations", "[report]\nbaseline = { violations = 1" + "0" * 30 + " }\n",
+     "from 0 to 1,000,000,000,000"),
+    ("report.baseline.days_to_done", "[report]\nbaseline = { days_to_done = 1e12 }\n", "from 0 to 100,000"),
+]
+
+
+@pytest.mark.parametrize("key, toml, words", OUT_OF_RANGE, ids=[k for k, _, _ in OUT_OF_RANGE])
+def test_every_number_of_the_configuration_has_a_range(tmp_path, key, toml, words):
+    """A tree's own configuration could ask for a billion simulation runs (killed at 2 GB) or
+    a parse budget of any size: every number has a range real use never reaches, and a value
+    outside it is one line naming the key and the range, exit 2, before anything runs."""
+    root = write_tree(tmp_path / "repo", {"wsaudit.toml": toml + RULE, "pkg/a.py": "import m\n"})
+    line = one_line_error(wsaudit("simulate", root, "--no-cache"))
+    assert f"wsaudit.toml: {key}: expected a" in line and words in line, line
