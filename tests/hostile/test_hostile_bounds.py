@@ -287,3 +287,42 @@ def test_every_number_of_the_configuration_has_a_range(tmp_path, key, toml, word
     root = write_tree(tmp_path / "repo", {"wsaudit.toml": toml + RULE, "pkg/a.py": "import m\n"})
     line = one_line_error(wsaudit("simulate", root, "--no-cache"))
     assert f"wsaudit.toml: {key}: expected a" in line and words in line, line
+
+
+# ---------------------------------------------------------------- history: the limits of a checkout
+
+
+def test_history_reads_no_blob_a_checkout_could_not_hold(tmp_path, monkeypatch):
+    """A link blob is a path (a few KB at most) and a configuration is at most 4,000,000 bytes:
+    larger blobs (a 256 MiB link target took 1.8 GB from a 7 MB repository) are sized with
+    ``cat-file --batch-check`` and never read: a diagnostic, and an error row."""
+    from wsaudit.history import audit as history_audit
+    from wsaudit.history.git import Repository
+
+    root = write_tree(tmp_path / "repo", {"wsaudit.toml": RULE, "pkg/a.py": "import m\n"})
+    commit_all(root)
+    link = git(root, "hash-object", "-w", "--stdin", input=b"a" * 1_048_576)  # a 1 MiB link target
+    git(root, "update-index", "--add", "--cacheinfo", f"120000,{link},pkg/big.py")
+    git(root, "commit", "-q", "-m", "a long link")
+    config = git(root, "hash-object", "-w", "--stdin", input=RULE.encode() + b"#" * 5_000_000 + b"\n")
+    git(root, "update-index", "--cacheinfo", f"100644,{config},wsaudit.toml")
+    git(root, "commit", "-q", "-m", "a huge configuration")
+    assert sum(f.stat().st_size for f in (root / ".git").rglob("*") if f.is_file()) < 1_000_000  # small on disk
+
+    largest = [0]
+    read = Repository.read
+
+    def spy(self, oids):
+        found = read(self, oids)
+        largest[0] = max([largest[0], *(len(b) for b in found.values() if b is not None)])
+        return found
+
+    monkeypatch.setattr(Repository, "read", spy)
+    rows = [c.row() for c in history_audit.history(root, cache=False).commits]
+    assert [r["violations"] for r in rows] == [1, 1, None]
+    assert rows[2]["error"] == "invalid configuration: wsaudit.toml: over 4000000 bytes: not a configuration"
+    assert rows[1]["diagnostics"] == 1
+    audited = history_audit.audit_commit(root, "HEAD~1", cache=False)
+    (problem,) = audited.diagnostic_records
+    assert (problem.path, problem.kind) == ("pkg/big.py", "read-error") and "over 4096 bytes" in problem.message
+    assert largest[0] < 10_000  # the link target and the configuration were never read

@@ -25,6 +25,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from wsaudit.config import ALWAYS_EXCLUDED, Config, from_table, parse_toml
+from wsaudit.config.loading import MAX_CONFIG_SIZE
 from wsaudit.engine.discover import _shadowed, is_module_name, module_name, spec
 from wsaudit.history.git import GITLINK_MODE, LINK_MODE, Entry
 from wsaudit.errors import ConfigError
@@ -32,6 +33,16 @@ from wsaudit.model import Diagnostic, SourceFile
 
 HISTORY_DIAGNOSTIC_KINDS = ("submodule", "missing-blob")
 _LINK_HOPS = 40  # as the kernel's limit on following links
+# A link's target is a path: the kernel refuses one over PATH_MAX (4096 bytes), so a checkout
+# has no such link. A crafted link blob can hold hundreds of megabytes; it is never read.
+LINK_TARGET_MAX = 4096
+
+
+class _TooLong(str):
+    """The target of a link blob over :data:`LINK_TARGET_MAX` bytes (not read)."""
+
+
+LINK_TOO_LONG = _TooLong()
 
 
 def missing_blob(path: str, oid: str) -> Diagnostic:
@@ -87,7 +98,8 @@ class TreeDiscovery:
         """The audited files (sorted), the diagnostics met (unsorted) and ``path -> blob id`` of the files.
 
         ``size_of(oid)``: a blob's size, None for a blob missing from a partial clone;
-        ``link_target(oid)``: the target a link blob holds, None when it cannot be read.
+        ``link_target(oid)``: the target a link blob holds, None when it cannot be read,
+        :data:`LINK_TOO_LONG` when it is over :data:`LINK_TARGET_MAX` bytes.
         """
         files: list[SourceFile] = []
         diagnostics: list[Diagnostic] = []
@@ -137,7 +149,10 @@ class TreeDiscovery:
                 continue
             if not is_dir and not path.endswith(".py"):
                 continue
-            if where == "outside":
+            if where == "too-long":
+                out.append(Diagnostic(path, "read-error", None, f"a link whose target is over {LINK_TARGET_MAX} "
+                                      "bytes (no path is; a checkout cannot make it): not followed"))
+            elif where == "outside":
                 out.append(Diagnostic(path, "outside-root", None, "link leaves the audited root; not followed"))
             elif where == "missing":
                 out.append(Diagnostic(path, "read-error", None, "broken link"))
@@ -146,7 +161,8 @@ class TreeDiscovery:
 
 def _resolve(path: str, targets: Mapping[str, str | None], folders: set[str], entries: Mapping[str, Entry]) -> str:
     """Where link ``path`` leads inside the tree, as ``os.path.realpath`` would find it in a
-    checkout: ``dir``, ``file``, ``missing`` (broken, or a loop) or ``outside``."""
+    checkout: ``dir``, ``file``, ``missing`` (broken, or a loop), ``outside`` or ``too-long``
+    (a link on the way whose target is not read: see :data:`LINK_TARGET_MAX`)."""
     todo = path.split("/")
     done: list[str] = []
     hops = 0
@@ -163,6 +179,8 @@ def _resolve(path: str, targets: Mapping[str, str | None], folders: set[str], en
         if candidate in targets:
             hops += 1
             target = targets[candidate]
+            if target is LINK_TOO_LONG:
+                return "too-long"
             if target is None or hops > _LINK_HOPS:
                 return "missing"
             if target.startswith("/"):
@@ -180,16 +198,23 @@ def _resolve(path: str, targets: Mapping[str, str | None], folders: set[str], en
 # ---------------------------------------------------------------------------- configuration
 
 
-def tree_config(entries: Mapping[str, Entry], read: Callable[[str], bytes | None]) -> Config:
+def tree_config(entries: Mapping[str, Entry], read: Callable[[str], bytes | None],
+                size_of: Callable[[str], int | None] = lambda oid: None) -> Config:
     """The configuration of a commit, from its own ``wsaudit.toml`` or ``pyproject.toml``.
 
-    ``read(oid)``: a blob's bytes, None when the clone does not have it. Raises
+    ``read(oid)``: a blob's bytes, None when the clone does not have it; ``size_of(oid)``: its
+    size, None when not known. A blob over the size of a configuration is not read (as a file
+    on disk is not: :func:`wsaudit.config.parse_toml` would refuse it once read, and a crafted
+    blob of hundreds of megabytes is a few kilobytes in the repository). Raises
     :class:`~wsaudit.errors.ConfigError` as :func:`wsaudit.config.load` does for a folder.
     """
     for name in ("wsaudit.toml", "pyproject.toml"):
         entry = entries.get(name)
         if entry is None or entry.mode in (LINK_MODE, GITLINK_MODE):
             continue
+        size = size_of(entry.oid)
+        if size is not None and size > MAX_CONFIG_SIZE:
+            raise ConfigError([(name, "", f"over {MAX_CONFIG_SIZE} bytes: not a configuration")])
         raw = _toml(read(entry.oid), name, entry.oid)
         if name == "wsaudit.toml":
             return from_table(raw, name)
