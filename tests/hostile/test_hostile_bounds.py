@@ -326,3 +326,32 @@ def test_history_reads_no_blob_a_checkout_could_not_hold(tmp_path, monkeypatch):
     (problem,) = audited.diagnostic_records
     assert (problem.path, problem.kind) == ("pkg/big.py", "read-error") and "over 4096 bytes" in problem.message
     assert largest[0] < 10_000  # the link target and the configuration were never read
+
+
+def test_a_crafted_tree_entry_named_dotdot_or_git_is_not_audited(tmp_path):
+    """git's trees can be crafted to hold ``..``, ``.git`` in any case, ``.`` or an empty name
+    (git refuses to check such a tree out): history audited ``../x.py`` and ``.GIT/x.py`` as
+    files of the commit; each such name is now one diagnostic and nothing under it is audited."""
+    from wsaudit.history import audit as history_audit
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    blob = git(root, "hash-object", "-w", "--stdin", input=b"import m\n")
+    config = git(root, "hash-object", "-w", "--stdin", input=RULE.encode())
+    sub = git(root, "mktree", input=f"100644 blob {blob}\tx.py\n".encode())
+    names = ["..", ".git", ".GIT", ".Git", "ok"]
+    listing = "".join(f"040000 tree {sub}\t{name}\n" for name in names) + f"100644 blob {config}\twsaudit.toml\n"
+    tree = git(root, "mktree", input=listing.encode())
+    nested = git(root, "mktree", input=f"040000 tree {tree}\tdeep\n100644 blob {config}\twsaudit.toml\n".encode())
+    for top in (tree, nested):
+        commit = git(root, "commit-tree", top, "-m", "crafted")
+        git(root, "update-ref", "refs/heads/main", commit)
+        git(root, "symbolic-ref", "HEAD", "refs/heads/main")
+        audited = history_audit.audit_commit(root, "HEAD", cache=False)
+        prefix = "deep/" if top == nested else ""
+        assert [v.path for v in audited.violation_records] == [f"{prefix}ok/x.py"]
+        assert sorted((d.path, d.kind) for d in audited.diagnostic_records) == sorted(
+            (prefix + name, "read-error") for name in names if name != "ok")
+    (row,) = [c.row() for c in history_audit.history(root, cache=False).commits]
+    assert row["error"] is None and row["violations"] == 1 and row["diagnostics"] == 4

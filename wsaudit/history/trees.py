@@ -62,6 +62,7 @@ class TreeDiscovery:
         self._dirs: dict[str, bool] = {"": False}
         self._files: dict[str, tuple[str, bool, bool, bool] | None] = {}
         self._made: dict[tuple[str, str], SourceFile] = {}
+        self._bad: dict[str, str | None] = {}  # path -> its crafted part (see _crafted)
 
     def _dir_excluded(self, folder: str) -> bool:
         """Whether discovery would not descend into ``folder`` (it, or a folder above it, is excluded).
@@ -105,6 +106,10 @@ class TreeDiscovery:
         diagnostics: list[Diagnostic] = []
         oids: dict[str, str] = {}
         links: dict[str, Entry] = {}
+        crafted = {p for p in entries if self._crafted(p) is not None}
+        if crafted:
+            diagnostics += self._refused(crafted)
+            entries = {p: e for p, e in entries.items() if p not in crafted}
         for path, entry in entries.items():
             if entry.mode == LINK_MODE:
                 links[path] = entry
@@ -132,6 +137,30 @@ class TreeDiscovery:
             diagnostics += self._links(entries, links, link_target)
         files.sort(key=lambda f: f.path)
         return files, diagnostics + _shadowed(files), oids
+
+    def _crafted(self, path: str) -> str | None:
+        """The part of ``path`` up to its first name no checkout can have, or None.
+
+        git's trees can be crafted (``git mktree``, ``hash-object --literally``) to hold an
+        entry named ``..`` (a checkout would write it above the root), ``.git`` in any case (a
+        checkout's own repository, on a case-insensitive file system too), ``.`` or nothing.
+        git refuses to check such a tree out, so no scan ever sees these files.
+        """
+        if path in self._bad:
+            return self._bad[path]
+        found, parts = None, path.split("/")
+        for i, part in enumerate(parts):
+            if part in ("", ".", "..") or part.casefold() == ".git":
+                found = "/".join(parts[: i + 1])
+                break
+        self._bad[path] = found
+        return found
+
+    def _refused(self, paths: set[str]) -> list[Diagnostic]:
+        """One ``read-error`` per crafted name (not one per file below it)."""
+        tops = sorted({self._crafted(p) or p for p in paths})
+        return [Diagnostic(top, "read-error", None, f"a tree entry named {top.rpartition('/')[2]!r}: a crafted tree "
+                           "(git refuses to check it out); not audited") for top in tops]
 
     def _links(self, entries: Mapping[str, Entry], links: Mapping[str, Entry],
                link_target: Callable[[str], str | None]) -> list[Diagnostic]:
