@@ -355,3 +355,35 @@ def test_a_crafted_tree_entry_named_dotdot_or_git_is_not_audited(tmp_path):
             (prefix + name, "read-error") for name in names if name != "ok")
     (row,) = [c.row() for c in history_audit.history(root, cache=False).commits]
     assert row["error"] is None and row["violations"] == 1 and row["diagnostics"] == 4
+
+
+# ---------------------------------------------------------------- the codemod: libcst's memory and recursion
+
+MIGRATED = {
+    "pkg/__init__.py": "",
+    "pkg/core/__init__.py": "from .impl import create_websocket_manager\n",
+    "pkg/core/impl.py": "def create_websocket_manager(user_context=None):\n    return user_context\n",
+    "pkg/core/manager.py": "class Manager:\n    pass\n",
+}
+REWRITE = ('[[rule]]\nid = "R1"\nsymbol = "pkg.core.create_websocket_manager"\nreplacement = "pkg.core.manager.Manager"\n'
+           '[[rule.rewrite]]\narguments = []\ncall = "Manager()"\nimports = ["from pkg.core.manager import Manager"]\n')
+USE = "from pkg.core import create_websocket_manager\nm = create_websocket_manager()\n"
+
+
+def _migrate(root: Path) -> dict:
+    proc = wsaudit("migrate", root, "--format", "json", "--no-cache")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def test_the_codemod_parses_within_max_parse_memory(tmp_path):
+    """libcst's tree takes about 1,400 bytes per byte of source (a 1.66 MB file took 1.26 GB):
+    a file whose rewrite would take more than max_parse_memory is skipped with the reason,
+    like the scanner's parse; a small one is still rewritten."""
+    big = USE + "value = create_websocket_manager.__name__ + str([1, 2, 3])\n" * 1_000  # 60 KB
+    root = write_tree(tmp_path / "repo", {**MIGRATED, "wsaudit.toml": "max_parse_memory = 40_000_000\n" + REWRITE,
+                                          "pkg/big.py": big, "pkg/small.py": USE})
+    doc = _migrate(root)  # the scanner parses big.py (about 18 MB); libcst would take about 82 MB
+    assert doc["skipped"] == [{"path": "pkg/big.py", "reason": "too large to rewrite within max_parse_memory: "
+                               "libcst would take about 82 MB, over 40 MB"}]
+    assert [f["path"] for f in doc["files"] if f["changed"]] == ["pkg/small.py"]
