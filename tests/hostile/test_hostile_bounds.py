@@ -387,3 +387,38 @@ def test_the_codemod_parses_within_max_parse_memory(tmp_path):
     assert doc["skipped"] == [{"path": "pkg/big.py", "reason": "too large to rewrite within max_parse_memory: "
                                "libcst would take about 82 MB, over 40 MB"}]
     assert [f["path"] for f in doc["files"] if f["changed"]] == ["pkg/small.py"]
+
+
+def test_the_codemod_turns_input_depth_into_reasons_not_tracebacks(tmp_path):
+    """libcst recurses once per level of the syntax tree (a sum of 400 terms gave a
+    RecursionError and a traceback): such a file keeps its violations, each with the reason;
+    wsaudit's own walks (attribute chains, joined strings, dotted module names) are loops."""
+    deep = USE + "x = " + " + ".join(["a"] * 400) + "\n"
+    chain = ("import " + ".".join(["a"] * 1500) + "\n" + USE
+             + "y = b" + ".c" * 1500 + "\nz = " + " ".join(['"s"'] * 1500) + "\n")
+    root = write_tree(tmp_path / "repo", {**MIGRATED, "wsaudit.toml": REWRITE, "pkg/deep.py": deep,
+                                          "pkg/chain.py": chain, "pkg/small.py": USE})
+    doc = _migrate(root)
+    reasons = {(m["path"], m["line"]): m["reason"] for m in doc["manual"] if m["path"] in ("pkg/deep.py", "pkg/chain.py")}
+    assert reasons[("pkg/deep.py", 2)].startswith("nested too deeply for libcst to rewrite")
+    assert "pkg/small.py" in [f["path"] for f in doc["files"] if f["changed"]]
+
+
+def test_the_codemods_own_walks_are_loops():
+    """What libcst builds without recursing (a chain of 5,000 attributes, 5,000 joined string
+    pieces) and a dotted module name of 5,000 segments, walked by wsaudit's own code."""
+    import libcst as cst
+
+    from wsaudit.codemod.environment import Environment
+    from wsaudit.codemod.patch_targets import replace_string
+    from wsaudit.codemod.syntax import dotted
+
+    chain: cst.BaseExpression = cst.Name("a")
+    for _ in range(5_000):
+        chain = cst.Attribute(value=chain, attr=cst.Name("b"))
+    assert dotted(chain) == "a" + ".b" * 5_000
+    joined: cst.BaseExpression = cst.SimpleString('"x"')
+    for _ in range(5_000):
+        joined = cst.ConcatenatedString(left=cst.SimpleString('"y"'), right=joined)
+    assert isinstance(replace_string(joined, "y" * 5_000 + "x", "z"), cst.SimpleString)  # one piece, spanning them
+    assert Environment(()).find("a." * 5_000 + "b") is None

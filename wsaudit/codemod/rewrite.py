@@ -25,6 +25,7 @@ from wsaudit.codemod.syntax import Syntax
 from wsaudit.model import Violation
 
 NO_REWRITE = "no rewrite applies to this use"
+TOO_DEEP = "nested too deeply for libcst to rewrite (it recurses once per level of the syntax tree)"
 # libcst's tree of a file, with the positions and parents the rewrite reads (Syntax), takes
 # about this many bytes of memory per byte of source: measured (libcst 1.x, CPython 3.11, peak
 # RSS, files of 1 MB) at 1,350 for token-dense code (``x = [1, 2, 3]`` lines), 580 to 850 for
@@ -112,6 +113,18 @@ class FileRewriter:
         self.patched: list[tuple[str, str | None]] = []
 
     def run(self) -> FileOutcome:
+        """The pass's outcome for the file. libcst parses, visits and prints a tree by
+        recursion, one Python frame per level (a sum of 400 terms is 400 levels): a file nested
+        too deeply for it is left as it is, every violation with that reason, never a traceback."""
+        try:
+            return self._run()
+        except RecursionError:
+            self.claimed, self.claimed_keys, self.needs, self.patched = Counter(), set(), [], []
+            self.cache.pop(self.ctx.path, None)
+            self.reasons = {violation_key(v): TOO_DEEP for v in self.ctx.violations}
+            return self._outcome(self.ctx.text)
+
+    def _run(self) -> FileOutcome:
         ctx = self.ctx
         if not ctx.violations:
             return FileOutcome(ctx.text, Counter(), {}, [], [])
