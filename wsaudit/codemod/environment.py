@@ -84,22 +84,32 @@ class Environment:
         self._zips: dict[str, frozenset[str]] = {}
 
     def find(self, name: str) -> Found | None:
-        """Where ``name`` is, or None when no import path holds it."""
-        if name in self._found:
-            return self._found[name]
+        """Where ``name`` is, or None when no import path holds it.
+
+        Its packages are found first, outermost first, in a loop: a dotted name in the tree
+        may have thousands of segments, past Python's recursion limit.
+        """
+        todo = []
+        while name not in self._found:
+            todo.append(name)
+            if "." not in name:
+                break
+            name = name.rpartition(".")[0]
+        for name in reversed(todo):
+            self._found[name] = self._find_one(name)
+        return self._found[name]
+
+    def _find_one(self, name: str) -> Found | None:
+        """Where ``name`` is, its parent package being found already."""
         parent, _, last = name.rpartition(".")
-        found: Found | None = None
         if not parent:
             if name in sys.builtin_module_names:
-                found = Found(name, BUILTIN, None, False)
-            else:
-                found = self._search(name, last, self.paths)
-        else:
-            above = self.find(parent)
-            if above is not None and above.is_package and above.path is not None:
-                found = self._search(name, last, self._package_dirs(parent, above))
-        self._found[name] = found
-        return found
+                return Found(name, BUILTIN, None, False)
+            return self._search(name, last, self.paths)
+        above = self._found[parent]
+        if above is not None and above.is_package and above.path is not None:
+            return self._search(name, last, self._package_dirs(parent, above))
+        return None
 
     def _package_dirs(self, name: str, found: Found) -> tuple[str, ...]:
         """Where a package's submodules are: its folder; for a namespace package, every

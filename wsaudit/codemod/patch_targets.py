@@ -131,16 +131,16 @@ def replace_string(node: cst.SimpleString | cst.ConcatenatedString, old: str, ne
     """A string literal (or implicitly joined pieces) with value ``old`` rewritten to ``new``,
     keeping prefixes, quotes and the split into pieces when the change fits in one piece."""
     pieces: list[cst.SimpleString] = []
-
-    def collect(n: cst.CSTNode) -> bool:
-        if isinstance(n, cst.SimpleString):
-            pieces.append(n)
-            return True
+    todo: list[cst.BaseExpression] = [node]  # a loop, left to right: "a" "b" "c" ... nests once per piece
+    while todo:
+        n = todo.pop()
         if isinstance(n, cst.ConcatenatedString):
-            return collect(n.left) and collect(n.right)
-        return False
-
-    if not collect(node) or any("b" in p.prefix.lower() or "\\" in p.raw_value for p in pieces):
+            todo += (n.right, n.left)
+        elif isinstance(n, cst.SimpleString):
+            pieces.append(n)
+        else:  # an f-string piece
+            return None
+    if any("b" in p.prefix.lower() or "\\" in p.raw_value for p in pieces):
         return None
     if any(q in new for q in ("'", '"', "\\", "\n", "\r")):
         return None

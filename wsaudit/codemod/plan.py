@@ -24,7 +24,7 @@ from wsaudit.codemod.encoding import Encoding, decode, encode, encoding_of
 from wsaudit.codemod.environment import Environment, environment_for, search_path
 from wsaudit.codemod.placement import Need
 from wsaudit.codemod.records import Check, FileResult, ManualItem, Migration
-from wsaudit.codemod.rewrite import NO_REWRITE, FileRewriter
+from wsaudit.codemod.rewrite import NO_REWRITE, FileRewriter, too_large
 from wsaudit.codemod.select import root_relative
 from wsaudit.codemod.snapshot import TreeSnapshot
 from wsaudit.config import Config
@@ -133,7 +133,7 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
         selected = sorted(set(selected))
     skipped = [(p, f"{diagnosed[p].kind}: {diagnosed[p].message}") for p in selected if p in diagnosed]
     for p in selected:
-        if p not in diagnosed and (why := _unwritable(root, p)):
+        if p not in diagnosed and (why := _unwritable(root, p) or too_large(by_path[p].size, a.config.max_parse_memory)):
             skipped.append((p, why))
     left_out = {p for p, _ in skipped}
     candidates = [p for p in selected if p in a.facts and p not in left_out]

@@ -26,12 +26,14 @@ def dotted(node: cst.CSTNode) -> str | None:
     >>> dotted(cst.parse_expression("a.b.c")), dotted(cst.parse_expression("f().b"))
     ('a.b.c', None)
     """
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
+    names = []
+    while isinstance(node, cst.Attribute):  # a loop: a chain in the tree may be thousands long
+        names.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    names.append(node.value)
+    return ".".join(reversed(names))
 
 
 def comments(node: cst.CSTNode) -> Counter:

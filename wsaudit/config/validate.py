@@ -6,6 +6,7 @@ A user fixes them all in one go; :func:`validate` returns the values for
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -62,11 +63,75 @@ class _Checker:
             return None
         return tuple(value)
 
-    def positive_int(self, key: str, value: Any) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            self.problem(key, f"expected a positive integer, got {value!r}")
+    def number(self, key: str, value: Any, name: str | None = None) -> Any:
+        """``value`` when it is a number in the range of ``name`` (default ``key``, without
+        the prefix) in :data:`RANGES`, else None and a problem naming the key and the range."""
+        name = name or key
+        if not _in_range(name, value):
+            self.problem(key, f"expected {_range_text(name)}, got {_number_shown(value)}")
             return None
         return value
+
+
+# The range of every number a configuration can set, (low, high, whole number?): wide enough
+# for any real use, narrow enough that a tree's own configuration cannot make a run take all
+# the machine's memory or time (``[simulate] runs = 1000000000`` once ran until killed at 2 GB).
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "max_file_size": (1, 1_000_000_000, True),  # bytes: a Python file of a gigabyte is not source
+    "max_parse_memory": (1, 8_000_000_000, True),  # bytes
+    "rank.alpha": (0, 1, False),  # both ends excluded: see _EXCLUSIVE
+    "rank.p0_max_distance": (0, 1_000, True),  # import hops
+    "simulate.base_hours": (0, 1_000, False),
+    "simulate.per_violation_hours": (0, 1_000, False),
+    "simulate.effort_sigma": (0, 5, False),  # log-normal: e**5 is already a factor of 150
+    "simulate.capacity_hours_per_day": (0, 24, False),  # 0 excluded: see _EXCLUSIVE
+    "simulate.wave_files": (1, 10_000, True),
+    "simulate.validation_hours": (0, 1_000, False),
+    "simulate.failure_probability": (0, 1, False),  # 1 excluded: see _EXCLUSIVE
+    "simulate.rework_fraction": (0, 10, False),
+    "simulate.runs": (1, 100_000, True),
+    "report.baseline.count": (0, 1_000_000_000_000, True),  # every count of a baseline
+    "report.baseline.days": (0, 100_000, False),  # working days of a baseline's plan
+}
+_EXCLUSIVE = {"rank.alpha": (True, True), "simulate.capacity_hours_per_day": (True, False),
+              "simulate.failure_probability": (False, True)}  # (low excluded, high excluded)
+
+
+def _range_text(name: str) -> str:
+    """The range of ``name`` in words, for its error.
+
+    >>> _range_text("simulate.runs"), _range_text("rank.alpha")
+    ('a whole number from 1 to 100,000', 'a number above 0 and below 1')
+    """
+    low, high, whole = RANGES[name]
+    low_open, high_open = _EXCLUSIVE.get(name, (False, False))
+    what = "a whole number" if whole else "a number"
+    if low_open or high_open:
+        return (f"{what} {'above' if low_open else 'from'} {low:,} and {'below' if high_open else 'at most'} "
+                f"{high:,}")
+    return f"{what} from {low:,} to {high:,}"
+
+
+def _in_range(name: str, value: Any) -> bool:
+    """Whether ``value`` is a number of ``name``'s type and range (never a NaN or infinity)."""
+    low, high, whole = RANGES[name]
+    low_open, high_open = _EXCLUSIVE.get(name, (False, False))
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return (low < value if low_open else low <= value) and (value < high if high_open else value <= high)
+
+
+def _number_shown(value: Any) -> str:
+    """A value as an error shows it: a huge integer by its size (``repr`` refuses past 4,300 digits).
+
+    >>> _number_shown(10 ** 5000), _number_shown(1.5)
+    ('an integer of about 5001 digits', '1.5')
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    return repr(value) if not isinstance(value, (dict, list)) else _type_name(value)
 
 
 def _type_name(value: Any) -> str:
@@ -112,14 +177,12 @@ def validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = T
                 check.problem("roots", f"{root!r} must be a folder inside the audited root")
     for key in ("max_file_size", "max_parse_memory"):
         if key in raw:
-            value = check.positive_int(key, raw[key])
+            value = check.number(key, raw[key])
             if value is not None:
                 out[key] = value
     for key in ("exclude", "tests"):
-        for pattern in out.get(key, ()):
-            problem = _pattern_problem(pattern)
-            if problem:
-                check.problem(key, problem)
+        for problem in _patterns_problems(out.get(key, ())):
+            check.problem(key, problem)
     if "cache_dir" in raw:
         value = check.string("cache_dir", raw["cache_dir"])
         if value is not None and not trusted and (Path(value).is_absolute() or ".." in Path(value).parts
@@ -136,9 +199,13 @@ def validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = T
             check.unknown(table, GOLDEN_KEYS, "golden_path.")
             modules = check.strings("golden_path.modules", table.get("modules", []))
             tests = check.strings("golden_path.tests", table.get("tests", []))
+            for problem in _patterns_problems(modules or (), gitignore=False):
+                check.problem("golden_path.modules", problem)
             for pattern in modules or ():
-                if not _is_dotted(pattern.replace("**", "x").replace("*", "x")):
+                if len(pattern) <= MAX_PATTERN and not _is_dotted(pattern.replace("**", "x").replace("*", "x")):
                     check.problem("golden_path.modules", f"{pattern!r} is not a module name or glob")
+            for problem in _patterns_problems(tests or ()):
+                check.problem("golden_path.tests", problem)
             if modules is not None and tests is not None:
                 out["golden_path"] = GoldenPath(modules, tests)
     if "rule" in raw:
@@ -156,6 +223,57 @@ def validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = T
         if report is not None:
             out["report"] = report
     return out, check.problems
+
+
+# What a list of patterns may hold. Real ones are a few dozen characters, a few dozen of them;
+# the bound keeps what a tree's own configuration can make discovery do (each path is matched
+# in time linear in it and in the patterns: wsaudit.engine.discover.Regex) within reason.
+MAX_PATTERN = 1_000  # characters in one pattern
+MAX_PATTERNS = 1_000  # patterns in one list
+MAX_SYMBOL_STARS = 2  # '**' segments in a rule's symbol (each multiplies the work of a match by a name's length)
+
+
+def _shown(pattern: str) -> str:
+    """A pattern as an error quotes it: at most 60 characters of it."""
+    return repr(pattern) if len(pattern) <= 60 else repr(pattern[:60]) + f"... ({len(pattern)} characters)"
+
+
+def _patterns_problems(patterns, gitignore: bool = True) -> list[str]:
+    """The problems of a list of patterns: too many, too long, or (gitignore) not valid.
+
+    >>> _patterns_problems(["build/**", "x" * 1001])
+    ["'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'... (1001 characters) is longer than 1000 characters"]
+    """
+    problems = []
+    if len(patterns) > MAX_PATTERNS:
+        problems.append(f"{len(patterns)} patterns: at most {MAX_PATTERNS}")
+    for pattern in patterns:
+        if len(pattern) > MAX_PATTERN:
+            problems.append(f"{_shown(pattern)} is longer than {MAX_PATTERN} characters")
+        elif gitignore:
+            problem = _pattern_problem(pattern)
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def _symbol_stars_problem(symbol: str) -> str | None:
+    """What is wrong with the ``**`` of a rule's symbol pattern, if anything.
+
+    ``**.**`` says what one ``**`` says, and every ``**`` multiplies the work of matching a
+    name by its number of segments (a name in a hostile tree may have thousands).
+
+    >>> _symbol_stars_problem("pkg.**.make") is None
+    True
+    >>> _symbol_stars_problem("pkg.**.**.make")
+    "'pkg.**.**.make': '**.**' is '**': write one"
+    """
+    parts = symbol.split(".")
+    if any(a == b == "**" for a, b in zip(parts, parts[1:])):
+        return f"{_shown(symbol)}: '**.**' is '**': write one"
+    if parts.count("**") > MAX_SYMBOL_STARS:
+        return f"{_shown(symbol)}: at most {MAX_SYMBOL_STARS} '**' segments"
+    return None
 
 
 def _pattern_problem(pattern: str) -> str | None:
@@ -228,11 +346,17 @@ def _validate_baseline(value: Any, check: _Checker) -> ReportBaseline | None:
         number = value[name]
         if name in BASELINE_COUNTS:
             if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-                check.problem(f"{key}.{name}", f"expected a whole number >= 0, got {number!r}")
+                check.problem(f"{key}.{name}", f"expected a whole number >= 0, got {_number_shown(number)}")
                 ok = False
                 continue
+            number = check.number(f"{key}.{name}", number, "report.baseline.count")
         elif isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0:
-            check.problem(f"{key}.{name}", f"expected a number of working days >= 0, got {number!r}")
+            check.problem(f"{key}.{name}", f"expected a number of working days >= 0, got {_number_shown(number)}")
+            ok = False
+            continue
+        else:
+            number = check.number(f"{key}.{name}", number, "report.baseline.days")
+        if number is None:
             ok = False
             continue
         counts.append((name, number))
@@ -243,7 +367,7 @@ def _validate_baseline(value: Any, check: _Checker) -> ReportBaseline | None:
 
 
 def _validate_simulate(table: Any, check: _Checker) -> SimulateSettings | None:
-    """Every field of SimulateSettings: numbers >= 0, counts >= 1, probabilities below 1."""
+    """Every field of SimulateSettings, each in its range (:data:`RANGES`)."""
     if not isinstance(table, dict):
         check.problem("simulate", f"expected a table, got {_type_name(table)}")
         return None
@@ -254,23 +378,8 @@ def _validate_simulate(table: Any, check: _Checker) -> SimulateSettings | None:
     for name in names:
         if name not in table:
             continue
-        value = table[name]
-        key = f"simulate.{name}"
-        if name in ("wave_files", "runs"):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                check.problem(key, f"expected a whole number >= 1, got {value!r}")
-                ok = False
-                continue
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            check.problem(key, f"expected a number >= 0, got {value!r}")
-            ok = False
-            continue
-        elif name == "failure_probability" and value >= 1:
-            check.problem(key, f"expected a probability below 1, got {value!r}")
-            ok = False
-            continue
-        elif name == "capacity_hours_per_day" and value == 0:
-            check.problem(key, "expected a positive number of hours a day, got 0")
+        value = check.number(f"simulate.{name}", table[name])
+        if value is None:
             ok = False
             continue
         values[name] = value
@@ -285,9 +394,8 @@ def _validate_rank(table: Any, check: _Checker) -> RankSettings | None:
     values: dict[str, Any] = {}
     ok = True
     if "alpha" in table:
-        alpha = table["alpha"]
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-            check.problem("rank.alpha", f"expected a number between 0 and 1 (exclusive), got {alpha!r}")
+        alpha = check.number("rank.alpha", table["alpha"])
+        if alpha is None:
             ok = False
         else:
             values["alpha"] = float(alpha)
@@ -298,9 +406,8 @@ def _validate_rank(table: Any, check: _Checker) -> RankSettings | None:
         else:
             values["type_checking"] = table["type_checking"]
     if "p0_max_distance" in table:
-        hops = table["p0_max_distance"]
-        if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
-            check.problem("rank.p0_max_distance", f"expected a whole number of import hops >= 0, got {hops!r}")
+        hops = check.number("rank.p0_max_distance", table["p0_max_distance"])
+        if hops is None:
             ok = False
         else:
             values["p0_max_distance"] = hops
@@ -335,7 +442,7 @@ def _validate_rules(value: Any, check: _Checker) -> tuple[Rule, ...]:
             check.problem(key, "needs exactly one of 'symbol' (a deprecated callable/class) or 'module'")
         symbol = check.string(f"{key}.symbol", table["symbol"]) if has_symbol else None
         if symbol is not None:
-            problem = symbol_problem(symbol)
+            problem = symbol_problem(symbol) or _symbol_stars_problem(symbol)
             if problem:
                 check.problem(f"{key}.symbol", problem)
                 symbol = None

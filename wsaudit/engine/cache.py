@@ -103,6 +103,61 @@ _SCHEMA = ("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data TEXT NO
            "CREATE TABLE IF NOT EXISTS result_parts (key TEXT NOT NULL, kind TEXT NOT NULL, piece INTEGER NOT NULL, "
            "data TEXT NOT NULL, mac TEXT NOT NULL, PRIMARY KEY (key, kind, piece))")
 KEPT_RESULTS = 4  # whole-tree results kept (one per configuration and tree state recently audited)
+DATABASE = "facts.sqlite3"
+COMPANIONS = ("-journal", "-wal", "-shm")  # the files SQLite keeps beside a database, by name
+
+# The tables earlier versions of wsaudit wrote and this one no longer has (as they were): a
+# database holding them is an older cache of ours, whose tables are dropped and made afresh.
+_OLD_SCHEMA = ("CREATE TABLE facts (key TEXT PRIMARY KEY, data TEXT NOT NULL)",
+               "CREATE TABLE graphs (key TEXT PRIMARY KEY, data TEXT NOT NULL, mac TEXT NOT NULL)")
+
+
+def _connect(path: Path | str) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    # nothing a database's schema says may call a function with side effects (on top of
+    # reading nothing but sqlite_master before the schema is known to be ours)
+    db.execute("PRAGMA trusted_schema = OFF")
+    return db
+
+
+def _schema(db: sqlite3.Connection) -> list[tuple]:
+    """``(type, name, tbl_name, sql)`` of every entry of a database's schema. Reading
+    sqlite_master runs nothing: no view is evaluated, no trigger fires."""
+    return db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+
+
+def _entries(*scripts: str) -> frozenset[tuple]:
+    """The schema entries ``scripts`` make, as SQLite records them (each in a database of its own)."""
+    out: set[tuple] = set()
+    for script in scripts:
+        memory = sqlite3.connect(":memory:")
+        try:
+            memory.executescript(script)
+            out.update(tuple(row) for row in _schema(memory))
+        finally:
+            memory.close()
+    return frozenset(out)
+
+
+_OLD = _entries(*_OLD_SCHEMA)
+_OURS = _entries(_SCHEMA) | _OLD  # every entry a wsaudit cache may hold
+
+
+def schema_problem(entries: list[tuple]) -> str | None:
+    """What makes a schema other than one wsaudit writes, or None: every entry must be one of
+    its tables (this version's or an older one's, column for column), or the index SQLite makes
+    for such a table's primary key; no view, no trigger, no other table or index.
+
+    >>> schema_problem(_schema(sqlite3.connect(":memory:"))) is None
+    True
+    >>> schema_problem([("view", "facts", "facts", "CREATE VIEW facts AS SELECT 1")])
+    "view 'facts'"
+    """
+    for entry in entries:
+        if tuple(entry) not in _OURS:
+            kind, name = entry[0], entry[1]  # the file's own words: cut short, quoted
+            return f"{str(kind)[:20]} {str(name)[:60]!r}"
+    return None
 
 
 def safe_folder(root: Path, folder: Path) -> Path | None:
@@ -144,7 +199,9 @@ class FactsCache:
     The cache usually lives in the audited tree, which is untrusted: every entry carries an
     HMAC made with the user's key (:mod:`wsaudit.secret`, kept outside the tree), and an entry
     without a valid one is a miss, so a planted entry can neither hide a violation nor crash the
-    audit. A folder or database that is a link is not used; ``refused`` then says why.
+    audit. A folder or database that is a link is not used, nor a database whose schema is not
+    exactly one wsaudit writes (a view or a trigger would run its own SQL when a table is read
+    or written); ``refused`` then says why.
     """
 
     def __init__(self, folder: Path, root: Path | None = None):
@@ -171,10 +228,15 @@ class FactsCache:
         self._open()
 
     def _database(self) -> Path | None:
-        path = self.folder / "facts.sqlite3"
-        if os.path.islink(path) or (os.path.lexists(path) and not os.path.isfile(path)):
-            self.refused = f"{path}: a link or not a file: the cache is not used"
-            return None
+        """The database's path, or None (and ``refused`` says why) when it, or a file SQLite
+        keeps beside it, is a link or not a regular file: SQLite would write through a link,
+        and opening a FIFO named like its journal blocks forever."""
+        path = self.folder / DATABASE
+        for name in (DATABASE, *(DATABASE + s for s in COMPANIONS)):
+            beside = self.folder / name
+            if os.path.islink(beside) or (os.path.lexists(beside) and not os.path.isfile(beside)):
+                self.refused = f"{beside}: a link or not a file: the cache is not used"
+                return None
         return path
 
     def _open(self) -> None:
@@ -182,16 +244,31 @@ class FactsCache:
         if path is None:
             return
         try:
-            self.db = sqlite3.connect(path)
-            columns = [row[1] for row in self.db.execute("PRAGMA table_info(facts)")]
-            if columns and "mac" not in columns:  # written by an older wsaudit: start afresh
-                self.db.execute("DROP TABLE facts")
+            self.db = _connect(path)
+            found = _schema(self.db)
+        except (OSError, sqlite3.Error):  # not a database, or a damaged one
+            self._reset()
+            return
+        try:
+            problem = schema_problem(found)
+            if problem is not None:
+                # never queried beyond its sqlite_master, never changed: whatever its views and
+                # triggers would run, they do not (a recursive view hangs any query that reads it)
+                self.db.close()
+                self.db = None
+                self.refused = (f"{path}: not a cache wsaudit wrote ({problem}): the cache is not used; move or "
+                                "delete the file to let wsaudit start a new one")
+                return
+            for kind, name, _, _ in {tuple(row) for row in found} & _OLD:  # an older wsaudit's: start afresh
+                if kind == "table":
+                    self.db.execute(f"DROP TABLE {name}")  # a name of _OLD_SCHEMA, none of the file's
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error):
             self._reset()
 
     def _reset(self) -> None:
-        """A cache that cannot be opened or read is dropped and rebuilt from scratch."""
+        """A cache that cannot be opened or read is set aside (as ``facts.sqlite3.damaged``,
+        replacing an earlier one) and rebuilt from scratch."""
         if self.db is not None:
             self.db.close()
         self.db = None
@@ -199,10 +276,14 @@ class FactsCache:
         if path is None:
             return
         try:
-            path.unlink(missing_ok=True)
-            self.db = sqlite3.connect(path)
+            for suffix in ("", *COMPANIONS):  # its journal goes with it: SQLite would replay it into the new one
+                if os.path.lexists(f"{path}{suffix}"):
+                    os.replace(f"{path}{suffix}", f"{path}.damaged{suffix}")
+            self.db = _connect(path)
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error):
+            if self.db is not None:
+                self.db.close()
             self.db = None  # read-only tree: run without a cache
 
     def _mac(self, key: str, data: str) -> str:

@@ -33,7 +33,7 @@ from wsaudit.config import Config, load
 from wsaudit.history.blobs import BlobFacts
 from wsaudit.history.commits import TreeAudit, audit_commit_tree
 from wsaudit.history.git import GITLINK_MODE, LINK_MODE, Change, Commit, Entry, Repository
-from wsaudit.history.trees import TreeDiscovery, missing_blob, tree_config
+from wsaudit.history.trees import LINK_TARGET_MAX, LINK_TOO_LONG, TreeDiscovery, missing_blob, tree_config
 from wsaudit.engine.results import GraphPart, TreeResult
 from wsaudit.errors import ConfigError, UsageError
 from wsaudit.model import Diagnostic, Notice, SourceFile
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_COMMITS = 1000
 _READ_BATCH = 4000  # blobs read and parsed per batch: bounds the bytes held at once
+_READ_BYTES = 128_000_000  # and the bytes of a batch (a blob larger than that is a batch of its own)
 
 
 @dataclass
@@ -169,7 +170,7 @@ class _Reader:
         which = tuple(entries.get(n) for n in ("wsaudit.toml", "pyproject.toml"))
         if which not in self.configs:
             try:
-                self.configs[which] = tree_config(entries, self._read_one)
+                self.configs[which] = tree_config(entries, self._read_one, self._blob_size)
             except ConfigError as exc:
                 self.configs[which] = exc
         found = self.configs[which]
@@ -184,10 +185,21 @@ class _Reader:
     def _read_one(self, oid: str) -> bytes | None:
         return None if oid in self.missing else self.repo.read([oid]).get(oid)
 
+    def _blob_size(self, oid: str) -> int | None:
+        """A blob's size from ``cat-file --batch-check`` (nothing read), None when it is not a
+        blob of this clone."""
+        if oid not in self.sizes and oid not in self.missing:
+            self.sizes.update(self.repo.sizes([oid]))
+        return self._size(oid)
+
     def _link(self, oid: str) -> str | None:
         if oid not in self.links:
-            data = self._read_one(oid)
-            self.links[oid] = data.decode("utf-8", "surrogateescape") if data is not None else None
+            size = self._blob_size(oid)
+            if size is not None and size > LINK_TARGET_MAX:  # never read: a checkout cannot have it either
+                self.links[oid] = LINK_TOO_LONG
+            else:
+                data = self._read_one(oid) if size is not None else None
+                self.links[oid] = data.decode("utf-8", "surrogateescape") if data is not None else None
         return self.links[oid]
 
     def tree_files(self, entries: dict[str, Entry], config: Config
@@ -225,10 +237,19 @@ class _Reader:
         return out
 
     def parse(self, oids: list[str]) -> None:
-        """Read and parse the blobs not parsed yet, in batches."""
+        """Read and parse the blobs not parsed yet, in batches of at most :data:`_READ_BATCH`
+        blobs and :data:`_READ_BYTES` bytes (each blob is within max_file_size already, but a
+        commit's configuration may raise that, and thousands of large blobs compress to little)."""
         todo = [o for o in dict.fromkeys(oids) if o not in self.blobs]
-        for start in range(0, len(todo), _READ_BATCH):
-            chunk = todo[start : start + _READ_BATCH]
+        while todo:
+            size = 0
+            for count, oid in enumerate(todo[:_READ_BATCH]):
+                size += self._size(oid) or 0
+                if size > _READ_BYTES and count:
+                    break
+            else:
+                count = len(todo[:_READ_BATCH])
+            chunk, todo = todo[:count], todo[count:]
             data = self.repo.read(chunk)
             self.blobs.add({o: b for o, b in data.items() if b is not None})
             for o in chunk:  # the clone lost it between the size check and the read

@@ -25,6 +25,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from wsaudit.config import ALWAYS_EXCLUDED, Config, from_table, parse_toml
+from wsaudit.config.loading import MAX_CONFIG_SIZE
 from wsaudit.engine.discover import _shadowed, is_module_name, module_name, spec
 from wsaudit.history.git import GITLINK_MODE, LINK_MODE, Entry
 from wsaudit.errors import ConfigError
@@ -32,6 +33,16 @@ from wsaudit.model import Diagnostic, SourceFile
 
 HISTORY_DIAGNOSTIC_KINDS = ("submodule", "missing-blob")
 _LINK_HOPS = 40  # as the kernel's limit on following links
+# A link's target is a path: the kernel refuses one over PATH_MAX (4096 bytes), so a checkout
+# has no such link. A crafted link blob can hold hundreds of megabytes; it is never read.
+LINK_TARGET_MAX = 4096
+
+
+class _TooLong(str):
+    """The target of a link blob over :data:`LINK_TARGET_MAX` bytes (not read)."""
+
+
+LINK_TOO_LONG = _TooLong()
 
 
 def missing_blob(path: str, oid: str) -> Diagnostic:
@@ -51,14 +62,22 @@ class TreeDiscovery:
         self._dirs: dict[str, bool] = {"": False}
         self._files: dict[str, tuple[str, bool, bool, bool] | None] = {}
         self._made: dict[tuple[str, str], SourceFile] = {}
+        self._bad: dict[str, str | None] = {}  # path -> its crafted part (see _crafted)
 
     def _dir_excluded(self, folder: str) -> bool:
-        """Whether discovery would not descend into ``folder`` (it, or a folder above it, is excluded)."""
-        known = self._dirs.get(folder)
-        if known is None:
-            parent = folder.rpartition("/")[0]
-            known = self._dir_excluded(parent) or self._excluded.match_file(folder + "/")
-            self._dirs[folder] = known
+        """Whether discovery would not descend into ``folder`` (it, or a folder above it, is excluded).
+
+        Up to the nearest folder already decided, then down again: a loop, not a call per
+        parent, since a commit's folders may nest deeper than Python's recursion limit.
+        """
+        todo = []
+        while folder not in self._dirs:
+            todo.append(folder)
+            folder = folder.rpartition("/")[0]
+        known = self._dirs[folder]
+        for below in reversed(todo):
+            known = known or self._excluded.match_file(below + "/")
+            self._dirs[below] = known
         return known
 
     def _file(self, path: str) -> tuple[str, bool, bool, bool] | None:
@@ -80,12 +99,17 @@ class TreeDiscovery:
         """The audited files (sorted), the diagnostics met (unsorted) and ``path -> blob id`` of the files.
 
         ``size_of(oid)``: a blob's size, None for a blob missing from a partial clone;
-        ``link_target(oid)``: the target a link blob holds, None when it cannot be read.
+        ``link_target(oid)``: the target a link blob holds, None when it cannot be read,
+        :data:`LINK_TOO_LONG` when it is over :data:`LINK_TARGET_MAX` bytes.
         """
         files: list[SourceFile] = []
         diagnostics: list[Diagnostic] = []
         oids: dict[str, str] = {}
         links: dict[str, Entry] = {}
+        crafted = {p for p in entries if self._crafted(p) is not None}
+        if crafted:
+            diagnostics += self._refused(crafted)
+            entries = {p: e for p, e in entries.items() if p not in crafted}
         for path, entry in entries.items():
             if entry.mode == LINK_MODE:
                 links[path] = entry
@@ -114,6 +138,30 @@ class TreeDiscovery:
         files.sort(key=lambda f: f.path)
         return files, diagnostics + _shadowed(files), oids
 
+    def _crafted(self, path: str) -> str | None:
+        """The part of ``path`` up to its first name no checkout can have, or None.
+
+        git's trees can be crafted (``git mktree``, ``hash-object --literally``) to hold an
+        entry named ``..`` (a checkout would write it above the root), ``.git`` in any case (a
+        checkout's own repository, on a case-insensitive file system too), ``.`` or nothing.
+        git refuses to check such a tree out, so no scan ever sees these files.
+        """
+        if path in self._bad:
+            return self._bad[path]
+        found, parts = None, path.split("/")
+        for i, part in enumerate(parts):
+            if part in ("", ".", "..") or part.casefold() == ".git":
+                found = "/".join(parts[: i + 1])
+                break
+        self._bad[path] = found
+        return found
+
+    def _refused(self, paths: set[str]) -> list[Diagnostic]:
+        """One ``read-error`` per crafted name (not one per file below it)."""
+        tops = sorted({self._crafted(p) or p for p in paths})
+        return [Diagnostic(top, "read-error", None, f"a tree entry named {top.rpartition('/')[2]!r}: a crafted tree "
+                           "(git refuses to check it out); not audited") for top in tops]
+
     def _links(self, entries: Mapping[str, Entry], links: Mapping[str, Entry],
                link_target: Callable[[str], str | None]) -> list[Diagnostic]:
         """Links as discovery meets them: excluded, skipped, ``outside-root`` or a broken link."""
@@ -130,7 +178,10 @@ class TreeDiscovery:
                 continue
             if not is_dir and not path.endswith(".py"):
                 continue
-            if where == "outside":
+            if where == "too-long":
+                out.append(Diagnostic(path, "read-error", None, f"a link whose target is over {LINK_TARGET_MAX} "
+                                      "bytes (no path is; a checkout cannot make it): not followed"))
+            elif where == "outside":
                 out.append(Diagnostic(path, "outside-root", None, "link leaves the audited root; not followed"))
             elif where == "missing":
                 out.append(Diagnostic(path, "read-error", None, "broken link"))
@@ -139,7 +190,8 @@ class TreeDiscovery:
 
 def _resolve(path: str, targets: Mapping[str, str | None], folders: set[str], entries: Mapping[str, Entry]) -> str:
     """Where link ``path`` leads inside the tree, as ``os.path.realpath`` would find it in a
-    checkout: ``dir``, ``file``, ``missing`` (broken, or a loop) or ``outside``."""
+    checkout: ``dir``, ``file``, ``missing`` (broken, or a loop), ``outside`` or ``too-long``
+    (a link on the way whose target is not read: see :data:`LINK_TARGET_MAX`)."""
     todo = path.split("/")
     done: list[str] = []
     hops = 0
@@ -156,6 +208,8 @@ def _resolve(path: str, targets: Mapping[str, str | None], folders: set[str], en
         if candidate in targets:
             hops += 1
             target = targets[candidate]
+            if target is LINK_TOO_LONG:
+                return "too-long"
             if target is None or hops > _LINK_HOPS:
                 return "missing"
             if target.startswith("/"):
@@ -173,16 +227,23 @@ def _resolve(path: str, targets: Mapping[str, str | None], folders: set[str], en
 # ---------------------------------------------------------------------------- configuration
 
 
-def tree_config(entries: Mapping[str, Entry], read: Callable[[str], bytes | None]) -> Config:
+def tree_config(entries: Mapping[str, Entry], read: Callable[[str], bytes | None],
+                size_of: Callable[[str], int | None] = lambda oid: None) -> Config:
     """The configuration of a commit, from its own ``wsaudit.toml`` or ``pyproject.toml``.
 
-    ``read(oid)``: a blob's bytes, None when the clone does not have it. Raises
+    ``read(oid)``: a blob's bytes, None when the clone does not have it; ``size_of(oid)``: its
+    size, None when not known. A blob over the size of a configuration is not read (as a file
+    on disk is not: :func:`wsaudit.config.parse_toml` would refuse it once read, and a crafted
+    blob of hundreds of megabytes is a few kilobytes in the repository). Raises
     :class:`~wsaudit.errors.ConfigError` as :func:`wsaudit.config.load` does for a folder.
     """
     for name in ("wsaudit.toml", "pyproject.toml"):
         entry = entries.get(name)
         if entry is None or entry.mode in (LINK_MODE, GITLINK_MODE):
             continue
+        size = size_of(entry.oid)
+        if size is not None and size > MAX_CONFIG_SIZE:
+            raise ConfigError([(name, "", f"over {MAX_CONFIG_SIZE} bytes: not a configuration")])
         raw = _toml(read(entry.oid), name, entry.oid)
         if name == "wsaudit.toml":
             return from_table(raw, name)
