@@ -214,9 +214,8 @@ def test_a_planted_cache_database_runs_none_of_its_sql(tmp_path, plant):
         doc = json.loads(proc.stdout)
         rows = doc["violations"]
         assert sorted(v["path"] for v in rows) == ["pkg/a.py", "pkg/b.py"]
-        if command == "scan":  # (check's warnings do not carry the cache's: see the report)
-            assert [w["kind"] for w in doc["warnings"]] == ["cache-refused"]
-            assert "not a cache wsaudit wrote" in doc["warnings"][0]["message"]
+        assert [w["kind"] for w in doc["warnings"]] == ["cache-refused"]  # the gate's too
+        assert "not a cache wsaudit wrote" in doc["warnings"][0]["message"]
     history = wsaudit("history", root, "--format", "json")
     assert history.returncode == 0 and json.loads(history.stdout)["commits"][0]["violations"] == 2, history.stderr
     assert database.read_bytes() == before

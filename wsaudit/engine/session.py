@@ -419,9 +419,10 @@ def _gate_result(tree: Tree, store: FactStore, found: Detection, names: set[str]
     (``searched``; detection may parse a few more for resolution)."""
     diagnostics = sorted([*tree.listing, *store.diagnostics(), *found.problems], key=Diagnostic.sort_key)
     with_rows = {v.path for v in [*found.violations, *found.suspects]} | {d.path for d in found.definitions}
+    refused = [Notice("cache-refused", None, why) for why in store.notices]  # the gate warns as a scan does
     return _suppressed(TreeResult(
         tree.files, tuple(found.violations), tuple(diagnostics), tuple(found.definitions), tuple(found.suspects),
-        found.targets, tuple(found.notices), tuple(f.path for f in tree.files if f.path not in store.read),
+        found.targets, (*refused, *found.notices), tuple(f.path for f in tree.files if f.path not in store.read),
         how="searched", names=None if names is None else tuple(sorted(names)),
         full=tuple(searched), sources={p: store.blobs[p] for p in sorted(with_rows)}), _suppressions_of(store.facts))
 
