@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import textwrap
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from wsaudit.cli import main
+from wsaudit.history.git import git_args, git_env
 
 # The user's key (wsaudit.secret) for the whole run, subprocesses included: never the real one.
 os.environ.setdefault("WSAUDIT_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="wsaudit-test-key-"), "key"))
@@ -107,3 +109,20 @@ def sarif_schema() -> dict:
     schema = json.loads(text)
     assert schema["id"] == "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
     return schema
+
+
+GIT_IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
+                "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+
+
+def git(root: Path, *args: str) -> str:
+    """git in the work tree ``root``, with the safe options wsaudit itself uses and no hooks."""
+    proc = subprocess.run(git_args("-C", str(root), "-c", "commit.gpgsign=false", *args), check=True,
+                          capture_output=True, env={**git_env(), **GIT_IDENTITY})
+    return proc.stdout.decode()
+
+
+def commit(root: Path, message: str) -> None:
+    """Commit everything in ``root``'s work tree."""
+    git(root, "add", "-A")
+    git(root, "commit", "--quiet", "--no-verify", "-m", message)

@@ -11,33 +11,16 @@ configuration or baseline would hide.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import BASE_TREE, RULES, sarif_schema, write_tree
-
-from wsaudit.history.git import git_args, git_env
+from conftest import BASE_TREE, RULES, commit, git, sarif_schema, write_tree
 
 OLD_USE = "from pkg.core import create_websocket_manager\n\n\ndef old():\n    return create_websocket_manager()\n"
 NEW_USE = "from pkg.core import create_websocket_manager\n\n\ndef fresh():\n    return create_websocket_manager()\n"
 MAIN = {**BASE_TREE, ".gitignore": ".wsaudit/\n", "app/__init__.py": "", "app/old.py": OLD_USE}
 BASELINE = "wsaudit-baseline.json"
-IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.invalid"}
-
-
-def git(root: Path, *args: str) -> str:
-    """git in the work tree ``root``, with the safe options wsaudit itself uses and no hooks."""
-    proc = subprocess.run(git_args("-C", str(root), "-c", "commit.gpgsign=false", *args), check=True,
-                          capture_output=True, env={**git_env(), **IDENTITY})
-    return proc.stdout.decode()
-
-
-def commit(root: Path, message: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "--quiet", "--no-verify", "-m", message)
 
 
 def make_repository(root: Path, cli, files: dict[str, str] = MAIN) -> Path:

@@ -15,10 +15,10 @@ import unicodedata
 from pathlib import Path
 
 import hypothesmith
+from conftest import SAMPLE, write_tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SAMPLE, write_tree
 from wsaudit.engine.cache import decode, encode
 from wsaudit.engine.detect import detect
 from wsaudit.engine.parse import parse_source

@@ -10,28 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BASE_TREE, write_tree
+from conftest import BASE_TREE, commit, git, write_tree
 
-from wsaudit.history.git import git_args, git_env
-
-IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.invalid"}
 NEW_USE = "from pkg.core import create_websocket_manager\n\ncreate_websocket_manager()\n"
-
-
-def git(root: Path, *args: str) -> str:
-    proc = subprocess.run(git_args("-C", str(root), "-c", "commit.gpgsign=false", *args), check=True,
-                          capture_output=True, env={**git_env(), **IDENTITY})
-    return proc.stdout.decode()
-
-
-def commit(root: Path, message: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "--quiet", "--no-verify", "-m", message)
 
 
 @pytest.fixture

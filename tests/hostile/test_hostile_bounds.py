@@ -17,6 +17,7 @@ import pytest
 from conftest import write_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_hostile_tree import one_line_error
 
 from wsaudit.engine.discover import spec
 from wsaudit.engine.golden import match_module
@@ -27,15 +28,6 @@ RULE = '[[rule]]\nid = "R"\nmodule = "m"\n'
 def wsaudit(*args, timeout: float = 60, env=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "wsaudit", *map(str, args)], capture_output=True, text=True, check=False,
                           timeout=timeout, env=env)
-
-
-def one_line_error(proc: subprocess.CompletedProcess) -> str:
-    """The run failed with exit 2 and one line on standard error, no traceback."""
-    assert proc.returncode == 2, (proc.returncode, proc.stdout[-500:], proc.stderr[-2000:])
-    assert "Traceback" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if not line.startswith("wsaudit: warning:")]
-    assert len(lines) == 1 and lines[0].startswith("wsaudit: "), proc.stderr
-    return lines[0]
 
 
 def git(root: Path, *args: str, input: bytes | None = None) -> str:
