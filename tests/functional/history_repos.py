@@ -177,3 +177,57 @@ def scan_row(a: wsaudit.Audit) -> dict:
             "by_rule": {r: sum(1 for v in rows if v.rule_id == r) for r in sorted({v.rule_id for v in rows}
                                                                                  | {r.id for r in a.config.rules})},
             "definitions": len(a.definition_records), "suspects": len(a.suspect_records)}
+
+
+# ---------------------------------------------------------------------------- random histories
+
+RANDOM_CONFIG = """
+[[rule]]
+id = "R1"
+symbol = "pkg.core.cwm"
+
+[[rule]]
+id = "R2"
+module = "pkg.old"
+
+[[rule]]
+id = "R3"
+module = "six"
+
+[[rule]]
+id = "R4"
+symbol = "cgi.escape"
+"""
+
+# What each path of a random history can hold (None: the file is absent). Each variant is a way a
+# row is made, kept or lost: definitions and re-exports that come and go (so the rows of files
+# that did not change change), strings that resolve or name nothing, patch targets that go stale,
+# suppression comments, a module rule's module in and outside the tree, configuration that moves
+# files out of the audit or into the tests, line endings.
+FILE_VARIANTS: dict[str, list[str | None]] = {
+    "pkg/__init__.py": ["", "from pkg.core import cwm\n", None],
+    "pkg/core.py": ["def cwm():\n    return 1\n", "X = 1\n", None, "from pkg.old import cwm\n",
+                    "class cwm:\n    pass\n"],
+    "pkg/old.py": ["def cwm():\n    pass\n", None, "X = 2\n"],
+    "pkg/mod.py": ["from pkg.core import cwm\n", "X = 1\n", None, "from pkg import core\n", "import pkg.old as o\n",
+                   "from . import old\n", "from .core import *\n"],
+    "pkg/uses.py": [None, 'TARGET = "pkg.mod.cwm"\n', 'import importlib\nimportlib.import_module("pkg.old")\n',
+                    'from unittest import mock\nmock.patch("pkg.mod.cwm")\n', 'T = "pkg.core.cwm"\n',
+                    "from pkg.mod import cwm\ncwm()\n", "import pkg.mod\npkg.mod.cwm()\n", 'S = "pkg.mod.old"\n',
+                    "from pkg.mod import old\n", 'import sys\nsys.modules["pkg.old"] = 1\n', 'E = "x = pkg.mod:cwm"\n',
+                    'X = "pkg.core.cwm"  # wsaudit: ignore[R1] -- the v1 clients\n',
+                    "from pkg.core import cwm  # wsaudit: ignore[R1] -- kept\ncwm()  # wsaudit: ignore[R2] -- no\n",
+                    'X = "pkg.old"  # wsaudit: ignore[R2]\n', '"pkg.core.cwm"\nX = 1\n', 'class A:\n    "pkg.core.cwm"\n',
+                    'X = f"pkg.core.cwm"\n', 'X = ("pkg.core." "cwm")\n', "from pkg.core import *\ncwm()\n",
+                    'X = "pkg.core:cwm"\n', "from pkg.core import cwm\n\ndef f(cwm):\n    return cwm()\n",
+                    "from pkg.core import (\n    cwm,\n)\ncwm(\n)\n", "def broken(:\n    cwm()\n"],
+    "pkg/ext.py": [None, 'X = "six.moves"\n', "import six\nY = six.moves\n",
+                   'from cgi import escape\nescape()\nZ = "cgi.escape"\n', 'from unittest import mock\nmock.patch("cgi.escape")\n',
+                   "from six.moves import urllib  # wsaudit: ignore[R3] -- vendored\n"],
+    "six.py": [None, "X = 1\n"],
+    "cgi/__init__.py": [None, "def escape():\n    pass\n"],
+    "tests/test_u.py": [None, 'from unittest import mock\n\n\ndef test():\n    mock.patch("pkg.mod.cwm")\n',
+                        'T = "pkg.core"\n', "import pkg.mod as m\nm.cwm()\n", "from pkg import mod\nmod.old.cwm()\n"],
+    "wsaudit.toml": [RANDOM_CONFIG, 'exclude = ["pkg/ext.py"]\n' + RANDOM_CONFIG, 'tests = ["pkg/uses.py"]\n' + RANDOM_CONFIG],
+    ".gitattributes": [None, "* text eol=crlf\n"],
+}

@@ -9,12 +9,15 @@ against a full re-audit of every commit.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from history_repos import BASE, CONFIG, checkout, commits, git, scan_row, story
+from history_repos import BASE, CONFIG, FILE_VARIANTS, checkout, commits, git, scan_row, story
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import wsaudit
 import wsaudit.history.commits as engine_commits
@@ -174,6 +177,34 @@ def test_modules_that_appear_go_or_shadow_each_other(tmp_path, monkeypatch):
     assert _history_rows_equal_checkout_scans(repo, doc, tmp_path) == 6
     monkeypatch.setattr(engine_commits, "_affected", lambda *args: None)
     assert history(repo, cache=False).document() == doc
+
+
+@st.composite
+def _random_history(draw) -> list[SampleCommit]:
+    """A first commit that picks a variant of every path, then 1 to 4 commits that each change 1
+    to 3 paths (a variant, or the file deleted)."""
+    paths = sorted(FILE_VARIANTS)
+    first = {p: v for p in paths if (v := draw(st.sampled_from(FILE_VARIANTS[p]))) is not None}
+    out = [SampleCommit("c0", "2024-06-01T10:00:00+00:00", {**first, "wsaudit.toml": first.get("wsaudit.toml")
+                                                             or FILE_VARIANTS["wsaudit.toml"][0]})]
+    for i in range(1, draw(st.integers(2, 5))):
+        touched = draw(st.lists(st.sampled_from(paths), min_size=1, max_size=3, unique=True))
+        out.append(SampleCommit(f"c{i}", f"2024-06-{i + 1:02d}T10:00:00+00:00",
+                                {p: draw(st.sampled_from(FILE_VARIANTS[p])) for p in touched}))
+    return out
+
+
+@settings(max_examples=int(os.environ.get("WSAUDIT_HISTORY_EXAMPLES", "12")), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(history_commits=_random_history())
+def test_a_history_row_equals_a_scan_of_its_commit_whatever_the_history(history_commits, tmp_path_factory):
+    """History's incremental engine against a scan of a checkout, record for record, on random
+    histories (with suppression comments: the incremental path once counted a suppressed row)."""
+    tmp = tmp_path_factory.mktemp("random")
+    repo = write_repository(tmp / "repo", history_commits)
+    doc = history(repo, cache=False).document()
+    assert _history_rows_equal_checkout_scans(repo, doc, tmp) == len(history_commits) - sum(
+        1 for r in doc["commits"] if r["error"])
 
 
 # ---------------------------------------------------------------------------- real repositories

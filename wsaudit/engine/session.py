@@ -168,10 +168,10 @@ def _given(tree: Tree, facts: Mapping[str, FileFacts], config: Config, imports: 
         found.targets, tuple(found.notices), tuple(f.path for f in files if f.path not in facts),
         graph=GraphPart(records=records, loc={p: ff.loc for p, ff in facts.items()}), facts=facts, how="given",
         full=tuple(p for p, ff in facts.items() if ff.complete), table=modules, resolver=resolver),
-        _suppressions_of(facts))
+        suppressions_of(facts))
 
 
-def _suppressions_of(facts: Mapping[str, FileFacts]) -> list[tuple[str, Suppression]]:
+def suppressions_of(facts: Mapping[str, FileFacts]) -> list[tuple[str, Suppression]]:
     """The suppression comments of the files whose full facts these are."""
     return [(p, s) for p, ff in sorted(facts.items()) if ff.complete for s in ff.suppressions]
 
@@ -318,7 +318,7 @@ def _patched(tree: Tree, config: Config, reading: Reading, earlier: TreeResult, 
             names=earlier.names, full=tuple(sorted(full)), reads=found.reads, broken=tuple(found.broken),
             table=modules)
         suppressions = [(p, s) for p, s in earlier.suppressions if p not in paths]  # the edited files' are read now
-        result = _suppressed(result, sorted(suppressions + _suppressions_of(
+        result = _suppressed(result, sorted(suppressions + suppressions_of(
             {p: f for p, f in store.facts.items() if p in paths})))
         refused = _stored(store, config, key, result, complete=False)
     return replace(result, notices=refused, facts=tree.read_later(config))
@@ -401,7 +401,7 @@ def _searched(tree: Tree, config: Config, reading: Reading, earlier: TreeResult 
                 store.load_imports(unchanged)
             found.notices = unmatched(config.rules, found, modules, files, store.facts)
         result = _suppressed(_with_imports(tree, store, modules, found, earlier, unchanged, still_unreadable, replay),
-                             _suppressions_of(store.facts))  # (a file with a suppression is parsed in full)
+                             suppressions_of(store.facts))  # (a file with a suppression is parsed in full)
         store.release()  # before the result is written: the imports-only facts are done with
         result = replace(
             result, how="replayed" if replay else "complete" if complete else "searched", index=index,
@@ -424,7 +424,7 @@ def _gate_result(tree: Tree, store: FactStore, found: Detection, names: set[str]
         tree.files, tuple(found.violations), tuple(diagnostics), tuple(found.definitions), tuple(found.suspects),
         found.targets, (*refused, *found.notices), tuple(f.path for f in tree.files if f.path not in store.read),
         how="searched", names=None if names is None else tuple(sorted(names)),
-        full=tuple(searched), sources={p: store.blobs[p] for p in sorted(with_rows)}), _suppressions_of(store.facts))
+        full=tuple(searched), sources={p: store.blobs[p] for p in sorted(with_rows)}), suppressions_of(store.facts))
 
 
 def _with_imports(tree: Tree, store: FactStore, modules: ModuleTable, found: Detection, earlier: TreeResult | None,

@@ -25,7 +25,7 @@ checks every commit of its repositories against a scan of a checkout).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import networkx as nx
@@ -36,7 +36,8 @@ from wsaudit.engine.imports import IMPORT_PROBLEM, direct_imports
 from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.engine.patch import redetect
 from wsaudit.engine.resolve import Canon, Resolver
-from wsaudit.engine.session import Tree, audit_tree
+from wsaudit.engine.session import Tree, audit_tree, suppressions_of
+from wsaudit.engine.suppress import suppress
 from wsaudit.model import (
     Definition,
     Diagnostic,
@@ -80,6 +81,7 @@ class TreeAudit:
     table_key: tuple = field(default=(), repr=False)
     memo: dict = field(default_factory=dict, repr=False)  # per blob: signatures, mentions (shared along the history)
     detected: int = 0  # files detected again
+    suppressed: list[tuple[Violation, str]] = field(default_factory=list)  # taken out by a comment, with why
 
     def import_records(self) -> list[DirectImport]:
         """Every import record, sorted as :func:`~wsaudit.engine.imports.direct_imports` sorts them."""
@@ -393,7 +395,7 @@ def _full(config: Config, files: list[SourceFile], oids: dict[str, str], facts: 
     return TreeAudit(config, files, oids, facts, list(found.diagnostics), list(found.violations),
                      list(found.definitions), list(found.suspects), dict(found.targets), imports, graph, table,
                      list(found.notices), "full", True, list(base_diagnostics), _group_imports(imports), problems_of,
-                     key, memo, len(files))
+                     key, memo, len(files), list(found.suppressed))
 
 
 def _file_problems(facts: Mapping[str, FileFacts]) -> list[Diagnostic]:
@@ -406,7 +408,11 @@ def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], o
     by_path = {f.path: f for f in files}
     redo = [by_path[p] for p in sorted(again) if p in by_path and p in facts]
     broken = [f for f in files if f.path not in again and (ff := facts.get(f.path)) is not None and ff.unparsed]
-    found = redetect(previous, changed, redo, facts, Resolver(table, facts.get), config.rules, broken=broken)
+    # every row detection found, the suppressed ones too: a comment is per file, and an edit of
+    # another file can change what a suppressed row is (as engine.session's patch does)
+    every = replace(previous, violations=sorted([*previous.violations, *(v for v, _ in previous.suppressed)],
+                                                key=Violation.sort_key))
+    found = redetect(every, changed, redo, facts, Resolver(table, facts.get), config.rules, broken=broken)
     if found is None or found.problems or any(d.kind == "too-deep" for d in previous.diagnostics):
         return None  # the deprecated objects changed (every file may use them), or rows cut for depth
 
@@ -424,11 +430,12 @@ def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], o
     graph = previous.graph
     graph_changed = _patch_graph(graph, [owned[p] for p in sorted(remade) if p in owned], imports_of, facts, config,
                                  table, previous.table) or table_changed
-    diagnostics = sorted(base_diagnostics + _file_problems(facts) + [d for ds in problems_of.values() for d in ds],
-                         key=Diagnostic.sort_key)
-    return TreeAudit(config, files, oids, facts, diagnostics, found.violations, found.definitions, found.suspects,
+    kept, suppressed, unused = suppress(found.violations, suppressions_of(facts))
+    diagnostics = sorted(base_diagnostics + _file_problems(facts)
+                         + unused + [d for ds in problems_of.values() for d in ds], key=Diagnostic.sort_key)
+    return TreeAudit(config, files, oids, facts, diagnostics, kept, found.definitions, found.suspects,
                      found.targets, None, graph, table, [], "incremental", graph_changed, list(base_diagnostics),
-                     imports_of, problems_of, key, previous.memo, len(redo))
+                     imports_of, problems_of, key, previous.memo, len(redo), suppressed)
 
 
 def _edges_of(G: nx.DiGraph, module: str) -> dict[str, tuple]:
