@@ -6,9 +6,11 @@ import io
 
 import networkx as nx
 
+from wsaudit.analysis.rank import runtime_graph
 from wsaudit.api import audit
 from wsaudit.config import Config
 from wsaudit.engine.discover import discover
+from wsaudit.model import Rule
 
 
 def test_module_names_from_roots_packages_and_namespace_packages(tree):
@@ -73,6 +75,27 @@ def test_graph_edges_packages_submodules_and_unresolved(tree):
     assert sorted(zip(unresolved.source, unresolved.target)) == [("pkg.a", "os"), ("pkg.b", "pkg.deleted.module")]
     assert G.nodes["pkg.core"]["is_package"] and not G.nodes["pkg.a"]["is_package"]
     assert G.nodes["pkg.a"]["loc"] == 3
+
+
+def test_an_edge_says_what_its_explicit_imports_say_when_an_implicit_one_comes_first(tree):
+    # SQLAlchemy's engine/base.py: a submodule import makes the package an implicit target before
+    # the one statement that names the package, which is for type checking only
+    root = tree({
+        "dbkit/__init__.py": "",
+        "dbkit/sql/__init__.py": "class Select:\n    pass\n",
+        "dbkit/sql/compiler.py": "",
+        "dbkit/engine.py": ("from typing import TYPE_CHECKING\n"
+                            "from .sql import compiler\n"
+                            "\n"
+                            "if TYPE_CHECKING:\n"
+                            "    from .sql import Select\n"),
+    }, base=False)
+    G = audit(root, Config(rules=(Rule("R", module="no_such_module"),)), cache=False).graph
+    edge = G.edges["dbkit.engine", "dbkit.sql"]
+    assert (edge["line"], edge["context"], edge["implicit"]) == (5, "type-checking", False)
+    assert edge["contexts"] == ("module", "type-checking")
+    # the implicit import runs sql/__init__.py: ranking still follows the pair
+    assert ("dbkit.engine", "dbkit.sql") in runtime_graph(G).edges
 
 
 def test_released_import_records_leave_the_graph_and_the_ranking_and_are_an_error_when_asked_for(tree):
