@@ -37,6 +37,11 @@ DIAGNOSTIC_KINDS = (
     "bad-suppression",  # a ``# wsaudit: ignore[...]`` comment without a reason, or not written as one
     "unused-suppression",  # a suppression that suppresses nothing (the use went, or another rule)
 )
+# diagnostics about a file that was audited in full: a suppression comment to fix, or the file's
+# place in the import graph (Python never loads it under its module name, or no name reaches it).
+# The text outputs list them apart from the files that "could not be fully audited".
+SUPPRESSION_PROBLEMS = ("bad-suppression", "unused-suppression")
+OUTSIDE_GRAPH = ("shadowed-module", "bad-module-name")
 RESOLUTIONS = ("exact", "pattern", "stale", "unparsed")
 DEFINITION = "definition"  # the category of a definition of a deprecated symbol in ``wsaudit check``
 

@@ -6,9 +6,11 @@ import io
 
 import networkx as nx
 
+from wsaudit.analysis.rank import runtime_graph
 from wsaudit.api import audit
 from wsaudit.config import Config
 from wsaudit.engine.discover import discover
+from wsaudit.model import Rule
 
 
 def test_module_names_from_roots_packages_and_namespace_packages(tree):
@@ -73,6 +75,58 @@ def test_graph_edges_packages_submodules_and_unresolved(tree):
     assert sorted(zip(unresolved.source, unresolved.target)) == [("pkg.a", "os"), ("pkg.b", "pkg.deleted.module")]
     assert G.nodes["pkg.core"]["is_package"] and not G.nodes["pkg.a"]["is_package"]
     assert G.nodes["pkg.a"]["loc"] == 3
+
+
+def test_an_edge_says_what_its_explicit_imports_say_when_an_implicit_one_comes_first(tree):
+    # SQLAlchemy's engine/base.py: a submodule import makes the package an implicit target before
+    # the one statement that names the package, which is for type checking only
+    root = tree({
+        "dbkit/__init__.py": "",
+        "dbkit/sql/__init__.py": "class Select:\n    pass\n",
+        "dbkit/sql/compiler.py": "",
+        "dbkit/engine.py": ("from typing import TYPE_CHECKING\n"
+                            "from .sql import compiler\n"
+                            "\n"
+                            "if TYPE_CHECKING:\n"
+                            "    from .sql import Select\n"),
+    }, base=False)
+    G = audit(root, Config(rules=(Rule("R", module="no_such_module"),)), cache=False).graph
+    edge = G.edges["dbkit.engine", "dbkit.sql"]
+    assert (edge["line"], edge["context"], edge["implicit"]) == (5, "type-checking", False)
+    assert edge["contexts"] == ("module", "type-checking")
+    # the implicit import runs sql/__init__.py: ranking still follows the pair
+    assert ("dbkit.engine", "dbkit.sql") in runtime_graph(G).edges
+
+
+def test_files_that_only_import_module_can_load_are_modules_of_the_graph(tree, cli):
+    # Django's migrations and locale packages: import_module("shop.migrations.0001_initial") and
+    # import_module("shop.locale.is") load them, and python -m sync-stock runs the script
+    root = tree({
+        "shop/__init__.py": "",
+        "shop/models.py": "class Order:\n    pass\n",
+        "shop/migrations/__init__.py": "",
+        "shop/migrations/0001_initial.py": "from shop.models import Order\n",
+        "shop/migrations/0002_order_total.py": "from . import models_state\n",
+        "shop/migrations/models_state.py": "",
+        "shop/locale/__init__.py": "",
+        "shop/locale/is/__init__.py": "",
+        "shop/locale/is/formats.py": "from shop import models\n",
+        "sync-stock.py": "import shop.models\n",
+        "shop/orders.v2.py": "import shop.models\n",  # no name reaches it: shop.orders.v2 is shop/orders/v2.py
+        "wsaudit.toml": '[[rule]]\nid = "R"\nmodule = "no_such_module"\n',
+    }, base=False)
+    result = audit(root, cache=False)
+    G = result.graph
+    assert {("shop.migrations.0001_initial", "shop.models"), ("shop.migrations.0002_order_total",
+            "shop.migrations.models_state"), ("shop.locale.is.formats", "shop.models"),
+            ("sync-stock", "shop.models")} <= set(G.edges)
+    assert [(d.path, d.kind) for d in result.diagnostic_records] == [("shop/orders.v2.py", "bad-module-name")]
+    assert "a dot in a file or folder name" in result.diagnostic_records[0].message
+    # audited in full, so not among the files that could not be
+    out = cli("scan", root, "--no-cache").out
+    assert "could not be fully audited" not in out
+    assert "1 files audited but not modules of the import graph:\n  shop/orders.v2.py  bad-module-name" in out
+    assert "could not be fully audited" not in cli("check", root, "--no-cache").out
 
 
 def test_released_import_records_leave_the_graph_and_the_ranking_and_are_an_error_when_asked_for(tree):

@@ -238,7 +238,8 @@ def test_the_reports_csv_tables_are_never_formulas(tree, tmp_path):
     from wsaudit.report.summary import save_table
 
     root = tree({"wsaudit.toml": CSV_RULES, "app/__init__.py": "",
-                 "app/-x.py": "from pkg.core import create_websocket_manager\n-create_websocket_manager()\n"})
+                 "app/-x.py": "from pkg.core import create_websocket_manager\n-create_websocket_manager()\n",
+                 "app/=broken.py": "-create_websocket_manager(\n"})  # a diagnostic: its table is not empty
     result = audit(root, cache=False)
     out = tmp_path / "report"
     out.mkdir()

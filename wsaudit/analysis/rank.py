@@ -24,6 +24,7 @@ import networkx as nx
 
 from wsaudit.config import Config, RankSettings
 from wsaudit.engine.golden import golden_match
+from wsaudit.engine.graph import runs
 from wsaudit.errors import ConfigError
 from wsaudit.model import CATEGORIES, TIERS, FileRank, ModuleRank, RankedViolation, Violation
 
@@ -44,7 +45,9 @@ def runtime_graph(G: nx.DiGraph, type_checking: bool = False) -> nx.DiGraph:
     >>> len(runtime_graph(G, type_checking=True).edges)
     2
     """
-    dropped = [(a, b) for a, nbrs in G.adj.items() for b, d in nbrs.items() if d.get("context") == "type-checking"]
+    # an edge none of whose statements runs; one whose explicit imports are for type checking
+    # but whose implicit import runs (the package's __init__ runs) stays (engine.graph.runs)
+    dropped = [(a, b) for a, nbrs in G.adj.items() for b, d in nbrs.items() if not runs(d)]
     if type_checking or not dropped:
         return G
     return nx.restricted_view(G, [], dropped)  # a view, not a copy: 100,000 modules stay one graph in memory

@@ -424,11 +424,10 @@ def discover(root: str | Path, config: Config) -> tuple[list[SourceFile], list[D
                                               "not a regular file (a FIFO, socket or device): not read"))
                 continue
             name, is_package = module_name(rel, config.roots, root_name)
-            # a dot inside a file or folder name ("a.b.c.py") would pose as a dotted module name
-            valid = is_module_name(name) and "." not in rel[:-3]
-            if not valid:
-                diagnostics.append(Diagnostic(rel, "bad-module-name", None, f"{name!r} is not an importable module "
-                                              "name: audited as a script, not a module of the import graph"))
+            problem = module_name_problem(rel, name)
+            valid = problem is None
+            if problem is not None:
+                diagnostics.append(Diagnostic(rel, "bad-module-name", None, problem))
             files.append(SourceFile(rel, name, is_package, tests.match_file(rel), info.st_size, valid,
                                     fs_rel if fs_rel != rel else None, info.st_mtime_ns, info.st_ino))
         stack.extend(reversed(subdirs))
@@ -462,6 +461,38 @@ def _shown_char(c: str) -> str:
     if c.isprintable():
         return c
     return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def module_name_problem(rel: str, name: str) -> str | None:
+    """Why no module name makes Python load the file at root-relative path ``rel`` (named
+    ``name`` by :func:`module_name`), as the message of a ``bad-module-name`` diagnostic; None
+    when ``name`` does.
+
+    Python's import system cuts a dotted name at its dots and looks each part up as a file or
+    folder name, whatever the part is: ``importlib.import_module("app.migrations.0001_initial")``
+    loads ``app/migrations/0001_initial.py``, ``import_module("django.conf.locale.is")`` a
+    package named by a keyword, ``python -m my-tool`` a script ``my-tool.py``. No ``import``
+    statement can name them, but they are modules, and their own imports are edges of the
+    graph (grimp's graph has them too). A dot inside a file or folder name is another thing:
+    ``pkg.core.py`` is looked for as ``pkg/core.py``, so no name reaches it; nor does a name
+    that had to be shown with escapes (:func:`shown_name`: bytes that are not UTF-8, a control
+    character, a backslash), nor an empty one (a file named ``.py``).
+
+    >>> module_name_problem("app/migrations/0001_initial.py", "app.migrations.0001_initial") is None
+    True
+    >>> module_name_problem("my-tool.py", "my-tool") is None, module_name_problem("locale/is/__init__.py", "locale.is")
+    (True, None)
+    >>> module_name_problem("pkg.core.py", "pkg.core")[:60]
+    "'pkg.core' is not an importable module name: a dot in a file"
+    """
+    if "." in rel[:-3]:
+        return (f"{name!r} is not an importable module name: a dot in a file or folder name (Python looks for "
+                "each dotted part as a file or folder of its own): audited as a script, not a module of the "
+                "import graph")
+    if any(not part or "\\" in part for part in name.split(".")):
+        return (f"{name!r} is not an importable module name: an empty name, or one with bytes that are not "
+                "UTF-8 or characters shown escaped: audited as a script, not a module of the import graph")
+    return None
 
 
 def is_module_name(dotted: str) -> bool:

@@ -20,10 +20,16 @@ def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts] | Ma
                 modules: ModuleTable | None = None) -> nx.DiGraph:
     """The import graph: a node per module (attributes ``module, path, is_test, is_package,
     loc, golden_path``; ``facts`` gives each path's facts or just its lines of code), an edge per
-    importing pair. An edge's ``line`` and ``context`` are
-    those of its first statement that runs (any context but ``type-checking``) when it has
-    one, else of its first statement (a statement naming the target before one that only
-    names a submodule of it); ``contexts`` are those of all its statements, in line
+    importing pair.
+
+    An edge's ``line`` and ``context`` are those of one of its statements: among those that
+    name the target (explicit) when there is one, else among those that only name a submodule
+    of it (implicit), the first in line order that runs (any context but ``type-checking``),
+    else the first. So the edge of ``from ..sql import compiler`` (line 5, which makes
+    ``..sql`` implicit) and of ``from ..sql import Select`` under ``if TYPE_CHECKING:`` (line
+    9) is explicit, at line 9, ``type-checking``: what is said of the pair is what its explicit
+    imports say (as grimp's graph, which has no implicit imports), and ``contexts`` still shows
+    that a statement runs (:func:`runs`). ``contexts`` are those of all its statements, in line
     order; ``implicit`` is True when no statement names the target, only a submodule of it."""
     files = list(files)
     table = modules if modules is not None else ModuleTable.of(files, facts)
@@ -63,8 +69,10 @@ def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts] | Ma
         records = pairs[pair]
         if isinstance(records, list):
             records.sort(key=lambda r: r.line)
-            # the statement shown: the first that runs, and names the target rather than a submodule
-            first = min(records, key=lambda r: (r.context == "type-checking", r.implicit, r.line))
+            # the statement shown: one that names the target rather than a submodule (an implicit
+            # import that runs says nothing of whether the target's names are used at run time),
+            # among those the first that runs
+            first = min(records, key=lambda r: (r.implicit, r.context == "type-checking", r.line))
             contexts = tuple(dict.fromkeys(r.context for r in records))
             implicit = all(r.implicit for r in records)
         else:  # the common case
@@ -76,6 +84,22 @@ def build_graph(files: Iterable[SourceFile], facts: Mapping[str, FileFacts] | Ma
     G.add_edges_from(edge(pair) for pair in sorted(pairs))  # sorted: the same graph, whatever the order
     del G.node_attr_dict_factory, G.edge_attr_dict_factory  # networkx's own again, for what is added later
     return G
+
+
+def runs(edge: Mapping) -> bool:
+    """Whether a statement of an edge (its attributes) runs: one outside ``if TYPE_CHECKING:``,
+    explicit or implicit. An edge whose explicit imports are all for type checking still runs
+    when an implicit one does (``from ..sql import compiler`` runs ``sql/__init__.py``).
+
+    >>> runs({"context": "type-checking", "contexts": ("module", "type-checking")}), runs({"context": "module"})
+    (True, True)
+    >>> runs({"context": "type-checking", "contexts": ("type-checking",)})
+    False
+    """
+    contexts = edge.get("contexts")
+    if contexts is None:
+        return edge.get("context") != "type-checking"
+    return any(c != "type-checking" for c in contexts)
 
 
 class _Node:

@@ -34,6 +34,7 @@ from typing import Any
 import networkx as nx
 
 from wsaudit.config import Config
+from wsaudit.engine.graph import runs
 from wsaudit.model import CATEGORIES, TIERS, Definition, ModuleRank, Violation
 
 FLAGS = ("reintroduction", "breakage", "deletion")
@@ -283,7 +284,7 @@ def _tier_key(G: nx.DiGraph, config: Config) -> tuple:
         nxt = []
         for node in frontier:
             for target, d in G.adj[node].items():
-                if target not in distance and not (dropped and d.get("context") == "type-checking"):
+                if target not in distance and not (dropped and not runs(d)):
                     distance[target] = distance[node] + 1
                     nxt.append(target)
         frontier = nxt

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Mapping
-from pathlib import PurePosixPath
 from typing import Any
 
 from wsaudit.config import ALWAYS_EXCLUDED, Config, from_table, parse_toml
 from wsaudit.config.loading import MAX_CONFIG_SIZE
-from wsaudit.engine.discover import _shadowed, is_module_name, module_name, spec
-from wsaudit.history.git import GITLINK_MODE, LINK_MODE, Entry
+from wsaudit.engine.discover import _shadowed, module_name, module_name_problem, spec
 from wsaudit.errors import ConfigError
+from wsaudit.history.git import GITLINK_MODE, LINK_MODE, Entry
 from wsaudit.model import Diagnostic, SourceFile
 
 HISTORY_DIAGNOSTIC_KINDS = ("submodule", "missing-blob")
@@ -88,9 +87,7 @@ class TreeDiscovery:
         if path.endswith(".py") and not self._dir_excluded(path.rpartition("/")[0]) \
                 and not self._excluded.match_file(path):
             name, is_package = module_name(path, self.config.roots, self.root_name)
-            # a dot inside a file or folder name ("a.b.c.py") would pose as a dotted module name
-            valid = is_module_name(name) and not any("." in part for part in PurePosixPath(path[:-3]).parts)
-            answer = (name, is_package, self._tests.match_file(path), valid)
+            answer = (name, is_package, self._tests.match_file(path), module_name_problem(path, name) is None)
         self._files[path] = answer
         return answer
 
@@ -124,8 +121,7 @@ class TreeDiscovery:
                     continue
                 name, is_package, is_test, valid = info
                 if not valid:
-                    diagnostics.append(Diagnostic(path, "bad-module-name", None, f"{name!r} is not an importable "
-                                                  "module name: audited as a script, not a module of the import graph"))
+                    diagnostics.append(Diagnostic(path, "bad-module-name", None, module_name_problem(path, name)))
                 made = self._made.get((path, entry.oid))
                 if made is None:  # the same file in the next commit is the same record
                     size = size_of(entry.oid)

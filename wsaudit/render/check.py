@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wsaudit.gate.fingerprint import Finding
-from wsaudit.model import DEFINITION
+from wsaudit.model import DEFINITION, OUTSIDE_GRAPH, SUPPRESSION_PROBLEMS
 from wsaudit.render.positions import location, name_positions, where
 from wsaudit.gate.unverified import UNVERIFIED
-from wsaudit.render.scan import SUPPRESSION_PROBLEMS
 from wsaudit.render.sarif import artifact_base, rule_summary, sarif
 from wsaudit.render.text import dumps, printable, printable_lines
 
@@ -119,7 +118,9 @@ def check_text(result: CheckResult) -> str:
         verb = "dropped" if result.written else "stale"
         lines.append(f"{verb}: {e.path}  {e.rule_id}  {e.category:<20}  {e.name}  | {e.statement}")
     comments = sorted({d.path for d in result.diagnostics if d.kind in SUPPRESSION_PROBLEMS})
-    broken = sorted({d.path for d in result.diagnostics if d.kind not in SUPPRESSION_PROBLEMS})
+    # a file outside the import graph (shadowed-module, bad-module-name) was audited in full
+    broken = sorted({d.path for d in result.diagnostics
+                     if d.kind not in SUPPRESSION_PROBLEMS and d.kind not in OUTSIDE_GRAPH})
     if broken:
         lines.append(f"note: {_plural(len(broken), 'file')} could not be fully audited (see 'wsaudit scan'): "
                      + ", ".join(broken))

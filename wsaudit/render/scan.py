@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Any
 from wsaudit.config import Config
 from wsaudit.errors import UsageError
 from wsaudit.gate.fingerprint import fingerprint, reader
-from wsaudit.model import CATEGORIES, VIOLATION_FIELDS, Definition, Diagnostic, Notice, Violation
+from wsaudit.model import (
+    CATEGORIES,
+    OUTSIDE_GRAPH,
+    SUPPRESSION_PROBLEMS,
+    VIOLATION_FIELDS,
+    Definition,
+    Diagnostic,
+    Notice,
+    Violation,
+)
 from wsaudit.render.positions import Positions, name_positions, where
 from wsaudit.render.sarif import sarif
 from wsaudit.render.text import dumps, printable_lines, rows_csv
@@ -69,16 +78,17 @@ def scan_table(violations: list[Violation], diagnostics: list[Diagnostic], files
     if comments:
         lines.append(f"{len(comments)} suppression comments to fix:")
         lines += [f"  {d.path}:{d.line}  {d.kind}  {d.message}" for d in comments]
-    broken = [d for d in diagnostics if d.kind not in SUPPRESSION_PROBLEMS]
+    outside = [d for d in diagnostics if d.kind in OUTSIDE_GRAPH]
+    if outside:  # audited in full: their rows are above
+        lines.append(f"{len(outside)} files audited but not modules of the import graph:")
+        lines += [f"  {d.path}  {d.kind}  {d.message}" for d in outside]
+    broken = [d for d in diagnostics if d.kind not in SUPPRESSION_PROBLEMS and d.kind not in OUTSIDE_GRAPH]
     if broken:
         lines.append(f"{len(broken)} files could not be fully audited:")
         for d in broken:
             at = f"{d.path}:{d.line}" if d.line else d.path
             lines.append(f"  {at}  {d.kind}  {d.message}")
     return printable_lines(lines)
-
-
-SUPPRESSION_PROBLEMS = ("bad-suppression", "unused-suppression")  # about a comment, not about reading a file
 
 
 def render_scan(fmt: str, root: str, result: Audit, version: str) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from wsaudit.engine.parse import decode_source
-from wsaudit.model import CATEGORIES, TIERS
+from wsaudit.model import CATEGORIES, OUTSIDE_GRAPH, SUPPRESSION_PROBLEMS, TIERS
 
 if TYPE_CHECKING:
     from wsaudit.analysis.simulate import Simulation
@@ -45,7 +45,8 @@ def graph_summary(audit: Audit) -> pd.DataFrame:
         ("Golden Path modules", len([m for m in audit.module_ranks.values() if m.golden_distance == 0])),
         ("modules the Golden Path reaches", len([m for m in audit.module_ranks.values()
                                                  if m.golden_distance is not None])),
-        ("files that could not be fully audited", len({d.path for d in audit.diagnostic_records})),
+        ("files that could not be fully audited", len({d.path for d in audit.diagnostic_records
+                                                       if d.kind not in SUPPRESSION_PROBLEMS + OUTSIDE_GRAPH})),
     ]
     return pd.DataFrame(rows, columns=["measure", "value"])
 
@@ -200,7 +201,9 @@ def naive_comparison(audit: Audit) -> pd.DataFrame:
     per_line: dict[str, Counter] = {}
     for v in audit.violation_records:
         per_line.setdefault(v.path, Counter())[v.line] += 1
-    broken = {d.path for d in audit.diagnostic_records}
+    # only a file that does not parse in full has its uses as suspects (a bad module name or a
+    # suppression comment to fix says nothing of that)
+    broken = {d.path for d in audit.diagnostic_records if d.kind not in SUPPRESSION_PROBLEMS + OUTSIDE_GRAPH}
     rows = []
     for f, text, hits in _naive_hits(audit):
         if not hits and not exact[f.path]:
