@@ -276,6 +276,30 @@ def _symbol_stars_problem(symbol: str) -> str | None:
     return None
 
 
+def _module_problem(module: str) -> str | None:
+    """What is wrong with a rule's ``module``: a dotted name, or a pattern whose segments are
+    names, ``*`` (one segment) or ``**`` (any number), the last one a name written out (every
+    import of a matching module spells it, which is what ``check``'s search reads for).
+
+    >>> _module_problem("site.*.migrations") is None, _module_problem("**.compat") is None
+    (True, True)
+    >>> _module_problem("pkg.*")
+    "'pkg.*': the last segment must be the module's own name, e.g. 'pkg.*.migrations' or '**.compat'"
+    >>> _module_problem("pkg.mig*")
+    "'pkg.mig*': each segment is a name, '*' (one segment) or '**' (any number), e.g. 'pkg.*.migrations'"
+    """
+    parts = module.split(".")
+    if len(module) > MAX_PATTERN:
+        return f"{_shown(module)} is longer than {MAX_PATTERN} characters"
+    if not all(p.isidentifier() or p in ("*", "**") for p in parts):
+        if "*" not in module:
+            return f"expected a dotted Python name like 'pkg.module.name', got {module!r}"
+        return f"{_shown(module)}: each segment is a name, '*' (one segment) or '**' (any number), e.g. 'pkg.*.migrations'"
+    if not parts[-1].isidentifier():
+        return f"{_shown(module)}: the last segment must be the module's own name, e.g. 'pkg.*.migrations' or '**.compat'"
+    return None
+
+
 def _pattern_problem(pattern: str) -> str | None:
     """What is wrong with a gitignore-style pattern, if anything.
 
@@ -446,7 +470,12 @@ def _validate_rules(value: Any, check: _Checker) -> tuple[Rule, ...]:
             if problem:
                 check.problem(f"{key}.symbol", problem)
                 symbol = None
-        module = check.string(f"{key}.module", table["module"], dotted=True) if has_module else None
+        module = check.string(f"{key}.module", table["module"]) if has_module else None
+        if module is not None:
+            problem = _module_problem(module) or _symbol_stars_problem(module)
+            if problem:
+                check.problem(f"{key}.module", problem)
+                module = None
         replacement = (
             check.string(f"{key}.replacement", table["replacement"], dotted=True)
             if "replacement" in table
