@@ -129,8 +129,16 @@ class Rule:
             return None
         if "*" not in module:
             return module if name == module or name.startswith(module + ".") else None
-        ends = _segments_matched(tuple(module.split(".")), name.split("."))
-        return ".".join(name.split(".")[:ends[0]]) if ends else None
+        pattern, parts = _pattern_parts(module), name.split(".")
+        if pattern[-1] not in ("*", "**") and pattern[-1] not in parts:
+            return None  # a match ends with the last segment, written out: most names lack it
+        ends = _segments_matched(pattern, parts)
+        return ".".join(parts[:ends[0]]) if ends else None
+
+
+@lru_cache(maxsize=256)
+def _pattern_parts(pattern: str) -> tuple[str, ...]:
+    return tuple(pattern.split("."))
 
 
 def _segments_matched(pattern: tuple[str, ...], parts: list[str]) -> list[int]:
