@@ -147,3 +147,17 @@ def test_a_key_the_profile_gives_is_named_as_the_profiles(tmp_path, cli):
     doc = json.loads(cli("scan", root, "--explain", root / "tests/test_plugins.py", "--format", "json").out)
     assert doc["is_test"] is True and doc["test_by"].startswith("by the pattern 'tests/**' of profile:netra-websocket: "
                                                                 "tests")
+
+
+def test_the_deepest_folder_decides_however_deep_the_path():
+    """One walk down the folders' segments, over the longest folder's length of the path: a
+    tree nested thousands of folders deep is classified as a shallow one is."""
+    from wsaudit.config import Config
+    from wsaudit.engine.discover import TestFiles
+
+    folders = TestFiles(Config(test_folders=(("a", ()), ("a/a/a", ("test_*.py",)), ("plugins", ("ci/**",)))))
+    deep = "a/" * 3000 + "test_x.py"
+    assert [folders.folder_of(p) for p in (deep, "a/a/test_x.py", "a/ab/x.py", "plugins/ci/x.py", "plug/x.py")] == [
+        "a/a/a", "a", "a", "plugins", None]
+    assert [folders.match_file(p) for p in (deep, "a/a/test_x.py", "plugins/ci/x.py", "plugins/test_x.py")] == [
+        True, False, True, False]

@@ -351,22 +351,28 @@ class TestFiles:
 
     def __init__(self, config: Config):
         self.tests = spec(config.tests)
-        self.folders = {folder: spec(patterns) for folder, patterns in config.test_folders}
+        self.folders = {folder.strip("/"): spec(patterns) for folder, patterns in config.test_folders}
         self._longest = max((len(f) for f in self.folders), default=0)
+        self._trie: dict = {}  # folder segments, one level a segment; the key None ends a folder
+        for folder in self.folders:
+            node = self._trie
+            for segment in folder.split("/"):
+                node = node.setdefault(segment, {})
+            node[None] = folder
 
     def folder_of(self, path: str) -> str | None:
-        """The deepest folder of ``[test_folders]`` that holds ``path``, if any. Only the
-        leading ``len(longest folder)`` characters are looked at: a path thousands of folders
-        deep costs no more than a short one."""
+        """The deepest folder of ``[test_folders]`` that holds ``path``, if any: one walk down
+        the folders' segments, over the leading ``len(longest folder)`` characters only (a path
+        thousands of folders deep costs no more than a short one)."""
         if not self.folders:
             return None
-        head = path[: self._longest + 1]
-        cut = head.rfind("/")
-        while cut > 0:
-            if head[:cut] in self.folders:
-                return head[:cut]
-            cut = head.rfind("/", 0, cut)
-        return None
+        node, found = self._trie, None
+        for segment in path[: self._longest + 1].split("/")[:-1]:  # the last piece: the name, or cut short
+            node = node.get(segment)
+            if node is None:
+                break
+            found = node.get(None, found)
+        return found
 
     def match_file(self, path: str) -> bool:
         folder = self.folder_of(path)
