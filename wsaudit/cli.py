@@ -102,6 +102,8 @@ def _add_scan(sub: _Commands, formats: tuple[str, ...]) -> None:
     scan = sub.add_parser("scan", help="violations and diagnostics")
     _common(scan, formats, "table")
     _scheduler(scan)
+    scan.add_argument("--explain", metavar="FILE", help="instead of scanning: say whether FILE is audited, "
+                      "excluded and a test, and which pattern of which configuration key (file and key) decided")
 
 
 def _add_graph(sub: _Commands, formats: tuple[str, ...]) -> None:
@@ -273,6 +275,50 @@ def _say_where(args: argparse.Namespace, root: Path, config, scope: str) -> None
              "(paths are relative to its folder)")
 
 
+def _explain(args: argparse.Namespace) -> int:
+    """``scan --explain FILE``: how discovery classifies FILE (a path as typed, from where the
+    command runs; or root-relative), without auditing anything."""
+    import json
+
+    from wsaudit.config import locate
+    from wsaudit.engine.discover import explain
+
+    if args.format not in ("table", "json"):
+        raise UsageError("--explain writes text (--format table) or --format json (see 'wsaudit scan --help')")
+    located = locate(args.path, args.config, args.profile)
+    root = Path(located.root).resolve()
+    typed = Path(args.explain)
+    candidates = [Path.cwd() / typed, root / typed] if not typed.is_absolute() else [typed]
+    for candidate in candidates:
+        candidate = Path(os.path.normpath(candidate))  # the last name is not resolved: a link is explained as a link
+        absolute = Path(os.path.realpath(candidate.parent)) / candidate.name
+        if absolute == root or root in absolute.parents:
+            break
+    else:
+        raise UsageError(f"--explain {args.explain}: not inside the audited tree {root} (see 'wsaudit scan --help')")
+    rel = absolute.relative_to(root).as_posix()
+    if rel == ".":
+        raise UsageError(f"--explain {args.explain}: the tree's root itself; name a file in it (see 'wsaudit scan --help')")
+    found = explain(root, located.config, rel)
+    found["config"] = located.config.source
+    if args.format == "json":
+        write_output(json.dumps(found, indent=2) + "\n", args.output)
+        return EXIT_OK
+    if found["audited"]:
+        state = "audited"
+    elif not found["exists"]:
+        state = "not audited (no such file)"
+    elif found["excluded"]:
+        state = "not audited (excluded)"
+    else:
+        state = "not audited (a folder)" if str(found["test_by"]).startswith("a folder") else "not audited (not a .py file)"
+    lines = [f"{rel}: {state}",
+             f"  excluded: {'yes' if found['excluded'] else 'no'}: {found['excluded_by']}",
+             f"  test: {'yes' if found['is_test'] else 'no'}: {found['test_by']}"]
+    write_output("\n".join(lines) + "\n", args.output)
+    return EXIT_OK
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from wsaudit.configure import init
     from wsaudit.render.init import render_init
@@ -295,6 +341,8 @@ class _Said:
 def cmd_scan(args: argparse.Namespace) -> int:
     from wsaudit.render.scan import render_scan
 
+    if args.explain is not None:
+        return _explain(args)
     result = _audit(args)
     write_output(render_scan(args.format, str(result.root.resolve()), result, _version()), args.output)
     return EXIT_OK

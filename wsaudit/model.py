@@ -83,8 +83,8 @@ class Rule:
 
     @property
     def is_pattern(self) -> bool:
-        """Whether the symbol has ``*`` (one segment) or ``**`` (any number of segments)."""
-        return self.symbol is not None and "*" in self.symbol
+        """Whether the symbol or module has ``*`` (one segment) or ``**`` (any number of segments)."""
+        return "*" in self.target
 
     @property
     def name(self) -> str:
@@ -113,8 +113,85 @@ class Rule:
         True
         >>> Rule("R", module="a.factory").covers_module("a.factory_v2")
         False
+        >>> Rule("R", module="site.*.migrations").covers_module("site.blog.migrations.0001_initial")
+        True
         """
-        return self.module is not None and (name == self.module or name.startswith(self.module + "."))
+        return self.module_match(name) is not None
+
+    def module_match(self, name: str) -> str | None:
+        """The deprecated module that module ``name`` is or lies inside: the rule's module, or
+        for a pattern the shortest leading part of ``name`` (whole segments) that matches it;
+        None when ``name`` is not covered.
+
+        >>> r = Rule("R", module="**.compat")
+        >>> r.module_match("compat"), r.module_match("pkg.compat.py2.compat"), r.module_match("pkg.compatible")
+        ('compat', 'pkg.compat', None)
+        >>> Rule("R", module="site.*.migrations").module_match("site.a.b.migrations") is None
+        True
+        """
+        module = self.module
+        if module is None:
+            return None
+        if "*" not in module:
+            return module if name == module or name.startswith(module + ".") else None
+        pattern, parts = _pattern_parts(module), name.split(".")
+        if pattern[-1] not in ("*", "**") and pattern[-1] not in parts:
+            return None  # a match ends with the last segment, written out: most names lack it
+        ends = _segments_matched(pattern, parts)
+        return ".".join(parts[:ends[0]]) if ends else None
+
+
+@lru_cache(maxsize=256)
+def _pattern_parts(pattern: str) -> tuple[str, ...]:
+    return tuple(pattern.split("."))
+
+
+def _segments_matched(pattern: tuple[str, ...], parts: list[str]) -> list[int]:
+    """How many leading ``parts`` (dotted segments) match the whole ``pattern`` (segments that
+    are names, ``*`` one segment, ``**`` any number): each count that does, ascending.
+
+    The pattern comes from a configuration and the name from the audited tree, which may
+    nest thousands of segments deep: a backtracking match (``re``) of ``**.a.**.a.**.b`` is
+    exponential there. This keeps the set of pattern positions reached after each segment
+    (Thompson's simulation, one segment a step), so a name costs ``len(parts)`` steps of at
+    most ``len(pattern)`` positions each, whatever the pattern.
+
+    >>> _segments_matched(("**", "compat"), "a.compat.b.compat".split("."))
+    [2, 4]
+    >>> _segments_matched(("a", "*", "c"), ["a", "b", "c"]), _segments_matched(("a", "*", "c"), ["a", "c"])
+    ([3], [])
+    """
+    size = len(pattern)
+
+    def closure(positions: set[int]) -> set[int]:
+        todo, out = list(positions), set()
+        while todo:  # a ``**`` may stand for no segment: its next position is reached too
+            i = todo.pop()
+            if i not in out:
+                out.add(i)
+                if i < size and pattern[i] == "**":
+                    todo.append(i + 1)
+        return out
+
+    current, ends = closure({0}), []
+    if size in current:
+        ends.append(0)
+    for count, part in enumerate(parts, start=1):
+        step: set[int] = set()
+        for i in current:
+            if i == size:
+                continue
+            token = pattern[i]
+            if token == "**":
+                step.add(i)  # one more segment inside it
+            elif token == "*" or token == part:
+                step.add(i + 1)
+        current = closure(step)
+        if not current:
+            break
+        if size in current:
+            ends.append(count)
+    return ends
 
 
 @lru_cache(maxsize=256)

@@ -82,3 +82,22 @@ def by_position(rows: list[Violation]) -> dict[tuple[int, int], list[Violation]]
     for v in rows:
         groups.setdefault((v.line, v.col), []).append(v)
     return groups
+
+
+def unmapped(rule: Rule) -> str | None:
+    """Why ``migrate`` cannot point a module rule's imports at a replacement, or None.
+
+    A pattern (``**.compat``) stands for many modules, and one ``replacement`` cannot say
+    where each of them went: its rows are left for a person, each saying so.
+
+    >>> unmapped(Rule("R1", module="pkg.old", replacement="pkg.new")) is None
+    True
+    >>> unmapped(Rule("R2", module="**.compat", replacement="pkg.compat"))
+    "R2's module '**.compat' is a pattern: migrate rewrites imports of a module rule that names one module; migrate this one by hand"
+    """
+    if rule.is_pattern:
+        return (f"{rule.id}'s module {rule.target!r} is a pattern: migrate rewrites imports of a module rule that "
+                "names one module; migrate this one by hand")
+    if not rule.replacement:
+        return f"{rule.id} has no replacement module"
+    return None

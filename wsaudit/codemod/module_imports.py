@@ -21,7 +21,7 @@ from typing import NamedTuple
 import libcst as cst
 
 from wsaudit.codemod.bindings import IMPORT, scope_bindings
-from wsaudit.codemod.context import FileContext
+from wsaudit.codemod.context import FileContext, unmapped
 from wsaudit.codemod.exports import all_list
 from wsaudit.codemod.placement import Anchored, Need, conflict
 from wsaudit.codemod.stars import expanded, star_names
@@ -179,7 +179,7 @@ class _Imports:
 
     def _replaced_module(self, module: str, rule: Rule) -> str:
         """``module`` (covered by ``rule``, which has a replacement) with the rule's module replaced."""
-        assert rule.module is not None and rule.replacement is not None, rule.id
+        assert rule.module is not None and rule.replacement is not None and not rule.is_pattern, rule.id
         return rule.replacement + module[len(rule.module):]
 
     def _attrs_exist(self, uses: list, module: str) -> str | None:
@@ -211,8 +211,8 @@ class _Imports:
         if isinstance(stmt.names, cst.ImportStar):
             return self._star_import(stmt, level, source, base)
         base_rule = self._module_rule(base)
-        if base_rule is not None and not base_rule.replacement:
-            return f"{base_rule.id} has no replacement module"
+        if base_rule is not None and unmapped(base_rule):
+            return unmapped(base_rule)
         keep: list[cst.ImportAlias] = []
         needs: list[Need] = []
         fallback: Need | None = None  # an unused deprecated module, re-pointed when it is alone in a block
@@ -248,7 +248,7 @@ class _Imports:
         full = f"{base}.{name}"
         sym = self._symbol_rule(full)
         mod = self._module_rule(full)
-        if mod is not None and mod.replacement and not self._names_module(full, mod):
+        if mod is not None and not unmapped(mod) and not self._names_module(full, mod):
             mod = None  # ``from deprecated.module import name``: a name, re-pointed below
         if sym is not None:
             return self._symbol_import(stmt, bound_name(alias), target, sym)
@@ -277,8 +277,8 @@ class _Imports:
                           mod: Rule) -> Need | _Unused | str:
         """``from M import module`` of a deprecated module ``full``: the replacement module when
         the name is still used (and every use exists there), else dropped."""
-        if not mod.replacement:
-            return f"{mod.id} has no replacement module"
+        if unmapped(mod):
+            return unmapped(mod)
         left = self._remaining(bound, "from", target)
         if left:
             new_module = self._replaced_module(full, mod)
@@ -338,8 +338,8 @@ class _Imports:
             if rule is None:
                 keep.append(alias)
                 continue
-            if not rule.replacement:
-                return f"{rule.id} has no replacement module"
+            if unmapped(rule):
+                return unmapped(rule)
             new_module = self._replaced_module(name, rule)
             changed = True
             if alias.asname is not None:

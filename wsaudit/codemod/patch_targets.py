@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from wsaudit.codemod.context import FileContext
+from wsaudit.codemod.context import FileContext, unmapped
 from wsaudit.codemod.syntax import Syntax, dotted
 from wsaudit.model import Violation
 
@@ -85,8 +85,8 @@ def _renamed_target(ctx: FileContext, value: str,
     for v in group:
         rule = ctx.rules[v.rule_id]
         if rule.module is not None:
-            if not rule.replacement:
-                return value, f"{rule.id} has no replacement module", None
+            if unmapped(rule):
+                return value, unmapped(rule), None
             if new == rule.module or new.startswith(rule.module + "."):
                 new = rule.replacement + new[len(rule.module):]
         else:

@@ -85,7 +85,7 @@ def vendored_copy(ctx: FileContext) -> str | None:
     parts = ctx.package.split(".")
     for package, rule in ((".".join(parts[:i]), r) for i in range(len(parts), 0, -1) for r in ctx.rules.values()):
         last = package.rpartition(".")[2].lstrip("_")
-        if rule.module is None or last != rule.module.rpartition(".")[2] or package == rule.module:
+        if rule.module is None or rule.is_pattern or last != rule.module.rpartition(".")[2] or package == rule.module:
             continue
         for v in ctx.violations:
             if v.rule_id != rule.id or v.category != "deprecated-module" or not v.snippet:
@@ -130,8 +130,9 @@ class FileRewriter:
             return FileOutcome(ctx.text, Counter(), {}, [], [])
         own = [r for r in ctx.rules.values() if r.covers_module(ctx.module)]
         if own:
+            deprecated = own[0].module_match(ctx.module)
             for v in ctx.violations:
-                self.reasons[violation_key(v)] = (f"this file is the deprecated module {own[0].module} itself "
+                self.reasons[violation_key(v)] = (f"this file is the deprecated module {deprecated} itself "
                                                   f"({own[0].id}): delete it in the last wave instead of migrating it")
             return self._outcome(ctx.text)
         copy = vendored_copy(ctx)

@@ -74,7 +74,8 @@ def profile(name: str = DEFAULT_PROFILE) -> Config:
     values, problems = validate(tomllib.loads(text), f"profile:{name}")
     if problems:  # a broken built-in profile is a bug in wsaudit, say so loudly
         raise AssertionError(problems)
-    return Config(source=f"profile:{name}", **values)
+    raw_keys = [k for k in tomllib.loads(text) if k != "profile"]
+    return Config(source=f"profile:{name}", origins=tuple((k, f"profile:{name}") for k in raw_keys), **values)
 
 
 def from_table(raw: dict[str, Any], source: str, prefix: str = "", trusted: bool = True) -> Config:
@@ -83,17 +84,20 @@ def from_table(raw: dict[str, Any], source: str, prefix: str = "", trusted: bool
     values, problems = validate(raw, source, prefix, trusted)
     if problems:
         raise ConfigError(problems)
+    origins = tuple((prefix + k, "file") for k in raw if k != "profile")
     if isinstance(raw.get("profile"), str):
         base = profile(raw["profile"])
-        merged = {k: getattr(base, k) for k in ("roots", "exclude", "tests", "max_file_size", "max_parse_memory",
-                                                  "cache_dir", "golden_path", "rules", "rank", "simulate", "report")}
+        merged = {k: getattr(base, k) for k in ("roots", "exclude", "tests", "test_folders", "max_file_size",
+                                                  "max_parse_memory", "cache_dir", "golden_path", "rules", "rank",
+                                                  "simulate", "report")}
         merged["report"] = _inherited_report(base.report, values)
         merged.update(values)
         values = merged
+        origins += tuple((k, where) for k, where in base.origins if k not in raw)
     elif not values.get("rules"):
         raise ConfigError([(source, prefix + "rule", ("no [[rule]] given: add one, or start from a profile "
                                             f"with profile = \"{DEFAULT_PROFILE}\""))])
-    return Config(source=source, **values)
+    return Config(source=source, origins=origins, **values)
 
 
 def _in_tree(root: Path, path: Path, shown: str) -> Path:

@@ -89,6 +89,8 @@ class Config:
     roots: tuple[str, ...] = (".",)
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     tests: tuple[str, ...] = DEFAULT_TESTS
+    # ``[test_folders]``: (folder, its patterns), the folder's patterns deciding for the files under it
+    test_folders: tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     max_parse_memory: int = DEFAULT_MAX_PARSE_MEMORY  # bytes a parse may take (estimated from the size)
     cache_dir: str = ".wsaudit/cache"
@@ -97,6 +99,24 @@ class Config:
     rank: RankSettings = field(default_factory=RankSettings)
     simulate: SimulateSettings = field(default_factory=SimulateSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
+    # where each top-level key's value came from: (key as written there, "file" or "profile:NAME");
+    # a key in neither is wsaudit's default. It says nothing about the audit (not compared, not
+    # in the repr that keys the cache): ``scan --explain`` names the file and key of a verdict.
+    origins: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+
+    def origin(self, key: str) -> str:
+        """Where the value of top-level ``key`` came from, as ``FILE: KEY`` (the key as written
+        there, ``tool.wsaudit.tests`` in a ``pyproject.toml``), or that it is wsaudit's default.
+
+        >>> Config(source="wsaudit.toml", origins=(("tests", "file"),)).origin("tests")
+        'wsaudit.toml: tests'
+        >>> Config(source="wsaudit.toml").origin("exclude")
+        "exclude, wsaudit's default (wsaudit.toml does not set it)"
+        """
+        for written, where in self.origins:
+            if written == key or written.endswith("." + key):
+                return f"{self.source if where == 'file' else where}: {written}"
+        return f"{key}, wsaudit's default ({self.source} does not set it)"
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)

@@ -6,9 +6,10 @@ A user fixes them all in one go; :func:`validate` returns the values for
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import fields
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from wsaudit.config.settings import (
@@ -145,7 +146,7 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-TOP_KEYS = ("profile", "roots", "exclude", "tests", "max_file_size", "max_parse_memory", "cache_dir", "golden_path",
+TOP_KEYS = ("profile", "roots", "exclude", "tests", "test_folders", "max_file_size", "max_parse_memory", "cache_dir", "golden_path",
             "rule", "rank", "simulate", "report")
 REPORT_KEYS = ("title", "golden_path", "baseline")
 RANK_KEYS = ("alpha", "type_checking", "p0_max_distance", "golden_test_imports_tier")
@@ -183,6 +184,10 @@ def validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = T
     for key in ("exclude", "tests"):
         for problem in _patterns_problems(out.get(key, ())):
             check.problem(key, problem)
+    if "test_folders" in raw:
+        folders = _validate_test_folders(raw["test_folders"], check)
+        if folders is not None:
+            out["test_folders"] = folders
     if "cache_dir" in raw:
         value = check.string("cache_dir", raw["cache_dir"])
         if value is not None and not trusted and (Path(value).is_absolute() or ".." in Path(value).parts
@@ -276,6 +281,30 @@ def _symbol_stars_problem(symbol: str) -> str | None:
     return None
 
 
+def _module_problem(module: str) -> str | None:
+    """What is wrong with a rule's ``module``: a dotted name, or a pattern whose segments are
+    names, ``*`` (one segment) or ``**`` (any number), the last one a name written out (every
+    import of a matching module spells it, which is what ``check``'s search reads for).
+
+    >>> _module_problem("site.*.migrations") is None, _module_problem("**.compat") is None
+    (True, True)
+    >>> _module_problem("pkg.*")
+    "'pkg.*': the last segment must be the module's own name, e.g. 'pkg.*.migrations' or '**.compat'"
+    >>> _module_problem("pkg.mig*")
+    "'pkg.mig*': each segment is a name, '*' (one segment) or '**' (any number), e.g. 'pkg.*.migrations'"
+    """
+    parts = module.split(".")
+    if len(module) > MAX_PATTERN:
+        return f"{_shown(module)} is longer than {MAX_PATTERN} characters"
+    if not all(p.isidentifier() or p in ("*", "**") for p in parts):
+        if "*" not in module:
+            return f"expected a dotted Python name like 'pkg.module.name', got {module!r}"
+        return f"{_shown(module)}: each segment is a name, '*' (one segment) or '**' (any number), e.g. 'pkg.*.migrations'"
+    if not parts[-1].isidentifier():
+        return f"{_shown(module)}: the last segment must be the module's own name, e.g. 'pkg.*.migrations' or '**.compat'"
+    return None
+
+
 def _pattern_problem(pattern: str) -> str | None:
     """What is wrong with a gitignore-style pattern, if anything.
 
@@ -291,6 +320,58 @@ def _pattern_problem(pattern: str) -> str | None:
     except Exception as exc:  # noqa: BLE001 - pathspec raises re.error, ValueError, ...
         return f"{pattern!r} is not a valid gitignore-style pattern ({exc})"
     return None
+
+
+def _folder_key(folder: str) -> str:
+    """A ``[test_folders]`` key as an error names it: ``test_folders.plugins``, quoted when TOML must.
+
+    >>> _folder_key("plugins"), _folder_key("src/plugins")
+    ('test_folders.plugins', 'test_folders."src/plugins"')
+    """
+    bare = folder and all(c.isascii() and (c.isalnum() or c in "-_") for c in folder)
+    return f"test_folders.{folder}" if bare else "test_folders." + json.dumps(folder)
+
+
+def _validate_test_folders(table: Any, check: _Checker) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """``[test_folders]``: root-relative folders (inside the root, each once) to the patterns
+    that decide, relative to the folder, which of its files are tests."""
+    if not isinstance(table, dict):
+        check.problem("test_folders", f"expected a table of folder = [patterns], got {_type_name(table)}")
+        return None
+    if len(table) > MAX_PATTERNS:
+        check.problem("test_folders", f"{len(table)} folders: at most {MAX_PATTERNS}")
+        return None
+    out: dict[str, tuple[str, ...]] = {}
+    ok = True
+    for folder, value in table.items():
+        key = _folder_key(folder)
+        shown = folder.strip("/")
+        parts = PurePosixPath(shown).parts
+        if (not shown or shown == "." or folder.startswith("/") or "\\" in folder or ".." in parts
+                or len(folder) > MAX_PATTERN or any(p == "." for p in shown.split("/")) or "//" in shown):
+            check.problem(key, f"{folder[:60]!r} must be a folder inside the audited root, written from it "
+                          "(e.g. \"plugins\" or \"src/app/plugins\"; for the whole tree, use tests)")
+            ok = False
+            continue
+        if any(c in folder for c in "*?[!"):
+            check.problem(key, f"{folder!r} is a folder, not a pattern: name it as written")
+            ok = False
+            continue
+        patterns = check.strings(key, value)
+        if patterns is None:
+            ok = False
+            continue
+        problems = _patterns_problems(patterns)
+        for problem in problems:
+            check.problem(key, problem)
+        if shown in out:
+            check.problem(key, f"the folder {shown!r} is given twice")
+            problems = ["twice"]
+        if problems:
+            ok = False
+            continue
+        out[shown] = patterns
+    return tuple(sorted(out.items())) if ok else None
 
 
 def _validate_report(table: Any, check: _Checker) -> ReportSettings | None:
@@ -446,7 +527,12 @@ def _validate_rules(value: Any, check: _Checker) -> tuple[Rule, ...]:
             if problem:
                 check.problem(f"{key}.symbol", problem)
                 symbol = None
-        module = check.string(f"{key}.module", table["module"], dotted=True) if has_module else None
+        module = check.string(f"{key}.module", table["module"]) if has_module else None
+        if module is not None:
+            problem = _module_problem(module) or _symbol_stars_problem(module)
+            if problem:
+                check.problem(f"{key}.module", problem)
+                module = None
         replacement = (
             check.string(f"{key}.replacement", table["replacement"], dotted=True)
             if "replacement" in table

@@ -45,10 +45,24 @@ def could_hold(data: bytes, module: str, rules: tuple[Rule, ...], names: Iterabl
     """
     if _STAR.search(data) or any(r.module is not None and r.covers_module(module) for r in rules):
         return True
+    if unsearchable(rules):
+        return True
     if _MARKER in data:  # its suppression comments are read by the full parse (an unused one is said)
         return True
     text = searchable(data)
     return text is None or any(has_word(text, w) for w in words(names))
+
+
+def unsearchable(rules: Iterable[Rule]) -> bool:
+    """Whether a rule's uses need not spell its last name, so that no file can be passed over
+    for not mentioning it: a pattern that ends with ``*`` or ``**`` (the configuration refuses
+    one; a :class:`~wsaudit.config.Config` built in Python may hold it). The search then fails
+    closed: every file is parsed.
+
+    >>> unsearchable([Rule("R1", module="pkg.*")]), unsearchable([Rule("R2", module="**.compat")])
+    (True, False)
+    """
+    return any(not r.name.isidentifier() for r in rules)
 
 
 def local_names(facts: FileFacts, names: set[str]) -> set[str]:
@@ -166,6 +180,7 @@ def select_candidates(files: Iterable[SourceFile], store: FactStore, rules: tupl
     names: set[str] = {r.name for r in cfg_rules} | {p.rpartition(".")[2] for _, p in literal}
     targets = literal
 
+    every = unsearchable(cfg_rules)
     unscanned = set(store.blobs)
     first: set[str] = set()
     text: dict[str, bytes] = {}  # what the search reads of each file (searchable)
@@ -173,7 +188,8 @@ def select_candidates(files: Iterable[SourceFile], store: FactStore, rules: tupl
         data = store.blobs[p]
         module = by_path[p].module
         read = searchable(data)
-        if read is None or _STAR.search(data) or any(r.covers_module(module) for r in module_rules) or _MARKER in data:
+        if read is None or _STAR.search(data) or any(r.covers_module(module) for r in module_rules) or _MARKER in data \
+                or every:
             first.add(p)
         else:
             text[p] = read

@@ -120,11 +120,13 @@ class RuleTargets:
         self.written_names = set().union(*self.names.values()) if self.names else set()
         self.modules = modules
 
-    def module_resolution(self, rule: Rule) -> str:
-        """A module rule's rows are ``pattern`` when the module belongs in the tree (its top
-        package is there) but no longer exists: what imports it will fail."""
-        top = rule.target.split(".")[0]  # (a module rule's target is its module)
-        gone = top in self.modules.known and rule.target not in self.modules.known
+    def module_resolution(self, rule: Rule, name: str) -> str:
+        """A module rule's rows are ``pattern`` when the deprecated module that ``name`` is or
+        lies inside belongs in the tree (its top package is there) but no longer exists: what
+        imports it will fail."""
+        module = rule.module_match(name) or rule.target
+        top = module.split(".")[0]
+        gone = top in self.modules.known and module not in self.modules.known
         return "pattern" if gone else "exact"
 
     def symbol_hit(self, rule: Rule, objects: frozenset[Canon], written: Iterable[str]) -> str | None:
@@ -158,7 +160,7 @@ def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolution, rules: Ru
         for name, asname in imp.names:
             for rule in rules.module:
                 if rule.covers_module(name):
-                    hits.setdefault((rule, "deprecated-module"), (asname or name, rules.module_resolution(rule)))
+                    hits.setdefault((rule, "deprecated-module"), (asname or name, rules.module_resolution(rule, name)))
         return hits
     base = absolute_module(f.module, f.is_package, imp.level, imp.module)
     if base is None:
@@ -166,7 +168,7 @@ def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolution, rules: Ru
     for rule in rules.module:
         if rule.covers_module(base):
             hits.setdefault((rule, "deprecated-module"), ("." * imp.level + (imp.module or ""),
-                                                          rules.module_resolution(rule)))
+                                                          rules.module_resolution(rule, base)))
     for name, asname in imp.names:
         if name == "*":
             for exported in sorted(resolver.exported(base)):
@@ -178,7 +180,7 @@ def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolution, rules: Ru
         full = f"{base}.{name}"
         for rule in rules.module:
             if rule.covers_module(full):
-                hits.setdefault((rule, "deprecated-module"), (asname or name, rules.module_resolution(rule)))
+                hits.setdefault((rule, "deprecated-module"), (asname or name, rules.module_resolution(rule, full)))
         objects = resolver.resolve(full)
         for rule in rules.symbol:
             resolution = rules.symbol_hit(rule, objects, (full,) if name in rules.names[rule.id] else ())
@@ -228,7 +230,7 @@ def _string_rows(f: SourceFile, ff: FileFacts, resolver: Resolution, rules: Rule
         evidence = ref.sink is not None or in_tree(objects) or ref.value in modules
         for rule in rules.all:
             if rule.module is not None:
-                hit = rules.module_resolution(rule) if rule.covers_module(ref.value) and evidence else None
+                hit = rules.module_resolution(rule, ref.value) if rule.covers_module(ref.value) and evidence else None
             else:
                 hit = rules.symbol_hit(rule, objects, (ref.value,) if ref.sink is not None else ())
                 last = ref.value.rpartition(".")[2]
@@ -284,8 +286,16 @@ def quiet_rules(rules: tuple[Rule, ...], detection: Detection, modules: ModuleTa
     used = {v.rule_id for v in detection.violations} | {d.rule_id for d in detection.definitions} | {
         s.rule_id for s in detection.suspects}
     return [r for r in rules if r.id not in used and not (
-        r.module is not None and r.module in modules.known) and not (
+        r.module is not None and _module_known(r, modules)) and not (
         r.symbol is not None and in_tree(detection.targets.get(r.id, _EMPTY)))]
+
+
+def _module_known(rule: Rule, modules: ModuleTable) -> bool:
+    """Whether the tree holds a module rule's module (for a pattern: one that matches it)."""
+    assert rule.module is not None
+    if not rule.is_pattern:
+        return rule.module in modules.known
+    return any(rule.covers_module(m) for m in modules.known)
 
 
 def unmatched(rules: tuple[Rule, ...], detection: Detection, modules: ModuleTable, files: Iterable[SourceFile],

@@ -218,7 +218,7 @@ def _table_names(previous: ModuleTable, table: ModuleTable, config: Config) -> t
     changed = {m for m in previous.files.keys() | table.files.keys()
                if _entry(previous.files.get(m)) != _entry(table.files.get(m))}
     for rule in config.rules:
-        if rule.module is not None and ({rule.module, rule.module.split(".")[0]} & (known | changed)):
+        if rule.module is not None and (rule.is_pattern or {rule.module, rule.module.split(".")[0]} & (known | changed)):
             return None  # a deprecated module (or its top package) appeared or went: every row's resolution
     names = {m.rpartition(".")[2] for m in known | changed}
     paths = {f.path for f in previous.files.values()} ^ {f.path for f in table.files.values()}

@@ -25,7 +25,7 @@ from typing import Any
 
 from wsaudit.config import ALWAYS_EXCLUDED, Config, from_table, parse_toml
 from wsaudit.config.loading import MAX_CONFIG_SIZE
-from wsaudit.engine.discover import _shadowed, module_name, module_name_problem, spec
+from wsaudit.engine.discover import TestFiles, _shadowed, module_name, module_name_problem, spec
 from wsaudit.errors import ConfigError
 from wsaudit.history.git import GITLINK_MODE, LINK_MODE, Entry
 from wsaudit.model import Diagnostic, SourceFile
@@ -57,7 +57,7 @@ class TreeDiscovery:
         self.config = config
         self.root_name = root_name
         self._excluded = spec([*ALWAYS_EXCLUDED, *config.exclude])
-        self._tests = spec(config.tests)
+        self._tests = TestFiles(config)
         self._dirs: dict[str, bool] = {"": False}
         self._files: dict[str, tuple[str, bool, bool, bool] | None] = {}
         self._made: dict[tuple[str, str], SourceFile] = {}

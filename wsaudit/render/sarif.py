@@ -53,7 +53,8 @@ def rule_description(rule: Rule) -> str:
         uses = ("an import that binds it under any name (aliases and re-exports included), a call through such a "
                 "name, and any other reference, mock.patch target strings included")
     else:
-        what = f"the module {rule.module} and its submodules"
+        what = (f"every module matching {rule.module} and its submodules" if rule.is_pattern else
+                f"the module {rule.module} and its submodules")
         uses = "an import of it (import M, from M import x, from P import M) and any dotted string naming it"
     return f"Deprecated: {what}. Every use is a result: {uses}."
 

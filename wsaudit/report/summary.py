@@ -145,7 +145,9 @@ def _naive_rules(audit: Audit) -> list[tuple[str, re.Pattern[str]]]:
         if rule.symbol:
             leaf = rule.symbol.rsplit(".", 1)[1]
             pats.append((leaf, re.compile(rf"\b{re.escape(leaf)}\s*\(|import\s+.*\b{re.escape(leaf)}\b")))
-        if rule.module:
+        if rule.module and rule.is_pattern:  # a grep for a pattern's modules looks for their own name
+            pats.append((rule.name, re.compile(rf"\b{re.escape(rule.name)}\b")))
+        elif rule.module:
             pats.append((rule.module, re.compile(rf"\b{re.escape(rule.module)}\b")))
     return pats
 
