@@ -71,6 +71,7 @@ RULES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("DJ4", "module", "django.utils.functional"),
         ("DJ5", "module", "django.contrib.auth"),
         ("DJ6", "symbol", "django.db.models.AutoField"),
+        ("DJ7", "symbol", "django.db.models.Q"),
     ),
     "sqlalchemy": (
         ("SA1", "module", "sqlalchemy.util.compat"),
@@ -78,6 +79,7 @@ RULES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("SA3", "symbol", "sqlalchemy.util.deprecations.warn_deprecated"),
         ("SA4", "module", "sqlalchemy.util.typing"),
         ("SA5", "module", "sqlalchemy.orm"),
+        ("SA6", "symbol", "sqlalchemy.sql.elements.ClauseElement"),
     ),
     "setuptools": (
         ("ST1", "module", "distutils"),
@@ -96,6 +98,7 @@ RULES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "networkx": (
         ("NX1", "symbol", "networkx.utils.decorators.not_implemented_for"),
         ("NX2", "module", "networkx.utils"),
+        ("NX3", "symbol", "networkx.classes.graph.Graph"),
     ),
     "tornado": (
         ("TO1", "module", "tornado.concurrent"),
