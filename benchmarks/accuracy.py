@@ -769,11 +769,11 @@ class Oracle:
                 written = path.removesuffix(".*")
                 if isinstance(stmt, ast.ImportFrom):
                     base = written.rsplit(".", 1)[0] if not path.endswith(".*") else written
-                    hit = under(base) or under(written)
+                    hit = base if under(base) else written if under(written) else None
                 else:
-                    hit = under(written)
+                    hit = written if under(written) else None
                 if hit:
-                    out.add(self.row(facts, rid, "module", stmt, written))
+                    out.add(self.row(facts, rid, "module", stmt, hit))
                     break
         for use in facts.uses:
             if use.kind == "string":
