@@ -991,7 +991,8 @@ def ensure_tree(name: str, site: Path, regen: bool = False) -> Path:
         return dest
     if dest.exists():
         shutil.rmtree(dest)
-    tmp = Path(tempfile.mkdtemp(prefix=name + ".", dir=WORK.parent if WORK.exists() else None))
+    WORK.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=name + ".", dir=WORK))  # same file system: os.replace
     for top in TREES[name]:
         src = site / top
         if not src.is_dir():
@@ -1005,7 +1006,6 @@ def ensure_tree(name: str, site: Path, regen: bool = False) -> Path:
                 if not n.endswith(".py") and not (Path(d) / n).is_dir() or n == "__pycache__"
             ],
         )
-    WORK.mkdir(parents=True, exist_ok=True)
     os.replace(tmp, dest)
     return dest
 
