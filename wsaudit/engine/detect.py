@@ -28,7 +28,18 @@ from dataclasses import dataclass, field
 
 from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.engine.resolve import MAX_DEPTH, Canon, Resolution, Resolver, in_tree
-from wsaudit.model import Definition, Diagnostic, FileFacts, ImportStmt, Notice, Rule, SourceFile, Unparsed, Violation
+from wsaudit.model import (
+    Definition,
+    Diagnostic,
+    FileFacts,
+    ImportStmt,
+    Notice,
+    Rule,
+    SourceFile,
+    Unparsed,
+    Use,
+    Violation,
+)
 
 _EMPTY: frozenset[Canon] = frozenset()
 
@@ -197,10 +208,11 @@ def _use_rows(f: SourceFile, ff: FileFacts, resolver: Resolution, rules: RuleTar
             _source_name(ff, i) in rules.written_names for i in use.reaching))
         if not resolved and not maybe_written:
             continue
-        written = resolver.written(f.module, ff, use) if maybe_written else None
+        views = _binding_views(f, ff, resolver, use, prefixes) if maybe_written else [(prefixes, [])]
         for rule in rules.symbol:
             for k, objects in enumerate(prefixes, start=1):
-                resolution = rules.symbol_hit(rule, objects, written[k - 1] if written else ())
+                resolution = _best(rules.symbol_hit(rule, seen[k - 1], written[k - 1] if written else ())
+                                   for seen, written in views)
                 if resolution is None:
                     continue
                 category = "deprecated-call" if use.is_call and k == len(use.chain) else "deprecated-reference"
@@ -210,6 +222,35 @@ def _use_rows(f: SourceFile, ff: FileFacts, resolver: Resolution, rules: RuleTar
                                       use.snippet, owners[0] if owners else None, resolution))
                 break
     return out
+
+
+def _binding_views(f: SourceFile, ff: FileFacts, resolver: Resolution, use: Use, prefixes: list[frozenset[Canon]]
+                   ) -> list[tuple[list[frozenset[Canon]], list[frozenset[str]]]]:
+    """What each binding that reaches ``use`` makes of it, apart: per binding, the objects each
+    prefix of its chain denotes and the paths it is written as.
+
+    A written path counts only when it resolves to nothing in the tree, and that is a property of
+    the binding that writes it, not of the others that may reach the same use: in
+    ``try: from pkg.gone import cwm`` / ``except ImportError: cwm = None`` (or ``def cwm``, a
+    ``class``, under any ``except``), the import is what the name is whenever it succeeds, and the
+    fallback, an object of the tree, must not hide it. With one binding (or none), the view is the
+    use's own."""
+    if len(use.reaching) <= 1:
+        return [(prefixes, resolver.written(f.module, ff, use))]
+    views = []
+    for index in use.reaching:
+        alone = use._replace(reaching=(index,))
+        views.append((resolver.chain(f.module, ff, alone), resolver.written(f.module, ff, alone)))
+    return views
+
+
+_RANK = {"exact": 0, "pattern": 1}
+
+
+def _best(resolutions: Iterable[str | None]) -> str | None:
+    """The surest of some bindings' resolutions of one use: ``exact`` over ``pattern``."""
+    found = [r for r in resolutions if r is not None]
+    return min(found, key=_RANK.__getitem__) if found else None
 
 
 def _source_name(ff: FileFacts, index: int) -> str | None:

@@ -1,0 +1,99 @@
+"""The idioms of compatibility code, each a small real tree: a deprecated name defined by an
+assignment, a call through a ``try``/``except ImportError`` fallback, a deprecated module object
+passed from module to module, ``import_module("cgi")``. Every use is found by ``scan`` and by
+the gate (``check``, which parses only the files its candidate search picks) alike."""
+
+from __future__ import annotations
+
+from conftest import rows
+
+
+def scan_and_check(cli, root) -> list[tuple]:
+    """The rows of a scan, once it is checked that ``check`` finds the same ones."""
+    scanned = cli("scan", root, "--format", "json", "--no-cache")
+    assert scanned.code == 0, scanned.err
+    checked = cli("check", root, "--format", "json", "--no-cache")
+    assert checked.code in (0, 1), checked.err
+    found = rows(scanned)
+    assert [(v["path"], v["line"], v["rule_id"], v["category"], v["name"])
+            for v in checked.json()["violations"]] == found
+    definitions = [(d["path"], d["line"], d["rule_id"], d["name"]) for d in scanned.json()["definitions"]]
+    assert [(d["path"], d["line"], d["rule_id"], d["name"]) for d in checked.json()["definitions"]] == definitions
+    return found
+
+
+def definitions(cli, root) -> list[tuple]:
+    return [(d["path"], d["line"], d["rule_id"], d["name"])
+            for d in cli("scan", root, "--format", "json", "--no-cache").json()["definitions"]]
+
+
+# ------------------------------------------------------------------ a try/except ImportError fallback
+
+# A service that still imports the factory from a module the migration deleted, with a fallback
+# for the deployments where it is gone: whenever the import succeeds, the calls are the factory's.
+FALLBACK_RULES = """
+[[rule]]
+id = "WS001"
+symbol = "chat.realtime.**.create_websocket_manager"
+replacement = "chat.realtime.manager.WebSocketManager"
+"""
+
+
+def test_calls_through_an_importerror_fallback_are_uses_whatever_the_fallback_binds(cli, tree):
+    root = tree({
+        "wsaudit.toml": FALLBACK_RULES,
+        "chat/__init__.py": "",
+        "chat/realtime/__init__.py": "",
+        "chat/realtime/manager.py": "class WebSocketManager:\n    pass\n",
+        # the legacy factory module is gone from this tree: the import is matched by its written path
+        "chat/services/__init__.py": "",
+        "chat/services/bridge.py": """
+            try:
+                from chat.realtime.legacy_factory import create_websocket_manager
+            except ImportError:  # shim already removed in this deployment
+                create_websocket_manager = None
+
+
+            def connect(ctx):
+                if create_websocket_manager is None:
+                    return None
+                return create_websocket_manager(ctx)
+            """,
+        "chat/services/notify.py": """
+            try:
+                from chat.realtime.legacy_factory import create_websocket_manager
+            except (ImportError, AttributeError):
+                def create_websocket_manager(ctx):
+                    from chat.realtime.manager import WebSocketManager
+                    return WebSocketManager()
+
+            manager = create_websocket_manager(None)
+            """,
+        "chat/services/jobs.py": """
+            try:
+                from chat.realtime.legacy_factory import create_websocket_manager as make
+            except ModuleNotFoundError:
+                class make:
+                    def __init__(self, ctx):
+                        self.ctx = ctx
+
+            def run(ctx):
+                return make(ctx)
+            """,
+        # the fallback alone, no import: a function of the tree that merely shares the name
+        "chat/services/local.py": """
+            def create_websocket_manager(ctx):
+                return ctx
+
+            create_websocket_manager(1)
+            """,
+    }, base=False)
+    assert scan_and_check(cli, root) == [
+        ("chat/services/bridge.py", 3, "WS001", "deprecated-import", "create_websocket_manager"),
+        ("chat/services/bridge.py", 9, "WS001", "deprecated-reference", "create_websocket_manager"),
+        ("chat/services/bridge.py", 11, "WS001", "deprecated-call", "create_websocket_manager"),
+        ("chat/services/jobs.py", 3, "WS001", "deprecated-import", "make"),
+        ("chat/services/jobs.py", 10, "WS001", "deprecated-call", "make"),
+        ("chat/services/notify.py", 3, "WS001", "deprecated-import", "create_websocket_manager"),
+        ("chat/services/notify.py", 9, "WS001", "deprecated-call", "create_websocket_manager"),
+    ]
