@@ -97,3 +97,50 @@ def test_calls_through_an_importerror_fallback_are_uses_whatever_the_fallback_bi
         ("chat/services/notify.py", 3, "WS001", "deprecated-import", "create_websocket_manager"),
         ("chat/services/notify.py", 9, "WS001", "deprecated-call", "create_websocket_manager"),
     ]
+
+
+# ------------------------------------------------------------------ import_module("cgi")
+
+# A form handler that loads the standard library's cgi module (removed in Python 3.13) lazily.
+CGI_RULES = """
+[[rule]]
+id = "PY313"
+module = "cgi"
+replacement = "email.message"
+"""
+
+
+def test_a_one_word_module_name_is_a_path_where_python_imports_it(cli, tree):
+    root = tree({
+        "wsaudit.toml": CGI_RULES,
+        "forms/__init__.py": "",
+        "forms/upload.py": """
+            import importlib
+            import sys
+            from importlib.util import find_spec
+
+            HAVE_CGI = find_spec("cgi") is not None
+
+
+            def parse_header(value):
+                cgi = importlib.import_module("cgi")
+                return cgi.parse_header(value)
+
+
+            def legacy():
+                if "cgi" in sys.modules:
+                    return sys.modules["cgi"]
+                return __import__("cgi")
+
+
+            LABELS = {"cgi": "Common Gateway Interface"}  # a key, not a module
+            MODE = "cgi"
+            """,
+    }, base=False)
+    assert scan_and_check(cli, root) == [
+        ("forms/upload.py", 6, "PY313", "deprecated-reference", "cgi"),
+        ("forms/upload.py", 10, "PY313", "deprecated-reference", "cgi"),
+        ("forms/upload.py", 15, "PY313", "deprecated-reference", "cgi"),
+        ("forms/upload.py", 16, "PY313", "deprecated-reference", "cgi"),
+        ("forms/upload.py", 17, "PY313", "deprecated-reference", "cgi"),
+    ]

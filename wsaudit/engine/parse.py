@@ -30,9 +30,14 @@ from wsaudit.engine.suppress import read_suppressions
 from wsaudit.engine.tokens import scan_tokens
 from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef
 
-FACTS_VERSION = 4  # 4: suppression comments
+FACTS_VERSION = 5  # 4: suppression comments; 5: one-word module strings, assignments as definitions
 
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Where a one-word string is a path too: what Python imports or looks up as a module name
+# (``import_module("cgi")``, ``sys.modules["cgi"]``). Anywhere else a lone word is prose or a
+# key; a ``patch`` target always has a dot (a module and its attribute).
+_MODULE_SINKS = frozenset({"import", "sys.modules"})
 # An entry point: "name = pkg.mod:attr [extra]", or "pkg.mod:attr" with a dotted module.
 _ENTRY = re.compile(r"\s*(?:(?P<name>[\w.-]+)\s*=\s*)?(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*:\s*"
                     r"(?P<attr>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*(?:\[[^\]]*\])?\s*")
@@ -489,12 +494,13 @@ class _Extractor(FactsRecorder):
             stack.append((kw.value, scope, context))
 
     def visit_Constant(self, node: ast.Constant, scope: Scope, context: str, stack: _Stack) -> None:
-        """A string that reads as a dotted path (``"a.b.c"``) or an entry point (``"n = a.b:c"``)."""
+        """A string that reads as a dotted path (``"a.b.c"``) or an entry point (``"n = a.b:c"``);
+        where Python takes it as a module name, a single word too (``import_module("cgi")``)."""
         value = node.value
         if not isinstance(value, str):
             return
         sink = self._sinks.get(id(node))
-        if not _DOTTED.fullmatch(value):
+        if not (_DOTTED.fullmatch(value) or (sink in _MODULE_SINKS and _NAME.fullmatch(value))):
             entry = _ENTRY.fullmatch(value) if ":" in value else None
             if entry is None or not (entry["name"] or "." in entry["module"]):
                 return
