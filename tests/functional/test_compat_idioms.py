@@ -144,3 +144,113 @@ def test_a_one_word_module_name_is_a_path_where_python_imports_it(cli, tree):
         ("forms/upload.py", 16, "PY313", "deprecated-reference", "cgi"),
         ("forms/upload.py", 17, "PY313", "deprecated-reference", "cgi"),
     ]
+
+
+# ------------------------------------------------------------------ a name defined by assignment
+
+# A Python 2 compatibility module whose names are assignments, and a legacy shim that makes the
+# deprecated factory with a helper instead of a def, in a new module under the rule's pattern.
+ASSIGNED_RULES = """
+[[rule]]
+id = "PY2"
+symbol = "shop.compat.text_type"
+replacement = "str"
+
+[[rule]]
+id = "WS001"
+symbol = "shop.realtime.**.create_websocket_manager"
+replacement = "shop.realtime.manager.WebSocketManager"
+"""
+
+ASSIGNED_TREE = {
+    "wsaudit.toml": ASSIGNED_RULES,
+    "shop/__init__.py": "",
+    "shop/compat.py": """
+        import sys
+
+        PY2 = sys.version_info[0] == 2
+        if PY2:
+            text_type = unicode  # noqa: F821
+        else:
+            text_type = str
+        binary_type: type = bytes
+        """,
+    "shop/realtime/__init__.py": "",
+    "shop/realtime/manager.py": """
+        import warnings
+
+
+        class WebSocketManager:
+            pass
+
+
+        def make_legacy_function(name):
+            def legacy(*args, **kwargs):
+                warnings.warn(f"{name} is deprecated", DeprecationWarning, stacklevel=2)
+                return WebSocketManager()
+            return legacy
+        """,
+    "shop/realtime/legacy/__init__.py": "",
+    "shop/realtime/legacy/shim.py": """
+        from shop.realtime.manager import make_legacy_function
+
+        create_websocket_manager = make_legacy_function("create_websocket_manager")
+        """,
+    # under the pattern too, but the placeholder binds None: no function, no definition
+    "shop/realtime/optional.py": """
+        try:
+            from shop.realtime.legacy.shim import create_websocket_manager
+        except ImportError:
+            create_websocket_manager = None
+        """,
+    # a re-export by assignment: the object is the shim's, defined there
+    "shop/realtime/aliases.py": """
+        from shop.realtime.legacy import shim
+
+        create_websocket_manager = shim.create_websocket_manager
+        """,
+    "shop/views.py": """
+        from shop.compat import text_type
+        from shop.realtime.legacy.shim import create_websocket_manager
+        from shop import compat
+
+
+        def render(value, ctx):
+            manager = create_websocket_manager(ctx)
+            if not isinstance(value, text_type):
+                value = compat.text_type(value)
+            return manager, value
+        """,
+}
+
+
+def test_a_name_defined_by_assignment_is_a_definition_and_its_uses_are_found(cli, tree):
+    root = tree(ASSIGNED_TREE, base=False)
+    assert scan_and_check(cli, root) == [
+        ("shop/realtime/aliases.py", 4, "WS001", "deprecated-reference", "shim.create_websocket_manager"),
+        ("shop/realtime/optional.py", 3, "WS001", "deprecated-import", "create_websocket_manager"),
+        ("shop/views.py", 2, "PY2", "deprecated-import", "text_type"),
+        ("shop/views.py", 3, "WS001", "deprecated-import", "create_websocket_manager"),
+        ("shop/views.py", 8, "WS001", "deprecated-call", "create_websocket_manager"),
+        ("shop/views.py", 9, "PY2", "deprecated-reference", "text_type"),
+        ("shop/views.py", 10, "PY2", "deprecated-call", "compat.text_type"),
+    ]
+    assert definitions(cli, root) == [
+        ("shop/compat.py", 6, "PY2", "text_type"),
+        ("shop/compat.py", 8, "PY2", "text_type"),
+        ("shop/realtime/legacy/shim.py", 4, "WS001", "create_websocket_manager"),
+    ]
+
+
+def test_the_gate_fails_on_a_deprecated_name_assigned_again(cli, tree):
+    root = tree(ASSIGNED_TREE, base=False)
+    baseline = root / "wsaudit-baseline.json"
+    assert cli("check", root, "--baseline", baseline, "--update-baseline", "--no-cache").code == 0
+    assert cli("check", root, "--baseline", baseline, "--no-cache").code == 0
+    (root / "shop/realtime/v2.py").write_text(
+        "from shop.realtime.manager import make_legacy_function\n\n"
+        "create_websocket_manager = make_legacy_function('create_websocket_manager')\n")
+    result = cli("check", root, "--baseline", baseline, "--format", "json", "--no-cache")
+    assert result.code == 1
+    assert [(d["path"], d["line"], d["name"]) for d in result.json()["failures"]] == [
+        ("shop/realtime/v2.py", 3, "create_websocket_manager")]
