@@ -160,6 +160,21 @@ def _module_prefix(modules: ModuleTable, dotted: str) -> str | None:
     return next((m for m in (".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)) if m in modules), None)
 
 
+def holds_module(rule: Rule, objects: frozenset[Canon]) -> bool:
+    """Whether ``objects`` (what a name denotes) hold a module that the module ``rule`` covers: a
+    module of the tree (``mod``) or one that ``import`` binds (``imported``, see
+    :mod:`wsaudit.engine.resolve`). An attribute of a module outside the tree (``ext``) is not:
+    ``from six import text_type`` binds a function of ``six``, not the module.
+
+    >>> rule = Rule("M", module="pkg.six")
+    >>> holds_module(rule, frozenset({("imported", "pkg.six.moves.urllib.error")}))
+    True
+    >>> holds_module(rule, frozenset({("ext", "pkg.six.text_type")})), holds_module(rule, frozenset({("mod", "pkg.sixth")}))
+    (False, False)
+    """
+    return any(kind in ("mod", "imported") and rule.covers_module(path) for kind, path in objects)
+
+
 def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolution, rules: RuleTargets
                  ) -> dict[tuple[Rule, str], tuple[str, str]]:
     """What one import statement imports that is deprecated: ``(rule, category) -> (name,
@@ -185,12 +200,17 @@ def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolution, rules: Ru
                 for rule in rules.symbol:
                     if objects & rules.targets[rule.id]:
                         hits.setdefault((rule, "deprecated-import"), (exported, "exact"))
+                for rule in rules.module:
+                    if holds_module(rule, objects):
+                        hits.setdefault((rule, "deprecated-module"), (exported, "exact"))
             continue
         full = f"{base}.{name}"
+        objects = resolver.resolve(full)
         for rule in rules.module:
             if rule.covers_module(full):
                 hits.setdefault((rule, "deprecated-module"), (asname or name, rules.module_resolution(rule)))
-        objects = resolver.resolve(full)
+            elif holds_module(rule, objects):  # the deprecated module, re-exported by ``base``
+                hits.setdefault((rule, "deprecated-module"), (asname or name, "exact"))
         for rule in rules.symbol:
             resolution = rules.symbol_hit(rule, objects, (full,) if name in rules.names[rule.id] else ())
             if resolution is not None:
