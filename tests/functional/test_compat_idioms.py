@@ -355,3 +355,49 @@ def test_a_vendored_module_reexported_by_a_package_init(cli, tree):
         ("tools/cli.py", 2, "VEND", "deprecated-module", "moves"),
         ("tools/star.py", 1, "VEND", "deprecated-module", "moves"),
     ]
+
+
+# A database backend that works with either driver: its compat module imports the new driver's
+# types with a stand-in when the driver is missing, and the backend takes them from there.
+DRIVER_RULES = """
+[[rule]]
+id = "PSY"
+symbol = "psycopg.**.Jsonb"
+message = "wrap JSON with the backend's own adapter"
+"""
+
+
+def test_a_fallback_import_re_exported_is_the_imported_object_where_it_is_used(cli, tree):
+    root = tree({
+        "wsaudit.toml": DRIVER_RULES,
+        "backend/__init__.py": "",
+        "backend/compat.py": """
+            try:
+                from psycopg.types.json import Jsonb
+            except ImportError:
+                class Jsonb:
+                    def __init__(self, obj, dumps=None):
+                        self.obj = obj
+            """,
+        "backend/operations.py": """
+            from backend.compat import Jsonb
+            from backend.compat import Jsonb as JSONAdapter
+
+
+            def adapt_json_value(value, encoder):
+                return Jsonb(value, dumps=encoder)
+
+
+            ADAPTERS = {"json": JSONAdapter}
+            """,
+        "backend/adapters.py": "from backend.operations import JSONAdapter\n\nJSONAdapter({})\n",
+    }, base=False)
+    assert scan_and_check(cli, root) == [
+        ("backend/adapters.py", 1, "PSY", "deprecated-import", "JSONAdapter"),
+        ("backend/adapters.py", 3, "PSY", "deprecated-call", "JSONAdapter"),
+        ("backend/compat.py", 3, "PSY", "deprecated-import", "Jsonb"),
+        ("backend/operations.py", 2, "PSY", "deprecated-import", "Jsonb"),
+        ("backend/operations.py", 3, "PSY", "deprecated-import", "JSONAdapter"),
+        ("backend/operations.py", 7, "PSY", "deprecated-call", "Jsonb"),
+        ("backend/operations.py", 10, "PSY", "deprecated-reference", "JSONAdapter"),
+    ]

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-from wsaudit.engine.detect import find_definitions, holds_module
+from wsaudit.engine.detect import find_definitions, holds_module, outside_hit
 from wsaudit.engine.resolve import Canon, Resolver
 from wsaudit.engine.mentions import has_word, searchable, words
 from wsaudit.engine.store import FactStore
@@ -123,15 +123,18 @@ class Trace:
 
 
 def contributed(facts: FileFacts, module: str, names: set[str], targets: frozenset, resolver: Resolver,
-                module_rules: Sequence[Rule] = ()) -> set[str]:
+                rules: Sequence[Rule] = ()) -> set[str]:
     """The module-level names of ``module`` (whose facts are ``facts``), other than ``names``,
-    that it binds to one of ``targets`` by copying a deprecated name (one of :func:`local_names`):
-    an alias, a renamed re-export; or to a module that one of ``module_rules`` covers, which
+    that it binds to one of ``targets`` (or to a path outside the tree that a pattern of ``rules``
+    matches) by copying a deprecated name (one of :func:`local_names`): an alias, a renamed
+    re-export; or to a module that a module rule of ``rules`` covers, which
     ``from module import name`` brings in elsewhere (``import pkg.six.moves as moves``, or a
     copy of such a name). Only such a binding can be one: any other names no deprecated thing,
     so its answer is not asked for."""
     out: set[str] = set()
     local = None
+    module_rules = [r for r in rules if r.module is not None]
+    patterns = [r for r in rules if r.is_pattern]
     for name, indices in facts.namespace.items():
         if name in names:
             continue
@@ -143,7 +146,8 @@ def contributed(facts: FileFacts, module: str, names: set[str], targets: frozens
         if not (copies or imports):
             continue
         objects = resolver.module_attribute(module, name)
-        if objects & targets or any(holds_module(r, objects) for r in module_rules):
+        if (objects & targets or any(outside_hit(r, objects) for r in patterns)
+                or any(holds_module(r, objects) for r in module_rules)):
             out.add(name)
     return out
 
@@ -225,7 +229,7 @@ def select_candidates(files: Iterable[SourceFile], store: FactStore, rules: tupl
                 if p not in claimed:
                     continue
                 with resolver.reading() as read:
-                    new = contributed(store.facts[p], by_path[p].module, names, targets, resolver, module_rules)
+                    new = contributed(store.facts[p], by_path[p].module, names, targets, resolver, cfg_rules)
                 if trace is not None:
                     trace.read.setdefault(p, set()).update(read)
                 if new:

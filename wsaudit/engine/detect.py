@@ -130,6 +130,12 @@ class RuleTargets:
             self.names[r.id] |= {dotted.rpartition(".")[2] for kind, dotted in targets.get(r.id, ()) if kind == "obj"}
         self.written_names = set().union(*self.names.values()) if self.names else set()
         self.modules = modules
+        self.patterns = [r for r in self.symbol if r.is_pattern]
+
+    def deprecated(self, objects: frozenset[Canon]) -> bool:
+        """Whether ``objects`` hold a deprecated object of some symbol rule, as they resolve (not
+        as they are written)."""
+        return bool(objects & self.every_target) or any(outside_hit(r, objects) for r in self.patterns)
 
     def module_resolution(self, rule: Rule) -> str:
         """A module rule's rows are ``pattern`` when the module belongs in the tree (its top
@@ -143,6 +149,9 @@ class RuleTargets:
         common = objects & self.targets[rule.id]
         if common:
             return "exact" if any(kind != "undef" for kind, _ in common) else "pattern"
+        outside = outside_hit(rule, objects)
+        if outside is not None:
+            return outside
         if not in_tree(objects) and any(rule.matches(w) for w in written):
             return "pattern"
         return None
@@ -158,6 +167,28 @@ def _module_prefix(modules: ModuleTable, dotted: str) -> str | None:
     """The longest module of the tree that ``dotted`` lies strictly inside."""
     parts = dotted.split(".")
     return next((m for m in (".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)) if m in modules), None)
+
+
+def outside_hit(rule: Rule, objects: frozenset[Canon]) -> str | None:
+    """How ``objects`` hold a path outside the tree that the pattern ``rule`` matches, if they do:
+    ``exact`` for an object outside the tree (``ext``), ``pattern`` for a name a module of the
+    tree does not bind (``undef``). A plain rule's own path is among its targets already.
+
+    What a re-export of a fallback import denotes, ``try: from psycopg import Jsonb`` /
+    ``except ImportError: class Jsonb: ...`` then ``from .compat import Jsonb`` elsewhere, is
+    known only by resolution: the importer writes ``.compat.Jsonb``, and a pattern has no
+    definition outside the tree to be a target.
+
+    >>> rule = Rule("R", symbol="psycopg.**.Jsonb")
+    >>> outside_hit(rule, frozenset({("ext", "psycopg.types.json.Jsonb"), ("obj", "app.compat.Jsonb")}))
+    'exact'
+    >>> outside_hit(rule, frozenset({("obj", "psycopg.types.json.Jsonb")})) is None
+    True
+    """
+    if not rule.is_pattern:
+        return None
+    kinds = {kind for kind, path in objects if kind in ("ext", "undef") and rule.matches(path)}
+    return "exact" if "ext" in kinds else "pattern" if kinds else None
 
 
 def holds_module(rule: Rule, objects: frozenset[Canon]) -> bool:
@@ -222,7 +253,7 @@ def _use_rows(f: SourceFile, ff: FileFacts, resolver: Resolution, rules: RuleTar
     out = []
     for use in ff.uses:
         prefixes = resolver.chain(f.module, ff, use)
-        resolved = any(objects & rules.every_target for objects in prefixes)
+        resolved = any(rules.deprecated(objects) for objects in prefixes)
         # A written path can match only through a deprecated name: skip the common case cheaply.
         maybe_written = not resolved and (rules.written_names.intersection(use.chain) or any(
             _source_name(ff, i) in rules.written_names for i in use.reaching))

@@ -180,11 +180,10 @@ def patch(earlier: TreeResult, files: Sequence[SourceFile], edited: Sequence[Sou
     # those before the edit: when they changed, redetect gives None anyway)
     every = frozenset().union(*earlier.targets.values()) if earlier.targets else frozenset()
     owned = {f.path for f in resolver.files.values()}
-    module_rules = [r for r in rules if r.module is not None]
     fresh: dict[str, set[str]] = {}
     for f in redo:
         with resolver.reading() as read:
-            if f.path in owned and contributed(store.facts[f.path], f.module, names, every, resolver, module_rules):
+            if f.path in owned and contributed(store.facts[f.path], f.module, names, every, resolver, rules):
                 return None
             fresh[f.path] = read
 
