@@ -380,6 +380,16 @@ class Resolver:
         return prefixes
 
 
+def as_resolved(objects: frozenset[Canon]) -> frozenset[Canon]:
+    """``objects`` without the ``imported`` marks of module objects: what a name's path resolves
+    to, to compare with :meth:`Resolver.resolve` of a dotted path (which never marks one).
+
+    >>> sorted(as_resolved(frozenset({("ext", "secrets"), ("imported", "secrets")})))
+    [('ext', 'secrets')]
+    """
+    return frozenset(c for c in objects if c[0] != "imported")
+
+
 def in_tree(objects: frozenset[Canon]) -> bool:
     """Whether any of ``objects`` is defined in the tree (a module, or a name a module binds).
 
