@@ -414,7 +414,8 @@ class FileFacts:
     strings: tuple[StringRef, ...] = ()
     all_names: tuple[str, ...] | None = None  # literal ``__all__``
     problems: tuple[tuple[str, int | None, str], ...] = ()  # (kind, line, message)
-    definitions: tuple[tuple[str, int], ...] = ()  # module-level ``def``/``class`` statements: (name, line)
+    # module-level ``def``/``class`` statements and assignments of a value of their own: (name, line)
+    definitions: tuple[tuple[str, int], ...] = ()
     unparsed: tuple[Unparsed, ...] = ()  # only for a file that does not parse
     complete: bool = True  # False: only ``loc``, ``imports`` and ``problems`` (the cheap pass)
     suppressions: tuple[Suppression, ...] = ()  # ``# wsaudit: ignore[RULE] -- reason`` comments

@@ -173,7 +173,10 @@ def test_modules_that_appear_go_or_shadow_each_other(tmp_path, monkeypatch):
                       "pkg/core/__init__.py": "from .impl2 import create_websocket_manager\n"}),
     ])
     doc = history(repo, cache=False).document()
-    assert [r["violations"] for r in doc["commits"]] == [29, 30, 30, 29, 24, 24]
+    # t4, t5: impl.py is gone, and what re-exports its factory under another name (factory.py's
+    # build_manager) resolves to a name its module no longer binds, which the pattern matches:
+    # billing.py's import and call, star.py's and test_b.py's calls stay, as pattern rows
+    assert [r["violations"] for r in doc["commits"]] == [29, 30, 30, 29, 28, 28]
     assert _history_rows_equal_checkout_scans(repo, doc, tmp_path) == 6
     monkeypatch.setattr(engine_commits, "_affected", lambda *args: None)
     assert history(repo, cache=False).document() == doc

@@ -126,11 +126,13 @@ def test_a_re_export_dropped_is_patched_and_its_importers_lose_their_rows(audite
     same_as_cold(cli, root)
 
 
-@pytest.mark.parametrize("change", ["new-name", "definition-renamed", "rule-quiet"])
+@pytest.mark.parametrize("change", ["new-name", "new-module-name", "definition-renamed", "rule-quiet"])
 def test_an_edit_to_what_every_file_shares_searches_the_whole_tree_again(audited, cli, watched, change):
     root = audited
     if change == "new-name":  # a new deprecated name, which a file that named nothing deprecated uses
         edited(root, "app/plain.py", f"from pkg.core import {NAME}\n\nanother_name = {NAME}\n")
+    elif change == "new-module-name":  # the deprecated module under a new name, which a file imports
+        edited(root, "app/plain.py", "import legacy_ws.client as another_name\n")
     elif change == "definition-renamed":  # the deprecated object itself
         edited(root, "pkg/core/impl.py", "def renamed(user_context=None):\n    return user_context\n")
     else:  # nothing imports the module outside the tree any more: its rule matches nothing
@@ -139,5 +141,8 @@ def test_an_edit_to_what_every_file_shares_searches_the_whole_tree_again(audited
     assert ("search",) in watched and not any(run[0] == "patch" for run in watched)
     if change == "new-name":
         assert any(v.path == "app/user.py" for v in result.violation_records)
+    if change == "new-module-name":
+        assert [(v.path, v.rule_id, v.category) for v in result.violation_records if v.path == "app/user.py"] == [
+            ("app/user.py", "R3", "deprecated-module")]
     assert any(n.rule_id == "R3" for n in result.notices) == (change == "rule-quiet")
     same_as_cold(cli, root)

@@ -432,3 +432,28 @@ def test_cycles_made_during_a_paused_parse_are_collected_when_it_ends():
     due = gc.get_count()[0]  # read before anything else allocates (and collects)
     assert due <= gc.get_threshold()[0]
     assert all(r() is None for r in refs)
+
+
+def test_a_module_level_assignment_of_a_value_of_its_own_is_a_definition():
+    f = facts("""\
+        from m import cwm, helper
+        text_type = str
+        binary_type: type = bytes
+        make = helper("make")
+        a = b = wrap()
+        nothing = None
+        answer = 42
+        copied = cwm
+        first, second = pair()
+        if PY2:
+            string_types = basestring,
+        class K:
+            inner = make()
+        def f():
+            local = make()
+        def g():
+            pass
+        """)
+    assert f.definitions == (
+        ("text_type", 2), ("binary_type", 3), ("make", 4), ("a", 5), ("b", 5), ("string_types", 11), ("K", 12),
+        ("f", 14), ("g", 16))

@@ -34,7 +34,7 @@ from wsaudit.codemod.records import Check
 from wsaudit.codemod.targets import LOAD_TIME
 from wsaudit.engine.modules import absolute_module
 from wsaudit.engine.parse import parse_source
-from wsaudit.engine.resolve import in_tree
+from wsaudit.engine.resolve import as_resolved, in_tree
 from wsaudit.model import Binding, FileFacts, Violation
 
 CHECKS = ("parses", "rescan-clean", "names-bound", "replacement-resolves", "no-self-import", "bindings-kept")
@@ -140,7 +140,7 @@ def _names_bound(ctx: FileContext, before: FileFacts, needs: list[Need]) -> Chec
             continue
         count += 1
         if u.chain[0] in introduced:
-            got = resolver.chain(ctx.module, ff, u)[0]
+            got = as_resolved(resolver.chain(ctx.module, ff, u)[0])
             expected = set().union(*(resolver.resolve(t) for t in introduced[u.chain[0]]))
             if not got:
                 problems.append(f"line {u.line}: {u.chain[0]!r} is not bound there")

@@ -20,6 +20,7 @@ from wsaudit.codemod.context import FileContext
 from wsaudit.codemod.edits import Edits
 from wsaudit.codemod.syntax import Block, StatementLine, Syntax, bound_name, dotted
 from wsaudit.engine.modules import absolute_module
+from wsaudit.engine.resolve import as_resolved
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def conflict(ctx: FileContext, need: Need) -> str | None:
     for index, b in enumerate(ctx.facts.bindings):
         if b.name != need.bound:
             continue
-        got = ctx.tree.resolver.binding(ctx.module, ctx.facts, index, b.name)
+        got = as_resolved(ctx.tree.resolver.binding(ctx.module, ctx.facts, index, b.name))
         if got != expected:
             return f"the name {need.bound!r} is already bound to something else in this file"
     return None

@@ -17,16 +17,16 @@ the other files, for the graph) start here; the result is the same rows as a ful
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-from wsaudit.engine.detect import find_definitions
+from wsaudit.engine.detect import find_definitions, holds_module, outside_hit
 from wsaudit.engine.resolve import Canon, Resolver
 from wsaudit.engine.mentions import has_word, searchable, words
 from wsaudit.engine.store import FactStore
 from wsaudit.engine.suppress import MARKER
-from wsaudit.model import FileFacts, Rule, SourceFile, Use
+from wsaudit.model import Binding, FileFacts, Rule, SourceFile, Use
 
 _EMPTY: frozenset[Canon] = frozenset()
 _STAR = re.compile(rb"import[\s\\]*\*")  # no \b: a literal prefix searches fast; over-including is safe
@@ -136,22 +136,52 @@ class Trace:
     read: dict[str, set[str]] = field(default_factory=dict)
 
 
-def contributed(facts: FileFacts, module: str, names: set[str], targets: frozenset, resolver: Resolver) -> set[str]:
+def contributed(facts: FileFacts, module: str, names: set[str], targets: frozenset, resolver: Resolver,
+                rules: Sequence[Rule] = ()) -> set[str]:
     """The module-level names of ``module`` (whose facts are ``facts``), other than ``names``,
-    that it binds to one of ``targets`` by copying a deprecated name (one of :func:`local_names`):
-    an alias, a renamed re-export. Only such a binding can be one: any other names no
-    deprecated thing, so its answer is not asked for."""
+    that it binds to one of ``targets`` (or to a path outside the tree that a pattern of ``rules``
+    matches) by copying a deprecated name (one of :func:`local_names`): an alias, a renamed
+    re-export; or to a module that a module rule of ``rules`` covers, which
+    ``from module import name`` brings in elsewhere (``import pkg.six.moves as moves``, or a
+    copy of such a name). Only such a binding can be one: any other names no deprecated thing,
+    so its answer is not asked for."""
     out: set[str] = set()
     local = None
+    module_rules = [r for r in rules if r.module is not None]
+    patterns = [r for r in rules if r.is_pattern]
     for name, indices in facts.namespace.items():
         if name in names:
             continue
         if local is None:
             local = local_names(facts, names)
-        if (any(facts.bindings[i].source_name(facts.uses) in local for i in indices)
-                and resolver.module_attribute(module, name) & targets):
+        copies = any(facts.bindings[i].source_name(facts.uses) in local for i in indices)
+        imports = bool(module_rules) and any(
+            _imports_covered(facts, module, facts.bindings[i], module_rules, resolver) for i in indices)
+        if not (copies or imports):
+            continue
+        objects = resolver.module_attribute(module, name)
+        if (objects & targets or any(outside_hit(r, objects) for r in patterns)
+                or any(holds_module(r, objects) for r in module_rules)):
             out.add(name)
     return out
+
+
+def _imports_covered(facts: FileFacts, module: str, binding: Binding, rules: Sequence[Rule],
+                     resolver: Resolver) -> bool:
+    """Whether ``binding`` imports, by a path it writes, something that one of the module
+    ``rules`` covers (``import a.b as x``, ``from a import b``, ``x = a.b``): the only way, but
+    through a name already deprecated, that a name comes to hold a deprecated module."""
+    if binding.kind == "module":
+        paths: Iterable[str] = (binding.module_target(),)
+    elif binding.kind == "from":
+        level, source, attr = binding.from_target()
+        base = resolver.absolute(module, level, source or None)
+        paths = (f"{base}.{attr}",) if base else ()
+    elif binding.kind == "alias":
+        paths = resolver.written(module, facts, facts.uses[binding.alias_use()])[-1]
+    else:
+        return False
+    return any(r.covers_module(p) for p in paths for r in rules)
 
 
 def search_targets(resolver: Resolver, rules: Iterable[Rule]) -> frozenset:
@@ -215,7 +245,7 @@ def select_candidates(files: Iterable[SourceFile], store: FactStore, rules: tupl
                 if p not in claimed:
                     continue
                 with resolver.reading() as read:
-                    new = contributed(store.facts[p], by_path[p].module, names, targets, resolver)
+                    new = contributed(store.facts[p], by_path[p].module, names, targets, resolver, cfg_rules)
                 if trace is not None:
                     trace.read.setdefault(p, set()).update(read)
                 if new:

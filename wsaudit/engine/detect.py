@@ -28,7 +28,18 @@ from dataclasses import dataclass, field
 
 from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.engine.resolve import MAX_DEPTH, Canon, Resolution, Resolver, in_tree
-from wsaudit.model import Definition, Diagnostic, FileFacts, ImportStmt, Notice, Rule, SourceFile, Unparsed, Violation
+from wsaudit.model import (
+    Definition,
+    Diagnostic,
+    FileFacts,
+    ImportStmt,
+    Notice,
+    Rule,
+    SourceFile,
+    Unparsed,
+    Use,
+    Violation,
+)
 
 _EMPTY: frozenset[Canon] = frozenset()
 
@@ -119,6 +130,12 @@ class RuleTargets:
             self.names[r.id] |= {dotted.rpartition(".")[2] for kind, dotted in targets.get(r.id, ()) if kind == "obj"}
         self.written_names = set().union(*self.names.values()) if self.names else set()
         self.modules = modules
+        self.patterns = [r for r in self.symbol if r.is_pattern]
+
+    def deprecated(self, objects: frozenset[Canon]) -> bool:
+        """Whether ``objects`` hold a deprecated object of some symbol rule, as they resolve (not
+        as they are written)."""
+        return bool(objects & self.every_target) or any(outside_hit(r, objects) for r in self.patterns)
 
     def module_resolution(self, rule: Rule, name: str) -> str:
         """A module rule's rows are ``pattern`` when the deprecated module that ``name`` is or
@@ -134,6 +151,9 @@ class RuleTargets:
         common = objects & self.targets[rule.id]
         if common:
             return "exact" if any(kind != "undef" for kind, _ in common) else "pattern"
+        outside = outside_hit(rule, objects)
+        if outside is not None:
+            return outside
         if not in_tree(objects) and any(rule.matches(w) for w in written):
             return "pattern"
         return None
@@ -149,6 +169,43 @@ def _module_prefix(modules: ModuleTable, dotted: str) -> str | None:
     """The longest module of the tree that ``dotted`` lies strictly inside."""
     parts = dotted.split(".")
     return next((m for m in (".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)) if m in modules), None)
+
+
+def outside_hit(rule: Rule, objects: frozenset[Canon]) -> str | None:
+    """How ``objects`` hold a path outside the tree that the pattern ``rule`` matches, if they do:
+    ``exact`` for an object outside the tree (``ext``), ``pattern`` for a name a module of the
+    tree does not bind (``undef``). A plain rule's own path is among its targets already.
+
+    What a re-export of a fallback import denotes, ``try: from psycopg import Jsonb`` /
+    ``except ImportError: class Jsonb: ...`` then ``from .compat import Jsonb`` elsewhere, is
+    known only by resolution: the importer writes ``.compat.Jsonb``, and a pattern has no
+    definition outside the tree to be a target.
+
+    >>> rule = Rule("R", symbol="psycopg.**.Jsonb")
+    >>> outside_hit(rule, frozenset({("ext", "psycopg.types.json.Jsonb"), ("obj", "app.compat.Jsonb")}))
+    'exact'
+    >>> outside_hit(rule, frozenset({("obj", "psycopg.types.json.Jsonb")})) is None
+    True
+    """
+    if not rule.is_pattern:
+        return None
+    kinds = {kind for kind, path in objects if kind in ("ext", "undef") and rule.matches(path)}
+    return "exact" if "ext" in kinds else "pattern" if kinds else None
+
+
+def holds_module(rule: Rule, objects: frozenset[Canon]) -> bool:
+    """Whether ``objects`` (what a name denotes) hold a module that the module ``rule`` covers: a
+    module of the tree (``mod``) or one that ``import`` binds (``imported``, see
+    :mod:`wsaudit.engine.resolve`). An attribute of a module outside the tree (``ext``) is not:
+    ``from six import text_type`` binds a function of ``six``, not the module.
+
+    >>> rule = Rule("M", module="pkg.six")
+    >>> holds_module(rule, frozenset({("imported", "pkg.six.moves.urllib.error")}))
+    True
+    >>> holds_module(rule, frozenset({("ext", "pkg.six.text_type")})), holds_module(rule, frozenset({("mod", "pkg.sixth")}))
+    (False, False)
+    """
+    return any(kind in ("mod", "imported") and rule.covers_module(path) for kind, path in objects)
 
 
 def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolution, rules: RuleTargets
@@ -176,12 +233,17 @@ def _import_hits(f: SourceFile, imp: ImportStmt, resolver: Resolution, rules: Ru
                 for rule in rules.symbol:
                     if objects & rules.targets[rule.id]:
                         hits.setdefault((rule, "deprecated-import"), (exported, "exact"))
+                for rule in rules.module:
+                    if holds_module(rule, objects):
+                        hits.setdefault((rule, "deprecated-module"), (exported, "exact"))
             continue
         full = f"{base}.{name}"
+        objects = resolver.resolve(full)
         for rule in rules.module:
             if rule.covers_module(full):
                 hits.setdefault((rule, "deprecated-module"), (asname or name, rules.module_resolution(rule, full)))
-        objects = resolver.resolve(full)
+            elif holds_module(rule, objects):  # the deprecated module, re-exported by ``base``
+                hits.setdefault((rule, "deprecated-module"), (asname or name, "exact"))
         for rule in rules.symbol:
             resolution = rules.symbol_hit(rule, objects, (full,) if name in rules.names[rule.id] else ())
             if resolution is not None:
@@ -193,16 +255,17 @@ def _use_rows(f: SourceFile, ff: FileFacts, resolver: Resolution, rules: RuleTar
     out = []
     for use in ff.uses:
         prefixes = resolver.chain(f.module, ff, use)
-        resolved = any(objects & rules.every_target for objects in prefixes)
+        resolved = any(rules.deprecated(objects) for objects in prefixes)
         # A written path can match only through a deprecated name: skip the common case cheaply.
         maybe_written = not resolved and (rules.written_names.intersection(use.chain) or any(
             _source_name(ff, i) in rules.written_names for i in use.reaching))
         if not resolved and not maybe_written:
             continue
-        written = resolver.written(f.module, ff, use) if maybe_written else None
+        views = _binding_views(f, ff, resolver, use, prefixes) if maybe_written else [(prefixes, [])]
         for rule in rules.symbol:
             for k, objects in enumerate(prefixes, start=1):
-                resolution = rules.symbol_hit(rule, objects, written[k - 1] if written else ())
+                resolution = _best(rules.symbol_hit(rule, seen[k - 1], written[k - 1] if written else ())
+                                   for seen, written in views)
                 if resolution is None:
                     continue
                 category = "deprecated-call" if use.is_call and k == len(use.chain) else "deprecated-reference"
@@ -212,6 +275,35 @@ def _use_rows(f: SourceFile, ff: FileFacts, resolver: Resolution, rules: RuleTar
                                       use.snippet, owners[0] if owners else None, resolution))
                 break
     return out
+
+
+def _binding_views(f: SourceFile, ff: FileFacts, resolver: Resolution, use: Use, prefixes: list[frozenset[Canon]]
+                   ) -> list[tuple[list[frozenset[Canon]], list[frozenset[str]]]]:
+    """What each binding that reaches ``use`` makes of it, apart: per binding, the objects each
+    prefix of its chain denotes and the paths it is written as.
+
+    A written path counts only when it resolves to nothing in the tree, and that is a property of
+    the binding that writes it, not of the others that may reach the same use: in
+    ``try: from pkg.gone import cwm`` / ``except ImportError: cwm = None`` (or ``def cwm``, a
+    ``class``, under any ``except``), the import is what the name is whenever it succeeds, and the
+    fallback, an object of the tree, must not hide it. With one binding (or none), the view is the
+    use's own."""
+    if len(use.reaching) <= 1:
+        return [(prefixes, resolver.written(f.module, ff, use))]
+    views = []
+    for index in use.reaching:
+        alone = use._replace(reaching=(index,))
+        views.append((resolver.chain(f.module, ff, alone), resolver.written(f.module, ff, alone)))
+    return views
+
+
+_RANK = {"exact": 0, "pattern": 1}
+
+
+def _best(resolutions: Iterable[str | None]) -> str | None:
+    """The surest of some bindings' resolutions of one use: ``exact`` over ``pattern``."""
+    found = [r for r in resolutions if r is not None]
+    return min(found, key=_RANK.__getitem__) if found else None
 
 
 def _source_name(ff: FileFacts, index: int) -> str | None:

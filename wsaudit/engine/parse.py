@@ -30,9 +30,14 @@ from wsaudit.engine.suppress import read_suppressions
 from wsaudit.engine.tokens import scan_tokens
 from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef
 
-FACTS_VERSION = 4  # 4: suppression comments
+FACTS_VERSION = 5  # 4: suppression comments; 5: one-word module strings, assignments as definitions
 
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Where a one-word string is a path too: what Python imports or looks up as a module name
+# (``import_module("cgi")``, ``sys.modules["cgi"]``). Anywhere else a lone word is prose or a
+# key; a ``patch`` target always has a dot (a module and its attribute).
+_MODULE_SINKS = frozenset({"import", "sys.modules"})
 # An entry point: "name = pkg.mod:attr [extra]", or "pkg.mod:attr" with a dotted module.
 _ENTRY = re.compile(r"\s*(?:(?P<name>[\w.-]+)\s*=\s*)?(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*:\s*"
                     r"(?P<attr>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*(?:\[[^\]]*\])?\s*")
@@ -264,14 +269,14 @@ class _Extractor(FactsRecorder):
     def visit_Assign(self, node: ast.Assign, scope: Scope, context: str, conditional: bool) -> None:
         """``a = b = value``: the value runs first."""
         self._expr(node.value, scope, context)
-        self._assign(node.targets, node.value, scope, context, _end(node), not conditional)
+        self._assign(node.targets, node.value, scope, context, _end(node), not conditional, node.lineno)
 
     def visit_AnnAssign(self, node: ast.AnnAssign, scope: Scope, context: str, conditional: bool) -> None:
         """``a: T = value``; ``a: T`` alone binds nothing."""
         self._expr(node.annotation, scope, context)
         if node.value is not None:
             self._expr(node.value, scope, context)
-            self._assign([node.target], node.value, scope, context, _end(node), not conditional)
+            self._assign([node.target], node.value, scope, context, _end(node), not conditional, node.lineno)
         elif not isinstance(node.target, ast.Name):
             self._expr(node.target, scope, context)
 
@@ -382,9 +387,9 @@ class _Extractor(FactsRecorder):
     def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: Scope,
                 conditional: bool) -> None:
         """Bind the name a ``def`` or ``class`` defines; at module level it is also a definition."""
-        self._bind(scope, node.name, _end(node), not conditional, "local")
+        index = self._bind(scope, node.name, _end(node), not conditional, "local")
         if scope is self.module:
-            self.definitions.append((node.name, node.lineno))
+            self.define(node.name, node.lineno, index)
 
     def _function_scope(self, args: ast.arguments, scope: Scope, context: str, start) -> Scope:
         """Walk the defaults and annotations of a ``def``'s parameters; the scope that binds them."""
@@ -403,11 +408,15 @@ class _Extractor(FactsRecorder):
         return inner
 
     def _assign(self, targets: list[ast.expr], value: ast.expr, scope: Scope, context: str, end: tuple[int, int],
-                uncond: bool) -> None:
+                uncond: bool, line: int) -> None:
         """Bind the targets of ``value``: a name given a chain of names (``a = b.c``) is an alias of
-        it, ``__all__`` given a list of strings is the module's."""
+        it, ``__all__`` given a list of strings is the module's. A module-level name given a value
+        is a definition, as a ``def`` is (see :meth:`FactsRecorder.define`)."""
         names, root = _chain(value)
         aliasable = isinstance(root, ast.Name) and names and isinstance(value, (ast.Name, ast.Attribute))
+        # ``x = None``, ``x = 3``: Python binds a constant, never a function or class, so never a
+        # deprecated symbol (the fallback of ``except ImportError: cwm = None`` defines nothing)
+        defines = scope is self.module and not isinstance(value, ast.Constant)
         for target in targets:
             if isinstance(target, ast.Name):
                 if scope is self.module and target.id == "__all__":
@@ -417,7 +426,11 @@ class _Extractor(FactsRecorder):
                     index = self._bind(scope, target.id, end, uncond, "alias", None)
                     if rhs is not None and index >= 0:
                         self.alias_rhs[index] = rhs
-                    continue
+                else:
+                    index = self._bind(scope, target.id, end, uncond, "local")
+                if defines:
+                    self.define(target.id, line, index)
+                continue
             self._bind_targets(scope, target, end, uncond, context)
 
     def _collect_all(self, value: ast.expr, extend: bool) -> None:
@@ -489,12 +502,13 @@ class _Extractor(FactsRecorder):
             stack.append((kw.value, scope, context))
 
     def visit_Constant(self, node: ast.Constant, scope: Scope, context: str, stack: _Stack) -> None:
-        """A string that reads as a dotted path (``"a.b.c"``) or an entry point (``"n = a.b:c"``)."""
+        """A string that reads as a dotted path (``"a.b.c"``) or an entry point (``"n = a.b:c"``);
+        where Python takes it as a module name, a single word too (``import_module("cgi")``)."""
         value = node.value
         if not isinstance(value, str):
             return
         sink = self._sinks.get(id(node))
-        if not _DOTTED.fullmatch(value):
+        if not (_DOTTED.fullmatch(value) or (sink in _MODULE_SINKS and _NAME.fullmatch(value))):
             entry = _ENTRY.fullmatch(value) if ":" in value else None
             if entry is None or not (entry["name"] or "." in entry["module"]):
                 return

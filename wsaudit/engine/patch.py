@@ -183,7 +183,7 @@ def patch(earlier: TreeResult, files: Sequence[SourceFile], edited: Sequence[Sou
     fresh: dict[str, set[str]] = {}
     for f in redo:
         with resolver.reading() as read:
-            if f.path in owned and contributed(store.facts[f.path], f.module, names, every, resolver):
+            if f.path in owned and contributed(store.facts[f.path], f.module, names, every, resolver, rules):
                 return None
             fresh[f.path] = read
 

@@ -3,7 +3,11 @@
 An object is identified by where it is *defined*: ``("obj", "pkg.mod.name")`` for a name
 defined in a module of the tree, ``("mod", "pkg.mod")`` for a module, ``("ext", "dotted")``
 for anything outside the tree, ``("undef", "pkg.mod.name")`` for a name that a module of the
-tree does not bind (importing it would fail). Resolution follows re-export chains, renamed re-exports,
+tree does not bind (importing it would fail). A name bound by ``import a.b.c as x`` (or
+``import a``) holds a module object: when that module is not a file of the tree (outside it, or
+made at run time, as ``six`` makes ``six.moves``), the name also denotes ``("imported",
+"a.b.c")``, beside what the path resolves to, so that the module is known for one wherever the
+name is re-exported (a module rule's ``from A import x``). Resolution follows re-export chains, renamed re-exports,
 star imports (honouring a literal ``__all__``) and module aliases; every answer is memoised.
 
 A resolver made with ``track=True`` also knows, for every answer, the modules whose facts it
@@ -246,7 +250,7 @@ class Resolver:
         for kind, path in objects:
             if kind == "mod":
                 out |= self.module_attribute(path, attr)
-            else:
+            elif kind != "imported":  # (an attribute of it is what its ``ext`` or ``obj`` twin says)
                 out.add((kind, f"{path}.{attr}"))
         return frozenset(out)
 
@@ -289,7 +293,9 @@ class Resolver:
         """What binding ``index`` of ``module`` binds ``name`` to."""
         b = facts.bindings[index]
         if b.kind == "module":
-            return self.resolve(b.module_target())
+            target = b.module_target()
+            found = self.resolve(target)
+            return found if ("mod", target) in found else found | {("imported", target)}
         if b.kind == "from":
             level, source, attr = b.from_target()
             base = self.absolute(module, level, source or None)
@@ -372,6 +378,16 @@ class Resolver:
         if self.deep_cuts == deep:  # (never memoised above a cut for depth)
             self._written[key] = prefixes
         return prefixes
+
+
+def as_resolved(objects: frozenset[Canon]) -> frozenset[Canon]:
+    """``objects`` without the ``imported`` marks of module objects: what a name's path resolves
+    to, to compare with :meth:`Resolver.resolve` of a dotted path (which never marks one).
+
+    >>> sorted(as_resolved(frozenset({("ext", "secrets"), ("imported", "secrets")})))
+    [('ext', 'secrets')]
+    """
+    return frozenset(c for c in objects if c[0] != "imported")
 
 
 def in_tree(objects: frozenset[Canon]) -> bool:

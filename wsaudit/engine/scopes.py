@@ -70,7 +70,8 @@ class FactsRecorder:
         self.strings: list[StringRef] = []
         self.all_names: list[str] | None = None
         self.module = Scope("module", None)
-        self.definitions: list[tuple[str, int]] = []
+        # module-level statements that may define a name: (name, line, binding index)
+        self.definitions: list[tuple[str, int, int]] = []
 
     # -- positions ---------------------------------------------------------------
 
@@ -108,6 +109,13 @@ class FactsRecorder:
             self.bindings.append(Binding(name, kind, target, module_scope))
         scope.bindings.setdefault(name, []).append((pos, unconditional, index))
         return index
+
+    def define(self, name: str, line: int, index: int) -> None:
+        """A module-level statement at ``line`` that binds ``name`` (binding ``index``) to an
+        object of its own: a ``def``, a ``class``, an assignment. It is a definition unless the
+        assignment turns out to copy a name bound elsewhere (an alias, ``mk = other.cwm``: a
+        re-export, whose object is defined where it comes from), which :meth:`_finish` knows."""
+        self.definitions.append((name, line, index))
 
     def _pend(self, node: ast.expr, chain: tuple[str, ...], is_call: bool, scope: Scope, context: str) -> int:
         """Record a use of ``chain`` (``a.b.c``) at ``node``; its index among the pending uses."""
@@ -170,7 +178,8 @@ class FactsRecorder:
             strings=tuple(self.strings),
             all_names=tuple(self.all_names) if self.all_names is not None else None,
             problems=(),
-            definitions=tuple(self.definitions),
+            definitions=tuple((name, line) for name, line, index in self.definitions
+                              if bindings[index].kind == "def"),
         )
 
     def _bindings_that_matter(self, reaching: list[list[int]]) -> set[int]:
