@@ -401,3 +401,34 @@ def test_a_fallback_import_re_exported_is_the_imported_object_where_it_is_used(c
         ("backend/operations.py", 7, "PSY", "deprecated-call", "Jsonb"),
         ("backend/operations.py", 10, "PSY", "deprecated-reference", "JSONAdapter"),
     ]
+
+
+# ------------------------------------------------------------------ a path into a deprecated package
+
+# A site's settings name its authentication backend and middleware by dotted path, as a framework
+# imports them by name; the deprecated package is ruled out by a module rule alone.
+def test_a_string_naming_a_thing_inside_a_deprecated_module_counts_with_a_module_rule_alone(cli, tree):
+    files = {
+        "wsaudit.toml": '[[rule]]\nid = "AUTH"\nmodule = "site.legacy_auth"\n',
+        "site/__init__.py": "",
+        "site/legacy_auth/__init__.py": "",
+        "site/legacy_auth/backends.py": "class ModelBackend:\n    pass\n",
+        "site/legacy_auth/middleware.py": "def session_middleware(get_response):\n    return get_response\n",
+        "site/settings.py": """
+            AUTHENTICATION_BACKENDS = ["site.legacy_auth.backends.ModelBackend"]
+            MIDDLEWARE = ["site.legacy_auth.middleware.session_middleware"]
+            CACHE_KEY_PREFIX = "site.legacy_auth.sessions"  # a label: nothing of the tree is named so
+        """,
+    }
+    root = tree(files)
+    assert scan_and_check(cli, root) == [
+        ("site/settings.py", 2, "AUTH", "deprecated-reference", "site.legacy_auth.backends.ModelBackend"),
+        ("site/settings.py", 3, "AUTH", "deprecated-reference", "site.legacy_auth.middleware.session_middleware"),
+    ]
+    # another rule does not change what this one finds
+    root = tree({**files, "wsaudit.toml": files["wsaudit.toml"]
+                 + '\n[[rule]]\nid = "MB"\nsymbol = "site.legacy_auth.backends.ModelBackend"\n'})
+    assert [r for r in scan_and_check(cli, root) if r[2] == "AUTH"] == [
+        ("site/settings.py", 2, "AUTH", "deprecated-reference", "site.legacy_auth.backends.ModelBackend"),
+        ("site/settings.py", 3, "AUTH", "deprecated-reference", "site.legacy_auth.middleware.session_middleware"),
+    ]

@@ -105,6 +105,9 @@ class NameFilter:
     def resolve(self, dotted: str) -> frozenset[Canon]:
         return self.resolver.resolve(dotted) if dotted.rpartition(".")[2] in self.names else _EMPTY
 
+    def resolve_whole(self, dotted: str) -> frozenset[Canon]:
+        return self.resolver.resolve(dotted)  # a module rule's string: does it name anything (read, tracked)
+
     def exported(self, module: str) -> frozenset[str]:
         return self.resolver.exported(module)
 

@@ -320,6 +320,11 @@ def _string_rows(f: SourceFile, ff: FileFacts, resolver: Resolution, rules: Rule
         objects = resolver.resolve(ref.value)
         prefix = _module_prefix(modules, ref.value)
         evidence = ref.sink is not None or in_tree(objects) or ref.value in modules
+        if not evidence and any(rule.covers_module(ref.value) for rule in rules.module):
+            # a path into a deprecated module ("pkg.auth.backends.Model" in a settings file) names a
+            # thing of the tree whatever its last name: ask the unnarrowed resolution, which a
+            # symbol rule's narrowing (names of deprecated objects only) would answer empty
+            evidence = in_tree(resolver.resolve_whole(ref.value))
         for rule in rules.all:
             if rule.module is not None:
                 hit = rules.module_resolution(rule, ref.value) if rule.covers_module(ref.value) and evidence else None

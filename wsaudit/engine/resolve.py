@@ -47,6 +47,10 @@ class Resolution(Protocol):
 
     def resolve(self, dotted: str) -> frozenset[Canon]: ...
 
+    def resolve_whole(self, dotted: str) -> frozenset[Canon]:
+        """What ``dotted`` denotes, never narrowed: whether a string names anything at all, not
+        whether it names a deprecated object."""
+
     def exported(self, module: str) -> frozenset[str]: ...
 
     def module_attribute(self, module: str, name: str) -> frozenset[Canon]: ...
@@ -209,6 +213,9 @@ class Resolver:
         return self.absolute(module, level, name or None)
 
     # -- objects -----------------------------------------------------------------
+
+    def resolve_whole(self, dotted: str) -> frozenset[Canon]:
+        return self.resolve(dotted)
 
     def resolve(self, dotted: str) -> frozenset[Canon]:
         """The objects a dotted path denotes (usually one; more when bindings are conditional)."""
