@@ -64,6 +64,11 @@ def test_a_star_import_is_a_module_level_star_binding_not_a_name():
 def test_literal_all_is_collected_and_augmented_but_a_computed_all_is_not():
     assert facts("__all__ = ['a', 'b']\n__all__ += ('c',)\n").all_names == ("a", "b", "c")
     assert facts("__all__ = ['a'] + other.names\n").all_names is None
+    # extending an __all__ that could not be read leaves it unread (django.db.models: the
+    # fields' names come from ``__all__ = fields_all``, then ``__all__ += [...]``)
+    assert facts("__all__ = fields_all\n__all__ += ['Manager']\n").all_names is None
+    assert facts("__all__ = fields_all\n__all__ = ['a']\n__all__ += ['b']\n").all_names == ("a", "b")
+    assert facts("__all__ = ['a']\n__all__ += more\n").all_names is None
     assert facts("x = 1\n").all_names is None
 
 

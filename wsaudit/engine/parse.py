@@ -30,7 +30,8 @@ from wsaudit.engine.suppress import read_suppressions
 from wsaudit.engine.tokens import scan_tokens
 from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef
 
-FACTS_VERSION = 5  # 4: suppression comments; 5: one-word module strings, assignments as definitions
+FACTS_VERSION = 6  # 4: suppression comments; 5: one-word module strings, assignments as definitions;
+# 6: an __all__ extended after a value that is not a literal stays unread
 
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -434,11 +435,21 @@ class _Extractor(FactsRecorder):
             self._bind_targets(scope, target, end, uncond, context)
 
     def _collect_all(self, value: ast.expr, extend: bool) -> None:
-        """``__all__`` when it is a literal list or tuple of strings (or what ``+=`` adds to it)."""
+        """``__all__`` when it is a literal list or tuple of strings (or what ``+=`` adds to it).
+        Once given a value that is not one (``__all__ = fields_all``), ``+=`` cannot make it
+        known: what it adds to is unread, and a star import takes the public names (taking
+        only the added ones lost every name of ``fields_all``)."""
+        found = None
         if isinstance(value, (ast.List, ast.Tuple)):
             found = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
-            if len(found) == len(value.elts):
-                self.all_names = (self.all_names or []) + found if extend else found
+            if len(found) != len(value.elts):
+                found = None
+        if found is None:
+            self.all_names, self.all_unread = None, True
+        elif not extend:
+            self.all_names, self.all_unread = found, False
+        elif not self.all_unread:
+            self.all_names = (self.all_names or []) + found
 
     def _bind_targets(self, scope: Scope, target: ast.expr, pos, unconditional: bool, context: str) -> None:
         """Bind the names of an assignment target; walk the loads inside it."""

@@ -69,6 +69,7 @@ class FactsRecorder:
         self.alias_rhs: dict[int, int] = {}  # binding index -> pending index
         self.strings: list[StringRef] = []
         self.all_names: list[str] | None = None
+        self.all_unread = False  # ``__all__`` was given a value that is not a literal: it stays unread
         self.module = Scope("module", None)
         # module-level statements that may define a name: (name, line, binding index)
         self.definitions: list[tuple[str, int, int]] = []
