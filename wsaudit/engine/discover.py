@@ -8,7 +8,6 @@ they stay inside the root; a link that leaves it is an ``outside-root`` diagnost
 from __future__ import annotations
 
 import json
-import keyword
 import os
 import re
 import stat
@@ -539,30 +538,6 @@ def module_name_problem(rel: str, name: str) -> str | None:
         return (f"{name!r} is not an importable module name: an empty name, or one with bytes that are not "
                 "UTF-8 or characters shown escaped: audited as a script, not a module of the import graph")
     return None
-
-
-def is_module_name(dotted: str) -> bool:
-    """Whether every segment of ``dotted`` can be imported: an identifier, not a keyword.
-
-    >>> is_module_name("pkg.mod"), is_module_name("my-tool"), is_module_name("a.class"), is_module_name("a.b.c.d")
-    (True, False, False, True)
-    """
-    package, _, last = dotted.rpartition(".")
-    return _importable(last) and (not package or _importable_package(package))
-
-
-def _importable(part: str) -> bool:
-    return part.isidentifier() and not keyword.iskeyword(part)
-
-
-@lru_cache(maxsize=4096)
-def _importable_package(dotted: str) -> bool:
-    """:func:`is_module_name` of a package: asked once per folder, not once per file.
-
-    A loop over the segments, not a call per parent package: a tree's folders may nest
-    thousands deep, past Python's recursion limit.
-    """
-    return all(_importable(part) for part in dotted.split("."))
 
 
 def _shadowed(files: list[SourceFile]) -> list[Diagnostic]:
