@@ -76,6 +76,10 @@ class Audit:
         The rows behind the DataFrames below (the import records are decoded on first use).
     graph : networkx.DiGraph
         The module import graph (see :func:`wsaudit.engine.graph.build_graph`), built on first use.
+        Once the ranking is made (:attr:`module_ranks`, which anything ranked asks for), its
+        nodes also carry ``violations``, ``tier``, ``score`` and ``hops``
+        (:func:`wsaudit.analysis.views.annotate`), which the views of
+        :mod:`wsaudit.analysis.views` read.
     deprecated : dict
         Rule id -> the objects a symbol rule's path resolves to (its definitions).
     definition_records : list of Definition
@@ -127,8 +131,17 @@ class Audit:
         ``wsaudit scan`` never needs it."""
         from wsaudit.engine.graph import build_graph  # networkx is imported where a graph is built
 
-        return build_graph(self.files, self.result.graph.loc(), self.import_records, self.config.golden_path.modules,
-                           self.result.modules)
+        G = build_graph(self.files, self.result.graph.loc(), self.import_records, self.config.golden_path.modules,
+                        self.result.modules)
+        if "module_ranks" in self.__dict__:  # a ranking adopted before the graph was built
+            self._annotate(G)
+        return G
+
+    def _annotate(self, G: nx.DiGraph) -> None:
+        """The ranking on the graph's nodes: ``violations``, ``tier``, ``score``, ``hops``."""
+        from wsaudit.analysis.views import annotate
+
+        annotate(G, self.module_ranks, self.violation_records)
 
     def release_import_records(self) -> None:
         """Build the graph if it is not built yet, then let go of the import records (and of what
@@ -149,13 +162,18 @@ class Audit:
         """:class:`~wsaudit.model.ModuleRank` of every module (computed once)."""
         from wsaudit.analysis.rank import rank_modules
 
-        return rank_modules(self.graph, self.config)
+        ranks = rank_modules(self.graph, self.config)
+        self.__dict__["module_ranks"] = ranks
+        self._annotate(self.graph)  # once ranked, the graph's nodes carry their rank
+        return ranks
 
     def adopt_ranking(self, module_ranks: dict[str, ModuleRank], ranked: list[RankedViolation]) -> None:
         """Take the ranking made earlier of this very audit (a snapshot's, see
         :mod:`wsaudit.audit_file`) as :attr:`module_ranks` and :attr:`ranked`, instead of ranking
         again when they are first asked for."""
         self.__dict__.update(module_ranks=module_ranks, ranked=ranked)
+        if "graph" in self.__dict__:
+            self._annotate(self.__dict__["graph"])
 
     @cached_property
     def ranked(self) -> list[RankedViolation]:

@@ -111,6 +111,17 @@ def _add_graph(sub: _Commands, formats: tuple[str, ...]) -> None:
     _common(graph, formats, "json")
     graph.add_argument("--edge-labels", action="store_true", help="dot: label each edge with the line of its "
                        "first import (off: a large graph stays readable)")
+    view = graph.add_argument_group("views (they combine: the filters keep the modules all of them keep, then "
+                                    "--collapse groups what is left)")
+    view.add_argument("--around", metavar="MODULE", help="only the modules within --depth imports of MODULE, "
+                      "either way (what it imports, what imports it)")
+    view.add_argument("--depth", type=int, metavar="N", help="with --around: how many imports away (default 1)")
+    view.add_argument("--golden-path-hops", type=int, metavar="N", help="only the modules the Golden Path reaches "
+                      "within N imports (0: the Golden Path itself)")
+    view.add_argument("--only-violations", action="store_true", help="only the modules that hold a violation")
+    view.add_argument("--collapse", type=int, metavar="DEPTH", help="one node per package of DEPTH dotted parts "
+                      "(app.core for 2): violations summed, the worst tier, the highest score, the fewest hops; "
+                      "an edge per importing pair of packages, with the number of imports")
 
 
 def _add_rank(sub: _Commands, formats: tuple[str, ...]) -> None:
@@ -349,17 +360,49 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from wsaudit.render.graph import graph_chunks, node_metrics
+    from wsaudit.render.graph import graph_chunks
 
+    if args.depth is not None and args.around is None:  # before the audit: a usage error fails fast
+        raise UsageError("--depth needs --around MODULE")
+    for option, value in (("--depth", args.depth), ("--golden-path-hops", args.golden_path_hops)):
+        if value is not None and value < 0:
+            raise UsageError(f"{option} must be at least 0")
+    if args.collapse is not None and args.collapse < 1:
+        raise UsageError("--collapse must be at least 1")
     result = _audit(args)
     # of the records, only the imports of modules outside the tree are written (beside the
     # graph): the others, half of them, are let go before the ranking and the writing
     unresolved = [r for r in result.import_records if not r.resolved]
     result.release_import_records()
-    metrics = node_metrics(result.violation_records, result.module_ranks)
-    write_output(graph_chunks(result.graph, unresolved, args.format, metrics, edge_labels=args.edge_labels),
-                 args.output)
+    result.module_ranks  # noqa: B018  # ranked: the graph's nodes carry violations, tier, score, hops
+    kept, G = _graph_view(result.graph, args)
+    if kept is not None:  # the imports of outside modules that the modules shown make
+        unresolved = [r for r in unresolved if r.source in kept]
+    write_output(graph_chunks(G, unresolved, args.format, edge_labels=args.edge_labels), args.output)
     return EXIT_OK
+
+
+def _graph_view(G, args: argparse.Namespace):
+    """The view of ``wsaudit graph``'s options (:mod:`wsaudit.analysis.views`): the filters
+    intersect, then ``--collapse`` groups what they keep. Returns the modules kept (None: all)
+    and the graph to write."""
+    from wsaudit.analysis import views
+
+    whole = G
+
+    if args.around is not None:
+        try:
+            G = views.around(G, args.around, 1 if args.depth is None else args.depth)
+        except UsageError as exc:
+            raise UsageError(f"--around {args.around}: {exc}") from None
+    if args.golden_path_hops is not None:
+        G = views.within_hops(G, args.golden_path_hops)
+    if args.only_violations:
+        G = views.only_violations(G)
+    kept = None if G is whole else set(G)
+    if args.collapse is not None:
+        G = views.collapse(G, args.collapse)
+    return kept, G
 
 
 def cmd_rank(args: argparse.Namespace) -> int:

@@ -1,9 +1,10 @@
-"""``wsaudit graph``: the import graph as JSON, GraphML, GEXF or DOT.
+"""``wsaudit graph``: the import graph as JSON, node-link JSON, GraphML, GEXF or DOT.
 
 Nodes carry, besides the module's own fields (docs/json.md, "JSON of graph"), what a graph
-tool colours or sizes them by: ``violations`` (in the module's file), ``tier`` and ``score``
-(the module's rank, see ``wsaudit rank``). DOT is drawn for a person: modules clustered by
-package, coloured by tier, edges unlabelled unless asked.
+tool colours, sizes or filters them by: ``violations`` (in the module's file), ``tier``,
+``score`` and ``hops`` (the module's rank, see ``wsaudit rank``), taken from the node's
+attributes (:func:`wsaudit.analysis.views.annotate`) or from ``metrics``. DOT is drawn for a
+person: modules clustered by package, coloured by tier, edges unlabelled unless asked.
 """
 
 from __future__ import annotations
@@ -21,20 +22,40 @@ if TYPE_CHECKING:  # networkx is imported where a graph is written, not by every
     import networkx as nx
 
 NODE_FIELDS = ("module", "path", "is_test", "is_package", "loc", "golden_path")
-METRIC_FIELDS = ("violations", "tier", "score")
+METRIC_FIELDS = ("violations", "tier", "score", "hops")
+# what a package of a collapsed graph adds (wsaudit.analysis.views.collapse)
+COLLAPSED_NODE_FIELDS, COLLAPSED_EDGE_FIELDS = ("modules",), ("imports",)
 EDGE_FIELDS = ("source", "target", "line", "context", "implicit", "contexts")
 TIER_FILL = {"P0": "#f4b6b6", "P1": "#fbd9a8", "P2": "#e4e4e4"}
 
 
 def node_metrics(violations: Iterable[Violation], ranks: Mapping[str, ModuleRank]) -> dict[str, dict[str, Any]]:
-    """Per module: ``violations`` in its file, its ``tier`` and ``score``.
+    """Per module: ``violations`` in its file, its ``tier``, ``score`` and ``hops``.
 
     >>> from wsaudit.model import ModuleRank
     >>> node_metrics([], {"a": ModuleRank("a", "P1", 0.5, 1, ("g", "a"), "")})
-    {'a': {'violations': 0, 'tier': 'P1', 'score': 0.5}}
+    {'a': {'violations': 0, 'tier': 'P1', 'score': 0.5, 'hops': 1}}
     """
     counts = Counter(v.module for v in violations)
-    return {m: {"violations": counts[m], "tier": r.tier, "score": r.score} for m, r in sorted(ranks.items())}
+    return {m: {"violations": counts[m], "tier": r.tier, "score": r.score, "hops": r.golden_distance}
+            for m, r in sorted(ranks.items())}
+
+
+def _node_row(G: nx.DiGraph, n: str, metrics: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A node's fields in the documented order: its own, its rank's (from the node or
+    ``metrics``), then those of a collapsed package."""
+    attrs = G.nodes[n]
+    row = {k: attrs[k] for k in NODE_FIELDS}
+    row.update({k: attrs[k] for k in METRIC_FIELDS if k in attrs})
+    row.update(metrics.get(n, {}))
+    row.update({k: attrs[k] for k in COLLAPSED_NODE_FIELDS if k in attrs})
+    return row
+
+
+def _edge_row(data: Mapping[str, Any]) -> dict[str, Any]:
+    row = {k: (list(data[k]) if k == "contexts" else data[k]) for k in EDGE_FIELDS}
+    row.update({k: data[k] for k in COLLAPSED_EDGE_FIELDS if k in data})
+    return row
 
 
 def graph_parts(G: nx.DiGraph, imports: Iterable[DirectImport],
@@ -43,13 +64,12 @@ def graph_parts(G: nx.DiGraph, imports: Iterable[DirectImport],
     that makes its rows as they are asked for (written one by one by
     :func:`~wsaudit.render.text.dump_chunks`)."""
     metrics = metrics or {}
-    nodes, adj = G.nodes, G.adj
+    adj = G.adj
     return {
-        "nodes": ({**{k: nodes[n][k] for k in NODE_FIELDS}, **metrics.get(n, {})} for n in sorted(G)),
+        "nodes": (_node_row(G, n, metrics) for n in sorted(G)),
         # sorted(G.edges)'s order, importer by importer: no list of a tuple per edge (480,000 on
         # 100,000 modules, 35 MB) beside the graph
-        "edges": ({k: (list(data[k]) if k == "contexts" else data[k]) for k in EDGE_FIELDS}
-                  for a in sorted(G) for data in (adj[a][b] for b in sorted(adj[a]))),
+        "edges": (_edge_row(data) for a in sorted(G) for data in (adj[a][b] for b in sorted(adj[a]))),
         "unresolved": ({k: getattr(r, k) for k in ("source", "target", "line", "context")}
                        for r in imports if not r.resolved),
     }
@@ -59,7 +79,8 @@ def graph_document(G: nx.DiGraph, imports: Iterable[DirectImport],
                    metrics: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """The ``wsaudit graph --format json`` document; ``unresolved`` lists imports of modules
     outside the tree (third-party or deleted), kept apart from the graph; ``metrics`` (from
-    :func:`node_metrics`) adds ``violations``, ``tier`` and ``score`` to each node."""
+    :func:`node_metrics`) adds ``violations``, ``tier``, ``score`` and ``hops`` to each node
+    (which otherwise come from the node's attributes, when it has them)."""
     return {name: list(rows) for name, rows in graph_parts(G, imports, metrics).items()}
 
 
@@ -69,8 +90,10 @@ def _dot_id(text: str) -> str:
 
 
 def _package(G: nx.DiGraph, n: str) -> str:
-    """The package a module is drawn in: itself for a package, else its parent ("" at the top)."""
-    return n if G.nodes[n].get("is_package") else n.rpartition(".")[0]
+    """The package a module is drawn in: itself for a package, else its parent ("" at the top).
+    A collapsed package (one node for many modules) is drawn in its parent, as a module is."""
+    attrs = G.nodes[n]
+    return n if attrs.get("is_package") and "modules" not in attrs else n.rpartition(".")[0]
 
 
 def _node_line(G: nx.DiGraph, n: str, metrics: Mapping[str, Mapping[str, Any]], indent: str) -> str:
@@ -79,7 +102,9 @@ def _node_line(G: nx.DiGraph, n: str, metrics: Mapping[str, Mapping[str, Any]], 
     label = n[len(package) + 1:] if package and n != package else n.rpartition(".")[2] or n
     if n == package:
         label = "__init__"
-    found = metrics.get(n, {})
+    found = {**{k: attrs[k] for k in METRIC_FIELDS if k in attrs}, **metrics.get(n, {})}
+    if attrs.get("modules", 1) > 1:
+        label += f"\n{attrs['modules']} modules"
     if found.get("violations"):
         label += f"\n{found['violations']} violation" + ("s" if found["violations"] > 1 else "")
     style = [s for s, on in (("bold", attrs.get("golden_path")), ("dashed", attrs.get("is_test"))) if on]
@@ -89,7 +114,15 @@ def _node_line(G: nx.DiGraph, n: str, metrics: Mapping[str, Mapping[str, Any]], 
         out.append(f'fillcolor="{TIER_FILL.get(found.get("tier"), "#ffffff")}"')
     if style:
         out.append(f"style={_dot_id(','.join(style))}")
+    # the rank as data (Graphviz draws nothing of attributes it does not know; pydot and gvpr read them)
+    ranked = {**found, **({"is_test": attrs["is_test"]} if "is_test" in attrs else {})}
+    out.extend(f"{k}={_dot_id(_dot_value(ranked[k]))}" for k in ("tier", "score", "violations", "hops", "is_test")
+               if ranked.get(k) is not None)
     return f"{indent}{_dot_id(n)} [{', '.join(out)}];"
+
+
+def _dot_value(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def graph_dot(G: nx.DiGraph, metrics: Mapping[str, Mapping[str, Any]] | None = None, *,
@@ -100,7 +133,8 @@ def graph_dot(G: nx.DiGraph, metrics: Mapping[str, Mapping[str, Any]] | None = N
     each edge's first line number.
 
     >>> import networkx as nx
-    >>> G = nx.DiGraph(); G.add_node("p", is_package=True); G.add_node("p.a", golden_path=True); G.add_node("b")
+    >>> G = nx.DiGraph(); G.add_node("p", is_package=True); G.add_node("p.a", golden_path=True, tier="P0", hops=0)
+    >>> G.add_node("b")
     >>> G.add_edge("p.a", "b", line=3, context="module")
     >>> print(graph_dot(G), end="")
     digraph imports {
@@ -110,7 +144,7 @@ def graph_dot(G: nx.DiGraph, metrics: Mapping[str, Mapping[str, Any]] | None = N
       subgraph "cluster_p" {
         label="p";
         "p" [label="__init__"];
-        "p.a" [label="a", style="bold"];
+        "p.a" [label="a", style="bold", tier="P0", hops="0"];
       }
       "p.a" -> "b";
     }
@@ -164,7 +198,10 @@ def graph_chunks(G: nx.DiGraph, imports: list[DirectImport], fmt: str,
 def graph_text(G: nx.DiGraph, imports: list[DirectImport], fmt: str,
                metrics: Mapping[str, Mapping[str, Any]] | None = None, *, edge_labels: bool = False) -> str:
     """The graph in one of :data:`GRAPH_FORMATS`; ``metrics`` (from :func:`node_metrics`) adds
-    per-node ``violations``, ``tier`` and ``score``; ``edge_labels`` is for DOT."""
+    per-node ``violations``, ``tier``, ``score`` and ``hops`` (else taken from the nodes'
+    attributes); ``edge_labels`` is for DOT. ``node-link`` is networkx's
+    ``node_link_data(G, edges="edges")`` (what d3 reads, and ``networkx.node_link_graph``
+    reads back), its nodes with the fields of the JSON's and an ``id``."""
     if fmt == "json":
         return dumps(graph_document(G, imports, metrics))
     if fmt == "dot":
@@ -175,9 +212,16 @@ def graph_text(G: nx.DiGraph, imports: list[DirectImport], fmt: str,
 
     metrics = metrics or {}
     ordered = nx.DiGraph()  # writers keep insertion order: insert sorted for byte-identical output
-    ordered.add_nodes_from((n, {**G.nodes[n], **metrics.get(n, {})}) for n in sorted(G))
-    # GraphML and GEXF hold no lists: the contexts become "module,function"
-    ordered.add_edges_from((a, b, {k: (",".join(v) if k == "contexts" else v) for k, v in G.edges[a, b].items()})
+    if fmt == "node-link":
+        ordered.add_nodes_from((n, _node_row(G, n, metrics)) for n in sorted(G))
+        ordered.add_edges_from((a, b, _edge_row(G.edges[a, b])) for a, b in sorted(G.edges))
+        return dumps(nx.node_link_data(ordered, edges="edges"))
+    # GraphML and GEXF hold no lists: the contexts become "module,function"; nor None: a node
+    # the Golden Path does not reach has no hops, an edge of packages no line
+    ordered.add_nodes_from((n, {k: v for k, v in {**G.nodes[n], **metrics.get(n, {})}.items() if v is not None})
+                           for n in sorted(G))
+    ordered.add_edges_from((a, b, {k: (",".join(v) if k == "contexts" else v) for k, v in G.edges[a, b].items()
+                                   if v is not None})
                            for a, b in sorted(G.edges))
     if fmt == "graphml":
         return "\n".join(nx.generate_graphml(ordered)) + "\n"
