@@ -66,3 +66,16 @@ def test_the_profile_carries_its_own_words_and_a_file_keeps_only_those_that_hold
     assert load(tmp_path).report.golden_path is None and load(tmp_path).report.baseline == words.baseline
     (tmp_path / "wsaudit.toml").write_text('profile = "netra-websocket"\n' + RULE)
     assert load(tmp_path).report.baseline is None and load(tmp_path).report.title is None
+
+
+def test_the_golden_path_figure_size_is_configured_within_a_range(tmp_path):
+    (tmp_path / "wsaudit.toml").write_text(RULE + "[report]\nfigure_modules = 12\n")
+    assert load(tmp_path).report.figure_modules == 12
+    (tmp_path / "wsaudit.toml").write_text(RULE)
+    assert load(tmp_path).report.figure_modules == 40
+    for wrong, said in (("1", "got 1"), ("100000", "got 100000"), ("12.5", "got 12.5"), ('"many"', "")):
+        (tmp_path / "wsaudit.toml").write_text(RULE + f"[report]\nfigure_modules = {wrong}\n")
+        with pytest.raises(ConfigError) as info:
+            load(tmp_path)
+        assert [line for line in info.value.lines() if "report.figure_modules: expected a whole number" in line
+                and said in line], info.value.lines()

@@ -79,6 +79,7 @@ class ReportSettings:
     title: str | None = None  # the report's title (default: "Deprecated API audit of <folder>")
     golden_path: str | None = None  # one sentence: what the Golden Path is, for this codebase
     baseline: ReportBaseline | None = None
+    figure_modules: int = 40  # the most modules the Golden Path figure draws (the highest scores first)
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "simulate.runs": (1, 100_000, True),
     "report.baseline.count": (0, 1_000_000_000_000, True),  # every count of a baseline
     "report.baseline.days": (0, 100_000, False),  # working days of a baseline's plan
+    "report.figure_modules": (2, 400, True),  # boxes of the Golden Path figure: 400 is already a poster
 }
 _EXCLUSIVE = {"rank.alpha": (True, True), "simulate.capacity_hours_per_day": (True, False),
               "simulate.failure_probability": (False, True)}  # (low excluded, high excluded)
@@ -148,7 +149,7 @@ def _type_name(value: Any) -> str:
 
 TOP_KEYS = ("profile", "roots", "exclude", "tests", "test_folders", "max_file_size", "max_parse_memory", "cache_dir", "golden_path",
             "rule", "rank", "simulate", "report")
-REPORT_KEYS = ("title", "golden_path", "baseline")
+REPORT_KEYS = ("title", "golden_path", "baseline", "figure_modules")
 RANK_KEYS = ("alpha", "type_checking", "p0_max_distance", "golden_test_imports_tier")
 GOLDEN_KEYS = ("modules", "tests")
 RULE_KEYS = ("id", "symbol", "module", "replacement", "message", "url", "parameters", "rewrite")
@@ -376,7 +377,8 @@ def _validate_test_folders(table: Any, check: _Checker) -> tuple[tuple[str, tupl
 
 def _validate_report(table: Any, check: _Checker) -> ReportSettings | None:
     """``[report]``: ``title`` and ``golden_path`` are one line of text each; ``baseline`` is a
-    table of counts (BASELINE_KEYS) or the root-relative path of a previous ``summary.json``."""
+    table of counts (BASELINE_KEYS) or the root-relative path of a previous ``summary.json``;
+    ``figure_modules`` a whole number in its range (RANGES)."""
     if not isinstance(table, dict):
         check.problem("report", f"expected a table, got {_type_name(table)}")
         return None
@@ -393,6 +395,12 @@ def _validate_report(table: Any, check: _Checker) -> ReportSettings | None:
                 ok = False
             else:
                 values[key] = text.strip()
+    if "figure_modules" in table:
+        number = check.number("report.figure_modules", table["figure_modules"])
+        if number is None:
+            ok = False
+        else:
+            values["figure_modules"] = int(number)
     if "baseline" in table:
         baseline = _validate_baseline(table["baseline"], check)
         if baseline is None:

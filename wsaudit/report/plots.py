@@ -6,6 +6,7 @@ notebook's plain-text output). Layouts are deterministic: no random seed, no set
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -14,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from wsaudit.config import ReportSettings
 from wsaudit.model import CATEGORIES, TIERS, ModuleRank
 
 if TYPE_CHECKING:
@@ -28,7 +30,8 @@ def _short(module: str, parts: int = 2) -> str:
     return ".".join(module.split(".")[-parts:])
 
 
-GOLDEN_FIGURE_MODULES = 40  # more boxes than this make a figure nobody can read
+# [report] figure_modules's default: more boxes than this make a figure nobody can read
+GOLDEN_FIGURE_MODULES = ReportSettings.figure_modules
 
 
 def golden_subgraph(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dict[str, Any]],
@@ -57,68 +60,202 @@ def golden_subgraph(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dict
     return H
 
 
-def layered_layout(H: nx.DiGraph) -> dict[str, tuple[float, float]]:
-    """Columns by ``layer`` (import hops), modules sorted by name from top to bottom.
+def barycenter_order(H: nx.DiGraph, layer: str = "layer", sweeps: int = 4) -> dict[int, list[str]]:
+    """The nodes of each layer (node attribute ``layer``) in an order with few edge crossings
+    between neighbouring layers: the barycenter heuristic of layered (Sugiyama) drawing.
 
-    networkx's ``multipartite_layout`` places nodes in an order that varies with Python's hash
-    seed; this one depends on the names only.
+    networkx's ``multipartite_layout`` places the layers but does not order their nodes (its
+    notes say it does not try to minimize crossings), so each layer is ordered here: starting
+    from the names, each node is moved to the mean position of its neighbours in the layer
+    before it (sweeping down the layers), then in the layer after it (sweeping up), ``sweeps``
+    times; a node with no neighbour there keeps its place, ties keep the earlier order. The
+    order kept is the one with the fewest crossings seen (:func:`layer_crossings`), so it never
+    has more than the names' order. It depends on the names and edges only, not on the hash seed.
 
-    >>> H = nx.DiGraph(); H.add_node("b", layer=0); H.add_node("a", layer=0); H.add_node("c", layer=1)
-    >>> layered_layout(H)
-    {'a': (0.0, 0.5), 'b': (0.0, -0.5), 'c': (1.0, 0.0)}
+    >>> H = nx.DiGraph([("g", "b"), ("g", "a"), ("a", "y"), ("b", "x")])
+    >>> nx.set_node_attributes(H, {"g": 0, "a": 1, "b": 1, "x": 2, "y": 2}, "layer")
+    >>> layer_crossings(H, {0: ["g"], 1: ["a", "b"], 2: ["x", "y"]})  # by name: a -> y crosses b -> x
+    1
+    >>> order = barycenter_order(H)
+    >>> order, layer_crossings(H, order)
+    ({0: ['g'], 1: ['a', 'b'], 2: ['y', 'x']}, 0)
     """
-    columns: dict[int, list[str]] = {}
+    layers: dict[int, list[str]] = {}
     for n in sorted(H):
-        columns.setdefault(H.nodes[n]["layer"], []).append(n)
-    pos = {}
-    for x, layer in enumerate(sorted(columns)):
-        members = columns[layer]
-        for i, n in enumerate(members):
-            pos[n] = (float(x), (len(members) - 1) / 2 - i)
-    return dict(sorted(pos.items()))
+        layers.setdefault(H.nodes[n][layer], []).append(n)
+    order = {k: layers[k] for k in sorted(layers)}
+    keys = list(order)
+    best, fewest = {k: list(v) for k, v in order.items()}, layer_crossings(H, order, layer)
+    U = H.to_undirected(as_view=True)
+
+    def place(layer_key: int, beside: int) -> None:
+        where = {n: i - (len(order[beside]) - 1) / 2 for i, n in enumerate(order[beside])}
+        mine = order[layer_key]
+        centre = (len(mine) - 1) / 2
+
+        def key(item: tuple[int, str]) -> tuple[float, int]:
+            i, n = item
+            near = [where[m] for m in U[n] if m in where]
+            return (sum(near) / len(near) if near else i - centre, i)
+
+        order[layer_key] = [n for _, n in sorted(enumerate(mine), key=key)]
+
+    for _ in range(sweeps):
+        for before, current in pairwise(keys):
+            place(current, before)
+        for after, current in pairwise(keys[::-1]):
+            place(current, after)
+        crossings = layer_crossings(H, order, layer)
+        if crossings < fewest:
+            best, fewest = {k: list(v) for k, v in order.items()}, crossings
+    return best
+
+
+def layer_crossings(H: nx.DiGraph, order: dict[int, list[str]], layer: str = "layer") -> int:
+    """How many pairs of edges cross between neighbouring layers, the nodes of each layer
+    placed in ``order`` (edges within a layer or across several are not counted).
+
+    >>> H = nx.DiGraph([("a", "d"), ("b", "c")])
+    >>> nx.set_node_attributes(H, {"a": 0, "b": 0, "c": 1, "d": 1}, "layer")
+    >>> layer_crossings(H, {0: ["a", "b"], 1: ["c", "d"]}), layer_crossings(H, {0: ["a", "b"], 1: ["d", "c"]})
+    (1, 0)
+    """
+    rank = {n: i for members in order.values() for i, n in enumerate(members)}
+    keys = sorted(order)
+    total = 0
+    for upper, lower in pairwise(keys):
+        pairs = sorted((rank[a], rank[b]) for a, b in H.edges
+                       for a, b in ((a, b), (b, a)) if H.nodes[a][layer] == upper and H.nodes[b][layer] == lower)
+        total += sum(1 for i, (a1, b1) in enumerate(pairs) for a2, b2 in pairs[i + 1:] if a1 < a2 and b1 > b2)
+    return total
+
+
+def layered_layout(H: nx.DiGraph, layer: str = "layer") -> dict[str, tuple[int, float]]:
+    """Each node's (column, row): columns by ``layer`` (import hops), rows in
+    :func:`barycenter_order`, where networkx's ``multipartite_layout`` places them (each column
+    centred on the tallest: beside a column of 2, one node is at row 0.5). Rows count from the top.
+
+    >>> H = nx.DiGraph([("g", "b"), ("g", "a")])
+    >>> nx.set_node_attributes(H, {"g": 0, "a": 1, "b": 1}, "layer")
+    >>> layered_layout(H)
+    {'a': (1, 0.0), 'b': (1, 1.0), 'g': (0, 0.5)}
+    """
+    order = barycenter_order(H, layer)
+    if not order:
+        return {}
+    # multipartite_layout keeps the order of a layer given as a list (a layer it finds from the
+    # attribute is a set, whose order follows the hash seed); it puts the first at the bottom
+    pos = nx.multipartite_layout(H, subset_key={k: members[::-1] for k, members in order.items()})
+    tallest = max(order.values(), key=len)
+    # one row or column apart, in the rescaled coordinates (rescaled alike in x and y, centred on 0)
+    if len(tallest) > 1:
+        unit = float(pos[tallest[0]][1] - pos[tallest[1]][1])
+    elif len(order) > 1:
+        first, second = (members[0] for members in list(order.values())[:2])
+        unit = float(pos[second][0] - pos[first][0])
+    else:
+        unit = 1.0
+    column = {k: i for i, k in enumerate(order)}
+    return {n: (column[H.nodes[n][layer]], round((len(tallest) - 1) / 2 - float(pos[n][1]) / unit, 6) + 0.0)
+            for n in sorted(H)}
+
+
+LABEL_POINTS, HEADING_POINTS, TITLE_POINTS = 8.0, 9.0, 11.0  # font sizes of the Golden Path figure
+
+
+def _text_inches(text: str, points: float, bold: bool = False) -> float:
+    """How wide ``text`` is drawn, in inches (measured with the font, not guessed from its length)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(size=points, weight="bold" if bold else "normal")
+    return TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0] / 72
+
+
+def _lighter(color: str, share: float = 0.45) -> tuple[float, float, float]:
+    from matplotlib.colors import to_rgb
+
+    return tuple(c + (1 - c) * share for c in to_rgb(color))
 
 
 def plot_golden_path(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dict[str, Any]],
-                     width: float = 11.0) -> Figure:
-    """The Golden Path subgraph, laid out by import distance, violation-bearing modules
-    coloured by the tier of their worst violation."""
-    H = golden_subgraph(G, ranks, rows, GOLDEN_FIGURE_MODULES)
+                     width: float = 6.0, most: int | None = GOLDEN_FIGURE_MODULES) -> Figure:
+    """The Golden Path subgraph, at most ``most`` modules (``[report] figure_modules``: the
+    chains of the highest scores first, :func:`golden_subgraph`), laid out in layers by import
+    distance (:func:`layered_layout`), each module a box filled by the tier of its worst
+    violation, Golden Path modules with a thick border.
+
+    The figure is as big as its boxes need, measured from their text: no two labels overlap,
+    whatever the names and however many modules (``width`` is the least width, in inches)."""
+    from matplotlib.patches import FancyArrowPatch
+
+    H = golden_subgraph(G, ranks, rows, most)
     worst: dict[str, str] = {}
     for r in rows:
         worst[r["module"]] = min(worst.get(r["module"], "P9"), r["tier"])
     for n in H:
         H.nodes[n]["layer"] = ranks[n].golden_distance or 0
     layers = Counter(H.nodes[n]["layer"] for n in H)
-    height = max(3.5, 0.55 * max(layers.values(), default=1) + 1.5)
-    width = max(width, 2.0 * len(layers) + 2.5)  # room for each column's heading
-    fig = Figure(figsize=(width, height), layout="constrained")
-    ax = fig.add_subplot()
     partial = H.graph["shown_chains"] < H.graph["chains"]
-    ax.set_title("Golden Path and the import chains that reach deprecated uses"
-                 + (f" (the {H.graph['shown_chains']} highest-scoring of {H.graph['chains']})" if partial else ""))
+    title = ("Golden Path and the import chains that reach deprecated uses"
+             + (f" (the {H.graph['shown_chains']} highest-scoring of {H.graph['chains']})" if partial else ""))
+
+    def heading(layer: int) -> str:
+        return "Golden Path" if layer == 0 else f"{layer} import hop{'s' if layer > 1 else ''} away"
+
+    labels = {n: _short(n) for n in H}
+    pad = 0.35 * LABEL_POINTS / 72  # the box around a label, each side (boxstyle pad, in inches)
+    box = {n: _text_inches(labels[n], LABEL_POINTS) + 2 * pad for n in H}
+    widest = max([*box.values(), *(_text_inches(heading(k), HEADING_POINTS, True) for k in layers)], default=1.0)
+    pitch_x = widest + 0.55  # a column: the widest box or heading, and room for the arrows between
+    pitch_y = 1.2 * LABEL_POINTS / 72 + 2 * pad + 0.16
+    tallest = max(layers.values(), default=1)
+    heading_room, title_room, margin, legend_room = 0.35, 0.45, 0.15, 1.9
+    drawing = (len(layers) * pitch_x, tallest * pitch_y + heading_room)
+    fig_w = max(width, drawing[0] + 2 * margin + legend_room, _text_inches(title, TITLE_POINTS) + 2 * margin)
+    fig_h = max(2.5, drawing[1] + title_room + 2 * margin)
+    fig = Figure(figsize=(fig_w, fig_h))
+    # one unit of the axes is one inch, so that what is measured in inches is where it is drawn
+    ax = fig.add_axes((margin / fig_w, margin / fig_h, drawing[0] / fig_w, drawing[1] / fig_h))
+    ax.set_xlim(0, drawing[0])
+    ax.set_ylim(-drawing[1], 0)
     ax.axis("off")
+    fig.text(margin / fig_w, 1 - margin / fig_h, title, ha="left", va="top", fontsize=TITLE_POINTS)
     if not len(H):
-        ax.text(0.5, 0.5, "no Golden Path module in this tree", ha="center", va="center")
+        ax.text(0.5, 0.5, "no Golden Path module in this tree", ha="center", va="center", transform=ax.transAxes)
+        ax.legend(handles=[Patch(color=TIER_COLORS[None], label="no module")], loc="upper left",
+                  bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
         fig.alt_text = "No Golden Path module in this tree: nothing to draw."
         return fig
-    pos = layered_layout(H)
-    colors = [TIER_COLORS[worst.get(n)] for n in H]
-    nx.draw_networkx_edges(H, pos, ax=ax, arrows=True, arrowsize=12, edge_color="#999999", node_size=900,
-                           connectionstyle="arc3,rad=0.2", width=0.8)
-    nx.draw_networkx_nodes(H, pos, ax=ax, node_color=colors, node_size=900, edgecolors="black", linewidths=0.5)
-    for n, (x, y) in pos.items():
-        ax.annotate(_short(n), (x, y), xytext=(0, -16), textcoords="offset points", ha="center", va="top",
-                    fontsize=8)
-    top = max(y for _, y in pos.values())
-    for layer in sorted(layers):
-        x = next(pos[n][0] for n in H if H.nodes[n]["layer"] == layer)
-        label = "Golden Path" if layer == 0 else f"{layer} import hop{'s' if layer > 1 else ''} away"
-        ax.annotate(label, (x, top), xytext=(0, 28), textcoords="offset points", ha="center", fontsize=9,
-                    fontweight="bold")
-    handles = [ax.scatter([], [], color=TIER_COLORS[t], label=f"worst violation {t}") for t in TIERS]
-    handles.append(ax.scatter([], [], color=TIER_COLORS[None], label="no violation"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    ax.margins(0.12)
+    grid = layered_layout(H)
+    column_of = {k: i for i, k in enumerate(sorted(layers))}
+    where = {n: ((c + 0.5) * pitch_x, -heading_room - (r + 0.5) * pitch_y) for n, (c, r) in grid.items()}
+    for layer, c in column_of.items():
+        ax.text((c + 0.5) * pitch_x, -heading_room / 2, heading(layer), ha="center", va="center",
+                fontsize=HEADING_POINTS, fontweight="bold")
+    for a, b in sorted(H.edges):
+        (xa, ya), (xb, yb) = where[a], where[b]
+        if xb > xa:  # forward: from the right side of a's box to the left side of b's
+            start, end, bend = (xa + box[a] / 2, ya), (xb - box[b] / 2, yb), 0.0
+        elif xb == xa:  # within a column: out of the left sides, bowed
+            start, end, bend = (xa - box[a] / 2, ya), (xb - box[b] / 2, yb), 0.5 if yb < ya else -0.5
+        else:  # back towards the Golden Path
+            start, end, bend = (xa - box[a] / 2, ya), (xb + box[b] / 2, yb), 0.25
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=8, color="#8c8c8c", linewidth=0.7,
+                                     connectionstyle=f"arc3,rad={bend}", shrinkA=0, shrinkB=0, zorder=1))
+    for n in sorted(H):
+        x, y = where[n]
+        golden = ranks[n].golden_distance == 0
+        ax.text(x, y, labels[n], ha="center", va="center", fontsize=LABEL_POINTS, zorder=3,
+                fontweight="bold" if golden else "normal",
+                bbox={"boxstyle": f"round,pad={pad * 72 / LABEL_POINTS:.3f}", "facecolor": _lighter(TIER_COLORS[worst.get(n)]),
+                      "edgecolor": "black", "linewidth": 1.6 if golden else 0.5})
+    handles = [Patch(facecolor=_lighter(TIER_COLORS[t]), edgecolor="black", linewidth=0.5, label=f"worst violation {t}")
+               for t in TIERS]
+    handles.append(Patch(facecolor=_lighter(TIER_COLORS[None]), edgecolor="black", linewidth=0.5, label="no violation"))
+    handles.append(Patch(facecolor="white", edgecolor="black", linewidth=1.6, label="Golden Path module"))
+    fig.legend(handles=handles, loc="upper left", fontsize=8, frameon=False,
+               bbox_to_anchor=((margin + drawing[0] + 0.15) / fig_w, 1 - (margin + title_room) / fig_h))
     hops = max(layers, default=0)
     marked = Counter(worst[n] for n in H if n in worst)
     fig.alt_text = (f"Import graph of the {layers.get(0, 0)} Golden Path modules and the modules they reach up to "
