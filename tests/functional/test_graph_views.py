@@ -124,6 +124,9 @@ def test_collapse_makes_a_package_graph_with_aggregated_nodes_and_counted_edges(
     # the package shop.checkout itself is no hops from the Golden Path (views does not import it)
     dot = cli("graph", shop, "--collapse", "2", "--golden-path-hops", "2", "--format", "dot").out
     assert '"shop.checkout" [label="checkout\\n2 modules\\n2 violations"' in dot
+    whole = cli("graph", shop, "--collapse", "2", "--format", "dot").out
+    # the package shop's own __init__ is drawn in the cluster of shop, beside shop.checkout
+    assert '  subgraph "cluster_shop" {\n    label="shop";\n    "shop" [label="__init__"' in whole
     G = nx.node_link_graph(json.loads(cli("graph", shop, "--collapse", "1", "--format", "node-link").out),
                            edges="edges")
     assert sorted(G) == ["pkg", "shop", "tests"]

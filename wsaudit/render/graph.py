@@ -96,9 +96,10 @@ def _package(G: nx.DiGraph, n: str) -> str:
     return n if attrs.get("is_package") and "modules" not in attrs else n.rpartition(".")[0]
 
 
-def _node_line(G: nx.DiGraph, n: str, metrics: Mapping[str, Mapping[str, Any]], indent: str) -> str:
+def _node_line(G: nx.DiGraph, n: str, metrics: Mapping[str, Mapping[str, Any]], indent: str,
+               package: str | None = None) -> str:
     attrs = G.nodes[n]
-    package = _package(G, n)
+    package = _package(G, n) if package is None else package
     label = n[len(package) + 1:] if package and n != package else n.rpartition(".")[2] or n
     if n == package:
         label = "__init__"
@@ -156,6 +157,11 @@ def graph_dot(G: nx.DiGraph, metrics: Mapping[str, Mapping[str, Any]] | None = N
     members: dict[str, list[str]] = defaultdict(list)
     for n in sorted(G):
         members[_package(G, n)].append(n)
+    for n in [n for n in members.get("", []) + [m for k, ms in members.items() if k for m in ms]
+              if "modules" in G.nodes[n] and n in members and _package(G, n) != n]:
+        # a collapsed package's own __init__ (``app`` beside ``app.core``): drawn in its cluster
+        members[_package(G, n)].remove(n)
+        members[n].insert(0, n)
     children: dict[str, set[str]] = defaultdict(set)  # package -> the packages drawn inside it
     for package in list(members):
         while package:
@@ -164,7 +170,7 @@ def graph_dot(G: nx.DiGraph, metrics: Mapping[str, Mapping[str, Any]] | None = N
             package = parent
 
     def cluster(package: str, indent: str) -> None:
-        lines.extend(_node_line(G, n, metrics, indent) for n in members.get(package, ()))
+        lines.extend(_node_line(G, n, metrics, indent, package) for n in members.get(package, ()))
         for inner in sorted(children.get(package, ())):
             lines.append(f"{indent}subgraph {_dot_id('cluster_' + inner)} {{")
             lines.append(f"{indent}  label={_dot_id(inner)};")
