@@ -352,6 +352,12 @@ def cmd_graph(args: argparse.Namespace) -> int:
     from wsaudit.render.graph import graph_chunks, node_metrics
 
     result = _audit(args)
+    if args.format == "html":  # the explorer: one page of the graph, the ranking and the violations
+        from wsaudit.render.explorer import explorer_html
+
+        result.release_import_records()
+        write_output(explorer_html(result), args.output)
+        return EXIT_OK
     # of the records, only the imports of modules outside the tree are written (beside the
     # graph): the others, half of them, are let go before the ranking and the writing
     unresolved = [r for r in result.import_records if not r.resolved]

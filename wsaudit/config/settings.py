@@ -79,6 +79,8 @@ class ReportSettings:
     title: str | None = None  # the report's title (default: "Deprecated API audit of <folder>")
     golden_path: str | None = None  # one sentence: what the Golden Path is, for this codebase
     baseline: ReportBaseline | None = None
+    # a link to a source line: "https://host/org/repo/blob/{commit}/{path}#L{line}" (the explorer)
+    source_url: str | None = None
 
 
 @dataclass(frozen=True)
