@@ -369,7 +369,19 @@ def cmd_graph(args: argparse.Namespace) -> int:
             raise UsageError(f"{option} must be at least 0")
     if args.collapse is not None and args.collapse < 1:
         raise UsageError("--collapse must be at least 1")
+    if args.format == "html" and (args.around is not None or args.golden_path_hops is not None
+                                  or args.only_violations or args.collapse is not None):
+        # the explorer is the whole graph with filters of its own (tier, hops, tests, violations)
+        raise UsageError("--format html takes no view (--around, --golden-path-hops, --only-violations, "
+                         "--collapse): the explorer filters the whole graph itself; the views are for the "
+                         "other formats")
     result = _audit(args)
+    if args.format == "html":  # the explorer: one page of the graph, the ranking and the violations
+        from wsaudit.render.explorer import explorer_html
+
+        result.release_import_records()
+        write_output(explorer_html(result), args.output)
+        return EXIT_OK
     # of the records, only the imports of modules outside the tree are written (beside the
     # graph): the others, half of them, are let go before the ranking and the writing
     unresolved = [r for r in result.import_records if not r.resolved]

@@ -93,7 +93,8 @@ def test_a_view_naming_a_module_not_in_the_graph_is_one_line_and_exit_2(cli, sho
     assert missing.err.strip().splitlines() == [
         ("wsaudit: error: --around shop.payments.ledgr: no module 'shop.payments.ledgr' in the import graph "
          "(did you mean shop.payments.ledger, shop.payments, shop.payments.gateway?)")]
-    for args in (("--depth", "2"), ("--golden-path-hops", "-1"), ("--collapse", "0")):
+    for args in (("--depth", "2"), ("--golden-path-hops", "-1"), ("--collapse", "0"),
+                 ("--format", "html", "--collapse", "2"), ("--format", "html", "--only-violations")):
         refused = cli("graph", shop, *args)
         assert refused.code == 2 and len(refused.err.strip().splitlines()) == 1, args
 

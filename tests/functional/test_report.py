@@ -131,8 +131,16 @@ STORY = ("seed", "netra", "login", "AI response", "critical flow", "567", "remed
 
 def test_index_links_every_page_and_every_page_links_back(full_report):
     index = (full_report / "index.html").read_text(encoding="utf-8")
-    pages = sorted(p.name for p in full_report.glob("*.html") if p.name != "index.html")
+    pages = sorted(p.name for p in full_report.glob("*.html") if p.name not in ("index.html", "explorer.html"))
     assert pages == [f"{n}.html" for n in NOTEBOOKS]
+    # the explorer is linked first, from the index and from every page's navigation
+    links = re.findall(r'<li><a href="([^"]+)"', index)
+    assert links[0] == "explorer.html" and links[1:] == pages
+    explorer = (full_report / "explorer.html").read_text(encoding="utf-8")
+    assert 'href="index.html"' in explorer and "<script src=" not in explorer
+    assert re.search(r"<title>[^<_]+ - [^<_]+</title>", explorer)
+    for page in pages:
+        assert '<a href="explorer.html">' in (full_report / page).read_text(encoding="utf-8")
     for page in pages:
         assert f'href="{page}"' in index
         text = (full_report / page).read_text(encoding="utf-8")

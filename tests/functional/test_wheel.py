@@ -20,6 +20,8 @@ def test_a_wheel_installed_elsewhere_runs_the_report(tmp_path):
         f"wsaudit/notebooks/{n}.ipynb"
         for n in ("01_import_graph", "02_violations", "03_ranking", "04_migration", "05_summary", "06_burndown")]
     assert "wsaudit/profiles/netra-websocket.toml" in names
+    # the explorer's library and its licence
+    assert {"wsaudit/render/vendor/cytoscape.min.js", "wsaudit/render/vendor/cytoscape.LICENSE"} <= set(names)
     # every module of the source tree is in the wheel (pyproject lists the packages by hand)
     sources = {p.relative_to(REPO).as_posix() for p in (REPO / "wsaudit").rglob("*.py")}
     assert sources - set(names) == set()
@@ -37,5 +39,6 @@ def test_a_wheel_installed_elsewhere_runs_the_report(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.splitlines()[0].startswith(str(site))
     assert {p.name for p in out.glob("*.html")} == {
-        "index.html", "01_import_graph.html", "02_violations.html", "03_ranking.html", "04_migration.html", "05_summary.html"}
+        "index.html", "explorer.html", "01_import_graph.html", "02_violations.html", "03_ranking.html", "04_migration.html", "05_summary.html"}
     assert "sample_repo: 46 Python files" in (out / "05_summary.html").read_text(encoding="utf-8")
+    assert "cytoscape" in (out / "explorer.html").read_text(encoding="utf-8")  # the library, from the wheel

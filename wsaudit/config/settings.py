@@ -80,6 +80,8 @@ class ReportSettings:
     golden_path: str | None = None  # one sentence: what the Golden Path is, for this codebase
     baseline: ReportBaseline | None = None
     figure_modules: int = 40  # the most modules the Golden Path figure draws (the highest scores first)
+    # a link to a source line: "https://host/org/repo/blob/{commit}/{path}#L{line}" (the explorer)
+    source_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,8 @@ def _type_name(value: Any) -> str:
 
 TOP_KEYS = ("profile", "roots", "exclude", "tests", "test_folders", "max_file_size", "max_parse_memory", "cache_dir", "golden_path",
             "rule", "rank", "simulate", "report")
-REPORT_KEYS = ("title", "golden_path", "baseline", "figure_modules")
+REPORT_KEYS = ("title", "golden_path", "baseline", "figure_modules", "source_url")
+SOURCE_URL_FIELDS = ("commit", "path", "line")  # what a [report] source_url may hold, in braces
 RANK_KEYS = ("alpha", "type_checking", "p0_max_distance", "golden_test_imports_tier")
 GOLDEN_KEYS = ("modules", "tests")
 RULE_KEYS = ("id", "symbol", "module", "replacement", "message", "url", "parameters", "rewrite")
@@ -401,6 +402,12 @@ def _validate_report(table: Any, check: _Checker) -> ReportSettings | None:
             ok = False
         else:
             values["figure_modules"] = int(number)
+    if "source_url" in table:
+        url = _validate_source_url(table["source_url"], check)
+        if url is None:
+            ok = False
+        else:
+            values["source_url"] = url
     if "baseline" in table:
         baseline = _validate_baseline(table["baseline"], check)
         if baseline is None:
@@ -408,6 +415,47 @@ def _validate_report(table: Any, check: _Checker) -> ReportSettings | None:
         else:
             values["baseline"] = baseline
     return ReportSettings(**values) if ok else None
+
+
+def _validate_source_url(value: Any, check: _Checker) -> str | None:
+    """``[report] source_url``: an http(s) link template whose only fields are ``{commit}``,
+    ``{path}`` (required) and ``{line}``.
+
+    >>> c = _Checker("wsaudit.toml")
+    >>> _validate_source_url("https://git.example/o/r/blob/{commit}/{path}#L{line}", c), c.problems
+    ('https://git.example/o/r/blob/{commit}/{path}#L{line}', [])
+    >>> _validate_source_url("javascript:alert(1)//{path}", c), c.problems[0][1:]
+    (None, ('report.source_url', "expected an http(s) address such as 'https://host/org/repo/blob/{commit}/{path}#L{line}', got 'javascript:alert(1)//{path}'"))
+    """
+    import string
+    from urllib.parse import urlsplit
+
+    key, example = "report.source_url", "'https://host/org/repo/blob/{commit}/{path}#L{line}'"
+    url = check.string(key, value)
+    if url is None:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if not url.lower().startswith(("https://", "http://")) or not host or any(c.isspace() or ord(c) < 32 for c in url):
+        check.problem(key, f"expected an http(s) address such as {example}, got {url!r}")
+        return None
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(url)
+                  if name is not None]
+    except ValueError:
+        fields = [("", "", "")]
+    wrong = sorted({f"{{{name}}}" for name, spec, conversion in fields
+                    if name not in SOURCE_URL_FIELDS or spec or conversion})
+    if wrong:
+        check.problem(key, f"{', '.join(wrong)}: the template may only hold {{commit}}, {{path}} and {{line}} "
+                      f"(a brace of the address itself is written twice: {{{{ }}}})")
+        return None
+    if "path" not in {name for name, _, _ in fields}:
+        check.problem(key, f"the template must hold {{path}} (the file, from the repository's top), e.g. {example}")
+        return None
+    return url
 
 
 def _validate_baseline(value: Any, check: _Checker) -> ReportBaseline | None:

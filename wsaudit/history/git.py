@@ -418,3 +418,22 @@ def _git(args: list[str], git_dir: str | None, problem: str) -> bytes:
         why = detail[-1].removeprefix("fatal: ") if detail else f"git exited with {proc.returncode}"
         raise GitError(f"{problem} [git: {why}]")
     return proc.stdout
+
+
+def head_commit(path: str | Path) -> tuple[str, str] | None:
+    """The commit checked out at ``path`` and ``path``'s folder inside the work tree (``""`` at
+    its top, else ending without a slash), or None when ``path`` is not in a git work tree with a
+    commit (or git is missing): for links to a source line (``[report] source_url``).
+
+    Read with ``rev-parse`` alone, through the same safe environment as every call here.
+    """
+    try:
+        proc = subprocess.run(git_args("-C", str(path), "rev-parse", "--is-inside-work-tree", "--show-prefix",
+                                       "--verify", "--quiet", "HEAD^{commit}"),
+                              capture_output=True, env=git_env(), check=False, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = proc.stdout.decode("utf-8", "replace").splitlines()
+    if proc.returncode != 0 or len(lines) != 3 or lines[0] != "true" or len(lines[2]) not in (40, 64):
+        return None
+    return lines[2], lines[1].rstrip("/")

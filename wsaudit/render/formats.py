@@ -2,6 +2,6 @@
 renderers (a warm ``wsaudit scan`` needs none but its own)."""
 
 SCAN_FORMATS = ("table", "json", "csv", "sarif")
-GRAPH_FORMATS = ("json", "node-link", "graphml", "gexf", "dot")
+GRAPH_FORMATS = ("json", "node-link", "graphml", "gexf", "dot", "html")
 HISTORY_FORMATS = ("table", "json", "csv")
 CHECK_FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab")

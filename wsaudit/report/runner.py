@@ -28,6 +28,7 @@ from wsaudit.iorw import write_text
 
 HISTORY_NOTEBOOK = "06_burndown"  # with --history: the burndown across git history against the plan
 KERNEL_NAME = "wsaudit"
+EXPLORER_PAGE, EXPLORER_HEADING = "explorer.html", "Import graph explorer"
 
 
 def notebooks_dir() -> Path:
@@ -132,6 +133,17 @@ def to_html(notebook: Path, title: str = "wsaudit report", pages: tuple[tuple[st
     return page(notebook, title, pages)
 
 
+def write_explorer(output_dir: Path, audit: Any, pages: tuple[tuple[str, str], ...]) -> Path:
+    """``explorer.html``: the import-graph explorer of the audit (:mod:`wsaudit.render.explorer`),
+    with the report's navigation bar."""
+    from wsaudit.render.explorer import explorer_html
+    from wsaudit.report.views import title
+
+    target = output_dir / EXPLORER_PAGE
+    write_text(target, explorer_html(audit, pages=pages, title=title(audit)))
+    return target
+
+
 def write_tables(audit: Any, simulation: Any, output_dir: Path) -> list[Path]:
     """The report's tables as CSV and JSON (no absolute paths, sorted rows)."""
     from wsaudit.model import DIAGNOSTIC_FIELDS, FILE_FIELDS, RANK_FIELDS
@@ -234,9 +246,12 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
         (HISTORY_NOTEBOOK,) if history else ())
     executed = run_notebooks(names, out, parameters, kernel, source_dir, jobs)
     # every page links every other one: the headings are known once all notebooks ran
-    links = tuple((nb.with_suffix(".html").name, notebook_heading(nb)) for nb in executed)
+    # the explorer first: where a reader goes to see how the Golden Path reaches each violation
+    links = ((EXPLORER_PAGE, EXPLORER_HEADING),
+             *((nb.with_suffix(".html").name, notebook_heading(nb)) for nb in executed))
     pages = [to_html(nb, title(result), links) for nb in executed]
     commit = git_commit(root)
+    pages.insert(0, write_explorer(out, result, links))
     pages.insert(0, write_index(out, result, simulation, links, date=moment.date(), commit=commit))
     tables = write_tables(result, simulation, out)
     if history:
