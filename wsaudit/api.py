@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from wsaudit.analysis.simulate import Simulation
     from wsaudit.analysis.work import Model
+    from wsaudit.explorer.widget import Explorer
 
 RANK_BY = ("violation", "file")
 
@@ -264,6 +265,23 @@ class Audit:
 
         frame = pd.DataFrame(self.rank_rows(by), columns=list(FILE_FIELDS if by == "file" else RANK_FIELDS))
         return frame.astype({"golden_distance": "Int64"})
+
+    def explore(self, *, height: int = 640) -> Explorer:
+        """The import-graph explorer inline in JupyterLab: the page of ``explorer.html``, offline.
+
+        A click on a module highlights its chain from the Golden Path, and the widget's
+        ``.selected`` is that chain as a DataFrame (``module, path, tier, score, violations, hops,
+        is_test, chosen``), the module clicked last. Needs the ``notebooks`` extra (anywidget).
+        Links to source lines are the report's (``explorer.html``), which reads the commit from git.
+        """
+        from wsaudit.explorer.data import explorer_data
+        from wsaudit.explorer.widget import Explorer
+
+        ranks = self.module_ranks  # (ranked: the graph's nodes carry tier, score, violations, hops)
+        document = explorer_data(self.graph, ranks, self.violation_records,
+                                 title=self.config.report.title or f"Deprecated API audit of {self.root.name}",
+                                 type_checking=self.config.rank.type_checking)
+        return Explorer(document, {m: self.graph.nodes[m] for m in sorted(self.graph)}, height=height)
 
     def centrality(self) -> pd.DataFrame:
         """Per module: ``module, path, is_test, tier, score, golden_distance, reach_share,

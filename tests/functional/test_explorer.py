@@ -13,7 +13,7 @@ import sys
 from conftest import REPO, commit, git
 
 from wsaudit.api import audit
-from wsaudit.render.explorer import explorer_data
+from wsaudit.explorer.data import explorer_data
 
 # A shop whose checkout (the Golden Path) reaches the legacy client factory through payments.
 SHOP = {
@@ -136,3 +136,28 @@ def test_a_bad_source_url_is_one_line_naming_the_file_and_key(tree, cli):
         assert result.code == 2 and result.out == ""
         (line,) = result.err.strip().splitlines()
         assert line.startswith("wsaudit: configuration error: wsaudit.toml: report.source_url: ") and words in line
+
+
+def test_explore_in_a_notebook_is_the_same_page_whose_selection_comes_back_as_a_dataframe(tree):
+    """``Audit.explore()``: the widget holds the page of ``explorer.html`` marked for a notebook
+    (only then does it post the selection), takes from its front end only modules of the graph,
+    and gives them as ``.selected``. The click itself: tests/browser/test_explore_widget.py."""
+    a = audit(tree(SHOP, base=False), cache=False)
+    ex = a.explore()
+    document = json.loads(re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', ex.page,
+                                    re.DOTALL).group(1))
+    assert document["notebook"] is True and document["modules"] == explorer_data(
+        a.graph, a.module_ranks, a.violation_records, title=document["title"])["modules"]
+    assert repr(ex) == "Import graph explorer: 9 modules; click a module, then read .selected (0 selected)"
+    assert ex.selected.empty and list(ex.selected.columns) == ["module", "path", "tier", "score", "violations",
+                                                               "hops", "is_test", "chosen"]
+    bundle = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in (bundle[0] if isinstance(bundle, tuple) else bundle)
+    chain = list(a.module_ranks["shop.legacy.clients"].golden_chain)
+    assert chain[0] == "shop.checkout" and chain[-1] == "shop.legacy.clients"
+    ex.set_state({"selection": [*chain, "no.such.module", chain[0]]})  # as the comm hands it over
+    assert ex.selection == chain
+    rows = ex.selected
+    assert list(rows["module"]) == chain and list(rows["chosen"]) == [False] * (len(chain) - 1) + [True]
+    assert list(rows["hops"]) == list(range(len(chain)))
+    assert rows["violations"].iloc[-1] == a.graph.nodes["shop.legacy.clients"]["violations"]

@@ -21,7 +21,7 @@ def test_a_wheel_installed_elsewhere_runs_the_report(tmp_path):
         for n in ("01_import_graph", "02_violations", "03_ranking", "04_migration", "05_summary", "06_burndown")]
     assert "wsaudit/profiles/netra-websocket.toml" in names
     # the explorer's library and its licence
-    assert {"wsaudit/render/vendor/cytoscape.min.js", "wsaudit/render/vendor/cytoscape.LICENSE"} <= set(names)
+    assert {"wsaudit/explorer/vendor/cytoscape.min.js", "wsaudit/explorer/vendor/cytoscape.LICENSE"} <= set(names)
     # every module of the source tree is in the wheel (pyproject lists the packages by hand)
     sources = {p.relative_to(REPO).as_posix() for p in (REPO / "wsaudit").rglob("*.py")}
     assert sources - set(names) == set()

@@ -103,7 +103,11 @@ def run_notebook(name: str, output_dir: Path, parameters: dict[str, Any], kernel
     target = output_dir / f"{name}.ipynb"
     try:
         pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=kernel,
-                            cwd=str(source.parent), progress_bar=False, log_output=False)
+                            cwd=str(source.parent), progress_bar=False, log_output=False,
+                            # a report is pages, not a live kernel: the explorer's widget state (its
+                            # whole page again, and ipywidgets' random ids) is not kept; the report
+                            # has explorer.html
+                            store_widget_state=False)
     except pm.PapermillExecutionError as exc:
         raise ReportError(f"{name}.ipynb: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue} "
                           f"(partial notebook written to {target})") from None
