@@ -142,3 +142,26 @@ def test_keep_deletes_the_older_runs_only(two_runs, tmp_path):
 def test_keep_and_fail_on_need_archive(tmp_path, capsys):
     assert main(["report", str(tmp_path), "--output", str(tmp_path / "o"), "--keep", "2"]) == 2
     assert "--archive" in capsys.readouterr().err
+
+
+def test_the_examples_are_a_valid_workflow_and_cron_line_with_options_that_exist():
+    import shlex
+
+    import yaml
+    from conftest import REPO
+
+    from wsaudit.cli import build_parser
+
+    flow = yaml.safe_load((REPO / "examples" / "scheduled-report.yml").read_text(encoding="utf-8"))
+    steps = flow["jobs"]["report"]["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout@") and steps[0]["with"]["fetch-depth"] == 0
+    assert {s.get("uses", "").split("@")[0] for s in steps} >= {"actions/cache/restore", "actions/cache/save",
+                                                                 "actions/upload-artifact"}
+    commands = [s["run"] for s in steps if s.get("run", "").startswith("wsaudit report")]
+    cron = [line for line in (REPO / "examples" / "cron.txt").read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    assert len(cron) == 1 and len(cron[0].split()[:5]) == 5
+    commands.append(cron[0].split("&& ")[-1])  # the command after cd and git pull
+    for command in commands:
+        args = build_parser().parse_args(shlex.split(command)[1:])
+        assert args.archive and args.keep == 30 and args.fail_on == "new-p0"
