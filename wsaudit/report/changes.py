@@ -15,6 +15,7 @@ asks git who last touched a line.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -237,12 +238,37 @@ def document(change: dict[str, list[dict[str, Any]]], *, run: str, previous: str
             **{k: change.get(k, []) for k in CHANGE_KINDS}}
 
 
+def code(text: str) -> str:
+    """``text`` as a Markdown code span whatever it holds (paths and names come from the audited
+    tree): fenced by more backticks than its longest run, on one line.
+
+    >>> code("a.py"), code("x`y"), code("`")
+    ('`a.py`', '``x`y``', '`` ` ``')
+    """
+    text = " ".join(str(text).splitlines())
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def plain(text: str) -> str:
+    """Free text of the repository (an author's name) in Markdown: its markup characters
+    escaped, so that it shows as written and never becomes a link or an image.
+
+    >>> print(plain("Ada ![x](http://t.invalid/p.png)"))
+    Ada \\!\\[x\\]\\(http://t.invalid/p.png\\)
+    """
+    text = " ".join(str(text).splitlines())
+    return re.sub(r"([\\`*_{}\[\]()<>#+!|~&-])", r"\\\1", text)
+
+
 def _line(r: dict[str, Any]) -> str:
-    where = f"`{r['path']}:{r['line']}`"
+    where = code(f"{r['path']}:{r['line']}")
     if r.get("from_path"):
-        where = f"`{r['from_path']}:{r['from_line']}` -> {where}"
-    what = f"{r['tier'] + ' ' if r.get('tier') else ''}{r['rule_id']} {r['category']} `{r['name']}`"
-    by = f" ({r['commit'][:10]}, {r['author']})" if r.get("commit") else ""
+        where = f"{code(str(r['from_path']) + ':' + str(r['from_line']))} -> {where}"
+    what = f"{r['tier'] + ' ' if r.get('tier') else ''}{code(r['rule_id'])} {r['category']} {code(r['name'])}"
+    by = f" ({code(r['commit'][:10])}, {plain(r.get('author', ''))})" if r.get("commit") else ""
     return f"- {what} at {where}{by}"
 
 
