@@ -112,6 +112,11 @@ def test_the_runs_table_and_the_trend(two_runs):
     assert (_second(two_runs) / "trend.png").read_bytes()[:4] == b"\x89PNG"
     landing = (_second(two_runs) / "index.html").read_text(encoding="utf-8")
     assert 'class="trend" src="data:image/png;base64,' in landing and "over 2 kept runs" in landing
+    assert "Dashed: the plan made at " + two_runs["first_runs"][0] in landing
+    plan = json.loads((_second(two_runs) / "changes.json").read_text())["plan"]
+    assert plan["run"] == two_runs["first_runs"][0] and plan["actual_left"] == int(rows[1]["violations"])
+    assert 0 <= plan["planned_left"] <= int(rows[0]["violations"])
+    assert f"The plan made at {plan['run']} left" in (_second(two_runs) / "changes.md").read_text()
     history = list(csv.DictReader(open(out / "history.csv", encoding="utf-8")))
     assert len(history) == 2  # the top folder's history still gains a row per run
 

@@ -288,6 +288,10 @@ def markdown(doc: dict[str, Any], limit: int = 20) -> str:
     c = Counter(doc["counts"])
     lines.append(f"Since {doc['since']}: {c['new']} new, {c['fixed']} fixed, {c['moved']} moved, "
                  f"{c['new_p0']} new P0, {c['reintroduced']} re-introduced definitions.")
+    if doc.get("plan"):
+        p = doc["plan"]
+        lines.append(f"The plan made at {p['run']} left {p['planned_left']:g} violations by now (median); "
+                     f"{p['actual_left']} are left.")
     titles = {"new_p0": "New P0", "reintroduced": "Re-introduced definitions", "new": "New", "moved": "Moved",
               "fixed": "Fixed"}
     for kind in CHANGE_KINDS:

@@ -193,6 +193,11 @@ def changes_section(doc: dict, runs: Sequence[dict], trend_png: bytes = b"", tre
                        + "".join(rows) + "</tbody></table>")
         else:
             out.append("<p>No violation appeared, left or moved.</p>")
+    if doc.get("plan"):
+        p = doc["plan"]
+        out.append(f"<p>Against the plan made at the first kept run ({html.escape(p['run'])}): "
+                   f"<b>{p['planned_left']:g}</b> violations left by now in its median run; "
+                   f"<b>{p['actual_left']:,}</b> are left.</p>")
     if trend_png:
         data = base64.b64encode(trend_png).decode("ascii")
         out.append(f'<p><img class="trend" src="data:image/png;base64,{data}" alt="{html.escape(trend_alt)}" '

@@ -317,17 +317,31 @@ def _archive(top: Path, out: Path, audit: Any, row: dict[str, Any], kept: list[d
         change = changes.with_blame(change, changes.blame(audit.root, [r for k, rs in change.items()
                                                                        if k != "fixed" for r in rs]))
     doc = changes.document(change, run=out.name, previous=previous["run"] if before is not None else None)
-    write_text(out / "changes.json", dumps(doc))
-    write_text(out / "changes.md", changes.markdown(doc))
     record = runs.run_row(out.name, (previous["seq"] + 1) if previous else 1, date, commit, row,
                           doc["counts"] if doc["since"] else None)
     write_text(out / runs.RUN_FILE, dumps(record))
     rows = [*kept, record][-keep:] if keep else [*kept, record]
-    shown = save(runs.trend_figure(rows), str(out), "trend.png")
+    plan = _plan(top / runs.RUNS / rows[0]["run"] if rows[0] is not record else out, rows[0])
+    shown = save(runs.trend_figure(rows, plan), str(out), "trend.png")
+    if plan:
+        doc["plan"] = {"run": rows[0]["run"], "planned_left": round(runs.planned_left(
+            plan, runs.workdays(rows[0]["date"], record["date"])), 1), "actual_left": record["violations"]}
+    write_text(out / "changes.json", dumps(doc))
+    write_text(out / "changes.md", changes.markdown(doc))
     runs.write_table(top, rows)
     runs.write_table(out, rows)  # the run's own copy: what was kept when it ran
     return {"section": changes_section(doc, rows, shown.png, shown.alt), "kept": [r["run"] for r in rows],
             "changes": doc["counts"], "previous": doc["since"], "folder": out}
+
+
+def _plan(folder: Path, first: dict[str, Any]) -> list[tuple[float, int]]:
+    """The plan made at the first kept run (its ``simulation.json``), or none when unreadable."""
+    from wsaudit.report.runs import plan_points
+
+    try:
+        return plan_points(first, json.loads((folder / "simulation.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
 
 
 def _findings(folder: Path) -> list[dict[str, Any]] | None:

@@ -105,20 +105,73 @@ def prune(output_dir: Path, kept: Sequence[str], current: str) -> list[str]:
     return sorted(gone)
 
 
-def trend_figure(rows: Sequence[dict[str, Any]]):
-    """Violations per tier and in total over the kept runs (one point per run); its alt text
-    says the first and last counts."""
+def workdays(start: str, end: str) -> int:
+    """Working days (Monday to Friday) from the date ``start`` to ``end`` (ISO dates).
+
+    >>> workdays("2026-01-02", "2026-01-05"), workdays("2026-01-05", "2026-01-05")
+    (1, 0)
+    """
+    import numpy as np
+
+    return int(np.busday_count(start, end))
+
+
+def plan_points(first: dict[str, Any], simulation: dict[str, Any]) -> list[tuple[float, int]]:
+    """The plan made at the ``first`` kept run, as (working days since that run, violations
+    left): its counts at day 0, each tier gone at its median day to zero of the recommended
+    strategy (``simulation.json``), nothing left at its median day to done.
+
+    >>> first = {"violations": 6, "P0": 1, "P1": 5, "P2": 0}
+    >>> best = {"name": "tier", "days_to_zero_p0": {"p50": 0.5}, "days_to_zero_p1": {"p50": 2.0},
+    ...         "days_to_zero_p2": {"p50": 0.0}, "days_to_done": {"p50": 2.0}}
+    >>> plan_points(first, {"recommended": "tier", "strategies": [best]})
+    [(0.0, 6), (0.5, 5), (2.0, 0)]
+    """
+    best = {s["name"]: s for s in simulation["strategies"]}[simulation["recommended"]]
+    gone = sorted((float(best[f"days_to_zero_{t.lower()}"]["p50"]), t) for t in TIERS if first[t])
+    points, left = [(0.0, int(first["violations"]))], int(first["violations"])
+    for day, tier in gone:
+        left -= int(first[tier])
+        points.append((day, max(left, 0)))
+    points.append((float(best["days_to_done"]["p50"]), 0))
+    out: list[tuple[float, int]] = []
+    for day, n in sorted(points, key=lambda p: (p[0], -p[1])):  # one point per day: the lowest
+        if out and out[-1][0] == day:
+            out[-1] = (day, min(out[-1][1], n))
+        else:
+            out.append((day, n))
+    return out
+
+
+def planned_left(points: Sequence[tuple[float, int]], day: float) -> float:
+    """Violations left ``day`` working days after the plan's run, between its points.
+
+    >>> planned_left([(0.0, 6), (2.0, 0)], 1), planned_left([(0.0, 6), (2.0, 0)], 5)
+    (3.0, 0.0)
+    """
+    import numpy as np
+
+    return float(np.interp(day, [p[0] for p in points], [p[1] for p in points]))
+
+
+def trend_figure(rows: Sequence[dict[str, Any]], plan: Sequence[tuple[float, int]] = ()):
+    """Violations per tier and in total over the kept runs, by working days since the first
+    (one point per run), and the plan made at the first run (dashed, its median); its alt text
+    says the first and last counts and the plan's."""
     from matplotlib.figure import Figure
 
     from wsaudit.report.plots import TIER_COLORS
 
     fig = Figure(figsize=(7, 3.4), layout="constrained")
     ax = fig.add_subplot()
-    x = list(range(len(rows)))
+    x = [workdays(rows[0]["date"], r["date"]) for r in rows]
     ax.plot(x, [r["violations"] for r in rows], marker="o", color="#000000", label="total")
     for t in TIERS:
         ax.plot(x, [r[t] for r in rows], marker="o", color=TIER_COLORS[t], label=t)
-    ax.set_xticks(x, [r["run"] for r in rows], rotation=30, ha="right", fontsize=7)
+    if plan:
+        ax.plot([p[0] for p in plan], [p[1] for p in plan], linestyle="--", color="#555555",
+                label=f"plan at {rows[0]['run']}")
+    ax.set_xlabel(f"working days since {rows[0]['date']}")
     ax.set_ylabel("violations")
     ax.set_ylim(bottom=0)
     ax.set_title("Violations per tier over the kept runs")
@@ -128,6 +181,10 @@ def trend_figure(rows: Sequence[dict[str, Any]]):
     def told(r: dict[str, Any]) -> str:
         return f"{r['violations']} violations (" + ", ".join(f"{r[t]} {t}" for t in TIERS) + f") at {r['run']}"
 
-    fig.alt_text = (f"Line chart of violations per tier over {len(rows)} kept runs: "
-                    + (f"{told(first)}, {told(last)}." if len(rows) > 1 else f"{told(first)}."))
+    alt = (f"Line chart of violations per tier over {len(rows)} kept runs: "
+           + (f"{told(first)}, {told(last)}." if len(rows) > 1 else f"{told(first)}."))
+    if plan:
+        alt += (f" Dashed: the plan made at {first['run']}, {planned_left(plan, x[-1]):.0f} violations left by "
+                f"{last['date']}, none after {plan[-1][0]:.1f} working days.")
+    fig.alt_text = alt
     return fig
