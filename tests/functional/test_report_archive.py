@@ -104,7 +104,8 @@ def test_changes_md_says_it_in_a_few_lines(two_runs):
 
 def test_the_runs_table_and_the_trend(two_runs):
     out = two_runs["out"]
-    rows = list(csv.DictReader(open(out / "runs.csv", encoding="utf-8")))
+    with open(out / "runs.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     assert [r["seq"] for r in rows] == ["1", "2"]
     assert [r["run"] for r in rows] == [*two_runs["first_runs"], _second(two_runs).name]
     assert rows[0]["new"] == "" and rows[1]["fixed"] != ""
@@ -117,7 +118,8 @@ def test_the_runs_table_and_the_trend(two_runs):
     assert plan["run"] == two_runs["first_runs"][0] and plan["actual_left"] == int(rows[1]["violations"])
     assert 0 <= plan["planned_left"] <= int(rows[0]["violations"])
     assert f"The plan made at {plan['run']} left" in (_second(two_runs) / "changes.md").read_text()
-    history = list(csv.DictReader(open(out / "history.csv", encoding="utf-8")))
+    with open(out / "history.csv", encoding="utf-8") as handle:
+        history = list(csv.DictReader(handle))
     assert len(history) == 2  # the top folder's history still gains a row per run
 
 
