@@ -151,6 +151,11 @@ def _add_report(sub: _Commands) -> None:
     report.add_argument("--notebooks", metavar="DIR", help="folder of the notebooks (default: the repository's)")
     report.add_argument("--history", action="store_true", help="also the burndown across git history against the "
                         "plan (06_burndown; -p rev_range A..B, -p start COMMIT, -p plan_csv FILE)")
+    report.add_argument("--archive", action="store_true", help="keep each run in DIR/runs/<date>-<commit>/, "
+                        "DIR/index.html its landing page, with what changed since the previous kept run")
+    report.add_argument("--keep", type=int, metavar="N", help="with --archive: keep the newest N runs")
+    report.add_argument("--fail-on", choices=("new", "new-p0"), help="with --archive: exit 1, after writing "
+                        "everything, when the run has new violations (new) or new P0s (new-p0)")
 
 
 def _add_history(sub: _Commands, formats: tuple[str, ...]) -> None:
@@ -589,13 +594,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     options = _store_options(args)
     history = {"history": True} if args.history else {}
     config = f"profile:{args.profile}" if args.profile and not args.config else args.config
+    if (args.keep is not None or args.fail_on) and not args.archive:
+        raise UsageError("--keep and --fail-on need --archive")
     done = report(args.path, args.output, config, seed=args.seed, runs=args.runs, extra=extra,
                   source_dir=source, cache=options["cache"], cache_dir=options["cache_dir"], jobs=options["jobs"],
-                  **history)
+                  **history, **({"archive": True, "keep": args.keep} if args.archive else {}))
     args.notices = done["notices"]
     for page in done["html"]:
         print(f"HTML report: {page}")
     print(f"Tables: {len(done['tables'])} files in {Path(args.output).resolve()}; history: {done['history']}")
+    if not args.archive:
+        return EXIT_OK
+    kept = done["archive"]
+    counts = kept["changes"]
+    if kept["previous"] is None:
+        print(f"Run {kept['name']}: the first kept run")
+    else:
+        print(f"Run {kept['name']} since {kept['previous']}: {counts['new']} new, {counts['fixed']} fixed, "
+              f"{counts['moved']} moved, {counts['new_p0']} new P0, {counts['reintroduced']} re-introduced "
+              f"definitions ({kept['folder'] / 'changes.md'})")
+    if args.fail_on == "new-p0" and counts["new_p0"] or args.fail_on == "new" and (
+            counts["new"] or counts["new_p0"] or counts["reintroduced"]):
+        return EXIT_GATE
     return EXIT_OK
 
 

@@ -49,7 +49,7 @@ def _table(view) -> str:
 
 
 def render(audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]], *, date: _dt.date,
-           commit: str = "", top: int = 10) -> str:
+           commit: str = "", top: int = 10, changes: str = "") -> str:
     """The overview page as HTML text.
 
     Parameters
@@ -64,6 +64,9 @@ def render(audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]
         The audited commit, when the tree is a git checkout.
     top : int
         How many P0 files to list.
+    changes : str
+        With ``--archive``: the "what changed" section (:func:`changes_section`), first after
+        the headline figures.
     """
     h = summary.headline(audit, simulation)
     title = views.title(audit)
@@ -85,6 +88,7 @@ def render(audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]
         f'<p class="lead">{where}: {h["files_scanned"]:,} Python files audited; configuration '
         f"{html.escape(Path(audit.config.source).name)}.</p>",
         f'<ul class="figures" aria-label="Headline figures">{figures}</ul>',
+        *([changes] if changes else []),
         *_warnings(audit),
         "<h2>What is left</h2>",
         _table(views.tiers(audit)),
@@ -131,8 +135,78 @@ def _suppressed(audit: Audit) -> list[str]:
 
 
 def write_index(output_dir: Path, audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]], *,
-                date: _dt.date, commit: str = "") -> Path:
+                date: _dt.date, commit: str = "", changes: str = "") -> Path:
     """Write ``output_dir/index.html``; its path."""
     target = output_dir / "index.html"
-    write_text(target, render(audit, simulation, pages, date=date, commit=commit))
+    write_text(target, render(audit, simulation, pages, date=date, commit=commit, changes=changes))
     return target
+
+
+_KIND_TITLES = (("new_p0", "New P0"), ("reintroduced", "Re-introduced definition"), ("new", "New"),
+                ("moved", "Moved"), ("fixed", "Fixed"))
+
+
+def changes_section(doc: dict, runs: Sequence[dict], trend_png: bytes = b"", trend_alt: str = "",
+                    limit: int = 50) -> str:
+    """The "what changed since the previous run" section of an archived run's landing page:
+    the counts, a table of the changed violations (new P0s and re-introduced definitions
+    first, with the commit and author that last touched the line when git knows them), the
+    trend over the kept runs (the PNG inline, so the page needs nothing else) and the runs.
+
+    Parameters
+    ----------
+    doc : dict
+        ``changes.json`` (:func:`wsaudit.report.changes.document`).
+    runs : sequence of dict
+        The kept runs' rows, oldest first (:mod:`wsaudit.report.runs`).
+    trend_png, trend_alt : bytes, str
+        The trend figure and its alt text.
+    limit : int
+        At most this many rows of each kind in the table (``changes.json`` has them all).
+    """
+    import base64
+
+    out = ['<section class="changes" aria-labelledby="changes-heading">',
+           '<h2 id="changes-heading">What changed since the previous run</h2>']
+    if doc.get("since") is None:
+        out.append(f"<p>{html.escape(doc['run'])} is the first kept run: nothing to compare with yet.</p>")
+    else:
+        c = doc["counts"]
+        out.append(f"<p>Since <b>{html.escape(doc['since'])}</b>: <b>{c['new']:,}</b> new, "
+                   f"<b>{c['fixed']:,}</b> fixed, <b>{c['moved']:,}</b> moved between files, "
+                   f"<b>{c['new_p0']:,}</b> new P0, <b>{c['reintroduced']:,}</b> re-introduced definitions "
+                   "(changes.md, changes.json).</p>")
+        rows = []
+        for kind, label in _KIND_TITLES:
+            for r in (doc.get(kind) or [])[:limit]:
+                where = f"{r['path']}:{r['line']}"
+                if r.get("from_path"):
+                    where = f"{r['from_path']}:{r['from_line']} \u2192 {where}"
+                who = f"{r['commit'][:10]} {r.get('author', '')}" if r.get("commit") else ""
+                cells = (label, r.get("tier") or "", where, r["rule_id"], r["category"], r["name"], who,
+                         r.get("summary", ""))
+                rows.append("<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in cells) + "</tr>")
+        if rows:
+            head = "".join(f"<th>{h}</th>" for h in ("change", "tier", "where", "rule", "category", "name",
+                                                      "last touched by", "commit message"))
+            out.append(f'<table class="change-table"><thead><tr>{head}</tr></thead><tbody>'
+                       + "".join(rows) + "</tbody></table>")
+        else:
+            out.append("<p>No violation appeared, left or moved.</p>")
+    if doc.get("plan"):
+        p = doc["plan"]
+        out.append(f"<p>Against the plan made at the first kept run ({html.escape(p['run'])}): "
+                   f"<b>{p['planned_left']:g}</b> violations left by now in its median run; "
+                   f"<b>{p['actual_left']:,}</b> are left.</p>")
+    if trend_png:
+        data = base64.b64encode(trend_png).decode("ascii")
+        out.append(f'<p><img class="trend" src="data:image/png;base64,{data}" alt="{html.escape(trend_alt)}" '
+                   'style="max-width:100%"></p>')
+    head = "".join(f"<th>{h}</th>" for h in ("run", "violations", "P0", "P1", "P2", "new", "fixed"))
+    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if r.get(k) is None else str(r.get(k)))}</td>"
+                                    for k in ("run", "violations", "P0", "P1", "P2", "new", "fixed")) + "</tr>"
+                   for r in runs)
+    out.append(f'<table class="runs-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+    out.append("<p class=\"lead\">The kept runs: runs.csv and runs.json in the report's top folder.</p>")
+    out.append("</section>")
+    return "\n".join(out)

@@ -218,12 +218,16 @@ def append_history(output_dir: Path, row: dict[str, Any]) -> Path:
 def report(path: str | Path, output_dir: str | Path, config: str | Path | None = None, *, seed: int = 0,
            runs: int | None = None, extra: dict[str, Any] | None = None, notebooks: tuple[str, ...] | None = None,
            source_dir: Path | None = None, now: _dt.datetime | None = None, cache: bool = True,
-           cache_dir: str | Path | None = None, jobs: int | None = None, history: bool = False) -> dict[str, Any]:
+           cache_dir: str | Path | None = None, jobs: int | None = None, history: bool = False,
+           archive: bool = False, keep: int | None = None) -> dict[str, Any]:
     """Run the notebooks on ``path`` into ``output_dir``; returns what was written. ``notebooks``:
     names (default: every notebook of ``source_dir`` but the burndown); ``cache``, ``cache_dir``
     and ``jobs`` are those of :func:`wsaudit.audit`, for the report's own audit. ``history``: also
     ``06_burndown`` (``path`` must be in a git repository), which writes ``history_burndown.png``
-    and the series as ``history_*.csv``."""
+    and the series as ``history_*.csv``. ``archive``: write the run into
+    ``output_dir/runs/<date>-<commit>/`` with what changed since the previous kept run
+    (:mod:`wsaudit.report.runs`, :mod:`wsaudit.report.changes`), make ``output_dir/index.html``
+    its landing page, and keep the newest ``keep`` runs (default: all)."""
     from wsaudit.api import audit as run_audit
     from wsaudit.report.index import write_index
     from wsaudit.report.page import notebook_heading
@@ -233,15 +237,27 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     bad = sorted(k for k in (extra or {}) if not (isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k)))
     if bad:  # papermill writes parameters into a code cell: a name is code too
         raise UsageError(f"-p {bad[0]!r}: a parameter name must be a Python identifier")
+    if keep is not None and (not archive or keep < 1):
+        raise UsageError("--keep N needs --archive and N at least 1")
     root = Path(path).resolve()
-    out = Path(output_dir).resolve()
+    out = top = Path(output_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     config_path = str(Path(config).resolve()) if config is not None else None
     result = run_audit(root, config_path, cache=cache, cache_dir=cache_dir, jobs=jobs)  # fails early on bad input
     simulation = result.simulate(seed=seed, runs=runs)
-    snapshot = save_audit(result, out / "audit.json")  # one audit for every notebook
     kernel = ensure_kernel()
     moment = (now or _dt.datetime.now(_dt.UTC)).replace(microsecond=0)
+    commit = git_commit(root)
+    kept = archived = None
+    if archive:  # the run's own folder: everything below is written there
+        from wsaudit.report import runs as kept_runs
+
+        kept = kept_runs.kept_runs(top)
+        name = kept_runs.run_name(top / kept_runs.RUNS, moment.date(), commit)
+        out = top / kept_runs.RUNS / name
+        out.mkdir(parents=True)
+        archived = {"name": name}
+    snapshot = save_audit(result, out / "audit.json")
     parameters = {"repo_path": str(root), "config_path": config_path, "audit_path": str(snapshot),
                   "output_dir": str(out), "seed": seed,
                   "start_date": moment.date().isoformat(),
@@ -254,19 +270,97 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     links = ((EXPLORER_PAGE, EXPLORER_HEADING),
              *((nb.with_suffix(".html").name, notebook_heading(nb)) for nb in executed))
     pages = [to_html(nb, title(result), links) for nb in executed]
-    commit = git_commit(root)
     pages.insert(0, write_explorer(out, result, links))
-    pages.insert(0, write_index(out, result, simulation, links, date=moment.date(), commit=commit))
-    tables = write_tables(result, simulation, out)
-    if history:
-        tables = sorted(tables + list(out.glob("history_*.csv")))
     from wsaudit.report.summary import headline
 
     row = {"date": moment.isoformat(), "commit": commit, "repo": root.name, "seed": seed,
            **headline(result, simulation)}
-    history = append_history(out, row)
-    return {"notebooks": executed, "html": pages, "tables": tables, "history": history, "summary": row,
+    changes_html = ""
+    if archived is not None:
+        archived.update(_archive(top, out, result, row, kept or [], moment.date(), commit, keep))
+        changes_html = archived.pop("section")
+    pages.insert(0, write_index(out, result, simulation, links, date=moment.date(), commit=commit,
+                                changes=changes_html))
+    tables = write_tables(result, simulation, out)
+    if history:
+        tables = sorted(tables + list(out.glob("history_*.csv")))
+    history = append_history(top, row)
+    done = {"notebooks": executed, "html": pages, "tables": tables, "history": history, "summary": row,
             "notices": list(result.notices)}
+    if archived is not None:
+        landing = top / "index.html"
+        write_text(landing, latest_landing(pages[0].read_text(encoding="utf-8"), archived["name"]))
+        from wsaudit.report import runs as kept_runs
+
+        archived["pruned"] = kept_runs.prune(top, archived.pop("kept"), archived["name"])
+        done["html"] = [landing, *pages]
+        done["archive"] = archived
+    return done
+
+
+def _archive(top: Path, out: Path, audit: Any, row: dict[str, Any], kept: list[dict[str, Any]], date: _dt.date,
+             commit: str, keep: int | None) -> dict[str, Any]:
+    """An archived run's own files: ``findings.json``, ``changes.json`` and ``changes.md`` against
+    the previous kept run, ``run.json``, the trend figure, and the runs table in ``top``;
+    the landing page's section (``section``) and the runs to keep (``kept``)."""
+    from wsaudit.render.text import dumps
+    from wsaudit.report import changes, runs
+    from wsaudit.report.index import changes_section
+    from wsaudit.report.plots import save
+
+    findings = changes.finding_rows(audit)
+    write_text(out / "findings.json", dumps(findings))
+    previous = kept[-1] if kept else None
+    before = _findings(top / runs.RUNS / previous["run"]) if previous else None
+    change = changes.delta(before, findings) if before is not None else {}
+    if change:
+        change = changes.with_blame(change, changes.blame(audit.root, [r for k, rs in change.items()
+                                                                       if k != "fixed" for r in rs]))
+    doc = changes.document(change, run=out.name, previous=previous["run"] if before is not None else None)
+    record = runs.run_row(out.name, (previous["seq"] + 1) if previous else 1, date, commit, row,
+                          doc["counts"] if doc["since"] else None)
+    write_text(out / runs.RUN_FILE, dumps(record))
+    rows = [*kept, record][-keep:] if keep else [*kept, record]
+    plan = _plan(top / runs.RUNS / rows[0]["run"] if rows[0] is not record else out, rows[0])
+    shown = save(runs.trend_figure(rows, plan), str(out), "trend.png")
+    if plan:
+        doc["plan"] = {"run": rows[0]["run"], "planned_left": round(runs.planned_left(
+            plan, runs.workdays(rows[0]["date"], record["date"])), 1), "actual_left": record["violations"]}
+    write_text(out / "changes.json", dumps(doc))
+    write_text(out / "changes.md", changes.markdown(doc))
+    runs.write_table(top, rows)
+    runs.write_table(out, rows)  # the run's own copy: what was kept when it ran
+    return {"section": changes_section(doc, rows, shown.png, shown.alt), "kept": [r["run"] for r in rows],
+            "changes": doc["counts"], "previous": doc["since"], "folder": out}
+
+
+def _plan(folder: Path, first: dict[str, Any]) -> list[tuple[float, int]]:
+    """The plan made at the first kept run (its ``simulation.json``), or none when unreadable."""
+    from wsaudit.report.runs import plan_points
+
+    try:
+        return plan_points(first, json.loads((folder / "simulation.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _findings(folder: Path) -> list[dict[str, Any]] | None:
+    """A kept run's ``findings.json``, or None when it cannot be read (nothing to compare)."""
+    try:
+        rows = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return rows if isinstance(rows, list) else None
+
+
+def latest_landing(page: str, run: str) -> str:
+    r"""The latest run's landing page as ``DIR/index.html``: the same page, its links resolved
+    in the run's folder (``<base href="runs/<run>/">``).
+
+    >>> latest_landing("<head>\n<meta charset=\"utf-8\">", "2026-01-05-nogit")
+    '<head>\n<base href="runs/2026-01-05-nogit/">\n<meta charset="utf-8">'
+    """
+    return page.replace("<head>\n", f'<head>\n<base href="runs/{run}/">\n', 1)
 
 
 def refresh(names: tuple[str, ...] | None = None, source_dir: Path | None = None) -> list[Path]:
