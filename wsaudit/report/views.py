@@ -4,7 +4,9 @@ the report's words, which come from the configuration (``[report]``, the rules' 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -138,6 +140,29 @@ def headline(audit: Audit, simulation: Simulation) -> str:
             f"{h['files_scanned']:,} Python files. The recommended plan ({h['recommended_strategy']} order) leaves no "
             f"P0 violation after {h['days_to_zero_p0_p50']:.1f} working days and ends after "
             f"{h['days_to_done_p50']:.1f} (median runs; {h['days_to_done_p90']:.1f} in a pessimistic one).")
+
+
+@contextlib.contextmanager
+def parameter(name: str, value: object) -> Iterator[None]:
+    """Name the notebook parameter behind a failure: a notebook run alone (papermill, JupyterLab)
+    with no tree given, or a tree without a configuration, says which parameter to pass.
+
+    Raises
+    ------
+    InputError
+        ``value`` is not a folder (or another input cannot be read).
+    ConfigError
+        ``value`` has no configuration, or the configuration is invalid.
+    """
+    from wsaudit.errors import ConfigError, InputError
+
+    hint = f"give it with the notebook parameter {name} (papermill: -p {name} VALUE)"
+    try:
+        yield
+    except InputError as e:
+        raise InputError(f"{name} {value}: {e}; {hint}") from e
+    except ConfigError as e:
+        raise ConfigError([(f"{name} {value}", "", f"{line}; {hint}") for line in e.lines()]) from e
 
 
 def source_line(audit: Audit, repo_path: str) -> str:
