@@ -59,7 +59,11 @@ def test_parameters_change_the_outputs_and_history_grows(tmp_path, tree):
     executed = nbformat.read(out / "05_summary.ipynb", as_version=4)
     injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert "seed = 0" in injected.source and f'repo_path = "{other}"' in injected.source
-    assert "repo: 6 Python files" in (out / "05_summary.html").read_text(encoding="utf-8")
+    page = (out / "05_summary.html").read_text(encoding="utf-8")
+    assert "repo: 6 Python files" in page
+    # a tree without [report] baseline: a sentence, not a Python string's repr in quotes
+    assert "No baseline is configured ([report] baseline)" in page
+    assert not re.search(r"(&#x27;|&#39;|')No baseline", page)
 
 
 def test_extra_parameters_reach_the_notebook(tmp_path):
@@ -292,3 +296,14 @@ def test_notebooks_run_side_by_side_and_the_first_failure_in_order_is_the_one_re
     assert sorted(p.name for p in out.glob("*.ipynb")) == [f"{n}.ipynb" for n in sorted(cells)]  # all ran
     done = run_notebooks(("d_fine", "c_fine"), out, {"seed": 1}, kernel, folder, jobs=2)
     assert [p.name for p in done] == ["d_fine.ipynb", "c_fine.ipynb"]
+
+
+def test_pages_show_no_index_and_one_chain_per_row(full_report):
+    for name in NOTEBOOKS:
+        page = (full_report / f"{name}.html").read_text(encoding="utf-8")
+        assert 'class="dataframe"' not in page, name  # every table is a Table: no DataFrame index
+    ranking = (full_report / "03_ranking.html").read_text(encoding="utf-8")
+    # the reason names the chain (files and import lines); the module chain beside it said it again
+    assert ("netra_backend/app/services/user_sessions.py (Golden Path) imports "
+            "netra_backend/app/services/compat.py (line 4)") in ranking
+    assert "netra_backend.app.services.user_sessions -&gt; netra_backend.app.services.compat" not in ranking

@@ -96,8 +96,12 @@ def tiers(audit: Audit) -> Table:
 
 
 def chains(audit: Audit, tier: str = "P0", top: int | None = None) -> Table:
-    frame = summary.top_files(audit, tier, top=top or 10**9)
-    return Table(frame, kinds={"module score": "share"}, empty=f"No {tier} file.")
+    """The files of ``tier``, the most central first, each with its chain from the Golden Path
+    once: the reason, which names the files and import lines (the module chain beside it said
+    the same thing a second time)."""
+    frame = summary.top_files(audit, tier, top=top or 10**9).drop(columns=["chain from the Golden Path"])
+    return Table(frame, kinds={"module score": "share"}, labels={"why": "why (the chain from the Golden Path)"},
+                 empty=f"No {tier} file.")
 
 
 def central_files(audit: Audit, top: int = 10) -> Table:
@@ -170,15 +174,16 @@ def source_line(audit: Audit, repo_path: str) -> str:
     return f"{Path(repo_path).resolve().name}: {audit.files_scanned} Python files; configuration: {Path(audit.config.source).name}"
 
 
-def baseline(audit: Audit, simulation: Simulation) -> Table | str:
-    """The plan against the baseline that the configuration names, or a sentence why not."""
+def baseline(audit: Audit, simulation: Simulation) -> Table | Paragraph:
+    """The plan against the baseline that the configuration names, or a sentence why not (a
+    paragraph: a bare string would be shown as its Python repr, quotes and all)."""
     from wsaudit.report import reference_figures
 
     if audit.config.report.baseline is None:
-        return "No baseline is configured ([report] baseline): nothing to compare with."
+        return paragraph("No baseline is configured ([report] baseline): nothing to compare with.")
     found = reference_figures.figures(audit.config.report.baseline, audit.root)
     if isinstance(found, str):
-        return found
+        return paragraph(found)
     label, values = found
     frame = reference_figures.comparison(summary.headline(audit, simulation), label, values)
     # counts and working days in one table: each row in its own format
@@ -186,6 +191,36 @@ def baseline(audit: Audit, simulation: Simulation) -> Table | str:
         frame[column] = [cell(v, "number" if "days" in figure else "count")
                          for figure, v in zip(frame["figure"], frame[column])]
     return Table(frame, kinds={c: "count" for c in frame.columns[1:]} | {"figure": "text"})
+
+
+def selected(explorer) -> Table:
+    """What a click in the explorer chose (``explorer.selected``), or a sentence before any click."""
+    return Table(explorer.selected, empty="Nothing selected yet: click a module in the explorer above, "
+                                          "then run this cell again.")
+
+
+# ------------------------------------------------------------------ history (06_burndown)
+
+
+def history_commits(doc: dict) -> Table:
+    return Table(summary.history_commits(doc), empty="No commit in the range.")
+
+
+def flagged_steps(doc: dict) -> Table:
+    return Table(summary.flagged_steps(doc), empty="No flagged step: every step from one commit to the next "
+                                                    "is mostly a migration, and every commit was audited.")
+
+
+def reintroduced(doc: dict) -> Table:
+    return Table(summary.reintroduced(doc), empty="No commit added a definition of a deprecated symbol.")
+
+
+def burndown_series(actual: pd.DataFrame) -> Table:
+    """The actual series as the report saves it (``history_actual.csv``), for people."""
+    shown = actual.assign(commit=actual["commit"].str[:10])
+    columns = ["commit", "day", "total", *TIERS, "production", "tests", "suspects", "flag"]
+    return Table(shown[[c for c in columns if c in shown]], labels={"suspects": "hidden"},
+                 empty="No commit in the range.")
 
 
 class Paragraph:
