@@ -307,3 +307,12 @@ def test_pages_show_no_index_and_one_chain_per_row(full_report):
     assert ("netra_backend/app/services/user_sessions.py (Golden Path) imports "
             "netra_backend/app/services/compat.py (line 4)") in ranking
     assert "netra_backend.app.services.user_sessions -&gt; netra_backend.app.services.compat" not in ranking
+
+
+def test_the_stylesheet_is_one_shared_file(full_report):
+    style = (full_report / "style.css").read_text(encoding="utf-8")
+    assert ".jp-OutputArea" in style and "table.wsaudit-table" in style  # the lab template's, and the report's
+    for name in NOTEBOOKS:
+        page = (full_report / f"{name}.html").read_text(encoding="utf-8")
+        assert '<link href="style.css" rel="stylesheet"/>' in page or '<link rel="stylesheet" href="style.css">' in page
+        assert "<style" not in page, name  # every page carried all ~260 KB of it inline
