@@ -316,3 +316,25 @@ def test_the_stylesheet_is_one_shared_file(full_report):
         page = (full_report / f"{name}.html").read_text(encoding="utf-8")
         assert '<link href="style.css" rel="stylesheet"/>' in page or '<link rel="stylesheet" href="style.css">' in page
         assert "<style" not in page, name  # every page carried all ~260 KB of it inline
+
+
+def test_the_violations_page_leads_with_the_files_to_fix_and_ends_with_the_regex_appendix(full_report):
+    page = (full_report / "02_violations.html").read_text(encoding="utf-8")
+    first_table = page.index('<table class="wsaudit-table">')
+    assert page.index("What to fix, file by file") < first_table < page.index("The rules")
+    assert '<th scope="col">tier</th>' in page[first_table:page.index("</table>", first_table)]
+    assert page.index("Diagnostics") < page.index("Appendix: against a line-regex count")
+
+
+def test_files_to_fix_link_to_their_first_line_with_the_configured_source_url():
+    import wsaudit
+    from wsaudit.report import views
+
+    audit = wsaudit.audit(SAMPLE)
+    table = views.files_to_fix(audit, "https://git.example/shop/blob/{commit}/{path}#L{line}", "c" * 40,
+                               "data/sample_repo")
+    first = table.frame.iloc[0]
+    assert first["tier"] == "P0" and "url" not in table.frame  # the address is the link, not a column
+    href = f'https://git.example/shop/blob/{"c" * 40}/data/sample_repo/{first["file"]}#L{first["first line"]}'
+    assert f'<a href="{href}">{first["file"]}</a>' in table._repr_html_()
+    assert "<a " not in views.files_to_fix(audit, source_url="")._repr_html_()  # no template: no link

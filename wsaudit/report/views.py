@@ -86,6 +86,37 @@ def by_file(audit: Audit, top: int = 15) -> Table:
     return Table(summary.by_file(audit, top=top).reset_index(), labels={"path": "file", **CATEGORY_LABELS})
 
 
+def files_to_fix(audit: Audit, source_url: str | None = None, commit: str | None = None,
+                 prefix: str | None = None) -> Table:
+    """Every file with violations, P0 first, then the most violations: its tier, its uses by
+    category and the first line to fix, the file linked to that line when ``[report]
+    source_url`` is set and the tree is a git checkout (``commit``, ``prefix``: as the explorer
+    reads them, with git, when not given)."""
+    from urllib.parse import quote
+
+    source_url = source_url if source_url is not None else audit.config.report.source_url
+    if source_url and commit is None:
+        from wsaudit.history.git import head_commit
+
+        commit, prefix = head_commit(audit.root) or ("", "")
+    first: dict[str, int] = {}
+    for v in audit.violation_records:
+        first[v.path] = min(first.get(v.path, v.line), v.line)
+    order = {t: i for i, t in enumerate(TIERS)}
+    files = sorted(audit.rank_rows("file"), key=lambda f: (order.get(f["tier"], len(order)), -f["violations"], f["path"]))
+    rows = []
+    for f in files:
+        line = first.get(f["path"])
+        path = f"{prefix.strip('/')}/{f['path']}" if prefix else f["path"]
+        url = (source_url.format(commit=commit, path=quote(path, safe="/"), line=line or 1)
+               if source_url and commit else "")
+        rows.append({"file": f["path"], "tier": f["tier"], **{c: f[c] for c in CATEGORIES},
+                     "violations": f["violations"], "first line": line, "url": url})
+    frame = pd.DataFrame(rows, columns=["file", "tier", *CATEGORIES, "violations", "first line", "url"])
+    return Table(frame.astype({"first line": "Int64"}), labels=CATEGORY_LABELS, kinds={"first line": "count"},
+                 links={"file": "url"}, empty="No violation: nothing to fix.")
+
+
 def diagnostics(audit: Audit) -> Table:
     return Table(audit.diagnostics, labels={"path": "file", "kind": "problem"}, kinds={"line": "count"},
                  empty="Every file was audited.")
