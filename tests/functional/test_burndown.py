@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 
 import nbformat
@@ -86,6 +87,18 @@ def test_report_history_writes_the_burndown(sample, tmp_path):
     assert len(commits) == 11 and commits[4]["flag"] == "deletion"
     html = (out / f"{HISTORY_NOTEBOOK}.html").read_text(encoding="utf-8")
     assert "At the observed pace" in html and "from build_sample" not in html
+    assert 'class="dataframe"' not in html  # every table a Table: no DataFrame index
+    assert re.search(r"Plan: [a-z-]+ from [0-9a-f]{10}", html)  # the strategy's name, not its repr in quotes
     executed = nbformat.read(out / f"{HISTORY_NOTEBOOK}.ipynb", as_version=4)
     injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert f'repo_path = "{repo}"' in injected.source
+
+
+def test_an_empty_history_table_is_a_sentence_not_a_header():
+    from wsaudit.report import views
+
+    doc = {"commits": [{"commit": "a" * 40, "date": "2024-03-04T10:00:00", "subject": "Start", "error": None,
+                        "step": None, "violations": 3, "definitions": 1, "suspects": 0}]}
+    for table in (views.flagged_steps(doc), views.reintroduced(doc)):
+        assert "<table" not in table._repr_html_() and "No " in repr(table)
+    assert "<th scope=\"col\">commit</th>" in views.history_commits(doc)._repr_html_()

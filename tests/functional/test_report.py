@@ -59,7 +59,11 @@ def test_parameters_change_the_outputs_and_history_grows(tmp_path, tree):
     executed = nbformat.read(out / "05_summary.ipynb", as_version=4)
     injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert "seed = 0" in injected.source and f'repo_path = "{other}"' in injected.source
-    assert "repo: 6 Python files" in (out / "05_summary.html").read_text(encoding="utf-8")
+    page = (out / "05_summary.html").read_text(encoding="utf-8")
+    assert "repo: 6 Python files" in page
+    # a tree without [report] baseline: a sentence, not a Python string's repr in quotes
+    assert "No baseline is configured ([report] baseline)" in page
+    assert not re.search(r"(&#x27;|&#39;|')No baseline", page)
 
 
 def test_extra_parameters_reach_the_notebook(tmp_path):
@@ -292,3 +296,45 @@ def test_notebooks_run_side_by_side_and_the_first_failure_in_order_is_the_one_re
     assert sorted(p.name for p in out.glob("*.ipynb")) == [f"{n}.ipynb" for n in sorted(cells)]  # all ran
     done = run_notebooks(("d_fine", "c_fine"), out, {"seed": 1}, kernel, folder, jobs=2)
     assert [p.name for p in done] == ["d_fine.ipynb", "c_fine.ipynb"]
+
+
+def test_pages_show_no_index_and_one_chain_per_row(full_report):
+    for name in NOTEBOOKS:
+        page = (full_report / f"{name}.html").read_text(encoding="utf-8")
+        assert 'class="dataframe"' not in page, name  # every table is a Table: no DataFrame index
+    ranking = (full_report / "03_ranking.html").read_text(encoding="utf-8")
+    # the reason names the chain (files and import lines); the module chain beside it said it again
+    assert ("netra_backend/app/services/user_sessions.py (Golden Path) imports "
+            "netra_backend/app/services/compat.py (line 4)") in ranking
+    assert "netra_backend.app.services.user_sessions -&gt; netra_backend.app.services.compat" not in ranking
+
+
+def test_the_stylesheet_is_one_shared_file(full_report):
+    style = (full_report / "style.css").read_text(encoding="utf-8")
+    assert ".jp-OutputArea" in style and "table.wsaudit-table" in style  # the lab template's, and the report's
+    for name in NOTEBOOKS:
+        page = (full_report / f"{name}.html").read_text(encoding="utf-8")
+        assert '<link href="style.css" rel="stylesheet"/>' in page or '<link rel="stylesheet" href="style.css">' in page
+        assert "<style" not in page, name  # every page carried all ~260 KB of it inline
+
+
+def test_the_violations_page_leads_with_the_files_to_fix_and_ends_with_the_regex_appendix(full_report):
+    page = (full_report / "02_violations.html").read_text(encoding="utf-8")
+    first_table = page.index('<table class="wsaudit-table">')
+    assert page.index("What to fix, file by file") < first_table < page.index("The rules")
+    assert '<th scope="col">tier</th>' in page[first_table:page.index("</table>", first_table)]
+    assert page.index("Diagnostics") < page.index("Appendix: against a line-regex count")
+
+
+def test_files_to_fix_link_to_their_first_line_with_the_configured_source_url():
+    import wsaudit
+    from wsaudit.report import views
+
+    audit = wsaudit.audit(SAMPLE)
+    table = views.files_to_fix(audit, "https://git.example/shop/blob/{commit}/{path}#L{line}", "c" * 40,
+                               "data/sample_repo")
+    first = table.frame.iloc[0]
+    assert first["tier"] == "P0" and "url" not in table.frame  # the address is the link, not a column
+    href = f'https://git.example/shop/blob/{"c" * 40}/data/sample_repo/{first["file"]}#L{first["first line"]}'
+    assert f'<a href="{href}">{first["file"]}</a>' in table._repr_html_()
+    assert "<a " not in views.files_to_fix(audit, source_url="")._repr_html_()  # no template: no link

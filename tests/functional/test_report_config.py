@@ -79,3 +79,29 @@ def test_the_golden_path_figure_size_is_configured_within_a_range(tmp_path):
             load(tmp_path)
         assert [line for line in info.value.lines() if "report.figure_modules: expected a whole number" in line
                 and said in line], info.value.lines()
+
+
+def test_a_baseline_from_a_config_given_with_config_may_be_anywhere_relative_to_that_file(tmp_path, monkeypatch):
+    from wsaudit.report import reference_figures
+
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "team").mkdir()
+    (tmp_path / "history").mkdir()
+    (tmp_path / "history" / "summary.json").write_text('{"violations": 90, "days_to_done_p50": 4.5}')
+    (tmp_path / "team" / "wsaudit.toml").write_text(RULE + '[report]\nbaseline = "../history/summary.json"\n')
+    monkeypatch.chdir(tmp_path)
+    baseline = load("repo", config_path="team/wsaudit.toml").report.baseline
+    assert baseline.path == "../history/summary.json"  # as written: what a page names
+    monkeypatch.chdir(tmp_path / "repo")  # where a notebook's kernel may run: found from the file's folder still
+    assert reference_figures.figures(baseline, tmp_path / "repo")[1] == {"violations": 90, "days_to_done": 4.5}
+    absolute = tmp_path / "history" / "summary.json"
+    (tmp_path / "team" / "wsaudit.toml").write_text(RULE + f'[report]\nbaseline = "{absolute.as_posix()}"\n')
+    baseline = load(tmp_path / "repo", config_path=tmp_path / "team" / "wsaudit.toml").report.baseline
+    assert reference_figures.figures(baseline, tmp_path / "repo")[1]["violations"] == 90
+
+
+def test_the_same_baseline_in_the_trees_own_configuration_is_refused(tmp_path):
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "wsaudit.toml").write_text(RULE + '[report]\nbaseline = "../history/summary.json"\n')
+    with pytest.raises(ConfigError, match="must be a file inside the audited root"):
+        load(tmp_path / "repo")

@@ -78,10 +78,12 @@ def profile(name: str = DEFAULT_PROFILE) -> Config:
     return Config(source=f"profile:{name}", origins=tuple((k, f"profile:{name}") for k in raw_keys), **values)
 
 
-def from_table(raw: dict[str, Any], source: str, prefix: str = "", trusted: bool = True) -> Config:
+def from_table(raw: dict[str, Any], source: str, prefix: str = "", trusted: bool = True,
+               config_dir: str | None = None) -> Config:
     """Validate a raw table (as read from TOML) into a Config; raise ConfigError with every problem.
-    ``trusted``: False for a configuration found in the audited tree (see :func:`_validate`)."""
-    values, problems = validate(raw, source, prefix, trusted)
+    ``trusted``: False for a configuration found in the audited tree; ``config_dir``: the folder
+    of a ``--config`` file (see :func:`validate`)."""
+    values, problems = validate(raw, source, prefix, trusted, config_dir)
     if problems:
         raise ConfigError(problems)
     origins = tuple((prefix + k, "file") for k in raw if k != "profile")
@@ -164,7 +166,8 @@ def locate(path: str | Path, config_path: str | Path | None = None, profile_name
         raise ConfigError([(str(config_path), "", "give --config or --profile, not both")])
     if config_path is not None:
         shown = str(config_path)
-        return Located(from_table(_read_toml(Path(config_path), shown), shown), path)
+        config_dir = os.path.dirname(os.path.abspath(config_path))  # its baseline is found from there
+        return Located(from_table(_read_toml(Path(config_path), shown), shown, config_dir=config_dir), path)
     if profile_name is not None:
         if profile_name not in PROFILES:
             raise ConfigError([(f"profile:{profile_name}", "", f"no such built-in profile (known: {', '.join(PROFILES)})")])

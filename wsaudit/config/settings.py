@@ -64,11 +64,14 @@ class ReportBaseline:
 
     Either ``counts`` given in the configuration (``{violations = 567, P0 = 45}``), or ``path``:
     a previous report's ``summary.json``, relative to the audited root, read when the report runs.
+    From a configuration given with ``--config``, ``path`` may be anywhere: relative to ``base``,
+    the folder of that file (never shown: reports name ``path`` as written).
     """
 
     counts: tuple[tuple[str, float], ...] = ()  # (key, value) in BASELINE_KEYS order
     label: str | None = None  # what the figures are, in words ("the plan of March")
     path: str | None = None
+    base: str | None = None  # the folder of the --config file that named path; None: the audited root
 
 
 @dataclass(frozen=True)

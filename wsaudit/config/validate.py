@@ -157,11 +157,13 @@ RULE_KEYS = ("id", "symbol", "module", "replacement", "message", "url", "paramet
 REWRITE_KEYS = ("arguments", "call", "imports")
 
 
-def validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = True):
+def validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = True,
+             config_dir: str | None = None):
     """Convert a raw table into Config keyword arguments; collect every problem.
 
     ``trusted`` is False for a configuration found in the audited tree: it cannot send writes
-    outside the tree (``cache_dir``)."""
+    outside the tree (``cache_dir``). ``config_dir``: the folder of a configuration file given
+    with ``--config``, which alone may name a ``[report] baseline`` anywhere (relative to it)."""
     check = _Checker(file, prefix)
     check.unknown(raw, TOP_KEYS)
     out: dict[str, Any] = {}
@@ -226,7 +228,7 @@ def validate(raw: dict[str, Any], file: str, prefix: str = "", trusted: bool = T
         if simulate is not None:
             out["simulate"] = simulate
     if "report" in raw:
-        report = _validate_report(raw["report"], check)
+        report = _validate_report(raw["report"], check, config_dir)
         if report is not None:
             out["report"] = report
     return out, check.problems
@@ -376,9 +378,10 @@ def _validate_test_folders(table: Any, check: _Checker) -> tuple[tuple[str, tupl
     return tuple(sorted(out.items())) if ok else None
 
 
-def _validate_report(table: Any, check: _Checker) -> ReportSettings | None:
+def _validate_report(table: Any, check: _Checker, config_dir: str | None = None) -> ReportSettings | None:
     """``[report]``: ``title`` and ``golden_path`` are one line of text each; ``baseline`` is a
-    table of counts (BASELINE_KEYS) or the root-relative path of a previous ``summary.json``;
+    table of counts (BASELINE_KEYS) or the root-relative path of a previous ``summary.json`` (from
+    a ``--config`` file, ``config_dir``: any path, relative to that file's folder);
     ``figure_modules`` a whole number in its range (RANGES)."""
     if not isinstance(table, dict):
         check.problem("report", f"expected a table, got {_type_name(table)}")
@@ -409,7 +412,7 @@ def _validate_report(table: Any, check: _Checker) -> ReportSettings | None:
         else:
             values["source_url"] = url
     if "baseline" in table:
-        baseline = _validate_baseline(table["baseline"], check)
+        baseline = _validate_baseline(table["baseline"], check, config_dir)
         if baseline is None:
             ok = False
         else:
@@ -458,8 +461,14 @@ def _validate_source_url(value: Any, check: _Checker) -> str | None:
     return url
 
 
-def _validate_baseline(value: Any, check: _Checker) -> ReportBaseline | None:
+def _validate_baseline(value: Any, check: _Checker, config_dir: str | None = None) -> ReportBaseline | None:
     key = "report.baseline"
+    if isinstance(value, str) and config_dir is not None:
+        # a --config file is the user's own: its baseline may be any file, found from the file's folder
+        if not value:
+            check.problem(key, "expected the path of a previous summary.json, got an empty string")
+            return None
+        return ReportBaseline(path=value, base=config_dir)
     if isinstance(value, str):
         # inside the root, like `roots`: a configuration found in the tree must not make the
         # report read files elsewhere

@@ -5,10 +5,14 @@ widget manager when asked; none of it is needed to show tables and PNG figures, 
 opened offline (an artifact downloaded from CI, a file share) must not wait for the network.
 This template drops those scripts, embeds the figures (data URIs, with their alt text), and
 adds a navigation bar to ``index.html`` and to the other pages.
+
+The stylesheet (JupyterLab's, about 260 KB, and the report's own rules) is written once, as
+``style.css`` beside the pages, and linked from each: inlined, every page carried all of it.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
@@ -21,7 +25,8 @@ TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
-{% block extra_css %}<style type="text/css">{{ resources.wsaudit_css }}</style>{% endblock extra_css %}
+{% block extra_css %}{% endblock extra_css %}
+{% block notebook_css %}<link rel="stylesheet" href="{{ resources.wsaudit_stylesheet }}">{% endblock notebook_css %}
 {%- block body_header -%}
 {{ super() }}
 {{ resources.wsaudit_nav }}
@@ -56,6 +61,32 @@ table.wsaudit-table th { border-bottom: 2px solid #bbb; }
   font-variant-numeric: tabular-nums; white-space: nowrap; }
 .jp-RenderedHTMLCommon tbody tr:nth-child(odd) { background: transparent; }
 """
+
+STYLESHEET = "style.css"  # beside the pages: one file for all of them
+
+# what the lab template's own inline block did that these pages need: no anchor links beside
+# the headings, no collapsers, outputs in the page's fonts, colours kept when printed
+LAB_RULES = """
+* { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+a.anchor-link, .jp-Collapser { display: none; }
+.jp-OutputArea-output pre { line-height: inherit; font-family: inherit; }
+.jp-RenderedText pre { color: var(--jp-content-font-color1); font-size: var(--jp-code-font-size); }
+"""
+
+
+@functools.cache
+def stylesheet() -> str:
+    """The pages' one stylesheet: the lab template's (its light theme) and the report's rules."""
+    from nbconvert import HTMLExporter
+
+    folders = HTMLExporter(template_name="lab").template_paths
+    parts = []
+    for name in ("static/index.css", "static/theme-light.css"):
+        found = next((Path(folder, name) for folder in folders if Path(folder, name).is_file()), None)
+        if found is not None:  # a missing theme file leaves the page plainer, not broken
+            parts.append(found.read_text(encoding="utf-8"))
+    return "\n".join([*parts, LAB_RULES, CSS])
+
 
 _HEADING = re.compile(r"^#\s+(?:\d+\.\s*)?(.+?)\s*$", re.MULTILINE)
 
@@ -108,20 +139,25 @@ def to_html(notebook: Path, title: str, pages: Sequence[tuple[str, str]] = ()) -
     Returns
     -------
     Path
-        The HTML file (``notebook`` with the suffix ``.html``).
+        The HTML file (``notebook`` with the suffix ``.html``); ``style.css``, which it links,
+        is written beside it.
     """
     import nbformat
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
     nb = nbformat.read(notebook, as_version=4)
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     nb.metadata["title"] = f"{heading(markdown, notebook.stem)} - {title}"
     exporter = HTMLExporter(template_name="lab", template_file="wsaudit_page.html.j2",
                             extra_loaders=[DictLoader({"wsaudit_page.html.j2": TEMPLATE})],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            # the code highlighting's inline rules: no code is shown
+                            config=Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}}))
     target = notebook.with_suffix(".html")
     body, _ = exporter.from_notebook_node(nb, resources={
-        "wsaudit_css": CSS, "wsaudit_nav": nav(pages or [(target.name, title)], target.name)})
+        "inlining": {"css": []}, "wsaudit_stylesheet": STYLESHEET, "wsaudit_nav": nav(pages or [(target.name, title)], target.name)})
+    write_text(target.parent / STYLESHEET, stylesheet())
     write_text(target, body)
     return target

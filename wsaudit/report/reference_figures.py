@@ -29,8 +29,11 @@ def figures(baseline: ReportBaseline, root: Path) -> tuple[str, dict[str, float]
     """``(label, {figure: value})``, or a sentence saying why there is nothing to compare with."""
     if baseline.path is None:
         return baseline.label or "the configured baseline", dict(baseline.counts)
-    path = (root / baseline.path).resolve()
-    if not path.is_relative_to(root.resolve()):  # a link out of the tree
+    if baseline.base is not None:  # from a --config file: trusted, anywhere
+        path = Path(baseline.base, baseline.path)
+    else:
+        path = (root / baseline.path).resolve()
+    if baseline.base is None and not path.is_relative_to(root.resolve()):  # a link out of the tree
         raise ReportError(f"[report] baseline {baseline.path!r} leads outside the audited root")
     if not path.is_file():
         return f"No previous report at {baseline.path} yet: nothing to compare with."

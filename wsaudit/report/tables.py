@@ -79,6 +79,9 @@ class Table:
         One sentence shown above the table.
     empty : str
         What to say when there is no row.
+    links : mapping, optional
+        Column name -> the column holding each row's address for it: the cell links there on
+        the page (an empty address: no link); the address columns are not shown.
 
     Examples
     --------
@@ -91,8 +94,11 @@ class Table:
 
     def __init__(self, frame: pd.DataFrame, labels: Mapping[str, str] | None = None,
                  kinds: Mapping[str, str] | None = None, caption: str | None = None,
-                 empty: str = "Nothing to show."):
-        self.frame = frame.reset_index(drop=True)
+                 empty: str = "Nothing to show.", links: Mapping[str, str] | None = None):
+        frame = frame.reset_index(drop=True)
+        self.links = {c: [str(u) if not _missing(u) else "" for u in frame[u_col]]
+                      for c, u_col in (links or {}).items()}
+        self.frame = frame.drop(columns=list((links or {}).values()))
         self.labels = dict(labels or {})
         self.kinds = {c: (kinds or {}).get(c) or _guess(self.frame[c]) for c in self.frame.columns}
         self.caption = caption
@@ -121,9 +127,14 @@ class Table:
             f'<th scope="col"{NUM if n else ""}>{html.escape(h)}</th>'
             for h, n in zip(self.header(), numeric)) + "</tr></thead>")
         out.append("<tbody>")
-        for row in self.rows():
-            out.append("<tr>" + "".join(f'<td{NUM if n else ""}>{html.escape(v)}</td>'
-                                        for v, n in zip(row, numeric)) + "</tr>")
+        columns = list(self.frame.columns)
+        for i, row in enumerate(self.rows()):
+            cells = []
+            for c, v, n in zip(columns, row, numeric):
+                url = self.links[c][i] if c in self.links else ""
+                text = f'<a href="{html.escape(url)}">{html.escape(v)}</a>' if url else html.escape(v)
+                cells.append(f'<td{NUM if n else ""}>{text}</td>')
+            out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</tbody></table>")
         return "\n".join(out)
 

@@ -4,7 +4,9 @@ the report's words, which come from the configuration (``[report]``, the rules' 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,6 +86,37 @@ def by_file(audit: Audit, top: int = 15) -> Table:
     return Table(summary.by_file(audit, top=top).reset_index(), labels={"path": "file", **CATEGORY_LABELS})
 
 
+def files_to_fix(audit: Audit, source_url: str | None = None, commit: str | None = None,
+                 prefix: str | None = None) -> Table:
+    """Every file with violations, P0 first, then the most violations: its tier, its uses by
+    category and the first line to fix, the file linked to that line when ``[report]
+    source_url`` is set and the tree is a git checkout (``commit``, ``prefix``: as the explorer
+    reads them, with git, when not given)."""
+    from urllib.parse import quote
+
+    source_url = source_url if source_url is not None else audit.config.report.source_url
+    if source_url and commit is None:
+        from wsaudit.history.git import head_commit
+
+        commit, prefix = head_commit(audit.root) or ("", "")
+    first: dict[str, int] = {}
+    for v in audit.violation_records:
+        first[v.path] = min(first.get(v.path, v.line), v.line)
+    order = {t: i for i, t in enumerate(TIERS)}
+    files = sorted(audit.rank_rows("file"), key=lambda f: (order.get(f["tier"], len(order)), -f["violations"], f["path"]))
+    rows = []
+    for f in files:
+        line = first.get(f["path"])
+        path = f"{prefix.strip('/')}/{f['path']}" if prefix else f["path"]
+        url = (source_url.format(commit=commit, path=quote(path, safe="/"), line=line or 1)
+               if source_url and commit else "")
+        rows.append({"file": f["path"], "tier": f["tier"], **{c: f[c] for c in CATEGORIES},
+                     "violations": f["violations"], "first line": line, "url": url})
+    frame = pd.DataFrame(rows, columns=["file", "tier", *CATEGORIES, "violations", "first line", "url"])
+    return Table(frame.astype({"first line": "Int64"}), labels=CATEGORY_LABELS, kinds={"first line": "count"},
+                 links={"file": "url"}, empty="No violation: nothing to fix.")
+
+
 def diagnostics(audit: Audit) -> Table:
     return Table(audit.diagnostics, labels={"path": "file", "kind": "problem"}, kinds={"line": "count"},
                  empty="Every file was audited.")
@@ -94,8 +127,12 @@ def tiers(audit: Audit) -> Table:
 
 
 def chains(audit: Audit, tier: str = "P0", top: int | None = None) -> Table:
-    frame = summary.top_files(audit, tier, top=top or 10**9)
-    return Table(frame, kinds={"module score": "share"}, empty=f"No {tier} file.")
+    """The files of ``tier``, the most central first, each with its chain from the Golden Path
+    once: the reason, which names the files and import lines (the module chain beside it said
+    the same thing a second time)."""
+    frame = summary.top_files(audit, tier, top=top or 10**9).drop(columns=["chain from the Golden Path"])
+    return Table(frame, kinds={"module score": "share"}, labels={"why": "why (the chain from the Golden Path)"},
+                 empty=f"No {tier} file.")
 
 
 def central_files(audit: Audit, top: int = 10) -> Table:
@@ -140,20 +177,44 @@ def headline(audit: Audit, simulation: Simulation) -> str:
             f"{h['days_to_done_p50']:.1f} (median runs; {h['days_to_done_p90']:.1f} in a pessimistic one).")
 
 
+@contextlib.contextmanager
+def parameter(name: str, value: object) -> Iterator[None]:
+    """Name the notebook parameter behind a failure: a notebook run alone (papermill, JupyterLab)
+    with no tree given, or a tree without a configuration, says which parameter to pass.
+
+    Raises
+    ------
+    InputError
+        ``value`` is not a folder (or another input cannot be read).
+    ConfigError
+        ``value`` has no configuration, or the configuration is invalid.
+    """
+    from wsaudit.errors import ConfigError, InputError
+
+    hint = f"give it with the notebook parameter {name} (papermill: -p {name} VALUE)"
+    try:
+        yield
+    except InputError as e:
+        raise InputError(f"{name} {value}: {e}; {hint}") from e
+    except ConfigError as e:
+        raise ConfigError([(f"{name} {value}", "", f"{line}; {hint}") for line in e.lines()]) from e
+
+
 def source_line(audit: Audit, repo_path: str) -> str:
     """The line every notebook prints first: the tree, its size and the configuration used."""
     return f"{Path(repo_path).resolve().name}: {audit.files_scanned} Python files; configuration: {Path(audit.config.source).name}"
 
 
-def baseline(audit: Audit, simulation: Simulation) -> Table | str:
-    """The plan against the baseline that the configuration names, or a sentence why not."""
+def baseline(audit: Audit, simulation: Simulation) -> Table | Paragraph:
+    """The plan against the baseline that the configuration names, or a sentence why not (a
+    paragraph: a bare string would be shown as its Python repr, quotes and all)."""
     from wsaudit.report import reference_figures
 
     if audit.config.report.baseline is None:
-        return "No baseline is configured ([report] baseline): nothing to compare with."
+        return paragraph("No baseline is configured ([report] baseline): nothing to compare with.")
     found = reference_figures.figures(audit.config.report.baseline, audit.root)
     if isinstance(found, str):
-        return found
+        return paragraph(found)
     label, values = found
     frame = reference_figures.comparison(summary.headline(audit, simulation), label, values)
     # counts and working days in one table: each row in its own format
@@ -161,6 +222,36 @@ def baseline(audit: Audit, simulation: Simulation) -> Table | str:
         frame[column] = [cell(v, "number" if "days" in figure else "count")
                          for figure, v in zip(frame["figure"], frame[column])]
     return Table(frame, kinds={c: "count" for c in frame.columns[1:]} | {"figure": "text"})
+
+
+def selected(explorer) -> Table:
+    """What a click in the explorer chose (``explorer.selected``), or a sentence before any click."""
+    return Table(explorer.selected, empty="Nothing selected yet: click a module in the explorer above, "
+                                          "then run this cell again.")
+
+
+# ------------------------------------------------------------------ history (06_burndown)
+
+
+def history_commits(doc: dict) -> Table:
+    return Table(summary.history_commits(doc), empty="No commit in the range.")
+
+
+def flagged_steps(doc: dict) -> Table:
+    return Table(summary.flagged_steps(doc), empty="No flagged step: every step from one commit to the next "
+                                                    "is mostly a migration, and every commit was audited.")
+
+
+def reintroduced(doc: dict) -> Table:
+    return Table(summary.reintroduced(doc), empty="No commit added a definition of a deprecated symbol.")
+
+
+def burndown_series(actual: pd.DataFrame) -> Table:
+    """The actual series as the report saves it (``history_actual.csv``), for people."""
+    shown = actual.assign(commit=actual["commit"].str[:10])
+    columns = ["commit", "day", "total", *TIERS, "production", "tests", "suspects", "flag"]
+    return Table(shown[[c for c in columns if c in shown]], labels={"suspects": "hidden"},
+                 empty="No commit in the range.")
 
 
 class Paragraph:
