@@ -377,7 +377,7 @@ def refresh(names: tuple[str, ...] | None = None, source_dir: Path | None = None
         path = folder / f"{name}.ipynb"
         nb = nbformat.read(path, as_version=4)
         kernelspec = nb.metadata.get("kernelspec")
-        NotebookClient(nb, kernel_name=kernel, record_timing=False, timeout=600,
+        NotebookClient(nb, kernel_name=kernel, record_timing=False, timeout=600, store_widget_state=False,
                        resources={"metadata": {"path": str(folder)}}).execute()
         if kernelspec is not None:
             nb.metadata["kernelspec"] = kernelspec
