@@ -172,3 +172,17 @@ def test_the_examples_are_a_valid_workflow_and_cron_line_with_options_that_exist
     for command in commands:
         args = build_parser().parse_args(shlex.split(command)[1:])
         assert args.archive and args.keep == 30 and args.fail_on == "new-p0"
+
+
+def test_every_yaml_block_of_the_readme_parses():
+    """A workflow a reader copies from the README must be YAML at all (``${{ }}`` inside a
+    ``{...}`` mapping is not)."""
+    import re
+
+    import yaml
+    from conftest import REPO
+
+    blocks = re.findall(r"```ya?ml\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8"), re.DOTALL)
+    assert len(blocks) >= 3
+    for block in blocks:
+        assert yaml.safe_load(block), block
