@@ -12,11 +12,11 @@ uses; the scopes, and the resolution of each use to the bindings that can reach 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from wsaudit.engine.scopes import FactsRecorder, Scope
+from wsaudit.engine.sinks import is_sys_modules, path_of_string, sink_of_call, string_constant
 from wsaudit.engine.source import (
     count_loc,
     decode_source,
@@ -32,20 +32,6 @@ from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef
 
 FACTS_VERSION = 6  # 4: suppression comments; 5: one-word module strings, assignments as definitions;
 # 6: an __all__ extended after a value that is not a literal stays unread
-
-_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Where a one-word string is a path too: what Python imports or looks up as a module name
-# (``import_module("cgi")``, ``sys.modules["cgi"]``). Anywhere else a lone word is prose or a
-# key; a ``patch`` target always has a dot (a module and its attribute).
-_MODULE_SINKS = frozenset({"import", "sys.modules"})
-# An entry point: "name = pkg.mod:attr [extra]", or "pkg.mod:attr" with a dotted module.
-_ENTRY = re.compile(r"\s*(?:(?P<name>[\w.-]+)\s*=\s*)?(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*:\s*"
-                    r"(?P<attr>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*(?:\[[^\]]*\])?\s*")
-_IMPORT_CALLS = frozenset({"import_module", "__import__", "find_spec"})
-_PATCH_CALLS = frozenset({"patch", "setattr", "delattr"})  # mock.patch, monkeypatch.setattr("a.b.c", ...)
-_SYS_MODULES_CALLS = frozenset({"get", "pop", "setdefault"})
-
 
 def parse_source(data: bytes) -> FileFacts:
     """Parse the bytes of a file into facts; any failure becomes a problem, never an exception.
@@ -76,30 +62,6 @@ def parse_source(data: bytes) -> FileFacts:
     if suppressions:  # (the rare file that says ``wsaudit:``)
         facts = replace(facts, suppressions=suppressions)
     return facts
-
-
-def _sink_of_call(chain: tuple[str, ...]) -> str | None:
-    """Where a call takes its first argument, a string, as a module or object path."""
-    if not chain:
-        return None
-    if chain[-1] in _IMPORT_CALLS:
-        return "import"
-    if chain[-1] in _PATCH_CALLS and (chain[-1] == "patch" or chain[0] == "monkeypatch"):
-        return "patch"
-    if chain[-1] in _SYS_MODULES_CALLS and chain[:-1] == ("sys", "modules"):
-        return "sys.modules"
-    return None
-
-
-def _is_sys_modules(node: ast.expr) -> bool:
-    """``sys.modules``."""
-    return isinstance(node, ast.Attribute) and node.attr == "modules" and isinstance(node.value, ast.Name) \
-        and node.value.id == "sys"
-
-
-def _string(node: ast.expr) -> ast.Constant | None:
-    """The node, when it is a string constant."""
-    return node if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 def _defaults(args: ast.arguments) -> list[ast.expr]:
@@ -499,8 +461,8 @@ class _Extractor(FactsRecorder):
         """``a.b(...)`` is a use of ``a.b`` that calls it; a string first argument of some calls
         (``import_module``, ``patch``, ``sys.modules.get``...) is a module or object path."""
         chain, base = _chain(node.func)
-        if node.args and (first := _string(node.args[0])) is not None:
-            sink = _sink_of_call(chain)
+        if node.args and (first := string_constant(node.args[0])) is not None:
+            sink = sink_of_call(chain)
             if sink is not None:
                 self._sinks[id(first)] = sink
         if type(base) is ast.Name:
@@ -518,12 +480,10 @@ class _Extractor(FactsRecorder):
         value = node.value
         if not isinstance(value, str):
             return
-        sink = self._sinks.get(id(node))
-        if not (_DOTTED.fullmatch(value) or (sink in _MODULE_SINKS and _NAME.fullmatch(value))):
-            entry = _ENTRY.fullmatch(value) if ":" in value else None
-            if entry is None or not (entry["name"] or "." in entry["module"]):
-                return
-            value, sink = f"{entry['module']}.{entry['attr']}", "entry-point"
+        path = path_of_string(value, self._sinks.get(id(node)))
+        if path is None:
+            return
+        value, sink = path
         line = node.lineno
         self.strings.append(
             StringRef(line, self._col(line, node.col_offset), value, context, self._snippet(line), sink)
@@ -579,15 +539,15 @@ class _Extractor(FactsRecorder):
 
     def visit_Subscript(self, node: ast.Subscript, scope: Scope, context: str, stack: _Stack) -> None:
         """``a[k]``; in ``sys.modules["a.b"]`` the string is a module path."""
-        if _is_sys_modules(node.value) and (key := _string(node.slice)) is not None:
+        if is_sys_modules(node.value) and (key := string_constant(node.slice)) is not None:
             self._sinks[id(key)] = "sys.modules"
         stack.append((node.slice, scope, context))
         stack.append((node.value, scope, context))
 
     def visit_Compare(self, node: ast.Compare, scope: Scope, context: str, stack: _Stack) -> None:
         """A comparison; in ``"a.b" in sys.modules`` the string is a module path."""
-        if (key := _string(node.left)) is not None and any(
-                _is_sys_modules(c) and isinstance(op, (ast.In, ast.NotIn))
+        if (key := string_constant(node.left)) is not None and any(
+                is_sys_modules(c) and isinstance(op, (ast.In, ast.NotIn))
                 for op, c in zip(node.ops, node.comparators)):
             self._sinks[id(key)] = "sys.modules"
         for comparator in reversed(node.comparators):
