@@ -126,3 +126,19 @@ def commit(root: Path, message: str) -> None:
     """Commit everything in ``root``'s work tree."""
     git(root, "add", "-A")
     git(root, "commit", "--quiet", "--no-verify", "-m", message)
+
+
+def stand_in_notebooks(folder: Path) -> Path:
+    """``folder`` with one stand-in notebook (a parameters cell): for the tests of what a report
+    does around its notebooks (the archive, its pages), which does not depend on what they show."""
+    import nbformat
+
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Stand-in"),
+                                         nbformat.v4.new_code_cell("seed = 0")],
+                                  metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                           "display_name": "Python 3"},
+                                            "language_info": {"name": "python"}})
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    nbformat.write(nb, folder / "01_stand_in.ipynb")
+    return folder

@@ -12,15 +12,14 @@ import shutil
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from cdp import launch  # noqa: E402
-from conftest import BASE_TREE, commit, git, write_tree  # noqa: E402
-from pages import dead_links, open_tab, visit  # noqa: E402
+from cdp import launch
+from conftest import BASE_TREE, commit, git, stand_in_notebooks, write_tree
+from pages import dead_links, open_tab, visit
 
 CHROMIUM = os.environ.get("WSAUDIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -55,15 +54,7 @@ def archived(tmp_path_factory):
     repo = write_tree(base / "repo", BEFORE)
     git(repo, "init", "--quiet", "-b", "main")
     commit(repo, "chat service")
-    nbs = base / "nbs"
-    nbs.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Stand-in page"),
-                                         nbformat.v4.new_code_cell("seed = 0")],
-                                  metadata={"kernelspec": {"name": "python3", "language": "python",
-                                                           "display_name": "Python 3"},
-                                            "language_info": {"name": "python"}})
-    nb.cells[1].metadata["tags"] = ["parameters"]
-    nbformat.write(nb, nbs / "01_stand_in.ipynb")
+    nbs = stand_in_notebooks(base / "nbs")
     out = base / "out"
     args = ["report", str(repo), "--output", str(out), "--runs", "5", "--notebooks", str(nbs), "--archive",
             "--no-cache", "--quiet"]

@@ -5,7 +5,6 @@ the model, and Python reads it back as ``.selected``."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -46,12 +45,9 @@ window.harnessReady = true;
 """
 
 
-def _script_json(value) -> str:
-    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def test_a_click_in_the_widget_brings_the_modules_chain_back_to_python(tmp_path):
     import wsaudit
+    from wsaudit.explorer.page import embed_json
     from wsaudit.explorer.widget import _ESM
 
     if not Path(CHROMIUM).is_file():
@@ -60,7 +56,7 @@ def test_a_click_in_the_widget_brings_the_modules_chain_back_to_python(tmp_path)
     ex = a.explore(height=700)
     state = {"page": ex.page, "modules": ex.modules, "selection": [], "height": ex.height}
     harness = tmp_path / "harness.html"
-    harness.write_text(HARNESS.replace("%STATE%", _script_json(state)).replace("%ESM%", _script_json(_ESM)),
+    harness.write_text(HARNESS.replace("%STATE%", embed_json(state)).replace("%ESM%", embed_json(_ESM)),
                        encoding="utf-8")
     # the module with violations farthest from the Golden Path (ties: the first by name)
     reached = [r for r in a.module_ranks.values()

@@ -6,9 +6,8 @@ import csv
 import json
 import re
 
-import nbformat
 import pytest
-from conftest import BASE_TREE, commit, git, write_tree
+from conftest import BASE_TREE, commit, git, stand_in_notebooks, write_tree
 
 from wsaudit.cli import main
 
@@ -24,19 +23,6 @@ CHAT = {
 }
 
 
-def _notebooks(folder):
-    """One stand-in notebook: the archive does not depend on what the notebooks show."""
-    folder.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Stand-in"),
-                                         nbformat.v4.new_code_cell("seed = 0")],
-                                  metadata={"kernelspec": {"name": "python3", "language": "python",
-                                                           "display_name": "Python 3"},
-                                            "language_info": {"name": "python"}})
-    nb.cells[1].metadata["tags"] = ["parameters"]
-    nbformat.write(nb, folder / "01_stand_in.ipynb")
-    return folder
-
-
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
     """Report, commit a new use (and lines added above an old one) and a fix, report again."""
@@ -44,7 +30,7 @@ def two_runs(tmp_path_factory):
     repo = write_tree(base / "repo", CHAT)
     git(repo, "init", "--quiet", "-b", "main")
     commit(repo, "chat service")
-    out, nbs = base / "out", _notebooks(base / "nbs")
+    out, nbs = base / "out", stand_in_notebooks(base / "nbs")
     common = ["--output", str(out), "--runs", "5", "--notebooks", str(nbs), "--archive", "--no-cache"]
     first = main(["report", str(repo), *common, "--fail-on", "new"])
     first_runs = sorted(p.name for p in (out / "runs").iterdir())
@@ -134,7 +120,7 @@ def test_keep_deletes_the_older_runs_only(two_runs, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(two_runs["out"], out)
     (out / "runs" / "notes").mkdir()  # not a run: never deleted
-    nbs = _notebooks(tmp_path / "nbs")
+    nbs = stand_in_notebooks(tmp_path / "nbs")
     assert main(["report", str(two_runs["repo"]), "--output", str(out), "--runs", "5", "--notebooks", str(nbs),
                  "--archive", "--keep", "1", "--no-cache", "--fail-on", "new-p0"]) == 0
     names = sorted(p.name for p in (out / "runs").iterdir())
