@@ -11,10 +11,10 @@ from dataclasses import fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from wsaudit.config.checker import RANGES, _Checker, _is_dotted, _type_name  # noqa: F401  (RANGES: re-exported)
+from wsaudit.config.checker import _Checker, _is_dotted, _type_name
 from wsaudit.config.settings import PROFILES, GoldenPath, RankSettings, SimulateSettings
 from wsaudit.config.templates import import_statement_names, symbol_problem, template_problems
-from wsaudit.config.validate_report import REPORT_KEYS, SOURCE_URL_FIELDS, _validate_report  # noqa: F401  (re-exported)
+from wsaudit.config.validate_report import _validate_report
 from wsaudit.model import Rewrite, Rule
 
 
@@ -248,7 +248,7 @@ def _validate_test_folders(table: Any, check: _Checker) -> tuple[tuple[str, tupl
 
 
 def _validate_simulate(table: Any, check: _Checker) -> SimulateSettings | None:
-    """Every field of SimulateSettings, each in its range (:data:`RANGES`)."""
+    """Every field of SimulateSettings, each in its range (:data:`wsaudit.config.checker.RANGES`)."""
     if not isinstance(table, dict):
         check.problem("simulate", f"expected a table, got {_type_name(table)}")
         return None
