@@ -21,7 +21,7 @@ from wsaudit.gate.baseline import Entry, load_baseline, write_baseline
 from wsaudit.gate.collect import collect
 from wsaudit.gate.unverified import UNVERIFIED, unverified_findings
 from wsaudit.gate.fingerprint import Finding, fingerprint
-from wsaudit.gate.trusted import TrustedCheck, read_base
+from wsaudit.gate.trusted import Trusted, TrustedCheck, read_base
 from wsaudit.model import DEFINITION, TIERS, Definition, Diagnostic, Notice, Violation
 
 
@@ -182,7 +182,7 @@ def _check_options(fail_on: Iterable[str], baseline: str | Path | None, update: 
     return tiers
 
 
-def _scan_audited(path: str | Path, config: Config | str | Path | None, trusted: TrustedCheck | None, *,
+def _scan_audited(path: str | Path, config: Config | str | Path | None, trusted: Trusted | None, *,
                   profile: str | None, cache: bool, cache_dir: str | Path | None,
                   jobs: int | None) -> tuple[Any, ...]:
     """Scan the tree with a full audit, for the violations' tiers: what :func:`run_check` gates on."""
@@ -201,7 +201,7 @@ def _scan_audited(path: str | Path, config: Config | str | Path | None, trusted:
             len(full.facts), full.scope, full.notices, full.suppressed_records, full.files, full.result.names or ())
 
 
-def _scan_collected(path: str | Path, config: Config | str | Path | None, trusted: TrustedCheck | None, *,
+def _scan_collected(path: str | Path, config: Config | str | Path | None, trusted: Trusted | None, *,
                     profile: str | None, cache: bool, cache_dir: str | Path | None,
                     jobs: int | None) -> tuple[Any, ...]:
     """Scan the tree with the gate's quick collection (no tiers): what :func:`run_check` gates on."""
