@@ -70,10 +70,6 @@ def explorer_data(G: nx.DiGraph, ranks: dict[str, ModuleRank], violations: Seque
     """
     names = sorted(G)
     index = {n: i for i, n in enumerate(names)}
-    nodes, adj = G.nodes, G.adj
-    counts: dict[str, int] = defaultdict(int)
-    for v in violations:
-        counts[v.module] += 1
     reached = [r.golden_distance for r in ranks.values() if r.golden_distance is not None]
     last = max(reached, default=-1) + 1  # the column of modules the Golden Path does not reach
 
@@ -81,6 +77,35 @@ def explorer_data(G: nx.DiGraph, ranks: dict[str, ModuleRank], violations: Seque
         hops = ranks[n].golden_distance if n in ranks else None
         return last if hops is None else hops
 
+    modules, members = _module_rows(G, ranks, violations, names, index)
+    groups, order = [], []
+    keyed = sorted((min(column(m) for m in ms), g) for g, ms in members.items())
+    for number, (col, g) in enumerate(keyed):
+        ms = sorted(members[g], key=lambda m: (column(m), m))
+        groups.append([g, col, len(order), len(ms)])
+        for m in ms:
+            modules[index[m]][2] = number
+            order.append(index[m])
+    edges = _edge_rows(G, names, index)
+    rows = sorted(violations, key=lambda v: v.sort_key())
+    found = [[index.get(v.module, -1), v.path, v.line, v.col, v.category, v.rule_id, v.name, v.snippet]
+             for v in rows]
+    headings = [("Golden Path" if c == 0 else f"{c} hop{'s' if c > 1 else ''}") for c in range(last)]
+    headings.append("not reached from the Golden Path")
+    source = ({"template": source_url, "commit": commit, "prefix": prefix.strip("/")}
+              if source_url and commit else None)
+    return {"version": 1, "title": title, "modules": modules, "groups": groups, "order": order, "edges": edges,
+            "violations": found, "columns": headings, "source": source, "type_checking": bool(type_checking),
+            "tiers": list(TIER_ORDER)}
+
+
+def _module_rows(G: nx.DiGraph, ranks: dict[str, ModuleRank], violations: Sequence[Violation], names: list[str],
+                 index: dict[str, int]) -> tuple[list[list[Any]], dict[str, list[str]]]:
+    """One ``modules`` row per name (its group still 0), and each group's modules, in name order."""
+    nodes = G.nodes
+    counts: dict[str, int] = defaultdict(int)
+    for v in violations:
+        counts[v.module] += 1
     modules = []
     members: dict[str, list[str]] = defaultdict(list)
     for n in names:
@@ -92,27 +117,16 @@ def explorer_data(G: nx.DiGraph, ranks: dict[str, ModuleRank], violations: Seque
         modules.append([n, attrs.get("path", ""), 0, rank.tier if rank else "", hops,
                         rank.score if rank else 0.0, bool(attrs.get("is_test")), bool(attrs.get("golden_path")),
                         parent, counts.get(n, 0), int(attrs.get("loc") or 0)])
-    groups, order = [], []
-    keyed = sorted((min(column(m) for m in ms), g) for g, ms in members.items())
-    for number, (col, g) in enumerate(keyed):
-        ms = sorted(members[g], key=lambda m: (column(m), m))
-        groups.append([g, col, len(order), len(ms)])
-        for m in ms:
-            modules[index[m]][2] = number
-            order.append(index[m])
+    return modules, members
+
+
+def _edge_rows(G: nx.DiGraph, names: list[str], index: dict[str, int]) -> list[list[int]]:
+    """The ``edges`` rows, ``[importer, imported, line, kind]``, by importer then imported name."""
+    adj = G.adj
     edges = []
     for a in names:
         for b in sorted(adj[a]):
             data = adj[a][b]
             edges.append([index[a], index[b], int(data.get("line") or 0),
                           (RUNS if runs(data) else 0) | (IMPLICIT if data.get("implicit") else 0)])
-    rows = sorted(violations, key=lambda v: v.sort_key())
-    found = [[index.get(v.module, -1), v.path, v.line, v.col, v.category, v.rule_id, v.name, v.snippet]
-             for v in rows]
-    headings = [("Golden Path" if c == 0 else f"{c} hop{'s' if c > 1 else ''}") for c in range(last)]
-    headings.append("not reached from the Golden Path")
-    source = ({"template": source_url, "commit": commit, "prefix": prefix.strip("/")}
-              if source_url and commit else None)
-    return {"version": 1, "title": title, "modules": modules, "groups": groups, "order": order, "edges": edges,
-            "violations": found, "columns": headings, "source": source, "type_checking": bool(type_checking),
-            "tiers": list(TIER_ORDER)}
+    return edges

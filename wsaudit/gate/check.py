@@ -21,7 +21,7 @@ from wsaudit.gate.baseline import Entry, load_baseline, write_baseline
 from wsaudit.gate.collect import collect
 from wsaudit.gate.unverified import UNVERIFIED, unverified_findings
 from wsaudit.gate.fingerprint import Finding, fingerprint
-from wsaudit.gate.trusted import TrustedCheck, read_base
+from wsaudit.gate.trusted import Trusted, TrustedCheck, read_base
 from wsaudit.model import DEFINITION, TIERS, Definition, Diagnostic, Notice, Violation
 
 
@@ -127,48 +127,15 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
     (:mod:`wsaudit.gate.trusted`); ``result.base`` says whether the tree's own differ and which
     failing findings they would hide.
     """
-    fail_on = tuple(sorted(set(fail_on)))
-    if (update or allow_new) and baseline is None:
-        raise UsageError("--update-baseline and --allow-new need --baseline FILE")
-    if allow_new and not update:
-        raise UsageError("--allow-new only makes sense with --update-baseline")
-    bad = sorted(set(fail_on) - set(TIERS))
-    if bad:
-        raise UsageError(f"--fail-on: unknown tier(s) {', '.join(bad)} (known: {', '.join(TIERS)})")
+    fail_on = _check_options(fail_on, baseline, update, allow_new)
     trusted = read_base(path, base, config, profile, baseline, update) if base is not None else None
     previous: list[Entry] | None = trusted.entries if trusted is not None else None
     if trusted is None and baseline is not None and not (update and not os.path.lexists(baseline)):
         previous = load_baseline(baseline)  # before the (slower) scan: a bad file fails fast
 
-    tiers: dict[str, str] = {}
-    if fail_on:  # tiers need the whole import graph: a full audit
-        from wsaudit.api import audit
-
-        full = audit(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs) if trusted is None \
-            else trusted.audit(cache=cache, cache_dir=cache_dir, jobs=jobs)
-        root = full.root
-        read = lambda p: _read_quietly(full.root / p)  # noqa: E731
-        defined = definition_findings(full.definition_records, full.config, read)
-        findings = fingerprint(full.violation_records, read)
-        definitions = fingerprint(defined, read)
-        tier_of = {r.violation.sort_key(): r.tier for r in full.ranked}
-        # tiers are the violations' (a definition fails the gate only for being new)
-        tiers = {f.fingerprint: tier_of[f.violation.sort_key()] for f in findings}
-        cfg, diagnostics = full.config, full.diagnostic_records
-        files_scanned, files_parsed, scope, notices = full.files_scanned, len(full.facts), full.scope, full.notices
-        suppressed = full.suppressed_records
-        files, names = full.files, full.result.names or ()
-    else:
-        got = collect(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs) if trusted is None \
-            else trusted.collect(cache=cache, cache_dir=cache_dir, jobs=jobs)
-        root = got.root
-        defined = definition_findings(got.definitions, got.config, got.sources.get)
-        findings = fingerprint(got.violations, got.sources.get)
-        definitions = fingerprint(defined, got.sources.get)
-        cfg, diagnostics = got.config, got.diagnostics
-        files_scanned, files_parsed, scope, notices = got.files_scanned, got.files_parsed, got.scope, got.notices
-        suppressed = got.suppressed
-        files, names = got.files, got.names
+    scan = _scan_audited if fail_on else _scan_collected  # tiers need the whole import graph: a full audit
+    (root, cfg, findings, definitions, diagnostics, tiers, files_scanned, files_parsed, scope, notices, suppressed,
+     files, names) = scan(path, config, trusted, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs)
     unverified = unverified_findings(root, files, diagnostics, names, cfg)
 
     accepted = {e.fingerprint: e for e in previous or ()}
@@ -199,6 +166,53 @@ def run_check(path: str | Path = ".", config: Config | str | Path | None = None,
         result.base = trusted.compare(result, path, baseline, lambda: run_check(
             path, baseline=baseline, fail_on=fail_on, cache=cache, cache_dir=cache_dir, jobs=jobs))
     return result
+
+
+def _check_options(fail_on: Iterable[str], baseline: str | Path | None, update: bool,
+                   allow_new: bool) -> tuple[str, ...]:
+    """Refuse inconsistent gate options; return the ``fail_on`` tiers sorted, without repeats."""
+    tiers = tuple(sorted(set(fail_on)))
+    if (update or allow_new) and baseline is None:
+        raise UsageError("--update-baseline and --allow-new need --baseline FILE")
+    if allow_new and not update:
+        raise UsageError("--allow-new only makes sense with --update-baseline")
+    bad = sorted(set(tiers) - set(TIERS))
+    if bad:
+        raise UsageError(f"--fail-on: unknown tier(s) {', '.join(bad)} (known: {', '.join(TIERS)})")
+    return tiers
+
+
+def _scan_audited(path: str | Path, config: Config | str | Path | None, trusted: Trusted | None, *,
+                  profile: str | None, cache: bool, cache_dir: str | Path | None,
+                  jobs: int | None) -> tuple[Any, ...]:
+    """Scan the tree with a full audit, for the violations' tiers: what :func:`run_check` gates on."""
+    from wsaudit.api import audit
+
+    full = audit(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs) if trusted is None \
+        else trusted.audit(cache=cache, cache_dir=cache_dir, jobs=jobs)
+    read = lambda p: _read_quietly(full.root / p)  # noqa: E731
+    defined = definition_findings(full.definition_records, full.config, read)
+    findings = fingerprint(full.violation_records, read)
+    definitions = fingerprint(defined, read)
+    tier_of = {r.violation.sort_key(): r.tier for r in full.ranked}
+    # tiers are the violations' (a definition fails the gate only for being new)
+    tiers = {f.fingerprint: tier_of[f.violation.sort_key()] for f in findings}
+    return (full.root, full.config, findings, definitions, full.diagnostic_records, tiers, full.files_scanned,
+            len(full.facts), full.scope, full.notices, full.suppressed_records, full.files, full.result.names or ())
+
+
+def _scan_collected(path: str | Path, config: Config | str | Path | None, trusted: Trusted | None, *,
+                    profile: str | None, cache: bool, cache_dir: str | Path | None,
+                    jobs: int | None) -> tuple[Any, ...]:
+    """Scan the tree with the gate's quick collection (no tiers): what :func:`run_check` gates on."""
+    got = collect(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs) if trusted is None \
+        else trusted.collect(cache=cache, cache_dir=cache_dir, jobs=jobs)
+    defined = definition_findings(got.definitions, got.config, got.sources.get)
+    findings = fingerprint(got.violations, got.sources.get)
+    definitions = fingerprint(defined, got.sources.get)
+    tiers: dict[str, str] = {}
+    return (got.root, got.config, findings, definitions, got.diagnostics, tiers, got.files_scanned, got.files_parsed,
+            got.scope, got.notices, got.suppressed, got.files, got.names)
 
 
 def definition_findings(definitions: Iterable[Definition], config: Config,

@@ -187,8 +187,6 @@ def plot_golden_path(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dic
 
     The figure is as big as its boxes need, measured from their text: no two labels overlap,
     whatever the names and however many modules (``width`` is the least width, in inches)."""
-    from matplotlib.patches import FancyArrowPatch
-
     H = golden_subgraph(G, ranks, rows, most)
     worst: dict[str, str] = {}
     for r in rows:
@@ -233,6 +231,25 @@ def plot_golden_path(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dic
     for layer, c in column_of.items():
         ax.text((c + 0.5) * pitch_x, -heading_room / 2, heading(layer), ha="center", va="center",
                 fontsize=HEADING_POINTS, fontweight="bold")
+    _draw_golden_edges(ax, H, where, box)
+    for n in sorted(H):
+        x, y = where[n]
+        golden = ranks[n].golden_distance == 0
+        ax.text(x, y, labels[n], ha="center", va="center", fontsize=LABEL_POINTS, zorder=3,
+                fontweight="bold" if golden else "normal",
+                bbox={"boxstyle": f"round,pad={pad * 72 / LABEL_POINTS:.3f}", "facecolor": _lighter(TIER_COLORS[worst.get(n)]),
+                      "edgecolor": "black", "linewidth": 1.6 if golden else 0.5})
+    fig.legend(handles=_golden_legend_handles(), loc="upper left", fontsize=8, frameon=False,
+               bbox_to_anchor=((margin + drawing[0] + 0.15) / fig_w, 1 - (margin + title_room) / fig_h))
+    fig.alt_text = _golden_alt_text(H, layers, worst, partial)
+    return fig
+
+
+def _draw_golden_edges(ax: Any, H: nx.DiGraph, where: dict[str, tuple[float, float]],
+                       box: dict[str, float]) -> None:
+    """Draw each import of the Golden Path figure as an arrow between the sides of its boxes."""
+    from matplotlib.patches import FancyArrowPatch
+
     for a, b in sorted(H.edges):
         (xa, ya), (xb, yb) = where[a], where[b]
         if xb > xa:  # forward: from the right side of a's box to the left side of b's
@@ -243,27 +260,26 @@ def plot_golden_path(G: nx.DiGraph, ranks: dict[str, ModuleRank], rows: list[dic
             start, end, bend = (xa - box[a] / 2, ya), (xb + box[b] / 2, yb), 0.25
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=8, color="#8c8c8c", linewidth=0.7,
                                      connectionstyle=f"arc3,rad={bend}", shrinkA=0, shrinkB=0, zorder=1))
-    for n in sorted(H):
-        x, y = where[n]
-        golden = ranks[n].golden_distance == 0
-        ax.text(x, y, labels[n], ha="center", va="center", fontsize=LABEL_POINTS, zorder=3,
-                fontweight="bold" if golden else "normal",
-                bbox={"boxstyle": f"round,pad={pad * 72 / LABEL_POINTS:.3f}", "facecolor": _lighter(TIER_COLORS[worst.get(n)]),
-                      "edgecolor": "black", "linewidth": 1.6 if golden else 0.5})
+
+
+def _golden_legend_handles() -> list[Patch]:
+    """The Golden Path figure's legend: a box per tier's fill, no violation, and the Golden Path border."""
     handles = [Patch(facecolor=_lighter(TIER_COLORS[t]), edgecolor="black", linewidth=0.5, label=f"worst violation {t}")
                for t in TIERS]
     handles.append(Patch(facecolor=_lighter(TIER_COLORS[None]), edgecolor="black", linewidth=0.5, label="no violation"))
     handles.append(Patch(facecolor="white", edgecolor="black", linewidth=1.6, label="Golden Path module"))
-    fig.legend(handles=handles, loc="upper left", fontsize=8, frameon=False,
-               bbox_to_anchor=((margin + drawing[0] + 0.15) / fig_w, 1 - (margin + title_room) / fig_h))
+    return handles
+
+
+def _golden_alt_text(H: nx.DiGraph, layers: Counter[int], worst: dict[str, str], partial: bool) -> str:
+    """The Golden Path figure's alternative text: how many modules, how far, which tiers they hold."""
     hops = max(layers, default=0)
     marked = Counter(worst[n] for n in H if n in worst)
-    fig.alt_text = (f"Import graph of the {layers.get(0, 0)} Golden Path modules and the modules they reach up to "
-                    f"{hops} import hop{'s' if hops != 1 else ''} away, {len(H)} modules in all"
-                    + (f" (the chains to the {H.graph['shown_chains']} highest-scoring of {H.graph['chains']} "
-                       f"modules with violations)" if partial else "") + "; "
-                    + ", ".join(f"{marked[t]} hold a {t} violation" for t in TIERS if marked[t]) + ".")
-    return fig
+    return (f"Import graph of the {layers.get(0, 0)} Golden Path modules and the modules they reach up to "
+            f"{hops} import hop{'s' if hops != 1 else ''} away, {len(H)} modules in all"
+            + (f" (the chains to the {H.graph['shown_chains']} highest-scoring of {H.graph['chains']} "
+               f"modules with violations)" if partial else "") + "; "
+            + ", ".join(f"{marked[t]} hold a {t} violation" for t in TIERS if marked[t]) + ".")
 
 
 def plot_tiers_by_category(rows: list[dict[str, Any]]) -> Figure:

@@ -234,11 +234,7 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     from wsaudit.report.views import title
     from wsaudit.audit_file import save_audit
 
-    bad = sorted(k for k in (extra or {}) if not (isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k)))
-    if bad:  # papermill writes parameters into a code cell: a name is code too
-        raise UsageError(f"-p {bad[0]!r}: a parameter name must be a Python identifier")
-    if keep is not None and (not archive or keep < 1):
-        raise UsageError("--keep N needs --archive and N at least 1")
+    _check_report_options(extra, archive, keep)
     root = Path(path).resolve()
     out = top = Path(output_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -288,14 +284,28 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     done = {"notebooks": executed, "html": pages, "tables": tables, "history": history, "summary": row,
             "notices": list(result.notices)}
     if archived is not None:
-        landing = top / "index.html"
-        write_text(landing, latest_landing(pages[0].read_text(encoding="utf-8"), archived["name"]))
-        from wsaudit.report import runs as kept_runs
-
-        archived["pruned"] = kept_runs.prune(top, archived.pop("kept"), archived["name"])
-        done["html"] = [landing, *pages]
-        done["archive"] = archived
+        _finish_archive(top, pages, archived, done)
     return done
+
+
+def _check_report_options(extra: dict[str, Any] | None, archive: bool, keep: int | None) -> None:
+    """Refuse a parameter name that is not a Python identifier, and ``keep`` without ``archive``."""
+    bad = sorted(k for k in (extra or {}) if not (isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k)))
+    if bad:  # papermill writes parameters into a code cell: a name is code too
+        raise UsageError(f"-p {bad[0]!r}: a parameter name must be a Python identifier")
+    if keep is not None and (not archive or keep < 1):
+        raise UsageError("--keep N needs --archive and N at least 1")
+
+
+def _finish_archive(top: Path, pages: list[Path], archived: dict[str, Any], done: dict[str, Any]) -> None:
+    """Make ``top/index.html`` the archived run's landing page, prune old runs, and record both in ``done``."""
+    landing = top / "index.html"
+    write_text(landing, latest_landing(pages[0].read_text(encoding="utf-8"), archived["name"]))
+    from wsaudit.report import runs as kept_runs
+
+    archived["pruned"] = kept_runs.prune(top, archived.pop("kept"), archived["name"])
+    done["html"] = [landing, *pages]
+    done["archive"] = archived
 
 
 def _archive(top: Path, out: Path, audit: Any, row: dict[str, Any], kept: list[dict[str, Any]], date: _dt.date,
