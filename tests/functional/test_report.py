@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 import shutil
@@ -64,6 +65,20 @@ def test_parameters_change_the_outputs_and_history_grows(tmp_path, tree):
     # a tree without [report] baseline: a sentence, not a Python string's repr in quotes
     assert "No baseline is configured ([report] baseline)" in page
     assert not re.search(r"(&#x27;|&#39;|')No baseline", page)
+
+
+def test_the_same_input_gives_the_same_notebook_and_page_byte_for_byte(tmp_path):
+    # papermill stamps clock times and durations on every cell and gives the injected cell a
+    # random id: a scheduled report's folder would differ each night with nothing changed
+    out, moment = tmp_path / "out", dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+    kept = []
+    for _ in range(2):
+        report(SAMPLE, out, seed=0, runs=20, notebooks=("05_summary",), now=moment)
+        kept.append({name: (out / name).read_bytes() for name in ("05_summary.ipynb", "05_summary.html", "index.html")})
+    assert kept[0] == kept[1]
+    executed = nbformat.read(out / "05_summary.ipynb", as_version=4)
+    assert not any(key in executed.metadata.papermill for key in ("start_time", "end_time", "duration"))
+    assert [c.id for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])] == ["injected-parameters"]
 
 
 def test_extra_parameters_reach_the_notebook(tmp_path):

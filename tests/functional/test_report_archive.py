@@ -64,7 +64,9 @@ def test_each_run_is_kept_in_its_folder_and_the_top_index_is_the_latest(two_runs
     landing = (out / "index.html").read_text(encoding="utf-8")
     assert f'<base href="runs/{names[1]}/">' in landing
     assert "What changed since the previous run" in landing
-    assert (out / "runs" / names[0] / "index.html").is_file()  # yesterday's pages are still there
+    first = (out / "runs" / names[0] / "index.html").read_text(encoding="utf-8")  # yesterday's pages are still there
+    # the first run already draws the plan it makes: the line later runs are measured against
+    assert "is the first kept run" in first and f"Dashed: the plan made at {names[0]}" in first
 
 
 def test_the_delta_names_new_fixed_and_who_brought_the_new_one(two_runs):
@@ -107,6 +109,36 @@ def test_the_runs_table_and_the_trend(two_runs):
     with open(out / "history.csv", encoding="utf-8") as handle:
         history = list(csv.DictReader(handle))
     assert len(history) == 2  # the top folder's history still gains a row per run
+
+
+HALL_HEADER = "".join(f"VENUE_{i} = {i}  # the hall's own settings, not the lobby's\n" for i in range(30))
+
+
+def test_a_use_moved_is_one_git_renamed_or_one_in_a_function_of_the_same_name(tmp_path):
+    repo = write_tree(tmp_path / "repo", CHAT)
+    git(repo, "init", "--quiet", "-b", "main")
+    commit(repo, "chat service")
+    out, nbs = tmp_path / "out", stand_in_notebooks(tmp_path / "nbs")
+    common = ["--output", str(out), "--runs", "5", "--notebooks", str(nbs), "--archive", "--no-cache"]
+    assert main(["report", str(repo), *common]) == 0
+    # rooms.py renamed as it is; open_lobby moved to a new hall.py whose other lines are its own
+    # (git sees no rename), the lobby left with none of it; a new notify.py writes the same
+    # import and the same return statement, in a function of its own
+    git(repo, "mv", "pkg/chat/rooms.py", "pkg/chat/room.py")
+    write_tree(repo, {"pkg/chat/lobby.py": "LOBBY = 1\n", "pkg/chat/hall.py": HALL_HEADER + CHAT["pkg/chat/lobby.py"],
+                      "pkg/chat/notify.py": CHAT["pkg/chat/lobby.py"].replace("open_lobby", "notify")})
+    commit(repo, "rooms renamed; the lobby's opening moves to the hall; notifications")
+    assert main(["report", str(repo), *common]) == 0
+    doc = json.loads((out / "runs" / json.loads((out / "runs.json").read_text())[-1]["run"] / "changes.json").read_text())
+    kinds = {k: sorted((r.get("from_path", ""), r["path"], r["category"]) for r in doc[k]) for k in ("moved", "new", "fixed")}
+    assert kinds["moved"] == [("pkg/chat/lobby.py", "pkg/chat/hall.py", "deprecated-call"),
+                              ("pkg/chat/rooms.py", "pkg/chat/room.py", "deprecated-call"),
+                              ("pkg/chat/rooms.py", "pkg/chat/room.py", "deprecated-import")]
+    assert [r["scope"] for r in doc["moved"] if r["path"] == "pkg/chat/hall.py"] == ["open_lobby"]
+    # the same statements elsewhere with nothing to say they are the lobby's: new uses and a fix
+    assert kinds["new"] == [("", "pkg/chat/hall.py", "deprecated-import"), ("", "pkg/chat/notify.py", "deprecated-call"),
+                            ("", "pkg/chat/notify.py", "deprecated-import")]
+    assert kinds["fixed"] == [("", "pkg/chat/lobby.py", "deprecated-import")]
 
 
 def test_fail_on_new_exits_1_after_writing_everything(two_runs):

@@ -5,7 +5,10 @@ deprecated symbol, with the gate's fingerprint, :mod:`wsaudit.gate.fingerprint`)
 compares its own with them. Fingerprints, not line numbers: a violation that only moves down
 its file because lines were added above it is neither new nor fixed. The fingerprint holds the
 file's path, so a use moved to another file is matched again by everything but the path
-(rule, category, name, normalised statement): that pair is *moved*, not new and fixed.
+(rule, category, name, normalised statement) and only with evidence that it is the same code:
+git renamed its file between the two runs' commits, or it sits in a function or class of the
+same qualified name (a function moved to another module). The same import written in a new
+file the day another file dropped it is a new use and a fix, not a move.
 
 The functions here are plain: rows in, rows out (:func:`delta`, :func:`markdown`); only
 :func:`finding_rows` reads the audited files (through the gate's reader) and :func:`blame`
@@ -27,10 +30,12 @@ from wsaudit.model import DEFINITION
 if TYPE_CHECKING:
     from wsaudit.api import Audit
 
-FINDING_FIELDS = ("fingerprint", "place", "path", "line", "col", "rule_id", "category", "name", "tier", "snippet")
+FINDING_FIELDS = ("fingerprint", "place", "path", "line", "col", "rule_id", "category", "name", "tier", "snippet",
+                  "scope")
 CHANGE_KINDS = ("new_p0", "reintroduced", "new", "fixed", "moved")
 MAX_BLAMED_FILES = 200  # git blame once per file: a run that adds more files than this is a rewrite
 BLAME_TIMEOUT = 60
+MAX_SCOPE_DEPTH = 100  # nested definitions followed this deep; deeper ones keep their parent's name
 
 
 def place_key(rule_id: str, category: str, name: str, statement: str) -> str:
@@ -65,13 +70,52 @@ def finding_rows(audit: Audit) -> list[dict[str, Any]]:
     defined = definition_findings(audit.definition_records, audit.config, read)
     found = fingerprint([r.violation for r in ranked] + defined, read)
     tiers = [r.tier for r in ranked] + [""] * len(defined)
+    lines: dict[str, set[int]] = {}
+    for f in found:
+        lines.setdefault(f.violation.path, set()).add(f.violation.line)
+    scope = {(path, n): name for path, wanted in lines.items() for n, name in scopes(read(path), wanted).items()}
     rows = []
     for f, tier in zip(found, tiers, strict=True):
         v = f.violation
         rows.append({"fingerprint": f.fingerprint, "place": place_key(v.rule_id, v.category, v.name, f.statement),
                      "path": v.path, "line": v.line, "col": v.col, "rule_id": v.rule_id, "category": v.category,
-                     "name": v.name, "tier": tier, "snippet": v.snippet})
+                     "name": v.name, "tier": tier, "snippet": v.snippet, "scope": scope.get((v.path, v.line), "")})
     return sorted(rows, key=_order)
+
+
+def scopes(data: bytes | None, lines: Iterable[int]) -> dict[int, str]:
+    """The qualified name of the innermost function or class around each of ``lines``
+    (``""`` at module level, or when the file cannot be read or parsed).
+
+    >>> src = b"import a\\nclass Room:\\n    def open(self):\\n        return a.f()\\n"
+    >>> scopes(src, [1, 4])
+    {1: '', 4: 'Room.open'}
+    """
+    import ast
+
+    wanted = sorted(set(lines))
+    out = dict.fromkeys(wanted, "")
+    if not data or not wanted:
+        return out
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return out
+    # each definition's span, outermost first: the innermost one around a line is written last
+    stack: list[tuple[ast.AST, str, int]] = [(tree, "", 0)]
+    while stack:
+        node, prefix, depth = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            name = prefix
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and depth < MAX_SCOPE_DEPTH:
+                name = f"{prefix}.{child.name}" if prefix else child.name
+                first = min([child.lineno, *(d.lineno for d in child.decorator_list)])
+                for n in wanted:
+                    if first <= n <= (child.end_lineno or child.lineno):
+                        out[n] = name
+            if isinstance(child, (ast.stmt, ast.ExceptHandler, ast.match_case)):
+                stack.append((child, name, depth + 1))
+    return out
 
 
 def _order(row: dict[str, Any]) -> tuple:
@@ -79,27 +123,33 @@ def _order(row: dict[str, Any]) -> tuple:
             row["fingerprint"])
 
 
-def delta(previous: Sequence[dict[str, Any]], current: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def delta(previous: Sequence[dict[str, Any]], current: Sequence[dict[str, Any]],
+          renamed: dict[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """The change from the ``previous`` run's findings to the ``current`` run's.
 
     Parameters
     ----------
     previous, current : sequence of dict
         Rows of :func:`finding_rows` (at least ``fingerprint``, ``place``, ``path``, ``line``,
-        ``category``, ``tier``).
+        ``category``, ``tier``; ``scope`` when known).
+    renamed : dict, optional
+        The files git renamed between the two runs' commits (old path -> new path, :func:`renames`).
 
     Returns
     -------
     dict
         ``new`` (violations whose fingerprint the previous run did not have, nor moved),
         ``fixed`` (the previous run's violations gone), ``moved`` (a previous violation now in
-        another file: the current row with ``from_path`` and ``from_line``), ``new_p0`` (the
-        new and moved ones that are P0 now and were not P0 before), ``reintroduced`` (new
-        definitions of a deprecated symbol). Each list is sorted by place.
+        another file, the same place key, and either its file renamed there or both inside a
+        function or class of the same qualified name: the current row with ``from_path`` and
+        ``from_line``), ``new_p0`` (the new and moved ones that are P0 now and were not P0
+        before), ``reintroduced`` (new definitions of a deprecated symbol). Each list is sorted
+        by place.
 
     Examples
     --------
-    >>> a = {"fingerprint": "a", "place": "x", "path": "m.py", "line": 3, "category": "deprecated-call", "tier": "P1"}
+    >>> a = {"fingerprint": "a", "place": "x", "path": "m.py", "line": 3, "category": "deprecated-call",
+    ...      "tier": "P1", "scope": "open_room"}
     >>> b = {"fingerprint": "b", "place": "y", "path": "m.py", "line": 9, "category": "deprecated-call", "tier": "P2"}
     >>> c = {**a, "fingerprint": "c", "path": "n.py", "line": 1, "tier": "P0"}
     >>> d = {"fingerprint": "d", "place": "z", "path": "k.py", "line": 1, "category": "definition", "tier": ""}
@@ -108,20 +158,36 @@ def delta(previous: Sequence[dict[str, Any]], current: Sequence[dict[str, Any]])
     [('new_p0', ['c']), ('reintroduced', ['d']), ('new', []), ('fixed', []), ('moved', ['c'])]
     >>> out["moved"][0]["from_path"], out["moved"][0]["from_line"]
     ('m.py', 3)
+
+    The same statement at module level in another file is a new use and a fix, unless git
+    renamed the file:
+
+    >>> e, f = {**a, "scope": ""}, {**c, "scope": ""}
+    >>> [len(delta([e], [f])[k]) for k in ("new", "fixed", "moved")]
+    [1, 1, 0]
+    >>> [len(delta([e], [f], renamed={"m.py": "n.py"})[k]) for k in ("new", "fixed", "moved")]
+    [0, 0, 1]
     """
+    renamed = renamed or {}
     before = {r["fingerprint"]: r for r in previous}
     now = {r["fingerprint"]: r for r in current}
     appeared = [r for f, r in now.items() if f not in before]
     gone = [r for f, r in before.items() if f not in now]
-    # a use moved to another file: the same place key, gone from one file and appeared in another
     gone_by_place: dict[str, list[dict[str, Any]]] = {}
     for r in sorted(gone, key=_order):
         gone_by_place.setdefault(r["place"], []).append(r)
+
+    def same_code(g: dict[str, Any], r: dict[str, Any]) -> bool:
+        if g["path"] == r["path"]:
+            return False
+        if renamed.get(g["path"]) == r["path"]:
+            return True
+        return bool(r.get("scope")) and g.get("scope") == r.get("scope")
+
     moved, new = [], []
     matched: set[str] = set()
     for r in sorted(appeared, key=_order):
-        candidates = [g for g in gone_by_place.get(r["place"], ()) if g["path"] != r["path"]
-                      and g["fingerprint"] not in matched]
+        candidates = [g for g in gone_by_place.get(r["place"], ()) if same_code(g, r) and g["fingerprint"] not in matched]
         if candidates:
             origin = candidates[0]
             matched.add(origin["fingerprint"])
@@ -136,6 +202,39 @@ def delta(previous: Sequence[dict[str, Any]], current: Sequence[dict[str, Any]])
             "new": [r for r in new if r["category"] != DEFINITION],
             "fixed": fixed,
             "moved": moved}
+
+
+def renames(root: str | Path, before: str, after: str) -> dict[str, str]:
+    """The files git renamed from commit ``before`` to commit ``after``, as paths relative to
+    the audited folder ``root``: ``{old: new}``. Not a git checkout, a commit git does not
+    have, anything but two full object ids: none, never an error.
+
+    ``git diff-tree -r -M --relative -z`` through the safe git environment of
+    :mod:`wsaudit.history.git` (the object ids are checked first: never an option).
+    """
+    from wsaudit.history.git import git_args, git_env
+
+    if not all(re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", c or "") for c in (before, after)) or before == after:
+        return {}
+    try:
+        proc = subprocess.run(git_args("-C", str(root), "diff-tree", "-r", "-M", "--relative", "--name-status",
+                                       "-z", "--no-textconv", before, after),
+                              capture_output=True, env=git_env(), check=False, timeout=BLAME_TIMEOUT)
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if proc.returncode != 0:
+        return {}
+    fields = proc.stdout.split(b"\0")
+    out, i = {}, 0
+    while i < len(fields) and fields[i]:
+        status = fields[i].decode("ascii", "replace")
+        if status.startswith(("R", "C")) and i + 2 < len(fields):
+            if status.startswith("R"):
+                out[fields[i + 1].decode("utf-8", "surrogateescape")] = fields[i + 2].decode("utf-8", "surrogateescape")
+            i += 3
+        else:
+            i += 2
+    return out
 
 
 def counts(change: dict[str, list[dict[str, Any]]]) -> dict[str, int]:

@@ -109,9 +109,34 @@ def run_notebook(name: str, output_dir: Path, parameters: dict[str, Any], kernel
                             # has explorer.html
                             store_widget_state=False)
     except pm.PapermillExecutionError as exc:
+        without_timing(target)
         raise ReportError(f"{name}.ipynb: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue} "
                           f"(partial notebook written to {target})") from None
+    without_timing(target)
     return target
+
+
+# what papermill and nbclient stamp on an executed notebook that is not the notebook's output:
+# clock times and durations (the run's date is in the run's name and runs.csv)
+_TIMING = ("start_time", "end_time", "duration")
+
+
+def without_timing(notebook: Path) -> None:
+    """Rewrite an executed ``notebook`` without its clock times and durations, and give the
+    injected parameters cell a fixed id (papermill makes a random one), so the same input
+    gives the same notebook, byte for byte."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    for key in _TIMING:
+        nb.metadata.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for key in _TIMING:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", ()):
+            cell["id"] = "injected-parameters"
+    write_text(notebook, nbformat.writes(nb))
 
 
 def run_notebooks(names: tuple[str, ...], output_dir: Path, parameters: dict[str, Any], kernel: str,
@@ -271,13 +296,14 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
 
     row = {"date": moment.isoformat(), "commit": commit, "repo": root.name, "seed": seed,
            **headline(result, simulation)}
-    changes_html = ""
+    # the tables first: an archived first run's plan line is read from its own simulation.json
+    tables = write_tables(result, simulation, out)
+    changes = None
     if archived is not None:
         archived.update(_archive(top, out, result, row, kept or [], moment.date(), commit, keep))
-        changes_html = archived.pop("section")
+        changes = archived.pop("section")
     pages.insert(0, write_index(out, result, simulation, links, date=moment.date(), commit=commit,
-                                changes=changes_html))
-    tables = write_tables(result, simulation, out)
+                                changes=changes))
     if history:
         tables = sorted(tables + list(out.glob("history_*.csv")))
     history = append_history(top, row)
@@ -315,14 +341,15 @@ def _archive(top: Path, out: Path, audit: Any, row: dict[str, Any], kept: list[d
     the landing page's section (``section``) and the runs to keep (``kept``)."""
     from wsaudit.render.text import dumps
     from wsaudit.report import changes, runs
-    from wsaudit.report.index import changes_section
+    from wsaudit.report.index import changes_context
     from wsaudit.report.plots import save
 
     findings = changes.finding_rows(audit)
     write_text(out / "findings.json", dumps(findings))
     previous = kept[-1] if kept else None
     before = _findings(top / runs.RUNS / previous["run"]) if previous else None
-    change = changes.delta(before, findings) if before is not None else {}
+    change = changes.delta(before, findings, changes.renames(audit.root, str(previous.get("commit") or ""), commit)
+                           ) if before is not None and previous is not None else {}
     if change:
         change = changes.with_blame(change, changes.blame(audit.root, [r for k, rs in change.items()
                                                                        if k != "fixed" for r in rs]))
@@ -340,7 +367,7 @@ def _archive(top: Path, out: Path, audit: Any, row: dict[str, Any], kept: list[d
     write_text(out / "changes.md", changes.markdown(doc))
     runs.write_table(top, rows)
     runs.write_table(out, rows)  # the run's own copy: what was kept when it ran
-    return {"section": changes_section(doc, rows, shown.png, shown.alt), "kept": [r["run"] for r in rows],
+    return {"section": changes_context(doc, rows, shown.png, shown.alt), "kept": [r["run"] for r in rows],
             "changes": doc["counts"], "previous": doc["since"], "folder": out}
 
 
@@ -360,7 +387,14 @@ def _findings(folder: Path) -> list[dict[str, Any]] | None:
         rows = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return rows if isinstance(rows, list) else None
+    if not isinstance(rows, list):
+        return None
+    # a row edited by hand, or written by another version, is left out rather than break the run
+    return [r for r in rows if isinstance(r, dict) and all(isinstance(r.get(k), str) for k in _FINDING_TEXT)
+            and isinstance(r.get("line"), int)]
+
+
+_FINDING_TEXT = ("fingerprint", "place", "path", "category", "tier", "rule_id", "name")
 
 
 def latest_landing(page: str, run: str) -> str:

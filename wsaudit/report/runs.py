@@ -14,6 +14,7 @@ import datetime as _dt
 import json
 import re
 import shutil
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,24 @@ def planned_left(points: Sequence[tuple[float, int]], day: float) -> float:
     return float(np.interp(day, [p[0] for p in points], [p[1] for p in points]))
 
 
+def positions(rows: Sequence[dict[str, Any]]) -> list[float]:
+    """Each run's place on the trend's axis: working days since the first run, the runs of one
+    day spread across it in the order they ran (a day's runs at one point would hide all but
+    the last).
+
+    >>> positions([{"date": "2026-01-05"}, {"date": "2026-01-05"}, {"date": "2026-01-06"}])
+    [0.0, 0.5, 1.0]
+    """
+    days = [float(workdays(rows[0]["date"], r["date"])) for r in rows]
+    per_day = Counter(days)
+    seen: Counter = Counter()
+    out = []
+    for d in days:
+        out.append(d + seen[d] / per_day[d])
+        seen[d] += 1
+    return out
+
+
 def trend_figure(rows: Sequence[dict[str, Any]], plan: Sequence[tuple[float, int]] = ()):
     """Violations per tier and in total over the kept runs, by working days since the first
     (one point per run), and the plan made at the first run (dashed, its median); its alt text
@@ -164,14 +183,16 @@ def trend_figure(rows: Sequence[dict[str, Any]], plan: Sequence[tuple[float, int
 
     fig = Figure(figsize=(7, 3.4), layout="constrained")
     ax = fig.add_subplot()
-    x = [workdays(rows[0]["date"], r["date"]) for r in rows]
+    x = positions(rows)
     ax.plot(x, [r["violations"] for r in rows], marker="o", color="#000000", label="total")
     for t in TIERS:
         ax.plot(x, [r[t] for r in rows], marker="o", color=TIER_COLORS[t], label=t)
     if plan:
         ax.plot([p[0] for p in plan], [p[1] for p in plan], linestyle="--", color="#555555",
                 label=f"plan at {rows[0]['run']}")
-    ax.set_xlabel(f"working days since {rows[0]['date']}")
+    same_day = len({r["date"] for r in rows}) < len(rows)
+    ax.set_xlabel(f"working days since {rows[0]['date']}"
+                  + (" (the runs of one day side by side, in the order they ran)" if same_day else ""))
     ax.set_ylabel("violations")
     ax.set_ylim(bottom=0)
     ax.set_title("Violations per tier over the kept runs")
@@ -184,7 +205,7 @@ def trend_figure(rows: Sequence[dict[str, Any]], plan: Sequence[tuple[float, int
     alt = (f"Line chart of violations per tier over {len(rows)} kept runs: "
            + (f"{told(first)}, {told(last)}." if len(rows) > 1 else f"{told(first)}."))
     if plan:
-        alt += (f" Dashed: the plan made at {first['run']}, {planned_left(plan, x[-1]):.0f} violations left by "
+        alt += (f" Dashed: the plan made at {first['run']}, {planned_left(plan, workdays(first['date'], last['date'])):.0f} violations left by "
                 f"{last['date']}, none after {plan[-1][0]:.1f} working days.")
     fig.alt_text = alt
     return fig

@@ -10,7 +10,6 @@ that nbval can compare them.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 import pandas as pd
 
 KINDS = ("count", "number", "share", "text")
-NUM = ' class="num"'  # numbers are right-aligned
 
 
 def _missing(value: Any) -> bool:
@@ -117,26 +115,13 @@ class Table:
         return [self.kinds[c] in ("count", "number", "share") for c in self.frame.columns]
 
     def _repr_html_(self) -> str:
-        if not len(self.frame):
-            return f'<p class="wsaudit-empty">{html.escape(self.empty)}</p>'
-        numeric = self._numeric()
-        out = ['<table class="wsaudit-table">']
-        if self.caption:
-            out.append(f"<caption>{html.escape(self.caption)}</caption>")
-        out.append("<thead><tr>" + "".join(
-            f'<th scope="col"{NUM if n else ""}>{html.escape(h)}</th>'
-            for h, n in zip(self.header(), numeric)) + "</tr></thead>")
-        out.append("<tbody>")
-        columns = list(self.frame.columns)
-        for i, row in enumerate(self.rows()):
-            cells = []
-            for c, v, n in zip(columns, row, numeric):
-                url = self.links[c][i] if c in self.links else ""
-                text = f'<a href="{html.escape(url)}">{html.escape(v)}</a>' if url else html.escape(v)
-                cells.append(f'<td{NUM if n else ""}>{text}</td>')
-            out.append("<tr>" + "".join(cells) + "</tr>")
-        out.append("</tbody></table>")
-        return "\n".join(out)
+        from wsaudit.report.templating import render
+
+        numeric, columns = self._numeric(), list(self.frame.columns)
+        header = [{"text": h, "num": n} for h, n in zip(self.header(), numeric)]
+        rows = [[{"text": v, "num": n, "url": self.links[c][i] if c in self.links else ""}
+                 for c, v, n in zip(columns, row, numeric)] for i, row in enumerate(self.rows())]
+        return render("table.html.j2", header=header, rows=rows, caption=self.caption, empty=self.empty)
 
     def __repr__(self) -> str:
         if not len(self.frame):

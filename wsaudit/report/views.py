@@ -263,10 +263,9 @@ class Paragraph:
         self.strong = strong
 
     def _repr_html_(self) -> str:
-        import html
+        from wsaudit.report.templating import render
 
-        body = html.escape(self.text)
-        return f'<p class="wsaudit-lead"><b>{body}</b></p>' if self.strong else f"<p>{body}</p>"
+        return render("paragraph.html.j2", text=self.text, strong=self.strong)
 
     def __repr__(self) -> str:
         return self.text
