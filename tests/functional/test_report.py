@@ -81,6 +81,33 @@ def test_the_same_input_gives_the_same_notebook_and_page_byte_for_byte(tmp_path)
     assert [c.id for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])] == ["injected-parameters"]
 
 
+def test_notebooks_run_side_by_side_never_move_the_callers_folder(tmp_path, monkeypatch):
+    # notebooks run in threads: a process-wide chdir per notebook (papermill's cwd=) left the
+    # caller in the notebooks' folder whenever a later notebook outlived an earlier one (seen on
+    # `make audit`: "Tables: ... in notebooks/reports"); the kernels start in that folder instead
+    import os
+
+    import nbformat as nbf
+
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    for name in ("01_first", "02_second"):
+        nb = nbf.v4.new_notebook(cells=[nbf.v4.new_code_cell("seed = 0"), nbf.v4.new_code_cell("import os; print(os.getcwd())")],
+                                 metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "P"}})
+        nb.cells[0].metadata["tags"] = ["parameters"]
+        nbf.write(nb, folder / f"{name}.ipynb")
+    caller = tmp_path / "caller"
+    caller.mkdir()
+    monkeypatch.chdir(caller)
+    moves = []
+    monkeypatch.setattr(os, "chdir", lambda path, _chdir=os.chdir: (moves.append(str(path)), _chdir(path)))
+    report(SAMPLE, tmp_path / "out", runs=5, notebooks=("01_first", "02_second"), source_dir=folder, jobs=2)
+    # (papermill's own file handler still "moves" to the folder it found, the caller's: harmless)
+    assert set(moves) <= {str(caller)} and Path.cwd() == caller
+    executed = nbformat.read(tmp_path / "out" / "02_second.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["text"].strip() == str(folder)  # the kernel ran in the notebooks' folder
+
+
 def test_extra_parameters_reach_the_notebook(tmp_path):
     from wsaudit.cli import main
 

@@ -102,8 +102,12 @@ def run_notebook(name: str, output_dir: Path, parameters: dict[str, Any], kernel
         raise ReportError(f"{source}: notebook not found (give --notebooks DIR)")
     target = output_dir / f"{name}.ipynb"
     try:
+        # the kernel starts in the notebook's folder (nbclient's resources), not this process:
+        # papermill's cwd= changes the process's folder, and notebooks run side by side in
+        # threads would leave it wherever the last one to finish had found it
         pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=kernel,
-                            cwd=str(source.parent), progress_bar=False, log_output=False,
+                            resources={"metadata": {"path": str(source.parent)}},
+                            progress_bar=False, log_output=False,
                             # a report is pages, not a live kernel: the explorer's widget state (its
                             # whole page again, and ipywidgets' random ids) is not kept; the report
                             # has explorer.html
