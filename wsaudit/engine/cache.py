@@ -21,7 +21,7 @@ from pathlib import Path
 
 from wsaudit.engine.collector import collection_paused
 from wsaudit.engine.parse import FACTS_VERSION
-from wsaudit.secret import key_path, mac_of, user_key
+from wsaudit.secret import key_problem, mac_of, user_key
 from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Suppression, Unparsed, Use
 
 _SALT = f"{FACTS_VERSION}:{sys.version_info[0]}.{sys.version_info[1]}"
@@ -210,7 +210,7 @@ class FactsCache:
         self.refused: str | None = None
         self.key = user_key()
         if self.key is None:
-            self.refused = f"no user key ({key_path()} cannot be created): the cache is not used"
+            self.refused = f"no user key ({key_problem()}): the cache is not used"
             return
         safe = safe_folder(root if root is not None else folder, folder)
         if safe is None:
