@@ -57,6 +57,7 @@ def encode(facts: FileFacts) -> str:
             [list(u) for u in facts.unparsed],
             facts.complete,
             [list(s) for s in facts.suppressions],
+            facts.one_line,
         ],
         ensure_ascii=False,
         separators=(",", ":"),
@@ -69,7 +70,7 @@ def _target(kind: str, target):
 
 def decode(text: str) -> FileFacts:
     (loc, imports, bindings, namespace, stars, uses, strings, all_names, problems, definitions, unparsed,
-     complete, suppressions) = json.loads(text)
+     complete, suppressions, one_line) = json.loads(text)
     return FileFacts(
         loc=loc,
         imports=tuple(
@@ -92,6 +93,7 @@ def decode(text: str) -> FileFacts:
         complete=bool(complete),
         suppressions=tuple(Suppression(line, first, last, tuple(rules), reason)
                            for line, first, last, rules, reason in suppressions),
+        one_line=tuple(int(line) for line in one_line),
     )
 
 
