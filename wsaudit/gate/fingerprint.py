@@ -194,7 +194,7 @@ def fingerprint(violations: Iterable[Violation], read: Callable[[str], bytes | N
         positions = [(violations[i].line, violations[i].col) for i in indices]
         found = None
         if data and one_line is not None and path in one_line:
-            lines = one_line[path]
+            lines = set(one_line[path])  # (a tuple's look-up is linear: thousands of rows in a large file)
             if all(line in lines for line, _ in positions):
                 found = one_line_statements(data, positions)
         if found is None:
