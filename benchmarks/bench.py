@@ -42,17 +42,23 @@ from present import (
 )
 from targets import (
     ALL,
+    HISTORY_COMMITS,
     WORK,
     OneEdit,
+    RestoredCache,
     Target,
     candidate_to_edit,
     ensure,
     file_to_edit,
+    history_repository,
     ruff_banned_config,
+    tree_target,
     warm_page_cache,
 )
 
-REPORT_TARGETS = {"gen10k", "pandas", "sample"}  # the report is too slow to be worth it on gen100k
+REPORT_TARGETS = {"gen10k", "pandas", "sample", "tree"}  # the report is too slow to be worth it on gen100k
+# the CI secret of the restored-cache gate (wsaudit.secret): any 32 characters or more
+BENCH_KEY = "bench-only-key-0123456789abcdef0123456789abcdef"
 
 # ============================================================================ snippets
 
@@ -146,6 +152,14 @@ def check_report(data: bytes) -> str:
     return f"{pages} HTML pages, {tables}"
 
 
+def check_history(data: bytes) -> str:
+    doc = json.loads(data)
+    commits = doc["commits"]
+    if len(commits) != HISTORY_COMMITS or any(c.get("error") for c in commits):
+        raise ValueError(f"{len(commits)} commits, errors: {[c.get('error') for c in commits if c.get('error')]}")
+    return f"{len(commits)} commits, {commits[-1].get('violations')} violations at the last"
+
+
 def check_floor(data: bytes) -> str:
     doc = json.loads(data)
     return f"{doc['files']:,} files parsed by {doc['workers']} workers, {doc['errors']} syntax errors"
@@ -226,6 +240,14 @@ class Bench:
                  "--quiet", *self.jobs, "--no-cache"]
         self.add_wsaudit("check-cold", "wsaudit check (cold)", check, check_check,
                          setup=self._prepare(check + ["--update-baseline"], "write the baseline (every violation)"))
+        if self.wanted("check-restored"):
+            self.restored_check_row(check)
+        if self.wanted("history") and self.t.name != "sample":
+            repo = self.work / "history.git"
+            edited = [candidate_to_edit(self.t.root), file_to_edit(self.t.root)]
+            history = [wsaudit, "history", str(repo), "--format", "json", "--quiet", "--no-cache", *self.jobs]
+            self.add_wsaudit("history", f"wsaudit history ({HISTORY_COMMITS} commits, cold)", history, check_history,
+                             setup=lambda: history_repository(self.t.root, repo, edited))
         rank = [wsaudit, "rank", root, "--format", "json", "--quiet", "--no-cache", *self.jobs]
         self.add_wsaudit("rank", "wsaudit rank (cold)", rank, check_rank)
         graph = [wsaudit, "graph", root, "--format", "json", "--quiet", "--no-cache", *self.jobs]
@@ -234,6 +256,22 @@ class Bench:
             report = [wsaudit, "report", root, "--output", str(self.work / "report-out"), "--quiet", "--no-cache",
                       *self.jobs]
             self.add_wsaudit("report", "wsaudit report (cold)", report, check_report, cwd=self.work)
+
+    def restored_check_row(self, check: list[str]) -> None:
+        """The gate on a CI runner with the cache restored from the default branch's run: the
+        key from $WSAUDIT_KEY (a fresh key file that is never made), the cache folder copied
+        afresh before each run from one a run on the unchanged tree filled, one candidate file
+        edited."""
+        argv = [a for a in check if a != "--no-cache"] + ["--cache-dir", str(self.work / "cache-restored")]
+        filled = self.work / "cache-default-branch"
+        env = {**(self.env or os.environ), "WSAUDIT_KEY": BENCH_KEY,
+               "WSAUDIT_KEY_FILE": str(self.work / "runner-home" / "key")}
+        fill = [a if a != str(self.work / "cache-restored") else str(filled) for a in argv]
+        restored = RestoredCache(filled, self.work / "cache-restored", OneEdit(candidate_to_edit(self.t.root)))
+        self.add("check-restored", "wsaudit check (restored cache, one candidate file changed)", argv, check_check,
+                 env=env, setup=lambda: untimed(fill, self.t.root, self.args.timeout, "fill the default branch's "
+                                                "cache", env), before_each=restored, after_each=restored.restore)
+        self.replays["check-restored"] = profiling.Replay(argv, edit=restored.edit, env=env)
 
     def peer_rows(self) -> None:
         root = self.t.root
@@ -299,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: all; sample gives the report's fixed cost)")
     parser.add_argument("--rows", metavar="KEYS", help="comma-separated row keys to run, e.g. scan-cold,report "
                         "(default: every row; keys: scan-cold, scan-fill, scan-warm, scan-changed, scan-changed-candidate, "
-                        "check-cold, rank, "
+                        "check-cold, check-restored, history, rank, "
                         "graph, report, floor, ruff-graph, ruff-tid, grimp)")
     parser.add_argument("--repeat", type=int, default=3, metavar="N", help="timed runs per row (default 3; "
                         "the fastest is kept)")
@@ -317,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wsaudit-env", action="append", default=[], metavar="KEY=VALUE",
                         help="set an environment variable for wsaudit's commands only (repeatable)")
     parser.add_argument("--regen", action="store_true", help="rebuild the generated trees and the pandas copy")
+    parser.add_argument("--tree", metavar="PATH", help="also measure the tree at PATH (it needs a wsaudit.toml; "
+                        "read in place: a row that edits a file puts it back)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -333,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     info["loadavg_at_start"] = loadavg()
     print(f"load average at start: {info['loadavg_at_start']:.2f}", file=sys.stderr, flush=True)
     targets = ensure(wanted, args.regen)
+    if args.tree:
+        targets.append(tree_target(args.tree))
     if args.rows:  # only these rows (and the rows a target already limits itself to)
         only = frozenset(args.rows.split(","))
         targets = [dataclasses.replace(t, rows=(t.rows & only) if t.rows else only) for t in targets]

@@ -248,3 +248,77 @@ class OneEdit:
     def restore(self) -> None:
         self.path.write_bytes(self.original)
         os.utime(self.path, ns=(OLD_MTIME_NS, OLD_MTIME_NS))
+
+
+# ============================================================================ history and a restored cache
+
+HISTORY_COMMITS = 6  # the issue's history: 6 commits, the first the whole tree
+GIT_IDENTITY = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+                "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+                "GIT_AUTHOR_DATE": "1704067200 +0000", "GIT_COMMITTER_DATE": "1704067200 +0000"}
+
+
+def history_repository(root: Path, dest: Path, edited: list[Path], commits: int = HISTORY_COMMITS) -> Path:
+    """A bare repository at ``dest`` whose first commit is the tree at ``root`` as it is (its
+    ``.wsaudit`` left out) and each of the ``commits - 1`` next ones appends a function to each
+    file of ``edited`` (an ordinary change of a few files, one of which names the deprecated
+    API). Written from git objects: ``root`` is read, never changed. Returns ``dest``."""
+    import subprocess
+
+    env = {**os.environ, **GIT_IDENTITY, "GIT_INDEX_FILE": str(dest.parent / f"{dest.name}.index")}
+    git = ["git", f"--git-dir={dest}", f"--work-tree={root}", "-c", "core.autocrlf=false"]
+
+    def run(*args: str, data: bytes | None = None) -> str:
+        return subprocess.run([*git, *args], input=data, capture_output=True, check=True, env=env,
+                              cwd=root).stdout.decode().strip()
+
+    subprocess.run(["git", "init", "--quiet", "--bare", str(dest)], check=True, env=env)
+    run("add", "--all", "--", ".", ":!.wsaudit")
+    parent = run("commit-tree", run("write-tree"), "-m", "the tree")
+    for i in range(1, commits):
+        for path in edited:
+            data = path.read_bytes() + "".join(f"\n\ndef _history_edit_{k}():\n    return {k}\n"
+                                               for k in range(1, i + 1)).encode()
+            blob = run("hash-object", "-w", "--stdin", data=data)
+            run("update-index", "--cacheinfo", f"100644,{blob},{path.relative_to(root).as_posix()}")
+        parent = run("commit-tree", run("write-tree"), "-p", parent, "-m", f"edit {i}")
+    run("update-ref", "refs/heads/main", parent)
+    run("symbolic-ref", "HEAD", "refs/heads/main")
+    return dest
+
+
+class RestoredCache:
+    """Before run ``i`` of the restored-cache gate: the cache folder a default branch's run
+    filled (``filled``) copied afresh to ``dest`` (as a CI runner restores it), and one file
+    edited (``edit``, a :class:`OneEdit`); :meth:`restore` puts the file back."""
+
+    def __init__(self, filled: Path, dest: Path, edit: OneEdit):
+        self.filled, self.dest, self.edit = filled, dest, edit
+        self.path = edit.path
+
+    def __call__(self, i: int) -> None:
+        shutil.rmtree(self.dest, ignore_errors=True)
+        shutil.copytree(self.filled, self.dest)
+        self.edit(i)
+
+    def restore(self) -> None:
+        self.edit.restore()
+
+
+def tree_target(path: str) -> Target:
+    """``--tree PATH``: a tree of the user's, read in place (a row that edits a file puts it back).
+    It needs its ``wsaudit.toml`` (the banned API of ruff's row is made from it)."""
+    root = Path(path).resolve()
+    if not (root / "wsaudit.toml").is_file():
+        raise SystemExit(f"--tree {path}: no wsaudit.toml in it (write one with 'wsaudit init')")
+    files = lines = 0
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in (".git", ".wsaudit", "__pycache__")]
+        for name in names:
+            if name.endswith(".py"):
+                files += 1
+                with open(os.path.join(folder, name), "rb") as handle:
+                    lines += handle.read().count(b"\n")
+    top = sorted(p.name for p in root.iterdir() if (p / "__init__.py").is_file())
+    return Target("tree", root, {"modules": files, "lines": lines, "top_packages": top, "source": str(root)},
+                  note=f"{root} (--tree)")

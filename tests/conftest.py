@@ -19,6 +19,7 @@ from wsaudit.history.git import git_args, git_env
 
 # The user's key (wsaudit.secret) for the whole run, subprocesses included: never the real one.
 os.environ.setdefault("WSAUDIT_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="wsaudit-test-key-"), "key"))
+os.environ.pop("WSAUDIT_KEY", None)  # a CI secret of the shell that runs the tests is not theirs either
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample_repo"

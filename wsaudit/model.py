@@ -355,6 +355,9 @@ class FileFacts:
     unparsed: tuple[Unparsed, ...] = ()  # only for a file that does not parse
     complete: bool = True  # False: only ``loc``, ``imports`` and ``problems`` (the cheap pass)
     suppressions: tuple[Suppression, ...] = ()  # ``# wsaudit: ignore[RULE] -- reason`` comments
+    # the lines that hold one simple statement and nothing else (a comment aside): the gate's
+    # fingerprint of a row there parses that line alone, not the file (wsaudit.gate.fingerprint)
+    one_line: tuple[int, ...] = ()
 
 
 class Suppression(NamedTuple):

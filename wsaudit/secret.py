@@ -5,6 +5,12 @@ The audited tree is untrusted: a contributor can commit a ``.wsaudit/`` folder. 
 wsaudit writes there carry an HMAC made with a key that never lives in the tree (it lives in
 the user's configuration folder, created on first use, readable by the user only), so a record
 this user did not write is ignored or refused. The key can be moved with ``WSAUDIT_KEY_FILE``.
+
+On a CI runner the home folder is new on every run, so a key made there is new too and a
+restored cache folder is never trusted: every gate run would be cold. ``WSAUDIT_KEY`` (a CI
+secret) gives the key itself: every run that has the secret trusts what the others wrote,
+and a run without it (a pull request from a fork, whose secrets are empty) falls back on the
+key file, trusts nothing it did not write and is cold, and right.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 
 KEY_ENV = "WSAUDIT_KEY_FILE"
+SECRET_ENV = "WSAUDIT_KEY"
 _KEY_BYTES = 32
+MIN_SECRET = 32  # characters of $WSAUDIT_KEY: a short secret could be guessed from one signed entry
 
 
 def key_path() -> Path:
@@ -60,9 +68,47 @@ def _user_key(path: Path) -> bytes | None:
     return _read(path)
 
 
+def _secret() -> str:
+    """``$WSAUDIT_KEY`` without surrounding white space (a secret pasted with its line end is
+    the same secret); empty when it is not set or empty, as GitHub gives a fork's pull request."""
+    return os.environ.get(SECRET_ENV, "").strip()
+
+
+def _from_secret(text: str) -> bytes:
+    """The key made from ``$WSAUDIT_KEY``: a hash of it, under a label of its own, so the
+    secret's text is never itself the HMAC key of a record that sits in the tree."""
+    return hashlib.sha256(b"wsaudit key from $WSAUDIT_KEY\0" + text.encode("utf-8", "surrogateescape")).digest()
+
+
+def key_problem() -> str | None:
+    """Why there is no key, or None: ``$WSAUDIT_KEY`` too short, or the key file can be
+    neither read nor created."""
+    secret = _secret()
+    if secret:
+        if len(secret) < MIN_SECRET:
+            return f"${SECRET_ENV} is shorter than {MIN_SECRET} characters (make one with 'openssl rand -hex 32')"
+        return None
+    if user_key() is None:
+        return f"{key_path()} can be neither read nor created"
+    return None
+
+
+def key_source() -> str:
+    """Where the key comes from, for messages: ``$WSAUDIT_KEY`` or the key file's path."""
+    return f"${SECRET_ENV}" if _secret() else str(key_path())
+
+
 def user_key() -> bytes | None:
-    """The key (created on first use), or None when it can be neither read nor created: then
-    nothing found in a tree is trusted, and wsaudit works without its records."""
+    """The key, or None when there is none: then nothing found in a tree is trusted, and
+    wsaudit works without its records.
+
+    ``$WSAUDIT_KEY``, when set and not empty, is the key (a CI secret shared by the runs that
+    may trust each other's cache); it must have at least :data:`MIN_SECRET` characters, else
+    there is no key. Otherwise the key file (:func:`key_path`, created on first use).
+    """
+    secret = _secret()
+    if secret:
+        return _from_secret(secret) if len(secret) >= MIN_SECRET else None
     return _user_key(key_path())
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from wsaudit.engine.collector import collection_paused
 from wsaudit.engine.parse import FACTS_VERSION
-from wsaudit.secret import key_path, mac_of, user_key
+from wsaudit.secret import key_problem, mac_of, user_key
 from wsaudit.model import Binding, FileFacts, ImportStmt, StringRef, Suppression, Unparsed, Use
 
 _SALT = f"{FACTS_VERSION}:{sys.version_info[0]}.{sys.version_info[1]}"
@@ -57,6 +57,7 @@ def encode(facts: FileFacts) -> str:
             [list(u) for u in facts.unparsed],
             facts.complete,
             [list(s) for s in facts.suppressions],
+            facts.one_line,
         ],
         ensure_ascii=False,
         separators=(",", ":"),
@@ -69,7 +70,7 @@ def _target(kind: str, target):
 
 def decode(text: str) -> FileFacts:
     (loc, imports, bindings, namespace, stars, uses, strings, all_names, problems, definitions, unparsed,
-     complete, suppressions) = json.loads(text)
+     complete, suppressions, one_line) = json.loads(text)
     return FileFacts(
         loc=loc,
         imports=tuple(
@@ -92,6 +93,7 @@ def decode(text: str) -> FileFacts:
         complete=bool(complete),
         suppressions=tuple(Suppression(line, first, last, tuple(rules), reason)
                            for line, first, last, rules, reason in suppressions),
+        one_line=tuple(int(line) for line in one_line),
     )
 
 
@@ -210,7 +212,7 @@ class FactsCache:
         self.refused: str | None = None
         self.key = user_key()
         if self.key is None:
-            self.refused = f"no user key ({key_path()} cannot be created): the cache is not used"
+            self.refused = f"no user key ({key_problem()}): the cache is not used"
             return
         safe = safe_folder(root if root is not None else folder, folder)
         if safe is None:

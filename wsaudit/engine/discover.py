@@ -55,6 +55,11 @@ class Regex:
         self._sets: list[frozenset] = []
         self._accepts: list[bool] = []
         self._rows: list[dict[str, int]] = []
+        # the state after each folder prefix (``a/b/``) searched, or True when the match was
+        # found in it: the files of a folder share it, so each character of a tree's paths is
+        # stepped once per folder, not once per file (a DFA's state depends on the prefix alone)
+        self._prefixes: dict[str, int | bool] = {}
+        self._ends: dict[tuple[int, bool], bool] = {}  # (set, at the start) -> whether its ``$`` states match
         self._reset()
 
     # -- parsing: a tree of ("lit", test) ("seq", [..]) ("alt", [..]) ("rep", node, min, many) ("^",) ("$",)
@@ -186,6 +191,8 @@ class Regex:
         return frozenset(out), matched
 
     def _reset(self) -> None:
+        self._prefixes.clear()
+        self._ends.clear()
         self._ids.clear()
         self._sets.clear()
         self._accepts.clear()
@@ -212,17 +219,23 @@ class Regex:
 
     def search(self, text: str) -> bool:
         """Whether the expression matches somewhere in ``text`` (``re.search`` is not None)."""
-        if len(self._sets) > self._MAX_SETS:
+        if len(self._sets) > self._MAX_SETS or len(self._prefixes) > self._MAX_SETS:
             self._reset()
-        current = self._first
         accepts, rows = self._accepts, self._rows
         # as in ``re``, ``$`` also matches before a line end that ends the text
         body = text.removesuffix("\n")
-        for char in body:
-            if accepts[current]:
-                return True
-            target = rows[current].get(char)
-            current = target if target is not None else self._step(current, char)
+        cut = body.rfind("/") + 1  # the folder prefix: never the line end taken off above
+        current: int | bool = self._first
+        if cut:
+            prefix = body[:cut]
+            current = self._prefixes.get(prefix, -1)
+            if current == -1:
+                current = self._prefixes[prefix] = self._advance(self._first, prefix)
+        if current is True:
+            return True
+        current = self._advance(current, body[cut:] if cut else body)
+        if current is True:
+            return True
         if len(body) < len(text):
             if accepts[current] or self._at_end(current, not body):
                 return True
@@ -230,11 +243,25 @@ class Regex:
             current = target if target is not None else self._step(current, "\n")
         return accepts[current] or self._at_end(current, not text)
 
+    def _advance(self, current: int, chars: str) -> int | bool:
+        """The state after reading ``chars`` from ``current``, or True when the match is found
+        on the way (before a character is read)."""
+        accepts, rows = self._accepts, self._rows
+        for char in chars:
+            if accepts[current]:
+                return True
+            target = rows[current].get(char)
+            current = target if target is not None else self._step(current, char)
+        return current
+
     def _at_end(self, current: int, at_start: bool) -> bool:
         """Whether the ``$`` states of set ``current`` reach the match at the end of the text."""
-        states = self._states
-        ends = [states[n][1] for n in self._sets[current] if states[n][0] == "$"]
-        return bool(ends) and self._closure(ends, at_start, True)[1]
+        known = self._ends.get((current, at_start))
+        if known is None:
+            states = self._states
+            ends = [states[n][1] for n in self._sets[current] if states[n][0] == "$"]
+            known = self._ends[(current, at_start)] = bool(ends) and self._closure(ends, at_start, True)[1]
+        return known
 
 
 _ANY = object()  # ``.``: any character but a line end

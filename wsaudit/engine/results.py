@@ -295,6 +295,8 @@ class TreeResult:
     reads: Mapping[str, list[int]] | None = field(default=None, repr=False)
     broken: tuple[str, ...] | None = field(default=None, repr=False)
     sources: Mapping[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    # of the files in ``sources``: their lines that hold one simple statement alone (FileFacts.one_line)
+    one_line: Mapping[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
     suppressed: tuple[tuple[Violation, str], ...] = ()
     suppressions: tuple[tuple[str, Suppression], ...] = field(default=(), repr=False)
     resolver: Resolution | None = field(default=None, compare=False, repr=False)

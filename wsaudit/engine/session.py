@@ -424,7 +424,9 @@ def _gate_result(tree: Tree, store: FactStore, found: Detection, names: set[str]
         tree.files, tuple(found.violations), tuple(diagnostics), tuple(found.definitions), tuple(found.suspects),
         found.targets, (*refused, *found.notices), tuple(f.path for f in tree.files if f.path not in store.read),
         how="searched", names=None if names is None else tuple(sorted(names)),
-        full=tuple(searched), sources={p: store.blobs[p] for p in sorted(with_rows)}), suppressions_of(store.facts))
+        full=tuple(searched), sources={p: store.blobs[p] for p in sorted(with_rows)},
+        one_line={p: ff.one_line for p in sorted(with_rows) if (ff := store.facts.get(p)) is not None and ff.complete}),
+        suppressions_of(store.facts))
 
 
 def _with_imports(tree: Tree, store: FactStore, modules: ModuleTable, found: Detection, earlier: TreeResult | None,

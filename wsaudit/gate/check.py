@@ -208,8 +208,8 @@ def _scan_collected(path: str | Path, config: Config | str | Path | None, truste
     got = collect(path, config, profile=profile, cache=cache, cache_dir=cache_dir, jobs=jobs) if trusted is None \
         else trusted.collect(cache=cache, cache_dir=cache_dir, jobs=jobs)
     defined = definition_findings(got.definitions, got.config, got.sources.get)
-    findings = fingerprint(got.violations, got.sources.get)
-    definitions = fingerprint(defined, got.sources.get)
+    findings = fingerprint(got.violations, got.sources.get, got.one_line)
+    definitions = fingerprint(defined, got.sources.get, got.one_line)
     tiers: dict[str, str] = {}
     return (got.root, got.config, findings, definitions, got.diagnostics, tiers, got.files_scanned, got.files_parsed,
             got.scope, got.notices, got.suppressed, got.files, got.names)

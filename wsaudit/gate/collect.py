@@ -36,6 +36,9 @@ class Collected:
     scope: str = ""  # the audited folder inside the tree: the rows above are its own
     notices: list[Notice] = field(default_factory=list)  # the warnings a scan of the tree gives
     suppressed: list[tuple[Violation, str]] = field(default_factory=list)  # accepted by a comment, with why
+    # of the files in ``sources``: the lines that hold one simple statement alone (FileFacts.one_line),
+    # which the fingerprints parse alone
+    one_line: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def files_scanned(self) -> int:
@@ -62,4 +65,4 @@ def collect(path: str | Path = ".", config: Config | str | Path | None = None, *
                      [d for d in found.definitions if within(scope, d.path)],
                      [v for v in found.suspects if within(scope, v.path)], scope,
                      [*golden_path_notices(cfg, lambda: found.modules), *found.notices],
-                     [(v, why) for v, why in found.suppressed if within(scope, v.path)])
+                     [(v, why) for v, why in found.suppressed if within(scope, v.path)], dict(found.one_line))

@@ -13,7 +13,7 @@ import ast
 import bisect
 import copy
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +97,13 @@ def statements(data: bytes, positions: Iterable[tuple[int, int]]) -> dict[tuple[
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
+    return _innermost(tree, by_bytes)
+
+
+def _innermost(tree: ast.AST, by_bytes: dict[tuple[int, int], tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """For each ``(line, byte column)`` of ``by_bytes`` at which a node of ``tree`` starts, the
+    normalised source of the innermost statement that holds such a node (keyed by the position
+    ``by_bytes`` maps it to)."""
     lines_wanted = sorted({line for line, _ in by_bytes})
     best: dict[tuple[int, int], tuple[int, ast.AST]] = {}
     stack: list[tuple[ast.AST, ast.AST | None, int]] = [(tree, None, 0)]
@@ -127,13 +134,55 @@ def statements(data: bytes, positions: Iterable[tuple[int, int]]) -> dict[tuple[
     return out
 
 
-def fingerprint(violations: Iterable[Violation], read: Callable[[str], bytes | None]) -> list[Finding]:
+def one_line_statements(data: bytes, positions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str] | None:
+    """What :func:`statements` gives for ``positions``, all on lines that hold one simple
+    statement and nothing else (``FileFacts.one_line``), by parsing those lines alone: the
+    statement on such a line is the innermost one of any node that starts there, and parsed
+    alone it is the same statement. None when a line does not parse alone (then the file is
+    parsed, as :func:`statements` does).
+
+    >>> src = b"import a\\nif ok:\\n    mgr = cwm( ctx,  'a')  # old\\n"
+    >>> one_line_statements(src, [(3, 10), (3, 8)]) == statements(src, [(3, 10), (3, 8)])
+    True
+    """
+    text, _ = decode_source(data)
+    if text is None:
+        return None
+    lines = split_lines(text)
+    out: dict[tuple[int, int], str] = {}
+    by_line: dict[int, dict[tuple[int, int], tuple[int, int]]] = {}
+    for line, col in dict.fromkeys(positions):
+        if not 0 < line <= len(lines):
+            return None
+        row = lines[line - 1]
+        indent = len(row) - len(row.lstrip())
+        # the same position in the line parsed alone: line 1, the indentation (ASCII: a byte a
+        # character) taken off its byte column
+        by_line.setdefault(line, {})[(1, len(row[:col].encode("utf-8")) - indent)] = (line, col)
+    for line, wanted in by_line.items():
+        row = lines[line - 1]
+        try:
+            tree = ast.parse(row.lstrip())
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        if len(tree.body) != 1:
+            return None
+        out.update(_innermost(tree, wanted))
+    return out
+
+
+def fingerprint(violations: Iterable[Violation], read: Callable[[str], bytes | None],
+                one_line: Mapping[str, Collection[int]] | None = None) -> list[Finding]:
     """A :class:`Finding` per violation, in the same order; ``read(path)`` gives a file's bytes.
 
     The key is ``(path, rule_id, category, name, statement, occurrence)`` where ``statement``
     is the normalised source of the violation's statement (its snippet with whitespace
     collapsed when the file cannot be parsed again) and ``occurrence`` counts the earlier
     violations of the file with the same first five fields.
+
+    ``one_line`` (path -> ``FileFacts.one_line`` of the file, from the facts the audit made):
+    a file whose rows are all on such lines is not parsed again, only those lines; the
+    statements, so the fingerprints, are the same.
     """
     violations = list(violations)
     by_path: dict[str, list[int]] = {}
@@ -142,7 +191,14 @@ def fingerprint(violations: Iterable[Violation], read: Callable[[str], bytes | N
     out: dict[int, Finding] = {}  # by index into violations
     for path, indices in by_path.items():
         data = read(path)
-        found = statements(data, [(violations[i].line, violations[i].col) for i in indices]) if data else {}
+        positions = [(violations[i].line, violations[i].col) for i in indices]
+        found = None
+        if data and one_line is not None and path in one_line:
+            lines = set(one_line[path])  # (a tuple's look-up is linear: thousands of rows in a large file)
+            if all(line in lines for line, _ in positions):
+                found = one_line_statements(data, positions)
+        if found is None:
+            found = statements(data, positions) if data else {}
         seen: dict[tuple, int] = {}
         for i in sorted(indices, key=lambda i: violations[i].sort_key()):
             v = violations[i]
