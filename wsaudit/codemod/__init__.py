@@ -11,6 +11,9 @@ text), with libcst so that formatting and comments stay as they were:
 - an **import of the symbol** (``from M import old as x``) becomes an import of the
   replacement, merged into an existing ``from R import ...`` of the same block; the old name
   is removed once nothing in the file uses it and nothing else imports it from here;
+- an **import that the call rewrites leave unused** (``import six`` once ``six.text_type(x)``
+  became ``str(x)``) goes with its last use, unless something may still need it
+  (:mod:`~wsaudit.codemod.orphans`);
 - an **import of a deprecated module** is removed when nothing uses it any more, or points at
   the replacement module when every remaining use (``alias.attr``) exists there;
 - a ``mock.patch("...")`` **target** naming the symbol or a deprecated module is renamed to

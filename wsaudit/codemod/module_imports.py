@@ -81,6 +81,14 @@ def with_aliases(stmt, keep: list[cst.ImportAlias]):
     return stmt.with_changes(names=keep)
 
 
+def _explicit_reexport(stmt: cst.CSTNode, name: str) -> bool:
+    """Whether ``stmt`` binds ``name`` as ``from m import name as name`` (or ``import name as
+    name``): the form that type checkers and linters read as a deliberate re-export."""
+    aliases = getattr(stmt, "names", ())
+    return not isinstance(aliases, cst.ImportStar) and any(
+        a.asname is not None and a.evaluated_alias == name and (dotted(a.name) or "") == name for a in aliases)
+
+
 class _Unused(NamedTuple):
     """A deprecated module imported by name and no longer used: the name is dropped, unless
     dropping it would empty its block; then ``need`` (the replacement module) is imported instead."""
@@ -151,6 +159,12 @@ class _Imports:
         if key in self.ctx.tree.importers:
             return (f"re-exported: {'listed in __all__, and ' if listed else ''}other code reads {name!r} from "
                     f"{self.ctx.module} (migrate those uses first, then run migrate again)")
+        if _explicit_reexport(stmt, name):
+            return (f"re-exported: 'import ... as {name}' is the explicit re-export form; remove it by hand once "
+                    "nothing outside the tree imports it from here")
+        if self.ctx.source.is_package and not listed and key not in self.ctx.tree.initial_importers:
+            return (f"re-exported: a package's __init__ imports {name!r} and nothing in the tree reads it from here "
+                    "(code outside the tree may): remove it by hand once it is unused")
         if listed:
             if key not in self.ctx.tree.initial_importers:
                 return (f"re-exported: {name!r} is listed in __all__ and nothing in the tree imports it from here "
@@ -259,8 +273,9 @@ class _Imports:
         return None
 
     def _symbol_import(self, stmt: cst.ImportFrom, bound: str, target: tuple[int, str, str],
-                       sym: Rule) -> Need | str:
-        """``from M import old``: an import of the replacement, once nothing uses ``old`` as a value."""
+                       sym: Rule) -> Need | _Unused | str:
+        """``from M import old``: an import of the replacement, once nothing uses ``old`` as a value
+        (none for a builtin: the import goes)."""
         if not sym.replacement:
             return f"{sym.id} has no replacement"
         left = self._remaining(bound, "from", target)
@@ -271,6 +286,8 @@ class _Imports:
         if why:
             return why
         module, _, attr = sym.replacement.rpartition(".")
+        if module == "builtins":  # a builtin needs no import: the old one just goes
+            return _Unused(Need(module, attr))
         return Need(module, attr)
 
     def _submodule_import(self, stmt: cst.ImportFrom, bound: str, target: tuple[int, str, str], full: str,

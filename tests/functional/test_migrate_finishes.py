@@ -1,0 +1,144 @@
+"""wsaudit migrate finishes its work: the import a rewrite leaves unused goes, files outside the
+import graph are migrated, ``import M`` then ``M.attr`` follows the module's replacement, and the
+shim carries PEP 702's ``@deprecated``.
+
+The trees are a small invoicing application in the middle of a Python 2 cleanup: its own
+``invoices.compat`` module still provides ``text_type``, which the rule replaces by ``str``.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import pytest
+
+from wsaudit.codemod import apply
+from wsaudit.codemod.plan import plan
+from wsaudit.codemod.records import Migration
+
+COMPAT_RULES = """
+[[rule]]
+id = "PY2-TEXT"
+symbol = "invoices.compat.text_type"
+replacement = "builtins.str"
+parameters = ["value"]
+
+[[rule.rewrite]]
+arguments = ["value"]
+call = "str({value})"
+imports = []
+"""
+
+COMPAT = ('"""Python 2 and 3 compatibility, kept while the cleanup lasts."""\n\nPY2 = False\n\n\n'
+          "def text_type(value=''):\n    return str(value)\n")
+
+# The application: each module is a scenario of what becomes of `compat` once its calls go.
+INVOICES = {
+    "invoices/__init__.py": "",
+    "invoices/compat.py": COMPAT,
+    "invoices/currency.py": "SYMBOL = '€'\n",
+    "wsaudit.toml": COMPAT_RULES,
+    # the import goes: its only use is rewritten
+    "invoices/render.py": ('"""Render invoice lines."""\nfrom invoices import compat\n\n\n'
+                           "def label(number):\n    return compat.text_type(number)\n"),
+    # only the alias goes: the other one is still used
+    "invoices/totals.py": ("from invoices import compat, currency\n\n\n"
+                           "def total(amount):\n    return compat.text_type(amount) + currency.SYMBOL\n"),
+    # a function-level import goes with its function's last use
+    "invoices/lazy.py": ("def describe(amount):\n    import invoices.compat\n\n"
+                         "    return invoices.compat.text_type(amount)\n"),
+    # stays: another use of the name is left
+    "invoices/export.py": ("from invoices import compat\n\n\ndef header():\n    return compat.text_type('x')\n\n\n"
+                           "def legacy_mode():\n    return compat.PY2\n"),
+    # stays: a use the codemod does not rewrite (unpacking) is left for a person
+    "invoices/bulk.py": ("from invoices import compat\n\n\ndef labels(args):\n"
+                         "    return compat.text_type(*args), compat.text_type(1)\n"),
+    # stays: re-exported through __all__
+    "invoices/api.py": ("from invoices import compat\n\n__all__ = ['compat', 'title']\n\n\n"
+                        "def title(x):\n    return compat.text_type(x)\n"),
+    # stays: the explicit re-export form
+    "invoices/public.py": "from invoices import compat as compat\n\nNAME = compat.text_type('invoice')\n",
+    # stays: a package's __init__ re-exports what it imports
+    "invoices/formats/__init__.py": "from invoices import compat\n\nDEFAULT = compat.text_type('pdf')\n",
+    # stays: named in a string annotation
+    "invoices/typed.py": ("from invoices import compat\n\n\ndef parse(x: 'compat.Any'):\n"
+                          "    return compat.text_type(x)\n"),
+}
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    """SHA-256 of every file of the tree but wsaudit's own records."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and ".wsaudit" not in p.relative_to(root).parts}
+
+
+def _diffs(m: Migration) -> dict[str, str]:
+    return {f.path: f.after.decode() for f in m.changes}
+
+
+@pytest.fixture
+def invoices_plan(tree):
+    root = tree(INVOICES, base=False)
+    return plan(root, cache=False)
+
+
+def test_the_import_goes_with_the_last_use_it_served(invoices_plan):
+    after = _diffs(invoices_plan)
+    assert after["invoices/render.py"] == ('"""Render invoice lines."""\n\n\n'
+                                           "def label(number):\n    return str(number)\n")
+    assert after["invoices/totals.py"].startswith("from invoices import currency\n\n\n")
+    assert after["invoices/lazy.py"] == "def describe(amount):\n    return str(amount)\n"
+    assert not invoices_plan.failed
+
+
+@pytest.mark.parametrize("path, kept", [
+    ("invoices/export.py", "from invoices import compat\n"),
+    ("invoices/bulk.py", "from invoices import compat\n"),
+    ("invoices/api.py", "from invoices import compat\n"),
+    ("invoices/public.py", "from invoices import compat as compat\n"),
+    ("invoices/formats/__init__.py", "from invoices import compat\n"),
+    ("invoices/typed.py", "from invoices import compat\n"),
+])
+def test_the_import_stays_when_something_may_still_need_it(invoices_plan, path, kept):
+    after = _diffs(invoices_plan)[path]
+    assert after.startswith(kept), after
+    assert "str(" in after  # the call itself was rewritten
+
+
+def test_a_migrated_file_leaves_no_unused_import_and_rollback_is_byte_identical(tree, cli):
+    root = tree(INVOICES, base=False)
+    before = _hashes(root)
+    apply.apply(plan(root, cache=False))
+    for path in ("invoices/render.py", "invoices/totals.py", "invoices/lazy.py"):
+        tree_ = ast.parse((root / path).read_text())
+        imported = {a.asname or a.name.split(".")[0] for n in ast.walk(tree_)
+                    if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        read = {n.id for n in ast.walk(tree_) if isinstance(n, ast.Name)}
+        assert imported <= read, (path, imported - read)
+    for path in sorted(root.rglob("invoices/**/*.py")):
+        compile(path.read_bytes(), str(path), "exec")  # byte-compiles, as py_compile would (without writing)
+    assert cli("rollback", root, "-q").code == 0
+    assert _hashes(root) == before
+
+
+def test_a_rebinding_import_stays(tree):
+    root = tree({**INVOICES, "invoices/optional.py": (
+        "try:\n    from invoices import compat\nexcept ImportError:\n    compat = None\n\n"
+        "LABEL = compat.text_type(1)\n")}, base=False)
+    after = _diffs(plan(root, cache=False, files=["invoices/optional.py"]))["invoices/optional.py"]
+    assert "    from invoices import compat\n" in after and "LABEL = str(1)\n" in after
+
+
+def test_a_flagged_import_of_the_name_stays_when_it_is_a_re_export(tree):
+    root = tree({**INVOICES,
+                 "invoices/shortcuts.py": ("from invoices.compat import text_type as text_type\n\n"
+                                           "EMPTY = text_type('')\n"),
+                 "invoices/pdf/__init__.py": "from invoices.compat import text_type\n\nEMPTY = text_type('')\n",
+                 "invoices/pdf/page.py": "from invoices.compat import text_type\n\nEMPTY = text_type('')\n"},
+                base=False)
+    m = plan(root, cache=False, files=["invoices/shortcuts.py", "invoices/pdf/__init__.py", "invoices/pdf/page.py"])
+    reasons = {x.path: x.reason for x in m.manual if x.category == "deprecated-import"}
+    assert "explicit re-export form" in reasons["invoices/shortcuts.py"]
+    assert "a package's __init__ imports 'text_type'" in reasons["invoices/pdf/__init__.py"]
+    assert "invoices/pdf/page.py" not in reasons
+    assert _diffs(m)["invoices/pdf/page.py"] == "EMPTY = str('')\n"
