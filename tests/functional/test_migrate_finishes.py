@@ -142,3 +142,54 @@ def test_a_flagged_import_of_the_name_stays_when_it_is_a_re_export(tree):
     assert "a package's __init__ imports 'text_type'" in reasons["invoices/pdf/__init__.py"]
     assert "invoices/pdf/page.py" not in reasons
     assert _diffs(m)["invoices/pdf/page.py"] == "EMPTY = str('')\n"
+
+
+# ------------------------------------------------------------------------ import M, then M.attr
+
+MODULE_RULES = """
+[[rule]]
+id = "WS-MOD"
+module = "chat.legacy.ws"
+replacement = "chat.realtime.manager"
+"""
+
+CHAT = {
+    "chat/__init__.py": "",
+    "chat/legacy/__init__.py": "",
+    "chat/legacy/ws.py": "TIMEOUT = 3\n\n\ndef create_websocket_manager(user=None):\n    return user\n",
+    "chat/legacy/auth.py": "TOKEN = 'x'\n",
+    "chat/realtime/__init__.py": "",
+    "chat/realtime/manager.py": ("TIMEOUT = 3\n\n\nclass WebSocketManager:\n    pass\n\n\n"
+                                 "def create_websocket_manager(user=None):\n    return WebSocketManager()\n"),
+    "wsaudit.toml": MODULE_RULES,
+}
+
+
+def test_a_full_dotted_path_follows_the_module_to_its_replacement(tree):
+    root = tree({**CHAT, "chat/server.py": (
+        "import chat.legacy.ws\n\n\ndef serve(user):\n"
+        "    manager = chat.legacy.ws.create_websocket_manager(user)\n"
+        "    return manager, chat.legacy.ws.TIMEOUT\n")}, base=False)
+    m = plan(root, cache=False)
+    assert _diffs(m)["chat/server.py"] == (
+        "import chat.realtime.manager\n\n\ndef serve(user):\n"
+        "    manager = chat.realtime.manager.create_websocket_manager(user)\n"
+        "    return manager, chat.realtime.manager.TIMEOUT\n")
+    assert not m.manual and not m.failed
+
+
+@pytest.mark.parametrize("body, reason", [
+    ("chat.legacy.ws.RETRIES", "line 3 reads chat.legacy.ws.RETRIES, but 'RETRIES' does not exist in "
+                               "chat.realtime.manager (the replacement of chat.legacy.ws)"),
+    ("chat.legacy.auth.TOKEN", "line 3 reads chat.legacy.auth.TOKEN, which import chat.realtime.manager would "
+                               "not bind"),
+    ("print(chat.legacy.ws)", "line 3 reads chat.legacy.ws: the module object itself is used"),
+    # only a module that assigns __all__ has it
+    ("chat.legacy.ws.__all__", "'__all__' does not exist in chat.realtime.manager"),
+])
+def test_a_full_dotted_path_is_refused_with_the_precise_reason(tree, body, reason):
+    root = tree({**CHAT, "chat/server.py": f"import chat.legacy.ws\n\n{body}\n"}, base=False)
+    m = plan(root, cache=False)
+    [item] = [x for x in m.manual if x.path == "chat/server.py"]
+    assert reason in item.reason
+    assert m.changes == []

@@ -55,6 +55,12 @@ class ApplyEdits(cst.CSTTransformer):
     def leave_Call(self, original, updated):
         return self._swap(original, updated)
 
+    def leave_Attribute(self, original, updated):
+        return self._swap(original, updated)
+
+    def leave_Name(self, original, updated):
+        return self._swap(original, updated)
+
     def leave_SimpleString(self, original, updated):
         return self._swap(original, updated)
 

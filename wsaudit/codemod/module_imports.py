@@ -15,7 +15,7 @@ person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import libcst as cst
@@ -48,6 +48,9 @@ class ImportEdit:
         does not: the next pass migrates the explicit import).
     unexport : frozenset of str
         Names to take out of ``__all__``: re-exports that go (every reader was migrated).
+    renames : dict
+        Uses written through a deprecated module's full path (``a.b.x`` after ``import a.b``):
+        ``id`` of the ``a.b`` node to the replacement module's path.
     """
 
     stmt: cst.CSTNode
@@ -55,6 +58,7 @@ class ImportEdit:
     imports: list[Anchored]
     claims: bool = True
     unexport: frozenset[str] = frozenset()  # names that leave the module's __all__ with the binding
+    renames: dict[int, cst.CSTNode] = field(default_factory=dict)  # id of a path (``a.b`` of ``a.b.x``) -> new path
 
 
 def rewrite_import(ctx: FileContext, syntax: Syntax, group: list[Violation],
@@ -103,6 +107,7 @@ class _Imports:
         self.ctx, self.syntax, self.rewritten, self.line = ctx, syntax, rewritten, line
         self.targets = ctx.targets
         self.unexport: set[str] = set()  # names to take out of __all__ with this statement's edit
+        self.renames: dict[int, cst.CSTNode] = {}  # full-path uses of a re-pointed ``import a.b``
 
     def _rebinding(self, name: str, stmt: cst.CSTNode) -> str | None:
         """Why the import binding ``name`` on this line may not go: it rebinds a public module
@@ -378,15 +383,56 @@ class _Imports:
                     return f"module {bound!r} is still used ({problem})"
                 keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
             else:
-                top = name.split(".")[0]
-                through = [u for u in self._uses(top, "module", top) if u.chain[: len(name.split("."))] ==
-                           tuple(name.split(".")) and (u.line, u.col) not in self.rewritten]
-                if through:
-                    return f"line {through[0].line} uses the full dotted path {name}: rewrite it by hand"
-                problem = self._new_module_problem(new_module, stmt)
+                problem = self._new_module_problem(new_module, stmt) or self._dotted_uses(name, new_module)
                 if problem:
                     return problem
                 keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
         if not changed:
             return "no deprecated module in this import"
-        return ImportEdit(stmt, with_aliases(stmt, keep) if keep else None, [], unexport=frozenset(self.unexport))
+        return ImportEdit(stmt, with_aliases(stmt, keep) if keep else None, [], unexport=frozenset(self.unexport),
+                          renames=self.renames)
+
+    def _dotted_uses(self, name: str, new_module: str) -> str | None:
+        """``import a.b`` re-pointed at ``new_module``: each remaining use written through the
+        full path (``a.b.attr``) is renamed (``new.module.attr``), when ``new_module`` defines
+        what it reads; else why not. Unless another import binds ``a`` too, the old top name
+        goes with the import, so no other use of it may be left."""
+        parts = tuple(name.split("."))
+        top = parts[0]
+        uses = self._remaining(top, "module", top)
+        if sum(1 for b in self.ctx.facts.bindings if (b.name, b.kind, b.target) == (top, "module", top)) > 1:
+            # ``import a.c`` binds ``a`` too: the uses of other paths keep their binding
+            uses = [u for u in uses if u.chain[: len(parts)] == parts]
+        if uses and new_module.split(".")[0] != top:
+            problem = conflict(self.ctx, Need(None, new_module))
+            if problem:
+                return f"{name} is used through its full path, and {problem}: rewrite it by hand"
+        for u in uses:
+            where = f"line {u.line} reads {'.'.join(u.chain)}"
+            if u.chain[: len(parts)] != parts:
+                return f"{where}, which import {new_module} would not bind: rewrite it by hand"
+            if len(u.chain) == len(parts):
+                return f"{where}: the module object itself is used, rewrite it by hand"
+            problem = self.targets.attribute_problem(new_module, u.chain[len(parts):])
+            if problem:
+                return f"{where}, but {problem} (the replacement of {name}): rewrite it by hand"
+            node = self._prefix(u, parts)
+            if node is None:
+                return f"{where}: the path could not be located in the syntax tree"
+            self.renames[id(node)] = cst.parse_expression(new_module)
+        return None
+
+    def _prefix(self, use, parts: tuple[str, ...]) -> cst.CSTNode | None:
+        """The node of ``a.b`` (``parts``) at the start of the use ``use`` (``a.b.attr``)."""
+        for node in self.syntax.names.get((use.line, use.col), []):
+            if node.value != parts[0]:
+                continue
+            current: cst.CSTNode = node
+            for _ in parts[1:]:
+                parent = self.syntax.parents.get(current)
+                if not (isinstance(parent, cst.Attribute) and parent.value is current):
+                    break
+                current = parent
+            if dotted(current) == ".".join(parts):
+                return current
+        return None

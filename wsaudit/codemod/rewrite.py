@@ -213,6 +213,7 @@ class FileRewriter:
 
     @staticmethod
     def _take_import(decided: ImportEdit, edits: Edits, pending: list[Anchored]) -> None:
+        edits.replace.update(decided.renames)
         if decided.replacement is not None:
             edits.replace[id(decided.stmt)] = decided.replacement
         else:
