@@ -193,3 +193,38 @@ def test_a_full_dotted_path_is_refused_with_the_precise_reason(tree, body, reaso
     [item] = [x for x in m.manual if x.path == "chat/server.py"]
     assert reason in item.reason
     assert m.changes == []
+
+
+# ------------------------------------------------------------------------ files outside the import graph
+
+OUTSIDE = {
+    # a dot in the name: no module name reaches it, it runs as a script
+    "invoices/export.v1.py": ("from invoices.compat import text_type\nfrom .compat import text_type as tt\n\n"
+                              "LABEL = text_type(1) + tt(2)\n"),
+    "bin.d/send-invoices.py": "from invoices import compat\n\nprint(compat.text_type(3))\n",
+    # beside the package invoices/formats/, which Python loads instead
+    "invoices/formats.py": "from .compat import text_type\n\nPDF = text_type('pdf')\n",
+    # names that are not identifiers, but modules all the same (import_module, python -m)
+    "invoices/tools/__init__.py": "",
+    "invoices/tools/2fa.py": "import invoices.compat\n\nCODE = invoices.compat.text_type(2)\n",
+    "scripts/run-server.py": "from invoices.compat import text_type\n\nprint(text_type(4))\n",
+}
+
+
+def test_files_outside_the_graph_get_their_absolute_imports_and_calls_rewritten(tree):
+    root = tree({**INVOICES, **OUTSIDE}, base=False)
+    m = plan(root, cache=False, files=sorted(p for p in OUTSIDE if not p.endswith("__init__.py")))
+    assert m.skipped == [] and not m.failed
+    after = _diffs(m)
+    assert after["invoices/export.v1.py"] == "from .compat import text_type as tt\n\nLABEL = str(1) + str(2)\n"
+    assert after["bin.d/send-invoices.py"] == "print(str(3))\n"
+    assert after["invoices/formats.py"] == "from .compat import text_type\n\nPDF = str('pdf')\n"
+    assert after["invoices/tools/2fa.py"] == "CODE = str(2)\n"
+    assert after["scripts/run-server.py"] == "print(str(4))\n"
+    reasons = {x.path: x.reason for x in m.manual}
+    assert set(reasons) == {"invoices/export.v1.py", "invoices/formats.py"}
+    assert reasons["invoices/export.v1.py"].startswith(
+        "relative import in a file outside the import graph (no module name makes Python load "
+        "invoices/export.v1.py (it runs as a script))")
+    assert "(Python loads invoices/formats/__init__.py for invoices.formats, never this file)" in \
+        reasons["invoices/formats.py"]

@@ -224,6 +224,9 @@ class _Imports:
         """``from M import a, b as c``: each name kept, re-pointed at the replacement, or dropped."""
         source = dotted(stmt.module) if stmt.module is not None else None
         level = len(stmt.relative)
+        if level and self.ctx.outside_graph:
+            return (f"relative import in a file outside the import graph ({self.ctx.outside_graph}): it has no "
+                    "package to resolve it from; rewrite it by hand")
         base = absolute_module(self.ctx.module, self.ctx.source.is_package, level, source)
         if base is None:
             return "relative import above the top-level package"

@@ -174,6 +174,8 @@ class _Finder:
             if i not in made:
                 continue
             imp, index = made[i]
+            if imp.level and self.ctx.outside_graph:
+                continue  # a relative import with no package: left as it is
             b = facts.bindings[i]
             stmt = self.syntax.stmts.get((imp.line, imp.col))
             if stmt is None or id(stmt) in self.handled or isinstance(stmt.names, cst.ImportStar):

@@ -33,6 +33,8 @@ from wsaudit.errors import InputError, UnsafePathError
 from wsaudit.model import FileFacts, Rule, SourceFile
 
 MAX_PASSES = 8
+# diagnostics that do not keep a file from being rewritten: comments, and the file's place in the graph
+NOT_BLOCKING = frozenset({"bad-suppression", "unused-suppression", "bad-module-name", "shadowed-module"})
 
 
 @dataclass
@@ -118,8 +120,9 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     root = Path(root)
     a = audit if audit is not None else run_audit(root, config, cache=cache)
     by_path = {f.path: f for f in a.files}
-    # a file that could not be read or parsed in full is not rewritten (a comment to fix is no reason)
-    diagnosed = {d.path: d for d in a.diagnostic_records if d.kind not in ("bad-suppression", "unused-suppression")}
+    # a file that could not be read or parsed in full is not rewritten (a comment to fix is no reason, nor
+    # the file's place outside the import graph: its absolute imports and calls are rewritten all the same)
+    diagnosed = {d.path: d for d in a.diagnostic_records if d.kind not in NOT_BLOCKING}
     with_violations = sorted({v.path for v in a.violation_records})
     if files is None:
         selected = with_violations
