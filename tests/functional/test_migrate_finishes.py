@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import subprocess
+import sys
 import pytest
 
 from wsaudit.codemod import apply
@@ -228,3 +230,30 @@ def test_files_outside_the_graph_get_their_absolute_imports_and_calls_rewritten(
         "invoices/export.v1.py (it runs as a script))")
     assert "(Python loads invoices/formats/__init__.py for invoices.formats, never this file)" in \
         reasons["invoices/formats.py"]
+
+
+# ------------------------------------------------------------------------ the shim, for type checkers
+
+
+@pytest.mark.parametrize("python", ["3.11", "3.13"])
+def test_a_type_checker_strikes_the_shim_through(sample_copy, cli, tmp_path, python):
+    shim = cli("migrate", sample_copy, "--emit-shim", "-q").out
+    project = tmp_path / "project"
+    (project / "legacy").mkdir(parents=True)
+    (project / "legacy" / "__init__.py").write_text("")
+    # the replacement the shim imports, as a stand-in
+    (project / "legacy" / "shim.py").write_text(shim.replace(
+        "from netra_backend.app.websocket_core.websocket_manager import WebSocketManager, WebSocketManagerMode",
+        "from legacy.manager import WebSocketManager, WebSocketManagerMode"))
+    (project / "legacy" / "manager.py").write_text(
+        "import enum\n\n\nclass WebSocketManagerMode(enum.Enum):\n    TEST = 'test'\n\n\n"
+        "class WebSocketManager:\n    def __init__(self, **kwargs: object) -> None:\n        pass\n")
+    (project / "caller.py").write_text("from legacy.shim import create_websocket_manager\n\n"
+                                       "manager = create_websocket_manager()\n")
+    found = subprocess.run([sys.executable, "-m", "mypy", "--python-version", python, "--enable-error-code",
+                            "deprecated", "--no-incremental", "--cache-dir", str(tmp_path / "cache"),
+                            "caller.py", "legacy"], cwd=project, capture_output=True, text=True)
+    assert found.returncode == 1, found.stdout + found.stderr
+    assert "caller.py:1: error: function legacy.shim.create_websocket_manager is deprecated: " \
+           "create_websocket_manager is deprecated." in found.stdout
+    assert found.stdout.count("error:") == 1, found.stdout
