@@ -257,3 +257,41 @@ def test_a_type_checker_strikes_the_shim_through(sample_copy, cli, tmp_path, pyt
     assert "caller.py:1: error: function legacy.shim.create_websocket_manager is deprecated: " \
            "create_websocket_manager is deprecated." in found.stdout
     assert found.stdout.count("error:") == 1, found.stdout
+
+
+# ------------------------------------------------------------------------ per violation: automatable or manual
+
+
+def test_triage_gives_one_verdict_per_violation_as_the_plan_decides(sample_copy):
+    from collections import Counter
+
+    from wsaudit.api import audit
+    from wsaudit.codemod.triage import triage
+
+    a = audit(sample_copy, cache=False)
+    m = plan(sample_copy, audit=a)
+    verdicts = triage(a, migration=m)
+    assert [v.violation for v in verdicts] == list(a.violation_records)
+    assert sum(v.automatable for v in verdicts) == sum(f.rewritten for f in m.changes) == 62
+    assert Counter((v.violation.path, v.violation.rule_id, v.violation.category, v.violation.name, v.reason)
+                   for v in verdicts if not v.automatable) == \
+        Counter((x.path, x.rule_id, x.category, x.name, x.reason) for x in m.manual)
+    for f in m.changes:
+        assert sum(v.automatable for v in verdicts if v.violation.path == f.path) == f.rewritten, f.path
+
+
+def test_triage_tells_two_calls_on_one_line_apart(tree):
+    from wsaudit.api import audit
+    from wsaudit.codemod.triage import triage
+
+    root = tree({**INVOICES, "invoices/mixed.py": ("from invoices import compat\n\n\ndef labels(args):\n"
+                                                   "    return compat.text_type(1), compat.text_type(*args)\n")},
+                base=False)
+    a = audit(root, cache=False)
+    for path in ("invoices/bulk.py", "invoices/mixed.py"):  # the call left for a person first, then second
+        verdicts = [v for v in triage(a, [path]) if v.violation.category == "deprecated-call"]
+        by_col = {v.violation.col: (v.automatable, v.reason) for v in verdicts}
+        first, second = sorted(by_col)
+        star, plain = (first, second) if path.endswith("bulk.py") else (second, first)
+        assert by_col[star] == (False, "call with *-unpacking: the arguments are not known statically"), path
+        assert by_col[plain] == (True, None), path

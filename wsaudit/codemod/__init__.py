@@ -43,7 +43,9 @@ The modules, in the order a migration uses them:
   writing it with a rollback point, and undoing it;
 - :mod:`~wsaudit.codemod.validate_written`: the whole-run validation of the written files
   (they compile, no name became undefined, a re-audit finds what was left for a person);
-- :mod:`~wsaudit.codemod.shim`: the compatibility shim (``--emit-shim``).
+- :mod:`~wsaudit.codemod.shim`: the compatibility shim (``--emit-shim``);
+- :mod:`~wsaudit.codemod.triage`: per violation, whether the plan rewrites it or why not (for
+  the effort model).
 
 Nothing is re-exported here: ``plan``, ``apply`` and ``shim`` are both module and function
 names, and a re-export would hide the module behind the function.

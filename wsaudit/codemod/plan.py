@@ -10,6 +10,7 @@ rewrites may have counted on it.
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ class _Passes:
     reasons: dict[str, dict[tuple, str]]
     tree: TreeSnapshot
     passes: int
+    origins: dict[str, list[tuple[str, frozenset]]]  # per pass that rewrote: the text it started from, its claims
 
 
 def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts], originals: dict[str, str],
@@ -61,6 +63,7 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
     claimed: dict[str, Counter] = {p: Counter() for p in selected}
     needs: dict[str, list[Need]] = {p: [] for p in selected}
     patched: dict[str, list] = {p: [] for p in selected}
+    origins: dict[str, list[tuple[str, frozenset]]] = {p: [] for p in selected}
     by_id = {r.id: r for r in rules}
     by_path = {f.path: f for f in files}
     reasons: dict[str, dict[tuple, str]] = {}
@@ -79,6 +82,7 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
             reasons[path] = outcome.reasons
             if outcome.text != texts[path]:
                 changed = True
+                origins[path].append((texts[path], outcome.claimed_keys))
                 texts[path] = outcome.text
                 claimed[path] += outcome.claimed
                 needs[path] += outcome.needs
@@ -88,9 +92,39 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
                 except UnicodeEncodeError as exc:
                     facts[path] = FileFacts(problems=(("decode-error", None, str(exc)),))
         if not changed:
-            return _Passes(texts, claimed, needs, patched, reasons, tree, number)
+            return _Passes(texts, claimed, needs, patched, reasons, tree, number, origins)
     tree = TreeSnapshot.build(files, facts, rules, env, initial)
-    return _Passes(texts, claimed, needs, patched, reasons, tree, MAX_PASSES)
+    return _Passes(texts, claimed, needs, patched, reasons, tree, MAX_PASSES, origins)
+
+
+def line_map(old: str, new: str) -> dict[int, int]:
+    """1-based line of ``new`` -> the same line in ``old``, for the lines a rewrite left as they were.
+
+    >>> line_map("a\\nb\\nc\\n", "a\\nx\\ny\\nc\\n")
+    {1: 1, 4: 3}
+    """
+    a, b = old.splitlines(), new.splitlines()
+    out = {}
+    for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        for k in range(block.size):
+            out[block.b + k + 1] = block.a + k + 1
+    return out
+
+
+def original_keys(original: str, origins: list[tuple[str, frozenset]]) -> frozenset:
+    """The claims of every pass (each in the text that pass started from) as positions in the
+    original text. A later pass claims on a line an earlier one left as it was (a re-export
+    freed by the rewrite of its readers), so its line maps back; one on a line already
+    changed keeps the position of the nearest line above that maps back."""
+    out = set()
+    for text, keys in origins:
+        lines = line_map(original, text) if text != original else None
+        for line, col, rule_id, category in keys:
+            if lines is not None:
+                above = max((n for n in lines if n <= line), default=None)
+                line = lines[line] if line in lines else (lines[above] + line - above if above else line)
+            out.add((line, col, rule_id, category))
+    return frozenset(out)
 
 
 def _unwritable(root: Path, path: str) -> str | None:
@@ -161,7 +195,8 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
             checks, data = check_file(ctx, (texts[p], a.facts[p]), before[p], run.claimed[p], run.needs[p],
                                       run.patched[p])
             result = FileResult(p, originals[p], data if data is not None else originals[p],
-                                sum(run.claimed[p].values()), checks, Counter(run.claimed[p]))
+                                sum(run.claimed[p].values()), checks, Counter(run.claimed[p]),
+                                original_keys(texts[p], run.origins[p]))
             results[p] = result
             if not result.ok:
                 excluded[p] = (checks, result.proposed)

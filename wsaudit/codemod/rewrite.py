@@ -67,6 +67,9 @@ class FileOutcome:
         The imports that the new calls need (for ``names-bound``).
     patched : list of (str, str or None)
         The new ``mock.patch`` targets, each with the rule's replacement (None for a module).
+    claimed_keys : frozenset
+        :func:`~wsaudit.codemod.context.violation_key` of the violations rewritten, in the
+        text the pass started from.
     """
 
     text: str
@@ -74,6 +77,7 @@ class FileOutcome:
     reasons: dict[tuple, str]
     needs: list[Need]
     patched: list[tuple[str, str | None]]
+    claimed_keys: frozenset[tuple] = frozenset()
 
 
 def vendored_copy(ctx: FileContext) -> str | None:
@@ -234,7 +238,7 @@ class FileRewriter:
         for v in self.ctx.violations:
             if violation_key(v) not in self.reasons and violation_key(v) not in self.claimed_keys:
                 self.reasons[violation_key(v)] = NO_REWRITE
-        return FileOutcome(text, self.claimed, self.reasons, self.needs, self.patched)
+        return FileOutcome(text, self.claimed, self.reasons, self.needs, self.patched, frozenset(self.claimed_keys))
 
     def _claim(self, v: Violation) -> None:
         self.claimed_keys.add(violation_key(v))
