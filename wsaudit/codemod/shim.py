@@ -11,7 +11,6 @@ from wsaudit.config import Config
 from wsaudit.errors import InputError, UsageError
 from wsaudit.model import Rule
 
-
 # PEP 702's decorator: type checkers and editors strike the deprecated name through, and calling
 # it warns (DeprecationWarning, attributed to the caller). Python 3.13 has it in warnings; before,
 # typing_extensions (4.5 or later) provides it, so the audited project needs that at run time.

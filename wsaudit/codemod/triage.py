@@ -18,8 +18,8 @@ from wsaudit.api import Audit
 from wsaudit.codemod.context import violation_key
 from wsaudit.codemod.encoding import decode
 from wsaudit.codemod.plan import line_map, plan
-from wsaudit.codemod.rewrite import NO_REWRITE
 from wsaudit.codemod.records import ManualItem, Migration
+from wsaudit.codemod.rewrite import NO_REWRITE
 from wsaudit.model import Violation
 
 
