@@ -127,6 +127,17 @@ def original_keys(original: str, origins: list[tuple[str, frozenset]]) -> frozen
     return frozenset(out)
 
 
+def _left(run: _Passes, paths: list[str]) -> list[ManualItem]:
+    """What the last pass left in ``paths``, each with its reason (positions as migrated)."""
+    manual = []
+    for p in paths:
+        reasons = run.reasons.get(p, {})
+        for v in run.tree.violations.get(p, []):
+            manual.append(ManualItem(p, v.line, v.col, v.rule_id, v.category, v.name, v.snippet,
+                                     reasons.get(violation_key(v), NO_REWRITE)))
+    return manual
+
+
 def _unwritable(root: Path, path: str) -> str | None:
     """Why ``path`` cannot be rewritten in place (a link, or under one), or None."""
     try:
@@ -203,12 +214,7 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
                 newly = True
         if not newly:
             break
-    manual = []
-    for p in active:
-        reasons = run.reasons.get(p, {})
-        for v in run.tree.violations.get(p, []):
-            manual.append(ManualItem(p, v.line, v.col, v.rule_id, v.category, v.name, v.snippet,
-                                     reasons.get(violation_key(v), NO_REWRITE)))
+    manual = _left(run, active)
     for p, (checks, proposed) in excluded.items():
         failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
         for v in before[p]:
