@@ -214,8 +214,8 @@ def _add_migrate(sub: _Commands) -> None:
                          help="with --apply: commit in git, one commit per file or one per wave (default); the "
                          "checkout must be clean; 'wsaudit rollback' then makes a revert commit")
     migrate.add_argument("--emit-shim", action="store_true", help="print the deprecated function as a "
-                         "warning-emitting wrapper around the replacement (the seed's compatibility bridge); only "
-                         "for a symbol defined in the tree")
+                         "wrapper around the replacement, marked @deprecated (PEP 702: it warns, type checkers strike "
+                         "it through), the seed's compatibility bridge; only for a symbol defined in the tree")
     migrate.add_argument("--rule", metavar="ID", help="with --emit-shim: the symbol rule (default: the first one "
                          "with call templates)")
 

@@ -319,7 +319,12 @@ def test_emit_shim_is_the_seeds_bridge(sample_copy, cli):
     tree = ast.parse(result.out)
     func = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
     assert func.name == "create_websocket_manager" and [a.arg for a in func.args.args] == ["user_context"]
-    assert "DeprecationWarning" in result.out and "stacklevel=2" in result.out
+    # PEP 702: type checkers strike it through; warnings has it from 3.13, typing_extensions before
+    [decorator] = func.decorator_list
+    assert isinstance(decorator, ast.Call) and ast.unparse(decorator.func) == "deprecated"
+    assert "category=DeprecationWarning" in result.out
+    assert "if sys.version_info >= (3, 13):\n    from warnings import deprecated\n" \
+           "else:\n    from typing_extensions import deprecated\n" in result.out
     assert "WebSocketManager(mode=WebSocketManagerMode.TEST)" in result.out
     assert "_ssot_authorization_token=secrets.token_urlsafe(32)" in result.out
     namespace: dict = {}
@@ -328,8 +333,9 @@ def test_emit_shim_is_the_seeds_bridge(sample_copy, cli):
     exec(compile(code, "shim", "exec"), namespace)  # the shim itself, with stand-ins for the replacement
     namespace["WebSocketManager"] = lambda **kw: kw
     namespace["WebSocketManagerMode"] = type("Mode", (), {"TEST": "test"})
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning) as caught:
         assert namespace["create_websocket_manager"]() == {"mode": "test"}
+    assert caught[0].filename == __file__  # attributed to the caller, as stacklevel=2 did
     with pytest.warns(DeprecationWarning):
         made = namespace["create_websocket_manager"](user_context="ctx")
     assert made["user_context"] == "ctx" and len(made["_ssot_authorization_token"]) > 20

@@ -11,6 +11,9 @@ text), with libcst so that formatting and comments stay as they were:
 - an **import of the symbol** (``from M import old as x``) becomes an import of the
   replacement, merged into an existing ``from R import ...`` of the same block; the old name
   is removed once nothing in the file uses it and nothing else imports it from here;
+- an **import that the call rewrites leave unused** (``import six`` once ``six.text_type(x)``
+  became ``str(x)``) goes with its last use, unless something may still need it
+  (:mod:`~wsaudit.codemod.orphans`);
 - an **import of a deprecated module** is removed when nothing uses it any more, or points at
   the replacement module when every remaining use (``alias.attr``) exists there;
 - a ``mock.patch("...")`` **target** naming the symbol or a deprecated module is renamed to
@@ -40,7 +43,9 @@ The modules, in the order a migration uses them:
   writing it with a rollback point, and undoing it;
 - :mod:`~wsaudit.codemod.validate_written`: the whole-run validation of the written files
   (they compile, no name became undefined, a re-audit finds what was left for a person);
-- :mod:`~wsaudit.codemod.shim`: the compatibility shim (``--emit-shim``).
+- :mod:`~wsaudit.codemod.shim`: the compatibility shim (``--emit-shim``);
+- :mod:`~wsaudit.codemod.triage`: per violation, whether the plan rewrites it or why not (for
+  the effort model).
 
 Nothing is re-exported here: ``plan``, ``apply`` and ``shim`` are both module and function
 names, and a re-export would hide the module behind the function.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from wsaudit.codemod.context import FileContext
+from wsaudit.codemod.orphans import binding_statements
 from wsaudit.codemod.placement import Anchored, conflict, needs_of
 from wsaudit.codemod.syntax import Block, StatementLine, Syntax, comments, dotted
 from wsaudit.model import Rewrite, Violation
@@ -180,14 +181,7 @@ def _anchor(ctx: FileContext, syntax: Syntax, v: Violation,
     root = v.name.split(".")[0]
     ancestors = list(syntax.ancestors(call))
     best: tuple[int, Block, StatementLine] | None = None
-    for w in ctx.violations:
-        if w.category not in ("deprecated-import", "deprecated-module") or w.name != root:
-            continue
-        if w.context == "type-checking":
-            continue
-        stmt = syntax.stmts.get((w.line, w.col))
-        if stmt is None:
-            continue
+    for stmt in _binding_imports(ctx, syntax, v, root):
         line = syntax.line_of(stmt)
         block = syntax.block_of(line)
         if block is None or block not in ancestors:
@@ -198,6 +192,35 @@ def _anchor(ctx: FileContext, syntax: Syntax, v: Violation,
         if best is None or depth < best[0]:
             best = (depth, block, line)
     return (best[1], best[2]) if best else (None, None)
+
+
+def _binding_imports(ctx: FileContext, syntax: Syntax, v: Violation, root: str) -> list[cst.Import | cst.ImportFrom]:
+    """The import statements that may bind the name a call starts with: the flagged imports
+    of that name, else the function-level imports whose bindings reach the call (``import six``
+    in the function that calls ``six.text_type(x)``: no violation, but the call's imports
+    belong next to it, lazy as it is)."""
+    found = []
+    for w in ctx.violations:
+        if w.category not in ("deprecated-import", "deprecated-module") or w.name != root:
+            continue
+        if w.context == "type-checking":
+            continue
+        stmt = syntax.stmts.get((w.line, w.col))
+        if stmt is not None:
+            found.append(stmt)
+    if found:
+        return found
+    made = binding_statements(ctx.facts.bindings, ctx.facts.imports)
+    for u in ctx.facts.uses:
+        if (u.line, u.col) != (v.line, v.col) or u.chain[0] != root:
+            continue
+        for i in u.reaching:
+            imp = made.get(i)
+            stmt = syntax.stmts.get((imp[0].line, imp[0].col)) if imp is not None else None
+            # a module-level one: the top of the module's imports is the place already
+            if stmt is not None and imp[0].context != "type-checking" and not ctx.facts.bindings[i].module_scope:
+                found.append(stmt)
+    return found
 
 
 def _visible(syntax: Syntax, block: cst.CSTNode, call_ancestors: list[cst.CSTNode]) -> bool:

@@ -66,6 +66,19 @@ class FileContext:
         return Targets(self.tree, self.tree.env)
 
     @property
+    def outside_graph(self) -> str | None:
+        """Why Python never loads this file as its module, or None (it is a module of the
+        graph): a name no module name reaches (``conf.d/settings.py``), or a file beside the
+        same-named package that Python loads instead. Its absolute imports mean what they say;
+        its relative imports have no package to start from."""
+        found = self.tree.resolver.files.get(self.module)
+        if not self.source.is_module or found is None:
+            return f"no module name makes Python load {self.path} (it runs as a script)"
+        if found.path != self.path:
+            return f"Python loads {found.path} for {self.module}, never this file"
+        return None
+
+    @property
     def package(self) -> str:
         """The package relative imports in this file start from."""
         return self.source.module if self.source.is_package else self.source.module.rpartition(".")[0]

@@ -55,6 +55,12 @@ class ApplyEdits(cst.CSTTransformer):
     def leave_Call(self, original, updated):
         return self._swap(original, updated)
 
+    def leave_Attribute(self, original, updated):
+        return self._swap(original, updated)
+
+    def leave_Name(self, original, updated):
+        return self._swap(original, updated)
+
     def leave_SimpleString(self, original, updated):
         return self._swap(original, updated)
 
@@ -91,7 +97,9 @@ class ApplyEdits(cst.CSTTransformer):
         self.marks[id(result)] = (result, new_line is None, after)
         return result
 
-    def _body(self, body) -> list:
+    def _body(self, body, new_first: bool = False) -> list:
+        """``body`` with the removed lines gone and the new ones added; ``new_first``: new
+        lines go before it (so a blank line it starts with after a removal stays)."""
         out: list = []
         carry: list = []
         for stmt in body:
@@ -107,7 +115,7 @@ class ApplyEdits(cst.CSTTransformer):
                 continue
             if carry or (not out and stmt is not body[0]):
                 lines = [*carry, *stmt.leading_lines]
-                if not out:
+                if not out and not new_first:
                     while lines and isinstance(lines[0], cst.EmptyLine) and lines[0].comment is None:
                         lines = lines[1:]  # a block no longer starts with a blank line
                 stmt = stmt.with_changes(leading_lines=lines)
@@ -123,7 +131,8 @@ class ApplyEdits(cst.CSTTransformer):
         return updated.with_changes(body=body)
 
     def leave_Module(self, original, updated):
-        body = self._body(updated.body)
-        if self.edits.top and self.edits.top_anchor is None:
+        on_top = bool(self.edits.top) and self.edits.top_anchor is None
+        body = self._body(updated.body, on_top)
+        if on_top:
             body = [*self.edits.top, *body]
         return updated.with_changes(body=body)

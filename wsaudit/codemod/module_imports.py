@@ -15,7 +15,7 @@ person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import libcst as cst
@@ -48,6 +48,9 @@ class ImportEdit:
         does not: the next pass migrates the explicit import).
     unexport : frozenset of str
         Names to take out of ``__all__``: re-exports that go (every reader was migrated).
+    renames : dict
+        Uses written through a deprecated module's full path (``a.b.x`` after ``import a.b``):
+        ``id`` of the ``a.b`` node to the replacement module's path.
     """
 
     stmt: cst.CSTNode
@@ -55,6 +58,7 @@ class ImportEdit:
     imports: list[Anchored]
     claims: bool = True
     unexport: frozenset[str] = frozenset()  # names that leave the module's __all__ with the binding
+    renames: dict[int, cst.CSTNode] = field(default_factory=dict)  # id of a path (``a.b`` of ``a.b.x``) -> new path
 
 
 def rewrite_import(ctx: FileContext, syntax: Syntax, group: list[Violation],
@@ -81,6 +85,14 @@ def with_aliases(stmt, keep: list[cst.ImportAlias]):
     return stmt.with_changes(names=keep)
 
 
+def _explicit_reexport(stmt: cst.CSTNode, name: str) -> bool:
+    """Whether ``stmt`` binds ``name`` as ``from m import name as name`` (or ``import name as
+    name``): the form that type checkers and linters read as a deliberate re-export."""
+    aliases = getattr(stmt, "names", ())
+    return not isinstance(aliases, cst.ImportStar) and any(
+        a.asname is not None and a.evaluated_alias == name and (dotted(a.name) or "") == name for a in aliases)
+
+
 class _Unused(NamedTuple):
     """A deprecated module imported by name and no longer used: the name is dropped, unless
     dropping it would empty its block; then ``need`` (the replacement module) is imported instead."""
@@ -95,6 +107,7 @@ class _Imports:
         self.ctx, self.syntax, self.rewritten, self.line = ctx, syntax, rewritten, line
         self.targets = ctx.targets
         self.unexport: set[str] = set()  # names to take out of __all__ with this statement's edit
+        self.renames: dict[int, cst.CSTNode] = {}  # full-path uses of a re-pointed ``import a.b``
 
     def _rebinding(self, name: str, stmt: cst.CSTNode) -> str | None:
         """Why the import binding ``name`` on this line may not go: it rebinds a public module
@@ -151,6 +164,12 @@ class _Imports:
         if key in self.ctx.tree.importers:
             return (f"re-exported: {'listed in __all__, and ' if listed else ''}other code reads {name!r} from "
                     f"{self.ctx.module} (migrate those uses first, then run migrate again)")
+        if _explicit_reexport(stmt, name):
+            return (f"re-exported: 'import ... as {name}' is the explicit re-export form; remove it by hand once "
+                    "nothing outside the tree imports it from here")
+        if self.ctx.source.is_package and not listed and key not in self.ctx.tree.initial_importers:
+            return (f"re-exported: a package's __init__ imports {name!r} and nothing in the tree reads it from here "
+                    "(code outside the tree may): remove it by hand once it is unused")
         if listed:
             if key not in self.ctx.tree.initial_importers:
                 return (f"re-exported: {name!r} is listed in __all__ and nothing in the tree imports it from here "
@@ -205,6 +224,9 @@ class _Imports:
         """``from M import a, b as c``: each name kept, re-pointed at the replacement, or dropped."""
         source = dotted(stmt.module) if stmt.module is not None else None
         level = len(stmt.relative)
+        if level and self.ctx.outside_graph:
+            return (f"relative import in a file outside the import graph ({self.ctx.outside_graph}): it has no "
+                    "package to resolve it from; rewrite it by hand")
         base = absolute_module(self.ctx.module, self.ctx.source.is_package, level, source)
         if base is None:
             return "relative import above the top-level package"
@@ -259,8 +281,9 @@ class _Imports:
         return None
 
     def _symbol_import(self, stmt: cst.ImportFrom, bound: str, target: tuple[int, str, str],
-                       sym: Rule) -> Need | str:
-        """``from M import old``: an import of the replacement, once nothing uses ``old`` as a value."""
+                       sym: Rule) -> Need | _Unused | str:
+        """``from M import old``: an import of the replacement, once nothing uses ``old`` as a value
+        (none for a builtin: the import goes)."""
         if not sym.replacement:
             return f"{sym.id} has no replacement"
         left = self._remaining(bound, "from", target)
@@ -271,6 +294,8 @@ class _Imports:
         if why:
             return why
         module, _, attr = sym.replacement.rpartition(".")
+        if module == "builtins":  # a builtin needs no import: the old one just goes
+            return _Unused(Need(module, attr))
         return Need(module, attr)
 
     def _submodule_import(self, stmt: cst.ImportFrom, bound: str, target: tuple[int, str, str], full: str,
@@ -361,15 +386,56 @@ class _Imports:
                     return f"module {bound!r} is still used ({problem})"
                 keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
             else:
-                top = name.split(".")[0]
-                through = [u for u in self._uses(top, "module", top) if u.chain[: len(name.split("."))] ==
-                           tuple(name.split(".")) and (u.line, u.col) not in self.rewritten]
-                if through:
-                    return f"line {through[0].line} uses the full dotted path {name}: rewrite it by hand"
-                problem = self._new_module_problem(new_module, stmt)
+                problem = self._new_module_problem(new_module, stmt) or self._dotted_uses(name, new_module)
                 if problem:
                     return problem
                 keep.append(alias.with_changes(name=cst.parse_expression(new_module)))
         if not changed:
             return "no deprecated module in this import"
-        return ImportEdit(stmt, with_aliases(stmt, keep) if keep else None, [], unexport=frozenset(self.unexport))
+        return ImportEdit(stmt, with_aliases(stmt, keep) if keep else None, [], unexport=frozenset(self.unexport),
+                          renames=self.renames)
+
+    def _dotted_uses(self, name: str, new_module: str) -> str | None:
+        """``import a.b`` re-pointed at ``new_module``: each remaining use written through the
+        full path (``a.b.attr``) is renamed (``new.module.attr``), when ``new_module`` defines
+        what it reads; else why not. Unless another import binds ``a`` too, the old top name
+        goes with the import, so no other use of it may be left."""
+        parts = tuple(name.split("."))
+        top = parts[0]
+        uses = self._remaining(top, "module", top)
+        if sum(1 for b in self.ctx.facts.bindings if (b.name, b.kind, b.target) == (top, "module", top)) > 1:
+            # ``import a.c`` binds ``a`` too: the uses of other paths keep their binding
+            uses = [u for u in uses if u.chain[: len(parts)] == parts]
+        if uses and new_module.split(".")[0] != top:
+            problem = conflict(self.ctx, Need(None, new_module))
+            if problem:
+                return f"{name} is used through its full path, and {problem}: rewrite it by hand"
+        for u in uses:
+            where = f"line {u.line} reads {'.'.join(u.chain)}"
+            if u.chain[: len(parts)] != parts:
+                return f"{where}, which import {new_module} would not bind: rewrite it by hand"
+            if len(u.chain) == len(parts):
+                return f"{where}: the module object itself is used, rewrite it by hand"
+            problem = self.targets.attribute_problem(new_module, u.chain[len(parts):])
+            if problem:
+                return f"{where}, but {problem} (the replacement of {name}): rewrite it by hand"
+            node = self._prefix(u, parts)
+            if node is None:
+                return f"{where}: the path could not be located in the syntax tree"
+            self.renames[id(node)] = cst.parse_expression(new_module)
+        return None
+
+    def _prefix(self, use, parts: tuple[str, ...]) -> cst.CSTNode | None:
+        """The node of ``a.b`` (``parts``) at the start of the use ``use`` (``a.b.attr``)."""
+        for node in self.syntax.names.get((use.line, use.col), []):
+            if node.value != parts[0]:
+                continue
+            current: cst.CSTNode = node
+            for _ in parts[1:]:
+                parent = self.syntax.parents.get(current)
+                if not (isinstance(parent, cst.Attribute) and parent.value is current):
+                    break
+                current = parent
+            if dotted(current) == ".".join(parts):
+                return current
+        return None

@@ -159,7 +159,9 @@ class _Placer:
             needs = groups[key]
             block, line = anchors[key]
             lines: list[str] = []
-            relative = line is not None and any(isinstance(s, cst.ImportFrom) and s.relative for s in line.body)
+            # spelled like its neighbour; a file outside the graph has no package to be relative to
+            relative = line is not None and any(isinstance(s, cst.ImportFrom) and s.relative for s in line.body) \
+                and self.ctx.outside_graph is None
             from_groups: dict[str | None, list[Need]] = {}
             for need in needs:
                 if (id(block), need) in done:
@@ -246,7 +248,10 @@ class _Placer:
         return False
 
     def _merge_target(self, block: Block, module: str) -> cst.ImportFrom | None:
+        outside = self.ctx.outside_graph is not None
         for _, small in self._existing(block):
+            if outside and isinstance(small, cst.ImportFrom) and small.relative:
+                continue  # never extend a relative import that has no package
             if (isinstance(small, cst.ImportFrom) and id(small) not in self.edits.remove
                     and not isinstance(small.names, cst.ImportStar) and self._from_base(small) == module):
                 self.by_id[id(small)] = small

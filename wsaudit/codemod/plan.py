@@ -10,6 +10,7 @@ rewrites may have counted on it.
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from wsaudit.errors import InputError, UnsafePathError
 from wsaudit.model import FileFacts, Rule, SourceFile
 
 MAX_PASSES = 8
+# diagnostics that do not keep a file from being rewritten: comments, and the file's place in the graph
+NOT_BLOCKING = frozenset({"bad-suppression", "unused-suppression", "bad-module-name", "shadowed-module"})
 
 
 @dataclass
@@ -47,6 +50,7 @@ class _Passes:
     reasons: dict[str, dict[tuple, str]]
     tree: TreeSnapshot
     passes: int
+    origins: dict[str, list[tuple[str, frozenset]]]  # per pass that rewrote: the text it started from, its claims
 
 
 def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts], originals: dict[str, str],
@@ -59,6 +63,7 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
     claimed: dict[str, Counter] = {p: Counter() for p in selected}
     needs: dict[str, list[Need]] = {p: [] for p in selected}
     patched: dict[str, list] = {p: [] for p in selected}
+    origins: dict[str, list[tuple[str, frozenset]]] = {p: [] for p in selected}
     by_id = {r.id: r for r in rules}
     by_path = {f.path: f for f in files}
     reasons: dict[str, dict[tuple, str]] = {}
@@ -77,6 +82,7 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
             reasons[path] = outcome.reasons
             if outcome.text != texts[path]:
                 changed = True
+                origins[path].append((texts[path], outcome.claimed_keys))
                 texts[path] = outcome.text
                 claimed[path] += outcome.claimed
                 needs[path] += outcome.needs
@@ -86,9 +92,50 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
                 except UnicodeEncodeError as exc:
                     facts[path] = FileFacts(problems=(("decode-error", None, str(exc)),))
         if not changed:
-            return _Passes(texts, claimed, needs, patched, reasons, tree, number)
+            return _Passes(texts, claimed, needs, patched, reasons, tree, number, origins)
     tree = TreeSnapshot.build(files, facts, rules, env, initial)
-    return _Passes(texts, claimed, needs, patched, reasons, tree, MAX_PASSES)
+    return _Passes(texts, claimed, needs, patched, reasons, tree, MAX_PASSES, origins)
+
+
+def line_map(old: str, new: str) -> dict[int, int]:
+    """1-based line of ``new`` -> the same line in ``old``, for the lines a rewrite left as they were.
+
+    >>> line_map("a\\nb\\nc\\n", "a\\nx\\ny\\nc\\n")
+    {1: 1, 4: 3}
+    """
+    a, b = old.splitlines(), new.splitlines()
+    out = {}
+    for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        for k in range(block.size):
+            out[block.b + k + 1] = block.a + k + 1
+    return out
+
+
+def original_keys(original: str, origins: list[tuple[str, frozenset]]) -> frozenset:
+    """The claims of every pass (each in the text that pass started from) as positions in the
+    original text. A later pass claims on a line an earlier one left as it was (a re-export
+    freed by the rewrite of its readers), so its line maps back; one on a line already
+    changed keeps the position of the nearest line above that maps back."""
+    out = set()
+    for text, keys in origins:
+        lines = line_map(original, text) if text != original else None
+        for line, col, rule_id, category in keys:
+            if lines is not None:
+                above = max((n for n in lines if n <= line), default=None)
+                line = lines[line] if line in lines else (lines[above] + line - above if above else line)
+            out.add((line, col, rule_id, category))
+    return frozenset(out)
+
+
+def _left(run: _Passes, paths: list[str]) -> list[ManualItem]:
+    """What the last pass left in ``paths``, each with its reason (positions as migrated)."""
+    manual = []
+    for p in paths:
+        reasons = run.reasons.get(p, {})
+        for v in run.tree.violations.get(p, []):
+            manual.append(ManualItem(p, v.line, v.col, v.rule_id, v.category, v.name, v.snippet,
+                                     reasons.get(violation_key(v), NO_REWRITE)))
+    return manual
 
 
 def _unwritable(root: Path, path: str) -> str | None:
@@ -118,8 +165,9 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     root = Path(root)
     a = audit if audit is not None else run_audit(root, config, cache=cache)
     by_path = {f.path: f for f in a.files}
-    # a file that could not be read or parsed in full is not rewritten (a comment to fix is no reason)
-    diagnosed = {d.path: d for d in a.diagnostic_records if d.kind not in ("bad-suppression", "unused-suppression")}
+    # a file that could not be read or parsed in full is not rewritten (a comment to fix is no reason, nor
+    # the file's place outside the import graph: its absolute imports and calls are rewritten all the same)
+    diagnosed = {d.path: d for d in a.diagnostic_records if d.kind not in NOT_BLOCKING}
     with_violations = sorted({v.path for v in a.violation_records})
     if files is None:
         selected = with_violations
@@ -158,19 +206,15 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
             checks, data = check_file(ctx, (texts[p], a.facts[p]), before[p], run.claimed[p], run.needs[p],
                                       run.patched[p])
             result = FileResult(p, originals[p], data if data is not None else originals[p],
-                                sum(run.claimed[p].values()), checks, Counter(run.claimed[p]))
+                                sum(run.claimed[p].values()), checks, Counter(run.claimed[p]),
+                                original_keys(texts[p], run.origins[p]))
             results[p] = result
             if not result.ok:
                 excluded[p] = (checks, result.proposed)
                 newly = True
         if not newly:
             break
-    manual = []
-    for p in active:
-        reasons = run.reasons.get(p, {})
-        for v in run.tree.violations.get(p, []):
-            manual.append(ManualItem(p, v.line, v.col, v.rule_id, v.category, v.name, v.snippet,
-                                     reasons.get(violation_key(v), NO_REWRITE)))
+    manual = _left(run, active)
     for p, (checks, proposed) in excluded.items():
         failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
         for v in before[p]:

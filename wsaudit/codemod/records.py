@@ -55,6 +55,8 @@ class FileResult:
     rewritten: int = 0  # violations rewritten
     checks: list[Check] = field(default_factory=list)
     claimed: Counter = field(default_factory=Counter)  # (rule_id, category, name) of the rewritten violations
+    # (line, col, rule_id, category) of the rewritten violations, where the audit found them in ``before``
+    claimed_keys: frozenset[tuple] = frozenset()
 
     @property
     def ok(self) -> bool:

@@ -18,7 +18,8 @@ from wsaudit.codemod.calls import CallRewrite, rewrite_call
 from wsaudit.codemod.context import FileContext, by_position, violation_key
 from wsaudit.codemod.edits import ApplyEdits, Edits
 from wsaudit.codemod.exports import all_list, without
-from wsaudit.codemod.module_imports import ImportEdit, rewrite_import
+from wsaudit.codemod.module_imports import ImportEdit, rewrite_import, with_aliases
+from wsaudit.codemod.orphans import orphaned_imports
 from wsaudit.codemod.patch_targets import retarget
 from wsaudit.codemod.placement import Anchored, Need, place_imports
 from wsaudit.codemod.syntax import Syntax
@@ -66,6 +67,9 @@ class FileOutcome:
         The imports that the new calls need (for ``names-bound``).
     patched : list of (str, str or None)
         The new ``mock.patch`` targets, each with the rule's replacement (None for a module).
+    claimed_keys : frozenset
+        :func:`~wsaudit.codemod.context.violation_key` of the violations rewritten, in the
+        text the pass started from.
     """
 
     text: str
@@ -73,6 +77,7 @@ class FileOutcome:
     reasons: dict[tuple, str]
     needs: list[Need]
     patched: list[tuple[str, str | None]]
+    claimed_keys: frozenset[tuple] = frozenset()
 
 
 def vendored_copy(ctx: FileContext) -> str | None:
@@ -181,6 +186,7 @@ class FileRewriter:
                 self._claim(v)
         # imports last: whether an imported name is still used depends on the calls rewritten
         unexport: set[str] = set()
+        flagged = {id(s) for s in (syntax.stmts.get((v.line, v.col)) for v in imports) if s is not None}
         for group in by_position(imports).values():
             decided = rewrite_import(ctx, syntax, group, rewritten)
             if isinstance(decided, str):
@@ -192,6 +198,7 @@ class FileRewriter:
             for v in group:
                 if decided.claims:
                     self._claim(v)
+        self._drop_orphans(orphaned_imports(ctx, syntax, rewritten, flagged), edits)
         # the names new code uses (call templates): every use of them must resolve to the import;
         # an import edit's own needs only re-point a name that code already used
         if unexport:  # the re-exports that go leave __all__ (the import edit checked it is one literal list)
@@ -210,17 +217,28 @@ class FileRewriter:
 
     @staticmethod
     def _take_import(decided: ImportEdit, edits: Edits, pending: list[Anchored]) -> None:
+        edits.replace.update(decided.renames)
         if decided.replacement is not None:
             edits.replace[id(decided.stmt)] = decided.replacement
         else:
             edits.remove.add(id(decided.stmt))
         pending.extend(decided.imports)
 
+    @staticmethod
+    def _drop_orphans(orphans: dict, edits: Edits) -> None:
+        """Remove the import aliases the call rewrites left unused (the statement, when all go)."""
+        for key, (stmt, gone) in orphans.items():
+            keep = [a for i, a in enumerate(stmt.names) if i not in gone]
+            if keep:
+                edits.replace[key] = with_aliases(stmt, keep)
+            else:
+                edits.remove.add(key)
+
     def _outcome(self, text: str) -> FileOutcome:
         for v in self.ctx.violations:
             if violation_key(v) not in self.reasons and violation_key(v) not in self.claimed_keys:
                 self.reasons[violation_key(v)] = NO_REWRITE
-        return FileOutcome(text, self.claimed, self.reasons, self.needs, self.patched)
+        return FileOutcome(text, self.claimed, self.reasons, self.needs, self.patched, frozenset(self.claimed_keys))
 
     def _claim(self, v: Violation) -> None:
         self.claimed_keys.add(violation_key(v))

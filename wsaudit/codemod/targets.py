@@ -22,8 +22,9 @@ LOAD_TIME = frozenset({"module", "try", "conditional", "class"})
 
 TREE, ENV = "tree", "env"
 # module attributes every module has: reading one needs nothing from the module's code
+# (``__all__`` is not one: only a module that assigns it has it)
 MODULE_DUNDERS = frozenset({"__name__", "__file__", "__doc__", "__spec__", "__path__", "__package__", "__loader__",
-                            "__dict__", "__all__", "__builtins__", "__cached__"})
+                            "__dict__", "__builtins__", "__cached__"})
 
 
 class Targets:
