@@ -189,7 +189,8 @@ def _fleet_repo(r: dict[str, Any], i: int, table: dict[str, Any], source: str, s
         # keys of [repo.config] replace the shared keys of the same name, as a file's replace its profile's
         config = from_table({**table, **overrides}, source)
         if overrides:
-            config = replace(config, source=f"{source} + {shown}: repo[{i}].config")
+            both = f"{source}: config + repo[{i}].config" if source == shown else f"{source} + {shown}: repo[{i}].config"
+            config = replace(config, source=both)
     except ConfigError as exc:
         problem = "invalid configuration: " + "; ".join(
             f"{file}: repo[{i}].config.{key}: {msg}" if key else f"{file}: {msg}" for file, key, msg in exc.problems)
