@@ -42,3 +42,19 @@ def test_the_page_escapes_what_the_fleet_file_says():
            "order": suggested_order(ROWS), "repositories": [row("<img src=x>", "core", 1, 0, 0)], "trend": None}
     page = fleet_page(doc)
     assert "<script>" not in page and "<img" not in page and "&lt;img src=x&gt;" in page
+
+
+def test_a_task_whose_worker_died_is_a_row_with_the_error():
+    from wsaudit.fleet.run import _row_of
+    from wsaudit.fleet.settings import FleetRepo
+
+    class Died:  # what Dask hands back for a task whose workers kept dying
+        status = "error"
+
+        def exception(self):
+            return RuntimeError("KilledWorker: attempted to run task 3 times")
+
+    repo = FleetRepo("mono", "/srv/mono", "/srv/mono", None, None, "kim", "core")
+    row = _row_of(Died(), repo)
+    assert row["name"] == "mono" and row["team"] == "core" and row["violations"] is None
+    assert row["error"] == "the task failed on the cluster (RuntimeError: KilledWorker: attempted to run task 3 times)"

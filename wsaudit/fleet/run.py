@@ -13,8 +13,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from wsaudit.fleet.settings import Fleet
-from wsaudit.fleet.task import TaskOptions, audit_repository
+from wsaudit.fleet.settings import Fleet, FleetRepo
+from wsaudit.fleet.task import TaskOptions, audit_repository, empty_row
 
 Progress = Callable[[int, int, dict[str, Any]], None]  # (done, total, the row just finished)
 
@@ -53,10 +53,23 @@ def run_fleet(fleet: Fleet, *, scheduler: Any = None, jobs: int | None = None, c
 
         options = TaskOptions(cache_dir, 1)
         futures = [client.submit(audit_repository, repo, options, key=f"wsaudit-fleet-{repo.name}-{uuid.uuid4().hex}")
-                   for i, repo in enumerate(fleet.repos)]
-        done = 0
-        for future in as_completed(futures):
-            done += 1
+                   for repo in fleet.repos]
+        index = {future.key: i for i, future in enumerate(futures)}
+        got: list[dict[str, Any] | None] = [None] * total
+        for done, future in enumerate(as_completed(futures), 1):
+            i = index[future.key]
+            got[i] = _row_of(future, fleet.repos[i])
             if progress is not None:
-                progress(done, total, future.result())
-        return client.gather(futures)
+                progress(done, total, got[i])
+        return [row for row in got if row is not None]
+
+
+def _row_of(future: Any, repo: FleetRepo) -> dict[str, Any]:
+    """The task's row; a task that did not return one (its worker died, e.g. out of memory, as
+    many times as Dask allows) is the repository's row with that error."""
+    if future.status == "finished":
+        return future.result()
+    row = empty_row(repo)
+    exc = future.exception()
+    row["error"] = f"the task failed on the cluster ({type(exc).__name__}: {exc})"
+    return row

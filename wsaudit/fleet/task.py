@@ -101,4 +101,6 @@ def audit_repository(repo: FleetRepo, options: TaskOptions = TaskOptions()) -> d
         row["error"] = str(exc)
     except (OSError, RecursionError, MemoryError) as exc:  # one repository's trouble is its row, not the fleet's
         row["error"] = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - a bug that one repository's input hits must not lose the others' rows
+        row["error"] = f"internal error ({type(exc).__name__}: {exc}); please report it with the repository's name"
     return row
