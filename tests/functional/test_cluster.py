@@ -89,14 +89,14 @@ def test_a_fleet_on_a_real_cluster_is_the_local_fleet(cluster, tmp_path):
     local = _wsaudit("fleet", path, "--format", "json", "--output", tmp_path / "local")
     on_dask = _wsaudit("fleet", path, "--format", "json", "--output", tmp_path / "dask", "--scheduler", address)
     assert on_dask.returncode == 0, on_dask.stderr
-    assert on_dask.stdout == local.stdout
+    assert on_dask.stdout == local.stdout, on_dask.stderr
     for name in ("fleet.json", "fleet.csv", "index.html"):
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
     assert "large graph" not in on_dask.stderr and "Traceback" not in on_dask.stderr
     progress = [line for line in on_dask.stderr.splitlines() if line.startswith("wsaudit: fleet ")]
     assert len(progress) == 6 and progress[-1].startswith("wsaudit: fleet 6/6 ")
     ran = _ran_on_workers(client, "wsaudit-fleet-")
-    assert sum(ran.values()) == 6 and len(ran) == 2  # one task per repository, on the two workers
+    assert sum(ran.values()) == 6, ran  # one task per repository, on the workers (how Dask spreads them is its own)
 
 
 def _long_history(dest: Path) -> Path:
@@ -120,10 +120,10 @@ def test_a_history_on_a_real_cluster_is_the_local_history(cluster, tmp_path):
     local = _wsaudit("history", repo, "--format", "json", "--no-cache", "--quiet")
     on_dask = _wsaudit("history", repo, "--format", "json", "--no-cache", "--quiet", "--scheduler", address)
     assert on_dask.returncode == 0, on_dask.stderr
-    assert on_dask.stdout == local.stdout
+    assert on_dask.stdout == local.stdout, on_dask.stderr
     commits = json.loads(local.stdout)["commits"]
     assert len(commits) == 60 and commits[29]["error"].startswith("invalid configuration")
     assert commits[30]["compared_with"] == commits[28]["commit"] and commits[30]["step"] is not None
     assert "large graph" not in on_dask.stderr
     ran = _ran_on_workers(client, "wsaudit-history-")
-    assert sum(ran.values()) >= 3  # two ranges (the second one twice: its first commit is broken)
+    assert sum(ran.values()) >= 3, ran  # two ranges (the second one twice: its first commit is broken)
