@@ -409,6 +409,46 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_fleet(args: argparse.Namespace) -> int:
+    _needs("fleet", "analysis")
+    from wsaudit.fleet.document import fleet_csv, fleet_document, keep_run, kept_runs, render_table
+    from wsaudit.fleet.page import fleet_page
+    from wsaudit.fleet.run import run_fleet
+    from wsaudit.fleet.settings import load_fleet
+    from wsaudit.render.text import dumps
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.archive and not args.output:
+        raise UsageError("--archive needs --output DIR (the kept runs are DIR/runs/)")
+    fleet = load_fleet(args.fleet)
+
+    def progress(done: int, total: int, row: dict) -> None:
+        state = f"error: {row['error']}" if row["error"] else \
+            f"{row['violations']} uses, P0 {(row['by_tier'] or {}).get('P0', '-')}"
+        _say(f"fleet {done}/{total} {row['name']}: {state}")
+
+    cache_dir = str(Path(args.cache_dir).resolve()) if args.cache_dir else None
+    rows = run_fleet(fleet, scheduler=args.scheduler, jobs=args.jobs, cache_dir=cache_dir,
+                     progress=None if args.quiet else progress)
+    trend = None
+    if args.output:
+        out = Path(args.output)
+        trend = keep_run(out, fleet, rows)[1] if args.archive else (kept_runs(out) or None)
+        document = fleet_document(fleet, rows, trend)
+        write_output(dumps(document), str(out / "fleet.json"))
+        write_output(fleet_csv(rows), str(out / "fleet.csv"))
+        write_output(fleet_page(document), str(out / "index.html"))
+    document = fleet_document(fleet, rows, trend)
+    text = {"json": dumps, "csv": lambda d: fleet_csv(d["repositories"]), "table": render_table}[args.format]
+    write_output(text(document), None)
+    failed = document["totals"]["failed"]
+    if failed and args.strict:
+        _say(f"error: {failed} repositories could not be audited and --strict")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
 def _history_config(args: argparse.Namespace):
     """``--config`` or ``--profile`` for every commit of a history (None: each commit's own)."""
     if args.profile:
@@ -418,7 +458,7 @@ def _history_config(args: argparse.Namespace):
     return args.config
 
 
-COMMANDS = {"init": cmd_init, "history": cmd_history, "scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": cmd_simulate, "report": cmd_report,
+COMMANDS = {"init": cmd_init, "history": cmd_history, "fleet": cmd_fleet, "scan": cmd_scan, "graph": cmd_graph, "rank": cmd_rank, "simulate": cmd_simulate, "report": cmd_report,
             "check": cmd_check, "migrate": cmd_migrate, "rollback": cmd_rollback}
 
 

@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_simulate(sub)
     _add_report(sub)
     _add_history(sub, HISTORY_FORMATS)
+    _add_fleet(sub)
     _add_check(sub, CHECK_FORMATS)
     _add_migrate(sub)
     _add_rollback(sub)
@@ -152,6 +153,27 @@ def _add_history(sub: _Commands, formats: tuple[str, ...]) -> None:
     history.add_argument("--max-commits", type=int, default=None, metavar="K", help="audit at most the newest K "
                          "commits (default 1000; a warning says when more were selected)")
     _scheduler(history)
+
+
+def _add_fleet(sub: _Commands) -> None:
+    """See :func:`wsaudit.cli.cmd_fleet`."""
+    fleet = sub.add_parser("fleet", help="one deprecated API audited across the repositories of FLEET.toml")
+    fleet.add_argument("fleet", metavar="FLEET.toml", help="the repositories (paths or git URLs, a revision, owner "
+                       "and team each) and the shared configuration")
+    fleet.add_argument("--format", choices=("table", "json", "csv"), default="table", help="what standard output "
+                       "gets (default: table)")
+    fleet.add_argument("--output", "-o", metavar="DIR", help="also write DIR/fleet.json, DIR/fleet.csv and the "
+                       "report page DIR/index.html")
+    fleet.add_argument("--archive", action="store_true", help="with --output: keep this run as DIR/runs/NNNN.json; "
+                       "the page shows the trend over the kept runs")
+    fleet.add_argument("--cache-dir", metavar="DIR", help="keep clones and parsed facts here between runs (default: "
+                           "temporary clones, no cache; with --scheduler, a folder every worker can write)")
+    fleet.add_argument("--jobs", "-j", type=int, metavar="N", help="parser processes per repository (default: all "
+                       "cores); with --scheduler local, the worker processes")
+    fleet.add_argument("--quiet", "-q", action="store_true", help="no progress on standard error")
+    fleet.add_argument("--strict", action="store_true", help="exit 2, once everything is written, when a repository "
+                       "could not be audited")
+    _scheduler(fleet)
 
 
 def _add_init(sub: _Commands) -> None:

@@ -19,11 +19,12 @@ def test_layers_flow_one_way():
     lint = Path(sys.executable).parent / "lint-imports"
     proc = subprocess.run([str(lint), str(REPO / "pyproject.toml")], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Contracts: 5 kept, 0 broken." in proc.stdout
+    assert "Contracts: 6 kept, 0 broken." in proc.stdout
     assert "Stages flow one way: commands on top, the domain at the bottom KEPT" in proc.stdout
     assert "The engine: its front door on top, the stages below in the order data flows KEPT" in proc.stdout
     assert "Above the engine, only its front door runs the stages KEPT" in proc.stdout
     assert "History: the use case on top, git's plumbing at the bottom KEPT" in proc.stdout
+    assert "The fleet: the run on top, a repository's entry in FLEET.toml at the bottom KEPT" in proc.stdout
     assert "No import cycles between the siblings of any package KEPT" in proc.stdout
 
 

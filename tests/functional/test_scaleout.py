@@ -49,3 +49,18 @@ def test_the_command_line_starts_a_local_cluster(cli, tmp_path):
     repo = write_repository(tmp_path / "repo", story()[:3])
     assert cli("history", repo, "--no-cache", "--format", "json", "--scheduler", "local", "--jobs", "1").out == \
         cli("history", repo, "--no-cache", "--format", "json").out
+
+
+def test_a_history_cut_into_ranges_of_one_commit_is_the_history(client, tmp_path, monkeypatch):
+    """Every commit its own task: each step is explained against the commit before it (or, after
+    the commit whose configuration is invalid, against the last one that could be audited)."""
+    import wsaudit.history.ranges as ranges
+
+    repo = write_repository(tmp_path / "repo", story())
+    local = history(repo, cache=False)
+    assert any(c.error for c in local.commits[1:-1])  # a broken commit inside the range
+    monkeypatch.setattr(ranges, "MIN_RANGE", 1)
+    monkeypatch.setattr(ranges, "RANGES_PER_WORKER", 1000)
+    on_dask = history(repo, cache=False, scheduler=client)
+    assert on_dask.stats["tasks"] == len(local.commits)
+    assert on_dask.document() == local.document()

@@ -316,20 +316,43 @@ def history(path: str | Path = ".", *, rev_range: str | None = None, first_paren
     cache, cache_dir, jobs, progress
         As for :func:`wsaudit.audit` (the progress bar counts commits).
     scheduler : str or distributed.Client, optional
-        Parse on Dask (an address, or ``"local"``); the result is the same.
+        Audit on Dask (an address, ``"local"`` or a client): one task per range of commits, each
+        read by its worker from the repository at ``path`` (a path every worker can see,
+        :mod:`wsaudit.history.ranges`); the document is the same.
     """
     if every < 1 or max_commits < 1:
         raise UsageError("--every and --max-commits must be at least 1")
     root = Path(path)
     fixed = config if isinstance(config, Config) or config is None else load(root, config)
     shown = "per-commit (wsaudit.toml or [tool.wsaudit] of each commit)" if fixed is None else fixed.source
-    with Repository.open(root) as repo, _dask(scheduler, jobs) as client:
+    with Repository.open(root) as repo:
         follow = first_parent or rev_range is None
         selected, notices = _select(repo.rev_list(rev_range, first_parent=follow, since=since, until=until),
                                     every, max_commits)
+    if scheduler is not None:  # one Dask task per range of commits (wsaudit.history.ranges)
+        from wsaudit.history.ranges import audit_ranges
+
+        with _dask(scheduler, jobs) as client:
+            where = str(Path(cache_dir).resolve()) if cache_dir is not None else None  # workers start elsewhere
+            records, stats = audit_ranges(_audit_range, (str(root.resolve()), fixed, cache, where), selected, client,
+                                          progress)
+    else:
+        records, stats = _audit_selected(root, fixed, selected, cache, cache_dir, jobs, progress)
+    return History(rev_range or "HEAD", follow, shown, records, notices, stats)
+
+
+def _audit_range(root: str, fixed: Config | None, cache: bool, cache_dir: str | Path | None, selected: list[str]
+                 ) -> tuple[list[CommitRecord], dict[str, int]]:
+    """A range of commits audited on a Dask worker, in one process (:mod:`wsaudit.history.ranges`)."""
+    return _audit_selected(Path(root), fixed, selected, cache, cache_dir, 1, False)
+
+
+def _audit_selected(root: Path, fixed: Config | None, selected: list[str], cache: bool, cache_dir: str | Path | None,
+                    jobs: int | None, progress: bool) -> tuple[list[CommitRecord], dict[str, int]]:
+    """The records of the ``selected`` commits, oldest first, and the work done."""
+    with Repository.open(root) as repo:
         infos = repo.commits(selected)
-        blobs = BlobFacts(_cache_folder(root, fixed, cache, cache_dir), jobs=jobs, progress=progress, scheduler=client,
-                          root=root)
+        blobs = BlobFacts(_cache_folder(root, fixed, cache, cache_dir), jobs=jobs, progress=progress, root=root)
         try:
             reader = _Reader(repo, fixed, root.resolve().name, blobs)
             reader.missing = repo.missing_objects(selected)
@@ -349,9 +372,8 @@ def history(path: str | Path = ".", *, rev_range: str | None = None, first_paren
             records, tracker = _audit_commits(reader, commits, selected, said, progress)  # pass 3
         finally:
             blobs.close()
-    return History(rev_range or "HEAD", follow, shown, records, notices,
-                   {"blobs_parsed": blobs.parsed, "blobs": len(blobs), "rankings": tracker.rankings,
-                    "incremental": sum(1 for r in records if r.mode == "incremental")})
+    return records, {"blobs_parsed": blobs.parsed, "blobs": len(blobs), "rankings": tracker.rankings,
+                     "incremental": sum(1 for r in records if r.mode == "incremental")}
 
 
 def _audit_commits(reader: _Reader, commits: list[Commit | None], selected: list[str], said: list, progress: bool
