@@ -238,7 +238,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         read_plan,
         rows_of_wave,
         select_files,
-        simulated_plan,
         tests_first,
     )
     from wsaudit.codemod.shim import defined_rule, shim, shim_rule
@@ -259,7 +258,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     rows, source = None, args.plan
     if args.wave is not None:
         if args.plan is None:
-            rows, strategy = simulated_plan(result)
+            rows, strategy = _recommended_plan(result)
             source = f"the recommended wave plan ({strategy})"
         else:
             rows = read_plan(args.plan)
@@ -297,6 +296,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return code
 
 
+def _recommended_plan(result) -> tuple[list[dict], str]:
+    """The wave plan ``wsaudit simulate --plan`` writes (the recommended strategy, seed 0, the
+    codemod's plan consulted so that its waves come first), computed in memory, and its strategy."""
+    from wsaudit.codemod.automation import automation
+
+    simulation = result.simulate(seed=0, automation=automation(result))
+    strategy = simulation.recommended()
+    return simulation.plan_rows(strategy), strategy
+
+
 def _joined(fmt: str, texts: list[str]) -> str:
     """The outputs of the phases of one migrate command: diffs one after the other, JSON
     documents as one list (``phases``) when there are several."""
@@ -332,7 +341,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.strategy is not None and args.strategy not in STRATEGIES:
         raise UsageError(f"unknown --strategy {args.strategy!r} (choose from {', '.join(STRATEGIES)})")
     result = _audit(args)
-    simulation = result.simulate(seed=args.seed, runs=args.runs)
+    automation = None
+    if not args.no_codemod:
+        from wsaudit.codemod.automation import automation as codemod_automation
+
+        automation = codemod_automation(result)
+    simulation = result.simulate(seed=args.seed, runs=args.runs, automation=automation)
     doc = simulation.document()
     text = render_simulation(args.format, doc)
     if args.plan:

@@ -119,6 +119,8 @@ def _add_simulate(sub: _Commands) -> None:
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     simulate.add_argument("--runs", type=int, help="Monte Carlo runs (default: [simulate] runs, 200)")
     simulate.add_argument("--plan", metavar="FILE", help="write the wave plan here as CSV, with a Markdown twin")
+    simulate.add_argument("--no-codemod", action="store_true", help="do not consult the codemod's plan (a dry run "
+                          "of wsaudit migrate): cost every violation as a person's work")
 
 
 def _add_report(sub: _Commands) -> None:

@@ -173,7 +173,10 @@ def test_simulate_cli_json_csv_and_plan(cli, tmp_path):
     assert cli("simulate", SAMPLE, "--runs", "5", "--plan", plan, "--strategy", "tier").code == 0
     rows = list(csv.DictReader(io.StringIO(plan.read_text())))
     assert list(rows[0])[:7] == ["wave", "path", "module", "tier", "violations", "hours", "tests"]
-    assert [r["tier"] for r in rows[:-1]] == sorted(r["tier"] for r in rows[:-1])  # the tier strategy's order
+    for part in ("true", "false"):  # the tier strategy's order, in the codemod's waves and in the others
+        tiers = [r["tier"] for r in rows[:-1] if r["automatable"] == part]
+        assert tiers and tiers == sorted(tiers)
+    assert [r["automatable"] for r in rows[:-1]] == sorted((r["automatable"] for r in rows[:-1]), reverse=True)
     assert (tmp_path / "plan.md").read_text().startswith("# Wave plan (tier)")
     assert cli("simulate", SAMPLE, "--strategy", "nope").code == 2
 

@@ -23,7 +23,12 @@ def plan_markdown(simulation: Simulation, strategy: str) -> str:
     for number in sorted({r["wave"] for r in rows}):
         mine = [r for r in rows if r["wave"] == number]
         hours = sum(r["hours"] for r in mine) + s.validation_hours
-        title = "remove the shim" if all(r["shim"] for r in mine) else f"{len(mine)} files"
+        if all(r["shim"] for r in mine):
+            title = "remove the shim"
+        elif all(r.get("automatable") for r in mine):
+            title = f"{len(mine)} files the codemod rewrites: run `wsaudit migrate --wave {number}`, then review"
+        else:
+            title = f"{len(mine)} files"
         lines.append(f"## Wave {number}: {title}, about {hours:.1f} hours")
         lines.append("")
         lines.append("| path | tier | violations | " + " | ".join(c.split("-")[1] for c in CATEGORIES) + " | hours |")
@@ -60,6 +65,28 @@ def plan_files(simulation: Simulation, strategy: str, target: str) -> dict[str, 
             f"{stem}.md": plan_markdown(simulation, strategy)}
 
 
+def automation_sentence(document: dict[str, Any]) -> str:
+    """What the codemod does of the work, in words (from the document's ``automation``)."""
+    a = document.get("automation") or {}
+    if not a.get("known"):
+        return ("The codemod's plan was not consulted: every violation is costed as a person's work "
+                "(wsaudit simulate without --no-codemod consults it).")
+    if not a["automated"]:
+        return f"The codemod rewrites none of the {a['violations']} violations; all are a person's work."
+    waves = a["codemod_waves"]
+    run = ", ".join(f"`wsaudit migrate --wave {w}`" for w in waves)
+    text = (f"The codemod rewrites {a['automated']} of the {a['violations']} violations "
+            f"({100 * a['share']:.0f}%): {a['files_automated']} files whole")
+    text += f" and {a['files_partly_automated']} in part" if a["files_partly_automated"] else ""
+    if waves:
+        text += f"; run {run} first, then review its diff (about {a['review_hours']:.1f} hours of review in all)"
+    text += f". {a['manual']} violations are left for a person"
+    if a["manual_reasons"]:
+        top = a["manual_reasons"][:3]
+        text += ", most for these reasons: " + "; ".join(f"{r['violations']}: {r['reason']}" for r in top)
+    return text + "."
+
+
 def render_simulation(fmt: str, document: dict[str, Any]) -> str:
     """The comparison of :meth:`Simulation.document` in ``fmt`` (table, json, csv)."""
     if fmt == "json":
@@ -73,5 +100,5 @@ def render_simulation(fmt: str, document: dict[str, Any]) -> str:
     if fmt == "table":
         p = document["parameters"]
         return (f"{p['files']} files, {p['violations']} violations; {p['runs']} runs, seed {p['seed']}\n\n"
-                + comparison_table(document))
+                + comparison_table(document) + "\n" + automation_sentence(document) + "\n")
     raise UsageError(f"unknown simulate format {fmt!r}")
