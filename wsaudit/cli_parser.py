@@ -119,6 +119,13 @@ def _add_simulate(sub: _Commands) -> None:
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     simulate.add_argument("--runs", type=int, help="Monte Carlo runs (default: [simulate] runs, 200)")
     simulate.add_argument("--plan", metavar="FILE", help="write the wave plan here as CSV, with a Markdown twin")
+    simulate.add_argument("--calibrate", action="store_true", help="fit the team's pace and a person's hours per "
+                          "violation of each category on the git history (its commits that fixed violations), "
+                          "with their uncertainty; without history, the defaults, labelled as such")
+    simulate.add_argument("--backtest", metavar="REV", help="the plan as it would have been at REV (default and "
+                          "calibrated on the history up to REV) against what happened after it: per tier, the "
+                          "error in working days of the day it reached zero")
+    simulate.add_argument("--figure", metavar="FILE.png", help="with --backtest: plot it here (PNG)")
     simulate.add_argument("--no-codemod", action="store_true", help="do not consult the codemod's plan (a dry run "
                           "of wsaudit migrate): cost every violation as a person's work")
 
