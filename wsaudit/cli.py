@@ -490,7 +490,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError("--keep and --fail-on need --archive")
     done = report(args.path, args.output, config, seed=args.seed, runs=args.runs, extra=extra,
                   source_dir=source, cache=options["cache"], cache_dir=options["cache_dir"], jobs=options["jobs"],
-                  **history, **({"archive": True, "keep": args.keep} if args.archive else {}))
+                  **history, **({"archive": True, "keep": args.keep} if args.archive else {}),
+                  plan_inputs=lambda result: _plan_inputs(args, result))
     args.notices = done["notices"]
     for page in done["html"]:
         print(f"HTML report: {page}")
@@ -509,6 +510,39 @@ def cmd_report(args: argparse.Namespace) -> int:
             counts["new"] or counts["new_p0"] or counts["reintroduced"]):
         return EXIT_GATE
     return EXIT_OK
+
+
+def _plan_inputs(args: argparse.Namespace, result) -> dict:
+    """What ``report``'s plan is made with: the codemod's records (unless --no-codemod) and the
+    model calibrated on the tree's git history (unless --no-calibrate; the defaults, labelled,
+    without history)."""
+    from wsaudit.analysis.work import plan_inputs_document
+    from wsaudit.history.calibrate import defaults
+
+    automation = None
+    if not args.no_codemod:
+        from wsaudit.codemod.automation import automation as codemod_automation
+
+        automation = codemod_automation(result)
+    if args.no_calibrate:
+        calibration = defaults(result.config.simulate, "not asked for (--no-calibrate)")
+    elif args.calibrate or _repository_top(result.root):
+        calibration = _calibration(args, result)
+    else:  # a folder inside a repository: its history is the whole repository's, fitted only when asked
+        calibration = defaults(result.config.simulate, "the tree is not the top of a git repository "
+                               "(wsaudit report --calibrate fits on the history of its folder)")
+    return plan_inputs_document(automation, {**calibration.document(), "sentence": calibration.sentence()})
+
+
+def _repository_top(root: Path) -> bool:
+    """Whether ``root`` is the top of a git work tree (its history is the tree's own)."""
+    from wsaudit.history.git import GitError, Repository
+
+    try:
+        with Repository.open(root) as repo:
+            return repo.prefix == "" and not repo.bare
+    except GitError:
+        return False
 
 
 def cmd_history(args: argparse.Namespace) -> int:

@@ -140,6 +140,12 @@ def _add_report(sub: _Commands) -> None:
     report.add_argument("--notebooks", metavar="DIR", help="folder of the notebooks (default: the repository's)")
     report.add_argument("--history", action="store_true", help="also the burndown across git history against the "
                         "plan (06_burndown; -p rev_range A..B, -p start COMMIT, -p plan_csv FILE)")
+    report.add_argument("--no-codemod", action="store_true", help="do not consult the codemod's plan: cost every "
+                        "violation as a person's work")
+    report.add_argument("--calibrate", action="store_true", help="fit the effort model on the git history even "
+                        "when the tree is a folder inside a repository (by default only at a repository's top)")
+    report.add_argument("--no-calibrate", action="store_true", help="keep the configured effort model even when "
+                        "the tree has git history to fit it on")
     report.add_argument("--archive", action="store_true", help="keep each run in DIR/runs/<date>-<commit>/, "
                         "DIR/index.html its landing page, with what changed since the previous kept run")
     report.add_argument("--keep", type=int, metavar="N", help="with --archive: keep the newest N runs")

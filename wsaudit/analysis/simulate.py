@@ -37,7 +37,7 @@ from wsaudit.model import CATEGORIES, TIERS
 
 __all__ = ["DETERMINISTIC", "EXTRA_MEASURES", "MEASURES", "STRATEGIES", "Run", "Simulation", "Strategy",
            "order_centrality", "order_dependency_safe", "order_leaves_first", "order_random", "order_tier",
-           "run_once", "simulate"]
+           "automation_sentence", "run_once", "simulate"]
 
 MEASURES = ("waves", "days_to_zero_p0", "days_to_done", "exposure_days", "broken_imports")
 EXTRA_MEASURES = ("days_to_zero_p1", "days_to_zero_p2")
@@ -332,3 +332,23 @@ def simulate(model: Model, strategies: dict[str, Strategy] | Iterable[str] | Non
     return Simulation(model, seed, runs, results, orders)
 
 
+def automation_sentence(document: dict[str, Any]) -> str:
+    """What the codemod does of the work, in words (from the document's ``automation``)."""
+    a = document.get("automation") or {}
+    if not a.get("known"):
+        return ("The codemod's plan was not consulted: every violation is costed as a person's work "
+                "(wsaudit simulate and wsaudit report consult it unless --no-codemod).")
+    if not a["automated"]:
+        return f"The codemod rewrites none of the {a['violations']} violations; all are a person's work."
+    waves = a["codemod_waves"]
+    run = ", ".join(f"`wsaudit migrate --wave {w}`" for w in waves)
+    text = (f"The codemod rewrites {a['automated']} of the {a['violations']} violations "
+            f"({100 * a['share']:.0f}%): {a['files_automated']} file{'s' if a['files_automated'] != 1 else ''} whole")
+    text += f" and {a['files_partly_automated']} in part" if a["files_partly_automated"] else ""
+    if waves:
+        text += f"; run {run} first, then review its diff (about {a['review_hours']:.1f} hours of review in all)"
+    text += f". {a['manual']} violations are left for a person"
+    if a["manual_reasons"]:
+        top = a["manual_reasons"][:3]
+        text += ", most for these reasons: " + "; ".join(f"{r['violations']}: {r['reason']}" for r in top)
+    return text + "."

@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -158,3 +159,34 @@ def build_model(ranked: Sequence[RankedViolation], files: Sequence[FileRank], G:
             tests[module] = tuple(sorted(G.nodes[m]["path"] for m in G.predecessors(module) if G.nodes[m]["is_test"]))
     return Model(units, settings, {k: frozenset(v) for k, v in sorted(depends.items())}, tests,
                  tuple(sorted(golden_tests)), tuple(category_hours) if category_hours is not None else None, known)
+
+
+def plan_inputs_document(automation: Mapping[str, Automation] | None, calibration: Mapping[str, Any] | None
+                         ) -> dict[str, Any]:
+    """What a plan was made with, as JSON (``plan_inputs.json`` of ``wsaudit report``): the
+    codemod's records per path and the calibration document (``simulate --calibrate``'s)."""
+    return {"automation": None if automation is None else
+            {p: {"automated": list(a.automated), "reasons": [list(r) for r in a.reasons]}
+             for p, a in sorted(automation.items())},
+            "calibration": dict(calibration) if calibration is not None else None}
+
+
+def plan_inputs(document: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The keyword arguments of ``Audit.simulate`` from :func:`plan_inputs_document`'s output
+    (``automation``, and for a calibration fitted on history, ``settings`` and ``category_hours``).
+
+    >>> doc = plan_inputs_document({"a.py": Automation("a.py", (1, 0, 0, 0))}, None)
+    >>> plan_inputs(doc)["automation"]["a.py"].automated
+    (1, 0, 0, 0)
+    """
+    if not document:
+        return {}
+    out: dict[str, Any] = {}
+    if document.get("automation") is not None:
+        out["automation"] = {p: Automation(p, tuple(a["automated"]), tuple((str(r), int(n)) for r, n in a["reasons"]))
+                             for p, a in document["automation"].items()}
+    calibration = document.get("calibration") or {}
+    if calibration.get("source") == "history":
+        out["settings"] = SimulateSettings(**calibration["settings"])
+        out["category_hours"] = tuple(float(calibration["category_hours"][c]) for c in CATEGORIES)
+    return out

@@ -118,9 +118,9 @@ class Calibration:
                     f"{self.why or 'not asked for (--calibrate)'}.")
         hours = ", ".join(f"{c.removeprefix('deprecated-')} {h:.2f} h" for c, h in zip(CATEGORIES, self.category_hours))
         s = self.scale
-        return (f"Effort model fitted on {self.commits} commits that fixed violations: every hour of the defaults "
-                f"times {s['p50']:.2f} (p10-p90 {s['p10']:.2f}-{s['p90']:.2f}), {self.settings.wave_files} files "
-                f"a wave; a person's hours per violation: {hours}.")
+        return (f"Effort model fitted on {self.commits} commit{'s' if self.commits != 1 else ''} that fixed violations: every hour of the defaults "
+                f"times {s['p50']:.2f} (p10-p90 {s['p10']:.2f}-{s['p90']:.2f}), {self.settings.wave_files} "
+                f"file{'s' if self.settings.wave_files != 1 else ''} a wave; a person's hours per violation: {hours}.")
 
 
 def defaults(settings: SimulateSettings, why: str = "") -> Calibration:

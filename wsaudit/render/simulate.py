@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wsaudit.analysis.simulate import EXTRA_MEASURES, MEASURES, Simulation
+from wsaudit.analysis.simulate import EXTRA_MEASURES, MEASURES, Simulation, automation_sentence
 from wsaudit.analysis.waves import PLAN_FIELDS
 from wsaudit.errors import UsageError
 from wsaudit.model import CATEGORIES
@@ -63,28 +63,6 @@ def plan_files(simulation: Simulation, strategy: str, target: str) -> dict[str, 
     stem = target[: -len(".csv")] if target.endswith(".csv") else target.removesuffix(".md")
     return {f"{stem}.csv": rows_csv(simulation.plan_rows(strategy), PLAN_FIELDS),
             f"{stem}.md": plan_markdown(simulation, strategy)}
-
-
-def automation_sentence(document: dict[str, Any]) -> str:
-    """What the codemod does of the work, in words (from the document's ``automation``)."""
-    a = document.get("automation") or {}
-    if not a.get("known"):
-        return ("The codemod's plan was not consulted: every violation is costed as a person's work "
-                "(wsaudit simulate without --no-codemod consults it).")
-    if not a["automated"]:
-        return f"The codemod rewrites none of the {a['violations']} violations; all are a person's work."
-    waves = a["codemod_waves"]
-    run = ", ".join(f"`wsaudit migrate --wave {w}`" for w in waves)
-    text = (f"The codemod rewrites {a['automated']} of the {a['violations']} violations "
-            f"({100 * a['share']:.0f}%): {a['files_automated']} files whole")
-    text += f" and {a['files_partly_automated']} in part" if a["files_partly_automated"] else ""
-    if waves:
-        text += f"; run {run} first, then review its diff (about {a['review_hours']:.1f} hours of review in all)"
-    text += f". {a['manual']} violations are left for a person"
-    if a["manual_reasons"]:
-        top = a["manual_reasons"][:3]
-        text += ", most for these reasons: " + "; ".join(f"{r['violations']}: {r['reason']}" for r in top)
-    return text + "."
 
 
 def render_simulation(fmt: str, document: dict[str, Any]) -> str:

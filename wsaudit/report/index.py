@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wsaudit.analysis.simulate import automation_sentence
 from wsaudit.iorw import write_text
 from wsaudit.report import summary, views
 from wsaudit.report.page import CSS, nav
@@ -49,7 +50,7 @@ def _table(view) -> str:
 
 
 def render(audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]], *, date: _dt.date,
-           commit: str = "", top: int = 10, changes: str = "") -> str:
+           commit: str = "", top: int = 10, changes: str = "", model_note: str = "") -> str:
     """The overview page as HTML text.
 
     Parameters
@@ -98,9 +99,14 @@ def render(audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]
         f"{date.isoformat()}.</p>",
         _table(views.plan_dates(simulation, date)),
         f"<p>{html.escape(summary.p0_note(simulation))}</p>",
+        f"<p>{html.escape(automation_sentence(simulation.document()))}</p>",
+        *([f"<p>{html.escape(model_note)}</p>"] if model_note else []),
         "<h2>The P0 files to start with</h2>",
         f"<p>{html.escape(views.golden_path_sentence(audit))}</p>",
         _table(views.chains(audit, "P0", top=top)),
+        "<h3>The deprecated modules themselves</h3>",
+        "<p>Not files to start with: the plan deletes them in its last wave, once nothing uses them.</p>",
+        _table(views.shim_files(audit)),
         "<h2>Against the baseline</h2>",
         _table(views.baseline(audit, simulation)),
         "<h2>Every page of this report</h2>",
@@ -135,10 +141,12 @@ def _suppressed(audit: Audit) -> list[str]:
 
 
 def write_index(output_dir: Path, audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]], *,
-                date: _dt.date, commit: str = "", changes: str = "") -> Path:
-    """Write ``output_dir/index.html``; its path."""
+                date: _dt.date, commit: str = "", changes: str = "", model_note: str = "") -> Path:
+    """Write ``output_dir/index.html``; its path. ``model_note``: where the model's numbers come
+    from (the calibration's sentence)."""
     target = output_dir / "index.html"
-    write_text(target, render(audit, simulation, pages, date=date, commit=commit, changes=changes))
+    write_text(target, render(audit, simulation, pages, date=date, commit=commit, changes=changes,
+                              model_note=model_note))
     return target
 
 
