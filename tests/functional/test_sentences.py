@@ -113,7 +113,7 @@ def test_an_alias_is_said_to_be_an_alias(tree):
 def test_a_file_that_does_not_parse_is_said_not_to_parse(tree):
     found = why({"shop/api.py": "import sys\n", "shop/broken.py": "from shop.compat import text_type\n"
                  "def f(:\n    return text_type(1)\n"}, tree)
-    assert found["shop/broken.py"] == "2 in a file that does not parse (syntax-error; 2 uses listed as suspects)"
+    assert found["shop/broken.py"] == "2 in a file that does not parse (syntax-error, 2 uses listed as suspects)"
 
 
 def test_a_hyphenated_script_that_parses_is_never_said_not_to_parse(tree):

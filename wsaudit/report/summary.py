@@ -244,7 +244,7 @@ def naive_comparison(audit: Audit) -> pd.DataFrame:
                 parts.append((len(extra), f"in a file wsaudit did not read ({kinds[f.path]})"))
             else:
                 listed = f"{suspects[f.path]} uses listed as suspects" if suspects[f.path] else "no use listed as suspect"
-                parts.append((len(extra), f"in a file that does not parse ({kinds[f.path]}; {listed})"))
+                parts.append((len(extra), f"in a file that does not parse ({kinds[f.path]}, {listed})"))
         else:  # only the lines it matched need the tokenizer
             comments, strings = _code_spans(text) if extra and text is not None else (set(), set())
             parts.append((sum(1 for i in extra if i in comments and i not in strings), "in comments"))
