@@ -403,7 +403,7 @@ def _backtest(args: argparse.Namespace) -> int:
 
     from wsaudit.api import audit
     from wsaudit.history.burndown import actual, band
-    from wsaudit.history.calibrate import backtest_errors, export_tree, milestone_errors, observed_zero
+    from wsaudit.history.calibrate import backtest_errors, export_tree, milestone_errors, observed_zero, work_days
     from wsaudit.history.git import Repository
     from wsaudit.render.simulate import render_backtest
 
@@ -425,7 +425,8 @@ def _backtest(args: argparse.Namespace) -> int:
     shim = {t: sum(u.by_tier[i] for u in plans["default"].model.units if u.shim) for i, t in enumerate(("P0", "P1",
                                                                                                         "P2"))}
     observed = observed_zero(rows, oid, shim)
-    after = actual(rows, oid)
+    # the days of the observed series as the errors count them (nine to five), not whole days
+    after = [{**r, "day": work_days(rows[at]["date"], r["date"])} for r in actual(rows, oid)]
     is_test = {f.path: f.is_test for f in result.files}
     doc: dict = {"rev": oid, "date": rows[at]["date"], "observed_days_to_zero": observed,
                  "calibration": calibration.document(), "calibration_sentence": calibration.sentence()}
