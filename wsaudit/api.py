@@ -8,7 +8,7 @@ built lazily, so that the command line can render records without importing pand
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from wsaudit.analysis.simulate import Simulation
-    from wsaudit.analysis.work import Model
+    from wsaudit.analysis.work import Automation, Model
     from wsaudit.explorer.widget import Explorer
 
 RANK_BY = ("violation", "file")
@@ -205,8 +205,10 @@ class Audit:
             raise UsageError(f"rank by {by!r}: expected one of {', '.join(RANK_BY)}")
         return self.file_ranks if by == "file" else self.ranked
 
-    def model(self, settings: SimulateSettings | None = None) -> Model:
-        """The work to schedule (:func:`wsaudit.analysis.work.build_model`)."""
+    def model(self, settings: SimulateSettings | None = None, *, automation: Mapping[str, Automation] | None = None,
+              category_hours: Sequence[float] | None = None) -> Model:
+        """The work to schedule (:func:`wsaudit.analysis.work.build_model`); ``automation``: what
+        the codemod rewrites per file (``wsaudit.codemod.automation.automation(audit)``)."""
         from wsaudit.analysis.rank import golden_tests
         from wsaudit.analysis.work import build_model, shim_modules
 
@@ -214,15 +216,18 @@ class Audit:
         shim = shim_modules((f.module for f in self.files), self.config.rules, definitions)
         tests = [self.graph.nodes[m]["path"] for m in golden_tests(self.graph, self.config)]
         return build_model(self.ranked, self.file_ranks, self.graph, settings or self.config.simulate, shim=shim,
-                           golden_tests=tests)
+                           golden_tests=tests, automation=automation, category_hours=category_hours)
 
     def simulate(self, strategies=None, *, seed: int = 0, runs: int | None = None,
-                 settings: SimulateSettings | None = None) -> Simulation:
+                 settings: SimulateSettings | None = None, automation: Mapping[str, Automation] | None = None,
+                 category_hours: Sequence[float] | None = None) -> Simulation:
         """Compare migration orderings (:func:`wsaudit.analysis.simulate.simulate`): ``strategies`` are
-        names, or a mapping name -> your own ordering function ``f(units, model, rng)``."""
+        names, or a mapping name -> your own ordering function ``f(units, model, rng)``;
+        ``automation`` and ``category_hours`` as :meth:`model` takes them."""
         from wsaudit.analysis.simulate import simulate
 
-        return simulate(self.model(settings), strategies, seed=seed, runs=runs)
+        return simulate(self.model(settings, automation=automation, category_hours=category_hours), strategies,
+                        seed=seed, runs=runs)
 
     # -- DataFrames ----------------------------------------------------------------
 

@@ -120,6 +120,15 @@ def _add_simulate(sub: _Commands) -> None:
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     simulate.add_argument("--runs", type=int, help="Monte Carlo runs (default: [simulate] runs, 200)")
     simulate.add_argument("--plan", metavar="FILE", help="write the wave plan here as CSV, with a Markdown twin")
+    simulate.add_argument("--calibrate", action="store_true", help="fit the team's pace and a person's hours per "
+                          "violation of each category on the git history (its commits that fixed violations), "
+                          "with their uncertainty; without history, the defaults, labelled as such")
+    simulate.add_argument("--backtest", metavar="REV", help="the plan as it would have been at REV (default and "
+                          "calibrated on the history up to REV) against what happened after it: per tier, the "
+                          "error in working days of the day it reached zero")
+    simulate.add_argument("--figure", metavar="FILE.png", help="with --backtest: plot it here (PNG)")
+    simulate.add_argument("--no-codemod", action="store_true", help="do not consult the codemod's plan (a dry run "
+                          "of wsaudit migrate): cost every violation as a person's work")
 
 
 def _add_report(sub: _Commands) -> None:
@@ -132,6 +141,12 @@ def _add_report(sub: _Commands) -> None:
     report.add_argument("--notebooks", metavar="DIR", help="folder of the notebooks (default: the repository's)")
     report.add_argument("--history", action="store_true", help="also the burndown across git history against the "
                         "plan (06_burndown; -p rev_range A..B, -p start COMMIT, -p plan_csv FILE)")
+    report.add_argument("--no-codemod", action="store_true", help="do not consult the codemod's plan: cost every "
+                        "violation as a person's work")
+    report.add_argument("--calibrate", action="store_true", help="fit the effort model on the git history even "
+                        "when the tree is a folder inside a repository (by default only at a repository's top)")
+    report.add_argument("--no-calibrate", action="store_true", help="keep the configured effort model even when "
+                        "the tree has git history to fit it on")
     report.add_argument("--archive", action="store_true", help="keep each run in DIR/runs/<date>-<commit>/, "
                         "DIR/index.html its landing page, with what changed since the previous kept run")
     report.add_argument("--keep", type=int, metavar="N", help="with --archive: keep the newest N runs")

@@ -67,7 +67,7 @@ def test_packages_are_packages_and_tests_are_not_listed(tree):
 def test_the_line_regex_explanation_adds_up(sample):
     a, _ = sample
     minus = ("in comments", "in strings or docstrings", "look-alike names or the definition itself",
-             "in a file wsaudit cannot parse")
+             "in a file that does not parse", "in a file wsaudit did not read")
     for row in summary.naive_comparison(a).itertuples():
         total = 0
         for count, reason in re.findall(r"(\d+) ([^;]+)", row.why):

@@ -158,22 +158,26 @@ def test_the_reexporting_package_waits_for_everyone_importing_through_it(sample_
 
 
 def test_simulate_cli_json_csv_and_plan(cli, tmp_path):
-    doc = cli("simulate", SAMPLE, "--format", "json", "--runs", "20", "--no-cache").json()
+    # the codemod's plan is consulted once, for the wave plan below (the other runs test the measures)
+    doc = cli("simulate", SAMPLE, "--format", "json", "--runs", "20", "--no-cache", "--no-codemod").json()
     assert [s["name"] for s in doc["strategies"]] == list(STRATEGIES)
     for s in doc["strategies"]:
         for measure in ("waves", "days_to_zero_p0", "days_to_done", "exposure_days", "broken_imports"):
             assert set(s[measure]) == {"p10", "p50", "p90", "mean"}
             assert s[measure]["p10"] <= s[measure]["p50"] <= s[measure]["p90"]
     assert doc["parameters"]["runs"] == 20 and doc["parameters"]["seed"] == 0
-    again = cli("simulate", SAMPLE, "--format", "json", "--runs", "20").out
-    assert again == cli("simulate", SAMPLE, "--format", "json", "--runs", "20").out
-    table = cli("simulate", SAMPLE, "--format", "csv", "--runs", "5").out
+    again = cli("simulate", SAMPLE, "--format", "json", "--runs", "20", "--no-codemod").out
+    assert again == cli("simulate", SAMPLE, "--format", "json", "--runs", "20", "--no-codemod").out
+    table = cli("simulate", SAMPLE, "--format", "csv", "--runs", "5", "--no-codemod").out
     assert table.splitlines()[0].startswith("name,waves_p10,waves_p50")
     plan = tmp_path / "plan.csv"
     assert cli("simulate", SAMPLE, "--runs", "5", "--plan", plan, "--strategy", "tier").code == 0
     rows = list(csv.DictReader(io.StringIO(plan.read_text())))
     assert list(rows[0])[:7] == ["wave", "path", "module", "tier", "violations", "hours", "tests"]
-    assert [r["tier"] for r in rows[:-1]] == sorted(r["tier"] for r in rows[:-1])  # the tier strategy's order
+    for part in ("true", "false"):  # the tier strategy's order, in the codemod's waves and in the others
+        tiers = [r["tier"] for r in rows[:-1] if r["automatable"] == part]
+        assert tiers and tiers == sorted(tiers)
+    assert [r["automatable"] for r in rows[:-1]] == sorted((r["automatable"] for r in rows[:-1]), reverse=True)
     assert (tmp_path / "plan.md").read_text().startswith("# Wave plan (tier)")
     assert cli("simulate", SAMPLE, "--strategy", "nope").code == 2
 

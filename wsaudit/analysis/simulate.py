@@ -33,11 +33,11 @@ from wsaudit.analysis.waves import broken_imports, make_waves, plan_rows
 from wsaudit.analysis.work import Model, Unit
 from wsaudit.config import SimulateSettings
 from wsaudit.errors import UsageError
-from wsaudit.model import TIERS
+from wsaudit.model import CATEGORIES, TIERS
 
 __all__ = ["DETERMINISTIC", "EXTRA_MEASURES", "MEASURES", "STRATEGIES", "Run", "Simulation", "Strategy",
            "order_centrality", "order_dependency_safe", "order_leaves_first", "order_random", "order_tier",
-           "run_once", "simulate"]
+           "automation_sentence", "run_once", "simulate"]
 
 MEASURES = ("waves", "days_to_zero_p0", "days_to_done", "exposure_days", "broken_imports")
 EXTRA_MEASURES = ("days_to_zero_p1", "days_to_zero_p2")
@@ -220,8 +220,38 @@ class Simulation:
             entry["planned_waves"] = len(self.orders[name])
             strategies.append(entry)
         parameters = {**asdict(self.model.settings), "seed": self.seed, "runs": self.runs,
-                      "files": len(self.model.units), "violations": sum(u.violations for u in self.model.units)}
-        return {"parameters": parameters, "strategies": strategies, "recommended": self.recommended()}
+                      "files": len(self.model.units), "violations": sum(u.violations for u in self.model.units),
+                      "category_hours": dict(zip(CATEGORIES, self.model.per_category()))}
+        automation = self.automation()
+        return {"parameters": parameters, "strategies": strategies, "recommended": self.recommended(),
+                "automatable_share": automation["share"], "automation": automation}
+
+    def automation(self) -> dict[str, Any]:
+        """What the codemod does of the work (docs/json.md, "JSON of simulate", ``automation``):
+        violations and files it rewrites, the share of the violations and of the expected hours,
+        the waves that are ``wsaudit migrate --wave N`` in the recommended plan, and the reasons
+        it gives for what it leaves, most violations first."""
+        units = self.model.units
+        total = sum(u.violations for u in units)
+        automated = sum(u.n_automated for u in units)
+        reasons: dict[str, int] = {}
+        for u in units:
+            for reason, n in u.reasons:
+                reasons[reason] = reasons.get(reason, 0) + n
+        hours_auto = sum(self.model.settings.review_hours for u in units if u.n_automated)
+        hours_all = sum(self.model.hours(u) for u in units)
+        waves = self.orders.get(self.recommended(), [])
+        codemod_waves = [i for i, w in enumerate(waves, start=1) if w and all(u.automatable for u in w)]
+        return {"known": self.model.automation_known, "violations": total, "automated": automated,
+                "manual": total - automated, "share": round(automated / total, 4) if total else 0.0,
+                "files_automated": sum(1 for u in units if u.automatable),
+                "files_partly_automated": sum(1 for u in units if u.n_automated and not u.automatable),
+                "review_hours": round(hours_auto, 3),
+                "hours_share": round(hours_auto / hours_all, 4) if hours_all else 0.0,
+                "codemod_waves": codemod_waves,
+                "by_category": {c: sum(u.automated[i] for u in units) for i, c in enumerate(CATEGORIES)},
+                "manual_reasons": [{"reason": r, "violations": n}
+                                   for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))]}
 
     def recommended(self) -> str:
         """The strategy with the least mean exposure-days among those that never break an import."""
@@ -292,7 +322,7 @@ def simulate(model: Model, strategies: dict[str, Strategy] | Iterable[str] | Non
                 ordered = order(list(units), model, np.random.default_rng([seed, run, 1, k]))
                 if sorted(u.path for u in ordered) != expected:
                     raise UsageError(f"strategy {name!r} must return every unit exactly once")
-                waves = make_waves(ordered, s.wave_files)
+                waves = make_waves(ordered, s.wave_files, s.codemod_wave_files)
                 layout, broken = _layout(waves, index), broken_imports(waves, model)
                 if order in DETERMINISTIC:  # the same order every run: compute it once
                     fixed[name] = (waves, layout, broken)
@@ -302,3 +332,23 @@ def simulate(model: Model, strategies: dict[str, Strategy] | Iterable[str] | Non
     return Simulation(model, seed, runs, results, orders)
 
 
+def automation_sentence(document: dict[str, Any]) -> str:
+    """What the codemod does of the work, in words (from the document's ``automation``)."""
+    a = document.get("automation") or {}
+    if not a.get("known"):
+        return ("The codemod's plan was not consulted: every violation is costed as a person's work "
+                "(wsaudit simulate and wsaudit report consult it unless --no-codemod).")
+    if not a["automated"]:
+        return f"The codemod rewrites none of the {a['violations']} violations; all are a person's work."
+    waves = a["codemod_waves"]
+    run = ", ".join(f"`wsaudit migrate --wave {w}`" for w in waves)
+    text = (f"The codemod rewrites {a['automated']} of the {a['violations']} violations "
+            f"({100 * a['share']:.0f}%): {a['files_automated']} file{'s' if a['files_automated'] != 1 else ''} whole")
+    text += f" and {a['files_partly_automated']} in part" if a["files_partly_automated"] else ""
+    if waves:
+        text += f"; run {run} first, then review its diff (about {a['review_hours']:.1f} hours of review in all)"
+    text += f". {a['manual']} violations are left for a person"
+    if a["manual_reasons"]:
+        top = a["manual_reasons"][:3]
+        text += ", most for these reasons: " + "; ".join(f"{r['violations']}: {r['reason']}" for r in top)
+    return text + "."

@@ -73,6 +73,8 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "simulate.failure_probability": (0, 1, False),  # 1 excluded: see _EXCLUSIVE
     "simulate.rework_fraction": (0, 10, False),
     "simulate.runs": (1, 100_000, True),
+    "simulate.review_hours": (0, 1_000, False),
+    "simulate.codemod_wave_files": (1, 1_000_000, True),
     "report.baseline.count": (0, 1_000_000_000_000, True),  # every count of a baseline
     "report.baseline.days": (0, 100_000, False),  # working days of a baseline's plan
     "report.figure_modules": (2, 400, True),  # boxes of the Golden Path figure: 400 is already a poster

@@ -50,6 +50,8 @@ class SimulateSettings:
     failure_probability: float = 0.15  # chance a wave fails validation and goes back
     rework_fraction: float = 0.5  # share of the wave's work redone after a failure
     runs: int = 200  # Monte Carlo runs
+    review_hours: float = 0.1  # reviewing one file the codemod rewrote (its diff, its six checks)
+    codemod_wave_files: int = 10_000  # files per codemod wave (`wsaudit migrate --wave N` on them at once)
 
 
 # What a ``[report] baseline`` table may count: the measured figures it is shown beside.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wsaudit.analysis.simulate import EXTRA_MEASURES, MEASURES, Simulation
+from wsaudit.analysis.simulate import EXTRA_MEASURES, MEASURES, Simulation, automation_sentence
 from wsaudit.analysis.waves import PLAN_FIELDS
 from wsaudit.errors import UsageError
 from wsaudit.model import CATEGORIES
@@ -23,7 +23,12 @@ def plan_markdown(simulation: Simulation, strategy: str) -> str:
     for number in sorted({r["wave"] for r in rows}):
         mine = [r for r in rows if r["wave"] == number]
         hours = sum(r["hours"] for r in mine) + s.validation_hours
-        title = "remove the shim" if all(r["shim"] for r in mine) else f"{len(mine)} files"
+        if all(r["shim"] for r in mine):
+            title = "remove the shim"
+        elif all(r.get("automatable") for r in mine):
+            title = f"{len(mine)} files the codemod rewrites: run `wsaudit migrate --wave {number}`, then review"
+        else:
+            title = f"{len(mine)} files"
         lines.append(f"## Wave {number}: {title}, about {hours:.1f} hours")
         lines.append("")
         lines.append("| path | tier | violations | " + " | ".join(c.split("-")[1] for c in CATEGORIES) + " | hours |")
@@ -73,5 +78,44 @@ def render_simulation(fmt: str, document: dict[str, Any]) -> str:
     if fmt == "table":
         p = document["parameters"]
         return (f"{p['files']} files, {p['violations']} violations; {p['runs']} runs, seed {p['seed']}\n\n"
-                + comparison_table(document))
+                + comparison_table(document) + "\n" + automation_sentence(document) + "\n"
+                + (document["calibration_sentence"] + "\n" if document.get("calibration_sentence") else ""))
     raise UsageError(f"unknown simulate format {fmt!r}")
+
+
+def render_backtest(fmt: str, document: dict[str, Any]) -> str:
+    """``simulate --backtest REV``: the plans made at REV against what happened after it."""
+    if fmt == "json":
+        return dumps(document)
+    tiers = ("P0", "P1", "P2")
+    if fmt == "csv":
+        rows = [{"plan": label, "tier": t, "planned_days": document[label]["planned_days_to_zero"][t],
+                 "observed_days": document["observed_days_to_zero"][t], "error_days": document[label]["error_days"][t]}
+                for label in ("default", "calibrated") for t in tiers]
+        return rows_csv(rows, ["plan", "tier", "planned_days", "observed_days", "error_days"])
+    if fmt != "table":
+        raise UsageError(f"unknown simulate format {fmt!r}")
+    lines = [f"Back-test at {document['rev'][:12]} ({document['date'][:10]}): working days from it to the day each "
+             "tier reached zero (outside the shim), and the mean error in working days of each fall of the tier's "
+             "count (the burndown)", "",
+             "| tier | actual | default plan (error) | calibrated plan (error) | burndown error: default | calibrated |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+
+    def cell(label: str, t: str) -> str:
+        err = document[label]["error_days"][t]
+        shown = f"{err:+.2f}" if err is not None else "n/a"
+        return f"{document[label]['planned_days_to_zero'][t]:.2f} ({shown})"
+
+    def burn(label: str, t: str) -> str:
+        mae = document[label]["burndown"][t]["mean_abs_error_days"]
+        return f"{mae:.2f}" if mae is not None else "no fall"
+
+    for t in tiers:
+        seen = document["observed_days_to_zero"][t]
+        lines.append(f"| {t} | {f'{seen:.2f}' if seen is not None else 'not reached'} | {cell('default', t)} | "
+                     f"{cell('calibrated', t)} | {burn('default', t)} | {burn('calibrated', t)} |")
+    lines += ["", document["calibration_sentence"]]
+    d, c = document["default"]["error_days"]["P0"], document["calibrated"]["error_days"]["P0"]
+    if d is not None and c is not None:
+        lines.append(f"Error on the day of the last P0: default {abs(d):.2f} working days, calibrated {abs(c):.2f}.")
+    return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wsaudit.analysis.simulate import automation_sentence
 from wsaudit.iorw import write_text
 from wsaudit.report import summary, views
 from wsaudit.report.page import nav
@@ -32,7 +33,7 @@ def _html(view):
 
 
 def render(audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]], *, date: _dt.date,
-           commit: str = "", top: int = 10, changes: dict | None = None) -> str:
+           commit: str = "", top: int = 10, changes: dict | None = None, model_note: str = "") -> str:
     """The overview page as HTML text (``templates/overview.html.j2``).
 
     Parameters
@@ -50,6 +51,8 @@ def render(audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]
     changes : dict, optional
         With ``--archive``: the "what changed" section's facts (:func:`changes_context`), shown
         first after the headline figures.
+    model_note : str
+        Where the model's numbers come from (the calibration's sentence).
     """
     h = summary.headline(audit, simulation)
     where = f"{audit.root.resolve().name}, {date.isoformat()}"
@@ -71,16 +74,19 @@ def render(audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]
         figures=figures, changes=changes, notices=[n.message for n in audit.notices],
         tiers=_html(views.tiers(audit)), suppressed=suppressed, strategy=h["recommended_strategy"],
         date=date.isoformat(), plan_dates=_html(views.plan_dates(simulation, date)),
-        p0_note=summary.p0_note(simulation), golden_path=views.golden_path_sentence(audit),
+        p0_note=summary.p0_note(simulation), automation=automation_sentence(simulation.document()),
+        model_note=model_note, shim_files=_html(views.shim_files(audit)), golden_path=views.golden_path_sentence(audit),
         chains=_html(views.chains(audit, "P0", top=top)), baseline=_html(views.baseline(audit, simulation)),
         pages=list(pages))
 
 
 def write_index(output_dir: Path, audit: Audit, simulation: Simulation, pages: Sequence[tuple[str, str]], *,
-                date: _dt.date, commit: str = "", changes: dict | None = None) -> Path:
-    """Write ``output_dir/index.html``; its path."""
+                date: _dt.date, commit: str = "", changes: dict | None = None, model_note: str = "") -> Path:
+    """Write ``output_dir/index.html``; its path. ``model_note``: where the model's numbers come
+    from (the calibration's sentence)."""
     target = output_dir / "index.html"
-    write_text(target, render(audit, simulation, pages, date=date, commit=commit, changes=changes))
+    write_text(target, render(audit, simulation, pages, date=date, commit=commit, changes=changes,
+                              model_note=model_note))
     return target
 
 

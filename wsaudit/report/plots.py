@@ -521,3 +521,35 @@ def plot_history_burndown(observed: list[dict[str, Any]], band: list[dict[str, A
     if title:
         fig.suptitle(title)
     return fig
+
+
+def plot_backtest(observed: list[dict[str, Any]], bands: dict[str, list[dict[str, Any]]],
+                  errors: dict[str, dict[str, float | None]], title: str = "") -> Figure:
+    """The back-test: per tier, what was left after the start commit (steps, the actual) against
+    each plan's median from that commit (``bands``: label -> :func:`wsaudit.history.burndown.band`
+    rows; dashed the first, dotted the others), each panel titled with each plan's error in
+    working days on the day the tier reached zero."""
+    fig = Figure(figsize=(15, 4.4), layout="constrained")
+    axes = fig.subplots(1, 3)
+    x = [o["day"] for o in observed]
+    styles = ("--", ":", "-.")
+    for ax, tier in zip(axes, TIERS):
+        color = TIER_COLORS[tier]
+        ax.plot(x, [o[tier] for o in observed], color=color, linewidth=2, drawstyle="steps-post", marker="o",
+                markersize=3, label="actual")
+        for style, (label, band) in zip(styles, bands.items()):
+            ax.plot([r["day"] for r in band], [r[f"{tier}_p50"] for r in band], color="black", linestyle=style,
+                    linewidth=1.2, drawstyle="steps-post", label=f"{label} plan (p50)")
+        said = "; ".join(f"{label} {e[tier]:+.1f} d" if e.get(tier) is not None else f"{label} n/a"
+                         for label, e in errors.items())
+        ax.set_title(f"{tier} left (error: {said})", fontsize=10)
+        ax.set_xlabel("working days since the back-test commit")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8, frameon=False, loc="upper right")
+    axes[0].set_ylabel("violations left")
+    if title:
+        fig.suptitle(title)
+    p0 = "; ".join(f"{label} {e['P0']:+.1f} working days" for label, e in errors.items() if e.get("P0") is not None)
+    fig.alt_text = ("Back-test: violations left per tier after the start commit, actual against each plan's median. "
+                    + (f"Error on the day P0 reached zero: {p0}." if p0 else "P0 did not reach zero in the history."))
+    return fig

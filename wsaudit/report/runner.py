@@ -21,10 +21,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from wsaudit.errors import ReportError, UsageError
 from wsaudit.iorw import write_text
+
+if TYPE_CHECKING:
+    from wsaudit.api import Audit
 
 HISTORY_NOTEBOOK = "06_burndown"  # with --history: the burndown across git history against the plan
 KERNEL_NAME = "wsaudit"
@@ -248,7 +252,8 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
            runs: int | None = None, extra: dict[str, Any] | None = None, notebooks: tuple[str, ...] | None = None,
            source_dir: Path | None = None, now: _dt.datetime | None = None, cache: bool = True,
            cache_dir: str | Path | None = None, jobs: int | None = None, history: bool = False,
-           archive: bool = False, keep: int | None = None) -> dict[str, Any]:
+           archive: bool = False, keep: int | None = None,
+           plan_inputs: Callable[[Audit], dict[str, Any]] | None = None) -> dict[str, Any]:
     """Run the notebooks on ``path`` into ``output_dir``; returns what was written. ``notebooks``:
     names (default: every notebook of ``source_dir`` but the burndown); ``cache``, ``cache_dir``
     and ``jobs`` are those of :func:`wsaudit.audit`, for the report's own audit. ``history``: also
@@ -256,7 +261,10 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     and the series as ``history_*.csv``. ``archive``: write the run into
     ``output_dir/runs/<date>-<commit>/`` with what changed since the previous kept run
     (:mod:`wsaudit.report.runs`, :mod:`wsaudit.report.changes`), make ``output_dir/index.html``
-    its landing page, and keep the newest ``keep`` runs (default: all)."""
+    its landing page, and keep the newest ``keep`` runs (default: all). ``plan_inputs``: given the
+    report's audit, what the plan is made with (:func:`wsaudit.analysis.work.plan_inputs_document`:
+    the codemod's records and the calibration on history, which the command line computes),
+    written as ``plan_inputs.json`` and read by the notebooks."""
     from wsaudit.api import audit as run_audit
     from wsaudit.report.index import write_index
     from wsaudit.report.page import notebook_heading
@@ -269,7 +277,10 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     out.mkdir(parents=True, exist_ok=True)
     config_path = str(Path(config).resolve()) if config is not None else None
     result = run_audit(root, config_path, cache=cache, cache_dir=cache_dir, jobs=jobs)  # fails early on bad input
-    simulation = result.simulate(seed=seed, runs=runs)
+    from wsaudit.analysis.work import plan_inputs as simulate_options
+
+    inputs = plan_inputs(result) if plan_inputs is not None else None
+    simulation = result.simulate(seed=seed, runs=runs, **simulate_options(inputs))
     kernel = ensure_kernel()
     moment = (now or _dt.datetime.now(_dt.UTC)).replace(microsecond=0)
     commit = git_commit(root)
@@ -283,7 +294,12 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
         out.mkdir(parents=True)
         archived = {"name": name}
     snapshot = save_audit(result, out / "audit.json")
+    inputs_path = None
+    if inputs is not None:
+        inputs_path = out / "plan_inputs.json"
+        write_text(inputs_path, json.dumps(inputs, indent=1, sort_keys=True) + "\n")
     parameters = {"repo_path": str(root), "config_path": config_path, "audit_path": str(snapshot),
+                  **({"plan_inputs_path": str(inputs_path)} if inputs_path is not None else {}),
                   "output_dir": str(out), "seed": seed,
                   "start_date": moment.date().isoformat(),
                   **({"runs": runs} if runs is not None else {}), **(extra or {})}
@@ -306,8 +322,9 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     if archived is not None:
         archived.update(_archive(top, out, result, row, kept or [], moment.date(), commit, keep))
         changes = archived.pop("section")
+    calibration = (inputs or {}).get("calibration") or {}
     pages.insert(0, write_index(out, result, simulation, links, date=moment.date(), commit=commit,
-                                changes=changes))
+                                changes=changes, model_note=calibration.get("sentence", "")))
     if history:
         tables = sorted(tables + list(out.glob("history_*.csv")))
     history = append_history(top, row)

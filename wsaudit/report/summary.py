@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from wsaudit.engine.parse import decode_source
-from wsaudit.model import CATEGORIES, OUTSIDE_GRAPH, SUPPRESSION_PROBLEMS, TIERS
+from wsaudit.model import CATEGORIES, OUTSIDE_GRAPH, SUPPRESSION_PROBLEMS, TIERS, Violation
 
 if TYPE_CHECKING:
     from wsaudit.analysis.simulate import Simulation
@@ -189,45 +189,76 @@ def _naive_hits(audit: Audit):
                         if any(word in line and p.search(line) for word, p in rules)]
 
 
+PARSE_PROBLEMS = ("syntax-error", "decode-error", "too-complex")  # the file's uses are the tokenizer's suspects
+UNREAD_PROBLEMS = ("read-error", "too-large")  # the file was not read at all
+
+
+def _missed_reason(v: Violation, leaves: dict[str, str]) -> str:
+    """Why the line-regex search does not count violation ``v`` (on a line it does not match),
+    from the violation itself: what was written there."""
+    leaf = leaves.get(v.rule_id)
+    written = v.name.rsplit(".", 1)[-1]
+    if v.category == "deprecated-module":
+        return "imports of the deprecated module that do not write its path out (relative, or through its package)"
+    if leaf is not None and written != leaf:
+        return "uses under another name (an alias)"
+    if v.category == "deprecated-reference":
+        return "uses that are neither a call nor an import (the name passed, stored or compared)"
+    if v.category == "deprecated-import" and v.via is not None:
+        return "imports through a module that re-exports it, on a line the search cannot match"
+    return "uses on a line the search cannot match (another line of the statement)"
+
+
 def naive_comparison(audit: Audit) -> pd.DataFrame:
     """Per file where they differ: what a line-regex count reports, what wsaudit finds, and why.
 
     The regex counts a line; wsaudit counts a use. ``regex only`` are the matched lines that
     hold no violation (a comment, a string or docstring, a look-alike name or the definition
-    itself, or any line of a file that does not parse); ``wsaudit only`` are the violations the
-    regex does not count: on lines it cannot match (aliases, re-exports) or a second use on a
-    line it matched once. So ``difference = wsaudit - naive = wsaudit only - regex only``, and
-    the reasons in ``why`` add up to it.
+    itself, or any line of a file that does not parse, whose uses are the tokenizer's suspects,
+    or was not read); ``wsaudit only`` are the violations the regex does not count: on lines it
+    does not match, each with what was written there (an alias, a use that is neither a call
+    nor an import, an import of the deprecated module that does not write its path, an import
+    through a re-export), or a second use on a line it matched once. So ``difference = wsaudit -
+    naive = wsaudit only - regex only``, and the reasons in ``why`` add up to it.
     """
     exact = Counter(v.path for v in audit.violation_records)
     per_line: dict[str, Counter] = {}
     for v in audit.violation_records:
         per_line.setdefault(v.path, Counter())[v.line] += 1
-    # only a file that does not parse in full has its uses as suspects (a bad module name or a
-    # suppression comment to fix says nothing of that)
-    broken = {d.path for d in audit.diagnostic_records if d.kind not in SUPPRESSION_PROBLEMS + OUTSIDE_GRAPH}
+    # only a file that does not parse in full has its uses as suspects; one that was not read has
+    # none; any other diagnostic (a bad module name, a relative import above the top, a
+    # suppression comment to fix) says nothing of the file's uses
+    kinds = {d.path: d.kind for d in audit.diagnostic_records if d.kind in PARSE_PROBLEMS + UNREAD_PROBLEMS}
+    suspects = Counter(v.path for v in audit.suspect_records)
+    leaves = {r.id: r.symbol.rsplit(".", 1)[1] for r in audit.config.rules if r.symbol}
     rows = []
     for f, text, hits in _naive_hits(audit):
         if not hits and not exact[f.path]:
             continue
         real = per_line.get(f.path, Counter())
         extra = [i for i in hits if i not in real]
-        missed = sum(n for line, n in real.items() if line not in hits)
         several = sum(real[i] - 1 for i in hits if i in real)
         parts: list[tuple[int, str]] = []
-        if f.path in broken and not exact[f.path]:
-            parts.append((len(extra), "in a file wsaudit cannot parse (its uses are listed as suspects)"))
+        if f.path in kinds and not exact[f.path]:
+            if kinds[f.path] in UNREAD_PROBLEMS:
+                parts.append((len(extra), f"in a file wsaudit did not read ({kinds[f.path]})"))
+            else:
+                listed = f"{suspects[f.path]} uses listed as suspects" if suspects[f.path] else "no use listed as suspect"
+                parts.append((len(extra), f"in a file that does not parse ({kinds[f.path]}, {listed})"))
         else:  # only the lines it matched need the tokenizer
             comments, strings = _code_spans(text) if extra and text is not None else (set(), set())
             parts.append((sum(1 for i in extra if i in comments and i not in strings), "in comments"))
             parts.append((sum(1 for i in extra if i in strings), "in strings or docstrings"))
-            parts.append((missed, "on lines it cannot match (aliases, re-exports)"))
+            missed = Counter(_missed_reason(v, leaves) for v in audit.violation_records
+                             if v.path == f.path and v.line not in hits)
+            parts.extend((n, f"on lines it does not match: {why}") for why, n in sorted(missed.items()))
             parts.append((sum(1 for i in extra if i not in comments and i not in strings),
                           "look-alike names or the definition itself"))
             parts.append((several, "more on lines holding several violations"))
+        missed_total = sum(n for line, n in real.items() if line not in hits)
         why = "; ".join(f"{n} {text}" for n, text in parts if n)
         rows.append({"path": f.path, "naive": len(hits), "wsaudit": exact[f.path],
-                     "regex only": len(extra), "wsaudit only": missed + several,
+                     "regex only": len(extra), "wsaudit only": missed_total + several,
                      "difference": exact[f.path] - len(hits), "why": why})
     rows = [r for r in rows if r["difference"] != 0 or r["regex only"]]
     rows.sort(key=lambda r: (-abs(r["difference"]), r["path"]))
@@ -359,16 +390,44 @@ def chain_text(chain: list[str] | tuple[str, ...]) -> str:
     return " -> ".join(chain)
 
 
+def _shim_paths(audit: Audit) -> set[str]:
+    """The files of the shim: the deprecated modules themselves and the files defining the
+    deprecated symbol (what the plan deletes in its last wave)."""
+    return {u.path for u in audit.model().units if u.shim}
+
+
 def top_files(audit: Audit, tier: str = "P0", top: int = 10) -> pd.DataFrame:
     """The ``top`` files of ``tier`` by their module's score (the most central first), with
-    the import chain from the Golden Path that puts them there."""
-    files = [f for f in audit.rank_rows("file") if f["tier"] == tier]
+    the import chain from the Golden Path that puts them there. The deprecated modules
+    themselves and the definitions (the shim, which the plan removes last) are not files to
+    start with: :func:`shim_files` lists them apart."""
+    shim = _shim_paths(audit)
+    files = [f for f in audit.rank_rows("file") if f["tier"] == tier and f["path"] not in shim]
     files.sort(key=lambda f: (-f["score"] / max(f["violations"], 1), f["path"]))
     rows = [{"file": f["path"], "violations": f["violations"], "module score": f["score"] / max(f["violations"], 1),
              "import hops": f["golden_distance"], "chain from the Golden Path": chain_text(f["golden_chain"]),
              "why": f["reason"].removeprefix(f"{tier}: ")} for f in files[:top]]
     return pd.DataFrame(rows, columns=["file", "violations", "module score", "import hops",
                                        "chain from the Golden Path", "why"]).astype({"import hops": "Int64"})
+
+
+def shim_files(audit: Audit) -> pd.DataFrame:
+    """The deprecated modules themselves and the files defining the deprecated symbol, with
+    their tier and violations: the plan removes them in its last wave, once nothing else uses
+    them, so they are never files to start with."""
+    model = audit.model()
+    rules = audit.config.rules
+    defining = {d.path for d in audit.definition_records}
+    rows = []
+    for u in model.units:
+        if not u.shim:
+            continue
+        deprecated = any(r.covers_module(u.module) for r in rules)
+        what = "a deprecated module" if deprecated else "defines the deprecated symbol"
+        if deprecated and u.path in defining:
+            what = "a deprecated module that defines the deprecated symbol"
+        rows.append({"file": u.path, "tier": u.tier, "violations": u.violations, "what it is": what})
+    return pd.DataFrame(rows, columns=["file", "tier", "violations", "what it is"])
 
 
 def central_files(audit: Audit, top: int = 10) -> pd.DataFrame:
@@ -389,10 +448,51 @@ def central_files(audit: Audit, top: int = 10) -> pd.DataFrame:
                         ).astype({"import hops": "Int64"})
 
 
+def _names(paths: list[str], most: int = 3) -> str:
+    return ", ".join(paths[:most]) + (f" and {len(paths) - most} other{'s' if len(paths) - most > 1 else ''}" if len(paths) > most else "")
+
+
+def _p0_causes(simulation: Simulation, strategy: str, waves: list, late: list) -> list[str]:
+    """Why each P0 file of ``late`` is where the plan puts it, from the plan's own facts: the
+    files importing the deprecated name through it that the order puts before it (in an
+    earlier wave or earlier in the same wave), its lack of a Golden Path score, or the order."""
+    model = simulation.model
+    flat = [u.path for wave in waves for u in wave]
+    position = {p: i for i, p in enumerate(flat)}
+    wave_of = {u.path: i for i, wave in enumerate(waves) for u in wave}
+    reasons = []
+    held = []
+    for u in late:
+        before = sorted(p for p in model.depends.get(u.path, ()) if p in position and position[p] < position[u.path])
+        if before and strategy == "dependency-safe":  # the one strategy that waits for importers
+            held.append((u, before))
+    for u, before in held:
+        same = [p for p in before if wave_of[p] == wave_of[u.path]]
+        where = (f"{len(same)} of them planned in the same wave ({_names(same)})" if same
+                 else f"planned before it ({_names(before)})")
+        reasons.append(f"{u.path} re-exports the deprecated name to {len(before)} module"
+                       f"{'s' if len(before) > 1 else ''} that import it through it, {where}, and drops it only "
+                       "once they are migrated")
+    rest = [u for u in late if u not in {h for h, _ in held}]
+    unscored = [u for u in rest if u.score == 0] if strategy in ("dependency-safe", "centrality") else []
+    if unscored:
+        reasons.append(f"{len(unscored)} P0 file{'s' if len(unscored) > 1 else ''} ({_names([u.path for u in unscored])})"
+                       " have no Golden Path score (Golden Path tests), so an order by exposure puts them after "
+                       "scored files")
+    rest = [u for u in rest if u not in unscored]
+    if rest and strategy in ("dependency-safe", "centrality"):
+        reasons.append(f"{_names([u.path for u in rest])} remove{'s' if len(rest) == 1 else ''} less Golden Path "
+                       "exposure per hour than the files before them")
+    elif rest:
+        reasons.append(f"the {strategy} order puts {_names([u.path for u in rest])} after others")
+    return reasons
+
+
 def p0_note(simulation: Simulation, strategy: str | None = None) -> str:
     """One sentence under the plan: when its P0 work ends, and what holds it back when it is
-    not first (files that re-export the deprecated API wait for the files importing through
-    them; the shim goes last; files with no Golden Path score are not ordered by it)."""
+    not first: the codemod's waves, which go first; files that re-export the deprecated name
+    and wait for the files importing it through them (named, and whether they are in the same
+    wave); files with no Golden Path score; the order. The shim goes last."""
     strategy = strategy or simulation.recommended()
     waves = simulation.orders[strategy]
     model = simulation.model
@@ -401,38 +501,24 @@ def p0_note(simulation: Simulation, strategy: str | None = None) -> str:
     if not p0_waves:
         tail = f" The {shim_p0} P0 violations in the shim go with it, last." if shim_p0 else ""
         return "The plan has no P0 work outside the shim." + tail if shim_p0 else "The plan has no P0 work."
-    p0_files = sum(1 for wave in waves for u in wave if u.by_tier[0] and not u.shim)
-    earliest = math.ceil(p0_files / max(model.settings.wave_files, 1))
+    codemod = [i for i, wave in enumerate(waves, start=1) if wave and all(u.automatable for u in wave)]
+    manual_p0 = sum(1 for wave in waves for u in wave if u.by_tier[0] and not u.shim and not u.automatable)
+    auto_p0 = [i for i in codemod if any(u.by_tier[0] for u in waves[i - 1])]
+    earliest = (len(codemod) + math.ceil(manual_p0 / max(model.settings.wave_files, 1)) if manual_p0
+                else max(auto_p0, default=len(codemod)))
     last = p0_waves[-1]
     text = f"P0 work ends in wave {last} of {len(waves)}"
     if last <= earliest:
-        text += ": it goes first."
+        text += ": it goes first" + (f", after the codemod's wave{'s' if len(codemod) > 1 else ''} "
+                                     f"({', '.join(map(str, codemod))}: run `wsaudit migrate --wave {codemod[0]}`)"
+                                     if codemod and manual_p0 else "") + "."
     else:
-        order = {u.path: i for i, wave in enumerate(waves) for u in wave}
         late = [u for wave in waves[earliest:] for u in wave if u.by_tier[0] and not u.shim]
-        waiting = {u.path: sorted(p for p in model.depends.get(u.path, ()) if order.get(p, -1) < order[u.path]
-                                  and p in order) for u in late}
-        constrained = strategy == "dependency-safe"  # the one strategy that waits for importers
-        held = [u for u in late if waiting[u.path]] if constrained else []
-        unscored = [u for u in late if u not in held and u.score == 0] if strategy in ("dependency-safe",
-                                                                                      "centrality") else []
-        reasons = []
-        if held:
-            names = ", ".join(u.path for u in held[:3]) + (" and others" if len(held) > 3 else "")
-            importers = len({p for u in held for p in waiting[u.path]})
-            reasons.append(f"{names} re-export{'s' if len(held) == 1 else ''} the deprecated API and can drop it only "
-                           f"after the {importers} files importing it through them are migrated")
-        if unscored:
-            reasons.append(f"{len(unscored)} P0 file{'s' if len(unscored) > 1 else ''} (Golden Path tests) have no "
-                           "Golden Path score, so an order by exposure puts them after scored files")
-        rest = [u for u in late if u not in held and u not in unscored]
-        if rest and strategy in ("dependency-safe", "centrality"):
-            reasons.append(f"{len(rest)} P0 file{'s' if len(rest) > 1 else ''} remove less exposure per hour than "
-                           "the files before them")
-        elif rest:
-            reasons.append(f"the {strategy} order puts {len(rest)} P0 file{'s' if len(rest) > 1 else ''} after others")
-        text += f", not wave {earliest} (the earliest, with {p0_files} P0 files at "
-        text += f"{model.settings.wave_files} files a wave), because " + "; ".join(reasons) + "."
+        reasons = _p0_causes(simulation, strategy, waves, late)
+        text += f", not wave {earliest} (the earliest, with {manual_p0} P0 files for people at "
+        text += f"{model.settings.wave_files} files a wave"
+        text += f" after the codemod's {len(codemod)} wave{'s' if len(codemod) > 1 else ''})" if codemod else ")"
+        text += ", because " + "; ".join(reasons) + "."
     if shim_p0:
         text += f" The {shim_p0} P0 violations in the shim (the deprecated modules and definitions) go in the last wave."
     return text

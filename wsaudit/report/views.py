@@ -135,6 +135,11 @@ def chains(audit: Audit, tier: str = "P0", top: int | None = None) -> Table:
                  empty=f"No {tier} file.")
 
 
+def shim_files(audit: Audit) -> Table:
+    """The deprecated modules and definitions, apart from the files to start with: last."""
+    return Table(summary.shim_files(audit), empty="No deprecated module or definition in the tree.")
+
+
 def central_files(audit: Audit, top: int = 10) -> Table:
     return Table(summary.central_files(audit, top), kinds={"module score": "share",
                                                            "exposure removed (score x violations)": "share"},
@@ -274,3 +279,29 @@ class Paragraph:
 def paragraph(text: str, strong: bool = False) -> Paragraph:
     """``text`` as a notebook paragraph (see :class:`Paragraph`)."""
     return Paragraph(text, strong)
+
+
+def plan_inputs(path: str | None) -> dict:
+    """The keyword arguments of ``audit.simulate`` that ``wsaudit report`` computed (the codemod's
+    records, the calibration on history), read from ``plan_inputs_path``; None: none (the
+    configured model, every violation a person's work)."""
+    if not path:
+        return {}
+    import json
+    from pathlib import Path
+
+    from wsaudit.analysis.work import plan_inputs as inputs
+
+    return inputs(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def plan_sentences(simulation, path: str | None) -> str:
+    """What the codemod does of the plan, and where the model's numbers come from."""
+    import json
+    from pathlib import Path
+
+    from wsaudit.analysis.simulate import automation_sentence
+
+    text = automation_sentence(simulation.document())
+    calibration = json.loads(Path(path).read_text(encoding="utf-8")).get("calibration") if path else None
+    return text + (" " + calibration["sentence"] if calibration and calibration.get("sentence") else "")
