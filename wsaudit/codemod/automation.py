@@ -3,7 +3,8 @@
 Read-only: :func:`wsaudit.codemod.plan.plan` computes the whole migration in memory (nothing is
 written) and this module turns it into one :class:`~wsaudit.analysis.work.Automation` per file
 with violations: the violations its rewrites claimed in a file whose six checks pass, per
-category, and the reasons the codemod gives for the rest. The simulation sits below the
+category, and the reasons the codemod gives for the rest (each violation's verdict is
+:func:`~wsaudit.codemod.triage.triage`'s: one answer to "does the codemod do this one"). The simulation sits below the
 codemod in the layers, so it receives these records rather than calling the codemod.
 """
 
@@ -16,29 +17,26 @@ from wsaudit.analysis.work import Automation
 from wsaudit.api import Audit
 from wsaudit.codemod.plan import plan
 from wsaudit.codemod.records import Migration
+from wsaudit.codemod.triage import triage
 from wsaudit.model import CATEGORIES
 
 
 def _records(a: Audit, migration: Migration, paths: Iterable[str]) -> dict[str, Automation]:
-    per_file: dict[str, Counter] = {p: Counter() for p in paths}
-    for v in a.violation_records:
-        if v.path in per_file:
-            per_file[v.path][v.category] += 1
-    manual: dict[str, Counter] = {p: Counter() for p in per_file}
-    reasons: dict[str, Counter] = {p: Counter() for p in per_file}
-    for item in migration.manual:
-        if item.path in manual:
-            manual[item.path][item.category] += 1
-            reasons[item.path][item.reason] += 1
-    for path, why in migration.skipped:
-        if path in manual:
-            manual[path] = Counter(per_file[path])
-            reasons[path] = Counter({why: sum(per_file[path].values())})
-    out = {}
-    for path, counts in sorted(per_file.items()):
-        automated = tuple(max(counts[c] - manual[path][c], 0) for c in CATEGORIES)
-        out[path] = Automation(path, automated, tuple(sorted(reasons[path].items(), key=lambda kv: (-kv[1], kv[0]))))
-    return out
+    """Per path: the violations :func:`~wsaudit.codemod.triage.triage` finds rewritten, per
+    category, and the reasons it gives for the others (most frequent first)."""
+    automated: dict[str, Counter] = {p: Counter() for p in paths}
+    reasons: dict[str, Counter] = {p: Counter() for p in automated}
+    for verdict in triage(a, sorted(automated), migration=migration):
+        path = verdict.violation.path
+        if path not in automated:
+            continue
+        if verdict.automatable:
+            automated[path][verdict.violation.category] += 1
+        else:
+            reasons[path][verdict.reason or ""] += 1
+    return {path: Automation(path, tuple(counts[c] for c in CATEGORIES),
+                             tuple(sorted(reasons[path].items(), key=lambda kv: (-kv[1], kv[0]))))
+            for path, counts in sorted(automated.items())}
 
 
 def _whole(record: Automation, total: int) -> bool:
