@@ -576,7 +576,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int, row: dict) -> None:
         state = f"error: {row['error']}" if row["error"] else \
-            f"{row['violations']} uses, P0 {(row['by_tier'] or {}).get('P0', '-')}"
+            f"{row['violations']} use{'' if row['violations'] == 1 else 's'}, P0 {(row['by_tier'] or {}).get('P0', '-')}"
         _say(f"fleet {done}/{total} {row['name']}: {state}")
 
     cache_dir = str(Path(args.cache_dir).resolve()) if args.cache_dir else None

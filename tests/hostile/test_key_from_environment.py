@@ -139,3 +139,13 @@ def test_the_ci_example_gives_the_secret_to_the_gate_alone_and_saves_only_the_de
     save = next(s for s in steps if s.get("uses", "").startswith("actions/cache/save"))
     assert restore["with"]["path"] == save["with"]["path"] == ".wsaudit/cache"  # the default cache_dir
     assert "default_branch" in save["if"] and "push" in save["if"]
+
+
+def test_migrate_with_a_short_secret_writes_nothing_and_names_the_secret(sample_copy, cli, monkeypatch, tmp_path):
+    # a rollback point must be signed before any file is written: with no key there is none,
+    # and the one line says which key was missing (the secret, not the key file it never read)
+    runner(monkeypatch, tmp_path, "runner", "too-short-to-be-a-secret")
+    before = {p: p.read_bytes() for p in sorted(sample_copy.rglob("*.py"))}
+    result = cli("migrate", sample_copy, "--apply")
+    assert result.code == 2 and "$WSAUDIT_KEY is shorter than 32 characters" in result.err
+    assert {p: p.read_bytes() for p in sorted(sample_copy.rglob("*.py"))} == before

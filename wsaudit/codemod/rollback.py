@@ -44,7 +44,7 @@ from pathlib import Path
 from wsaudit.codemod import treefs
 from wsaudit.errors import InputError, RollbackError, UnsafePathError
 from wsaudit.iorw import fsync_dir
-from wsaudit.secret import mac_of, user_key
+from wsaudit.secret import key_problem, mac_of, user_key
 
 ROLLBACK_DIR = Path(".wsaudit") / "rollback"
 MANIFEST = "manifest.json"
@@ -127,8 +127,9 @@ def _signed(doc: dict) -> bytes:
 def _key() -> bytes:
     key = user_key()
     if key is None:
-        raise RollbackError("cannot read or create the user's key (see 'wsaudit.secret': $WSAUDIT_KEY_FILE, "
-                            "$XDG_CONFIG_HOME/wsaudit/key or ~/.config/wsaudit/key); rollback points need it")
+        raise RollbackError(f"no key to sign the rollback point: {key_problem()} (see 'wsaudit.secret': "
+                            "$WSAUDIT_KEY, or the key file $WSAUDIT_KEY_FILE, $XDG_CONFIG_HOME/wsaudit/key or "
+                            "~/.config/wsaudit/key)")
     return key
 
 
