@@ -113,7 +113,7 @@ def test_a_scan_that_stores_nothing_makes_its_import_records_only_when_asked(tmp
     """Without the cache nothing asks for the records while a scan runs (its output holds
     none): they are made when the graph asks, the same as the complete run's, and the one
     problem made from them (a relative import above the top package) is in the rows at once."""
-    import wsaudit.engine.imports as imports
+    from wsaudit.engine import imports
 
     pkg = tmp_path / "billing"
     pkg.mkdir()
