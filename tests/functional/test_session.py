@@ -107,3 +107,30 @@ def test_the_resolver_and_the_name_filter_answer_the_same_protocol(cold):
     dotted = "netra_backend.app.websocket_core.create_websocket_manager"
     assert narrow.resolve(dotted) == wide.resolve(dotted) != frozenset()
     assert narrow.resolve("netra_backend.app.websocket_core.WebSocketManager") == frozenset()  # not a deprecated name
+
+
+def test_a_scan_that_stores_nothing_makes_its_import_records_only_when_asked(tmp_path, monkeypatch):
+    """Without the cache nothing asks for the records while a scan runs (its output holds
+    none): they are made when the graph asks, the same as the complete run's, and the one
+    problem made from them (a relative import above the top package) is in the rows at once."""
+    from wsaudit.engine import imports
+
+    pkg = tmp_path / "billing"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "invoice.py").write_text("from . import tax\nfrom ...shared import money\nimport os\n", encoding="utf-8")
+    (pkg / "tax.py").write_text("from billing import invoice\n", encoding="utf-8")
+    (tmp_path / "wsaudit.toml").write_text('[[rule]]\nid = "R1"\nsymbol = "billing.tax.rate"\n', encoding="utf-8")
+    cfg = load(tmp_path)
+    made = []
+    real = imports._direct_imports
+    monkeypatch.setattr(imports, "_direct_imports", lambda *a: made.append(1) or real(*a))
+    result = audit_tree(Tree.folder(tmp_path, cfg), cfg, reading=Reading(cache=False))
+    assert made == []
+    assert [(d.path, d.kind, d.line) for d in result.diagnostics] == [
+        ("billing/invoice.py", "bad-relative-import", 2)]
+    complete = audit_tree(Tree.folder(tmp_path, cfg), cfg, reading=Reading(cache=False), complete=True)
+    assert result.diagnostics == complete.diagnostics
+    assert result.graph.records() == complete.graph.records() and len(made) == 2
+    assert [(r.source, r.target) for r in result.graph.records()] == [
+        ("billing.invoice", "billing.tax"), ("billing.invoice", "os"), ("billing.tax", "billing.invoice")]

@@ -27,6 +27,33 @@ def direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], 
         return _direct_imports(files, facts, modules)
 
 
+def relative_problems(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], modules: ModuleTable
+                      ) -> list[Diagnostic]:
+    """The problems :func:`direct_imports` gives (a relative import that goes above the
+    top-level package), without making the records: a scan prints them, and makes the
+    records only when something asks for them (the graph, a stored result).
+
+    >>> from wsaudit.engine.parse import parse_source
+    >>> files = [SourceFile("top.py", "top", False, False, 0)]
+    >>> facts = {"top.py": parse_source(b"from .. import x\\n")}
+    >>> relative_problems(files, facts, ModuleTable.of(files, {"top.py"})) == direct_imports(files, facts,
+    ...     ModuleTable.of(files, {"top.py"}))[1]
+    True
+    """
+    problems: list[Diagnostic] = []
+    owns = modules.owns
+    for f in sorted((f for f in files if owns(f)), key=lambda f: f.module):
+        file_facts = facts.get(f.path)
+        if file_facts is None:
+            continue
+        for imp in file_facts.imports:
+            if imp.is_from and imp.level and modules.absolute(f.module, imp.level, imp.module) is None:
+                written = "." * imp.level + (imp.module or "")
+                problems.append(Diagnostic(f.path, IMPORT_PROBLEM, imp.line,
+                                           f"'from {written} import' goes above the top-level package"))
+    return problems
+
+
 def _direct_imports(files: Iterable[SourceFile], facts: Mapping[str, FileFacts], modules: ModuleTable
                     ) -> tuple[list[DirectImport], list[Diagnostic]]:
     records: list[DirectImport] = []

@@ -172,7 +172,8 @@ class GraphPart:
     from, and 85% of what a stored result holds. Made from the records of a fresh audit, from
     the :func:`graph_text` of lines kept from an earlier result, or read from a stored result
     when it is first asked for (``read``; if that raises :class:`PartMissing`, ``fallback``
-    makes them again). Given nothing, it is the empty part of a run that made no records.
+    makes them again), or made when first asked for (``make``, with ``loc``: a scan that
+    stores nothing never asks). Given nothing, it is the empty part of a run that made no records.
 
     >>> part = GraphPart(records=[DirectImport("a", "b", 1, "module", True)], loc={"a.py": 3, "b.py": 1})
     >>> GraphPart(text=part.text()).records() == part.records(), GraphPart().records()
@@ -181,17 +182,20 @@ class GraphPart:
 
     def __init__(self, *, records: list[DirectImport] | None = None, loc: dict[str, int] | None = None,
                  text: str | None = None, read: Callable[[], str] | None = None,
-                 fallback: Callable[[], GraphPart] | None = None):
-        if records is None and text is None and read is None:  # a run that made no import records
+                 fallback: Callable[[], GraphPart] | None = None,
+                 make: Callable[[], list[DirectImport]] | None = None):
+        if records is None and text is None and read is None and make is None:  # a run that made no records
             records, loc = [], loc or {}
         self._records, self._loc, self._text = records, loc, text
-        self._read, self._fallback = read, fallback
+        self._read, self._fallback, self._make = read, fallback, make
         self._released = False
 
     def _decoded(self) -> tuple[list[DirectImport], dict[str, int]]:
         if self._released:
             raise UsageError("the import records of this audit were let go (Audit.release_import_records): "
                              "audit again")
+        if self._records is None and self._make is not None:
+            self._records, self._make = self._make(), None  # (``loc`` was given with ``make``)
         if self._records is None or self._loc is None:
             try:
                 self._records, self._loc = decode_graph(self.text())
@@ -229,7 +233,7 @@ class GraphPart:
 
     def release(self) -> None:
         """Let go of the records (and of what gives them): asking for them later is an error."""
-        self._records = self._text = self._read = self._fallback = None
+        self._records = self._text = self._read = self._fallback = self._make = None
         self._released = True
 
 

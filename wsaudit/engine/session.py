@@ -433,7 +433,7 @@ def _with_imports(tree: Tree, store: FactStore, modules: ModuleTable, found: Det
                   unchanged: set[str], still_unreadable: set[str], replay: bool) -> TreeResult:
     """The result of a search with its import records and diagnostics: those of an unchanged
     file taken from ``earlier`` (they depend on its bytes alone), the others made now."""
-    from wsaudit.engine.imports import direct_imports
+    from wsaudit.engine.imports import direct_imports, relative_problems
 
     files, facts = list(tree.files), store.facts
     # taken from that result also when its full facts were needed (a replay trusts the
@@ -443,13 +443,19 @@ def _with_imports(tree: Tree, store: FactStore, modules: ModuleTable, found: Det
         earlier_rows(earlier, reused | still_unreadable, files, modules.owns, tree.listing)
         if earlier is not None and (reused or still_unreadable) else ({}, {}, []))
     problems = [d for d in store.diagnostics() if d.path not in reused] + earlier_problems
-    fresh, import_problems = direct_imports([f for f in files if f.path not in reused], facts, modules)
-    diagnostics = sorted([*tree.listing, *problems, *import_problems, *found.problems], key=Diagnostic.sort_key)
+    made = [f for f in files if f.path not in reused]
     loc = _lines_of_code(files, facts, earlier_loc)
     if reused:  # one importer's records come from one side
+        fresh, import_problems = direct_imports(made, facts, modules)
         graph = GraphPart(text=graph_text({**earlier_imports, **group_lines(fresh)}, loc))
     else:
-        graph = GraphPart(records=fresh, loc=loc)
+        # the records only when asked for (the graph, a stored result; a scan that stores
+        # nothing prints none of them): their problems now, from the statements alone. The
+        # facts are let go (FactStore.release): only the statements are kept for them.
+        import_problems = relative_problems(made, facts, modules)
+        statements = {f.path: ff for f in made if (ff := facts.get(f.path)) is not None and ff.imports}
+        graph = GraphPart(make=lambda: direct_imports(made, statements, modules)[0], loc=loc)
+    diagnostics = sorted([*tree.listing, *problems, *import_problems, *found.problems], key=Diagnostic.sort_key)
     return TreeResult(
         tree.files, tuple(found.violations), tuple(diagnostics), tuple(found.definitions), tuple(found.suspects),
         found.targets, tuple(found.notices), tuple(sorted({f.path for f in files} - store.read - reused)),
