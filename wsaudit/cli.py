@@ -344,9 +344,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         raise UsageError("--figure needs --backtest REV")
     if args.backtest:
         return _backtest(args)
+    from wsaudit.planning import calibration as calibrated, history_rows, simulation as simulated
+
     result = _audit(args)
-    calibration = _calibration(args, result) if args.calibrate else None
-    simulation = _simulation(args, result, calibration)
+    calibration = calibrated(result, history_rows(result.root, _history_config(args), _store_options(args)),
+                             args.seed) if args.calibrate else None
+    simulation = simulated(result, seed=args.seed, runs=args.runs, codemod=not args.no_codemod,
+                           calibrated=calibration)
     doc = simulation.document()
     if calibration is not None:
         doc["calibration"] = calibration.document()
@@ -360,102 +364,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _simulation(args: argparse.Namespace, result, calibration=None):
-    """The simulation of ``result``'s tree: the codemod's plan consulted unless --no-codemod,
-    the calibrated model when one is given."""
-    automation = None
-    if not args.no_codemod:
-        from wsaudit.codemod.automation import automation as codemod_automation
-
-        automation = codemod_automation(result)
-    fitted = {"settings": calibration.settings, "category_hours": calibration.category_hours} \
-        if calibration is not None and calibration.source == "history" else {}
-    return result.simulate(seed=args.seed, runs=args.runs, automation=automation, **fitted)
-
-
-def _history_rows(args: argparse.Namespace, path, rev_range: str | None = None) -> list[dict] | str:
-    """The commits of the tree's history (``wsaudit history``'s rows), or why there are none."""
-    from wsaudit.history import history
-    from wsaudit.history.git import GitError
-
-    try:
-        done = history(path, rev_range=rev_range, config=_history_config(args), **_store_options(args))
-    except GitError as exc:
-        return str(exc)
-    return done.document()["commits"]
-
-
-def _calibration(args: argparse.Namespace, result, rows: list[dict] | str | None = None):
-    """The model fitted on the tree's history (:func:`wsaudit.history.calibrate.fit`), or the
-    defaults with why."""
-    from wsaudit.history.calibrate import defaults, fit
-
-    rows = _history_rows(args, result.root) if rows is None else rows
-    if isinstance(rows, str):
-        return defaults(result.config.simulate, f"no git history ({rows})")
-    return fit(rows, result.config.simulate, seed=args.seed)
-
-
 def _backtest(args: argparse.Namespace) -> int:
-    """``simulate --backtest REV``: the plan at REV, default and calibrated on the history up to
-    REV, against what happened after REV (docs/cli.md)."""
-    import tempfile
-
-    from wsaudit.api import audit
-    from wsaudit.history.burndown import actual, band
-    from wsaudit.history.calibrate import backtest_errors, export_tree, milestone_errors, observed_zero, work_days
-    from wsaudit.history.git import Repository
+    """``simulate --backtest REV`` (:func:`wsaudit.planning.backtest`)."""
+    from wsaudit.planning import backtest
     from wsaudit.render.simulate import render_backtest
 
-    with Repository.open(args.path) as repo:
-        oid = repo.resolve(args.backtest)
-    rows = _history_rows(args, args.path)
-    if isinstance(rows, str):
-        raise UsageError(f"--backtest: {rows}")
-    at = next((i for i, r in enumerate(rows) if r["commit"] == oid), None)
-    if at is None:
-        raise UsageError(f"--backtest {args.backtest}: not on the first-parent history of HEAD")
-    with tempfile.TemporaryDirectory(prefix="wsaudit-backtest-") as folder:
-        tree = Path(folder) / "tree"
-        export_tree(args.path, oid, tree)
-        config = f"profile:{args.profile}" if args.profile and not args.config else args.config
-        result = audit(tree, config, cache=False, jobs=args.jobs)
-        calibration = _calibration(args, result, rows[: at + 1])
-        plans = {"default": _simulation(args, result), "calibrated": _simulation(args, result, calibration)}
-    shim = {t: sum(u.by_tier[i] for u in plans["default"].model.units if u.shim) for i, t in enumerate(("P0", "P1",
-                                                                                                        "P2"))}
-    observed = observed_zero(rows, oid, shim)
-    # the days of the observed series as the errors count them (nine to five), not whole days
-    after = [{**r, "day": work_days(rows[at]["date"], r["date"])} for r in actual(rows, oid)]
-    is_test = {f.path: f.is_test for f in result.files}
-    doc: dict = {"rev": oid, "date": rows[at]["date"], "observed_days_to_zero": observed,
-                 "calibration": calibration.document(), "calibration_sentence": calibration.sentence()}
-    bands = {}
-    for label, sim in plans.items():
-        d = sim.document()
-        strategy = args.strategy or d["recommended"]
-        entry = next(s for s in d["strategies"] if s["name"] == strategy)
-        planned = {t: entry[f"days_to_zero_{t.lower()}"]["p50"] for t in ("P0", "P1", "P2")}
-        plan_band = band(sim, strategy, is_test)
-        horizon = max([r["day"] for r in after] + [plan_band[-1]["day"] if plan_band else 0.0])
-        bands[label] = band(sim, strategy, is_test, horizon=horizon)
-        doc[label] = {"strategy": strategy, "planned_days_to_zero": planned,
-                      "error_days": backtest_errors(planned, observed),
-                      "burndown": milestone_errors(after, bands[label])}
-    used = "calibrated" if calibration.source == "history" else "default"
-    doc["error_days"] = doc[used]["error_days"]["P0"]
-    doc["per_tier"] = {t: {"error_days": doc[used]["error_days"][t],
-                           "burndown_error_days": doc[used]["burndown"][t]["mean_abs_error_days"]}
-                       for t in ("P0", "P1", "P2")}
-    doc["plan_used"] = used
-    if args.figure:
-        from wsaudit.report.plots import plot_backtest, save
-
-        fig = plot_backtest(after, bands, {label: doc[label]["error_days"] for label in plans},
-                            title=f"Back-test at {oid[:12]} ({rows[at]['date'][:10]})")
-        shown = save(fig, None, "")
-        target = Path(args.figure)
-        target.write_bytes(shown.png)
+    config = f"profile:{args.profile}" if args.profile and not args.config else args.config
+    doc, png = backtest(args.path, args.backtest, config=config, history_config=_history_config(args),
+                        strategy=args.strategy, seed=args.seed, runs=args.runs, jobs=args.jobs,
+                        codemod=not args.no_codemod, store=_store_options(args), figure=bool(args.figure))
+    if png is not None:
+        Path(args.figure).write_bytes(png)
     write_output(render_backtest(args.format, doc), args.output)
     return EXIT_OK
 
@@ -514,36 +433,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _plan_inputs(args: argparse.Namespace, result) -> dict:
-    """What ``report``'s plan is made with: the codemod's records (unless --no-codemod) and the
-    model calibrated on the tree's git history (unless --no-calibrate; the defaults, labelled,
-    without history)."""
-    from wsaudit.analysis.work import plan_inputs_document
-    from wsaudit.history.calibrate import defaults
+    """``report``'s plan inputs (:func:`wsaudit.planning.plan_inputs`) from its options."""
+    from wsaudit.planning import plan_inputs
 
-    automation = None
-    if not args.no_codemod:
-        from wsaudit.codemod.automation import automation as codemod_automation
-
-        automation = codemod_automation(result)
-    if args.no_calibrate:
-        calibration = defaults(result.config.simulate, "not asked for (--no-calibrate)")
-    elif args.calibrate or _repository_top(result.root):
-        calibration = _calibration(args, result)
-    else:  # a folder inside a repository: its history is the whole repository's, fitted only when asked
-        calibration = defaults(result.config.simulate, "the tree is not the top of a git repository "
-                               "(wsaudit report --calibrate fits on the history of its folder)")
-    return plan_inputs_document(automation, {**calibration.document(), "sentence": calibration.sentence()})
-
-
-def _repository_top(root: Path) -> bool:
-    """Whether ``root`` is the top of a git work tree (its history is the tree's own)."""
-    from wsaudit.history.git import GitError, Repository
-
-    try:
-        with Repository.open(root) as repo:
-            return repo.prefix == "" and not repo.bare
-    except GitError:
-        return False
+    return plan_inputs(result, codemod=not args.no_codemod, seed=args.seed, config=_history_config(args),
+                       calibrate=False if args.no_calibrate else (True if args.calibrate else None),
+                       store=_store_options(args))
 
 
 def cmd_history(args: argparse.Namespace) -> int:

@@ -269,7 +269,6 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     from wsaudit.report.index import write_index
     from wsaudit.report.page import notebook_heading
     from wsaudit.report.views import title
-    from wsaudit.audit_file import save_audit
 
     _check_report_options(extra, archive, keep)
     root = Path(path).resolve()
@@ -293,13 +292,7 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
         out = top / kept_runs.RUNS / name
         out.mkdir(parents=True)
         archived = {"name": name}
-    snapshot = save_audit(result, out / "audit.json")
-    inputs_path = None
-    if inputs is not None:
-        inputs_path = out / "plan_inputs.json"
-        write_text(inputs_path, json.dumps(inputs, indent=1, sort_keys=True) + "\n")
-    parameters = {"repo_path": str(root), "config_path": config_path, "audit_path": str(snapshot),
-                  **({"plan_inputs_path": str(inputs_path)} if inputs_path is not None else {}),
+    parameters = {"repo_path": str(root), "config_path": config_path, **_inputs_written(out, result, inputs),
                   "output_dir": str(out), "seed": seed,
                   "start_date": moment.date().isoformat(),
                   **({"runs": runs} if runs is not None else {}), **(extra or {})}
@@ -333,6 +326,18 @@ def report(path: str | Path, output_dir: str | Path, config: str | Path | None =
     if archived is not None:
         _finish_archive(top, pages, archived, done)
     return done
+
+
+def _inputs_written(out: Path, audit: Any, inputs: dict | None) -> dict[str, str]:
+    """Write the audit the notebooks read (``audit.json``) and the plan's inputs
+    (``plan_inputs.json``, when given) into ``out``: the notebooks' parameters naming them."""
+    from wsaudit.audit_file import save_audit
+
+    found = {"audit_path": str(save_audit(audit, out / "audit.json"))}
+    if inputs is not None:
+        write_text(out / "plan_inputs.json", json.dumps(inputs, indent=1, sort_keys=True) + "\n")
+        found["plan_inputs_path"] = str(out / "plan_inputs.json")
+    return found
 
 
 def _check_report_options(extra: dict[str, Any] | None, archive: bool, keep: int | None) -> None:
