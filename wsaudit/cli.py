@@ -299,9 +299,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def _recommended_plan(result) -> tuple[list[dict], str]:
     """The wave plan ``wsaudit simulate --plan`` writes (the recommended strategy, seed 0, the
     codemod's plan consulted so that its waves come first), computed in memory, and its strategy."""
-    from wsaudit.codemod.automation import automation
+    from wsaudit.planning import simulation as simulated
 
-    simulation = result.simulate(seed=0, automation=automation(result))
+    simulation = simulated(result, seed=0)
     strategy = simulation.recommended()
     return simulation.plan_rows(strategy), strategy
 
@@ -344,7 +344,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         raise UsageError("--figure needs --backtest REV")
     if args.backtest:
         return _backtest(args)
-    from wsaudit.planning import calibration as calibrated, history_rows, simulation as simulated
+    from wsaudit.planning import calibration as calibrated
+    from wsaudit.planning import history_rows
+    from wsaudit.planning import simulation as simulated
 
     result = _audit(args)
     calibration = calibrated(result, history_rows(result.root, _history_config(args), _store_options(args)),

@@ -39,14 +39,17 @@ def calibration(result, rows: list[dict] | str, seed: int = 0):
     return fit(rows, result.config.simulate, seed=seed)
 
 
+def _automation(result):
+    """What ``wsaudit migrate`` (a dry run) does per file of ``result``'s tree."""
+    from wsaudit.codemod.automation import automation
+
+    return automation(result)
+
+
 def simulation(result, *, seed: int = 0, runs: int | None = None, codemod: bool = True, calibrated=None):
     """The simulation of ``result``'s tree: the codemod's plan consulted when ``codemod``, the
     calibrated model when one fitted on history is given."""
-    automation = None
-    if codemod:
-        from wsaudit.codemod.automation import automation as codemod_automation
-
-        automation = codemod_automation(result)
+    automation = _automation(result) if codemod else None
     fitted = {"settings": calibrated.settings, "category_hours": calibrated.category_hours} \
         if calibrated is not None and calibrated.source == "history" else {}
     return result.simulate(seed=seed, runs=runs, automation=automation, **fitted)
@@ -71,11 +74,7 @@ def plan_inputs(result, *, codemod: bool = True, calibrate: bool | None = None, 
     from wsaudit.analysis.work import plan_inputs_document
     from wsaudit.history.calibrate import defaults
 
-    automation = None
-    if codemod:
-        from wsaudit.codemod.automation import automation as codemod_automation
-
-        automation = codemod_automation(result)
+    automation = _automation(result) if codemod else None
     if calibrate is False:
         fitted = defaults(result.config.simulate, "not asked for (--no-calibrate)")
     elif calibrate or repository_top(result.root):

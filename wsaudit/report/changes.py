@@ -209,32 +209,21 @@ def renames(root: str | Path, before: str, after: str) -> dict[str, str]:
     the audited folder ``root``: ``{old: new}``. Not a git checkout, a commit git does not
     have, anything but two full object ids: none, never an error.
 
-    ``git diff-tree -r -M --relative -z`` through the safe git environment of
-    :mod:`wsaudit.history.git` (the object ids are checked first: never an option).
+    :meth:`wsaudit.history.git.Repository.diff_tree` (``-M``, the safe git environment; the
+    object ids are checked first: never an option).
     """
-    from wsaudit.history.git import git_args, git_env
+    from wsaudit.history.git import GitError, Repository
 
     if not all(re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", c or "") for c in (before, after)) or before == after:
         return {}
     try:
-        proc = subprocess.run(git_args("-C", str(root), "diff-tree", "-r", "-M", "--relative", "--name-status",
-                                       "-z", "--no-textconv", before, after),
-                              capture_output=True, env=git_env(), check=False, timeout=BLAME_TIMEOUT)
-    except (OSError, subprocess.SubprocessError):
+        with Repository.open(root) as repo:
+            found = repo.diff_tree(before, after)
+    except (GitError, OSError, subprocess.SubprocessError):
         return {}
-    if proc.returncode != 0:
+    if isinstance(found, str):  # why the trees could not be compared
         return {}
-    fields = proc.stdout.split(b"\0")
-    out, i = {}, 0
-    while i < len(fields) and fields[i]:
-        status = fields[i].decode("ascii", "replace")
-        if status.startswith(("R", "C")) and i + 2 < len(fields):
-            if status.startswith("R"):
-                out[fields[i + 1].decode("utf-8", "surrogateescape")] = fields[i + 2].decode("utf-8", "surrogateescape")
-            i += 3
-        else:
-            i += 2
-    return out
+    return {c.old_path: c.new_path for c in found if c.status == "R" and c.old_path and c.new_path}
 
 
 def counts(change: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
