@@ -24,20 +24,23 @@ checks every commit of its repositories against a scan of a checkout).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import networkx as nx
 
 from wsaudit.config import Config
+from wsaudit.engine.candidates import NameFilter, select_candidates
+from wsaudit.engine.detect import detect, unmatched
 from wsaudit.engine.graph import build_graph
 from wsaudit.engine.imports import IMPORT_PROBLEM, direct_imports
+from wsaudit.engine.mentions import has_word, searchable, words
 from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.engine.patch import redetect
 from wsaudit.engine.resolve import Canon, Resolver
-from wsaudit.engine.session import Tree, audit_tree, suppressions_of
 from wsaudit.engine.suppress import suppress
+from wsaudit.history.blobs import CommitFacts
 from wsaudit.model import (
     Definition,
     Diagnostic,
@@ -45,6 +48,7 @@ from wsaudit.model import (
     FileFacts,
     Notice,
     SourceFile,
+    Suppression,
     Violation,
 )
 
@@ -62,7 +66,7 @@ class TreeAudit:
     config: Config
     files: list[SourceFile]
     oids: dict[str, str]  # path -> blob id of every file
-    facts: dict[str, FileFacts]  # path -> facts of every readable file
+    facts: CommitFacts  # path -> full facts of every readable file (parsed when asked for)
     diagnostics: list[Diagnostic]  # sorted, as in a scan
     violations: list[Violation]  # sorted
     definitions: list[Definition]
@@ -93,7 +97,12 @@ class TreeAudit:
     @cached_property
     def parsed(self) -> frozenset[str]:
         """Paths of the files that were read and parse."""
-        return frozenset(p for p, ff in self.facts.items() if not any(k in _PARSE_FAILURES for k, _, _ in ff.problems))
+        return frozenset(p for p in self.facts
+                         if not any(k in _PARSE_FAILURES for k, _, _ in self.facts.loaded(p).problems))
+
+    def loc(self) -> dict[str, int]:
+        """Path -> lines of code of every readable file (no full parse)."""
+        return {p: self.facts.loaded(p).loc for p in self.facts}
 
 
 def _table_key(table: ModuleTable) -> tuple:
@@ -166,10 +175,14 @@ def mentioned_names(facts: FileFacts, module: str = "", is_package: bool = False
     return frozenset(out)
 
 
-def audit_commit_tree(config: Config, files: list[SourceFile], oids: dict[str, str], facts: dict[str, FileFacts],
+def audit_commit_tree(config: Config, files: list[SourceFile], oids: dict[str, str], facts: CommitFacts,
                base_diagnostics: list[Diagnostic], previous: TreeAudit | None = None) -> TreeAudit:
     """The audit of a tree whose files, facts and discovery/read diagnostics are given;
-    incremental over ``previous`` (the audit of the commit before) where that is exact."""
+    incremental over ``previous`` (the audit of the commit before) where that is exact.
+
+    ``facts`` parses a file in full only when asked for: a full audit searches for the files
+    that can hold a violation as a scan does, and an incremental one reads the full facts of
+    the changed files and of those it detects again."""
     table = ModuleTable.of(files, facts)
     key = _table_key(table)
     memo = previous.memo if previous is not None else {}
@@ -279,17 +292,28 @@ def _affected(previous: TreeAudit, config: Config, oids: Mapping[str, str], fact
     module_of = {f.path: f for f in table.files.values()}
     if not _bindings_changed(previous, oids, facts, changed, module_of, names, memo):
         return None
-    seen, index = _mention_index(previous, oids, facts, table, key, changed, memo)
+    seen, index, textual = _mention_index(previous, oids, facts, table, key, changed, memo)
 
     def candidates() -> set[str]:
-        return {p for name in names.every() for p in index.get(name, ())}
+        every = names.every()
+        out = {p for name in every for p in index.get(name, ())}
+        if every and textual:
+            out |= {p for p in textual if not seen[p].isdisjoint(every)}
+        return out
 
     _spread(names, candidates, seen, module_of, oids, facts, memo)
     again = {p for p in changed if p in facts}
     if names:
         again |= {p for p in candidates() if names.reached(seen[p])}
-        again |= {p for p, ff in facts.items() if ff.stars}
+        again |= {p for p in facts if _has_star(facts, p)}
     return changed, again, table_changed
+
+
+def _has_star(facts: CommitFacts, path: str) -> bool:
+    """Whether ``path`` has a star import, from the facts read without a full parse (a star
+    import is an import statement: imports-only facts list it)."""
+    ff = facts.loaded(path)
+    return bool(ff.stars) if ff.complete else any(name == "*" for imp in ff.imports for name, _ in imp.names)
 
 
 def _bindings_changed(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
@@ -336,7 +360,7 @@ def _spread(names: _ChangedNames, candidates: Callable[[], set[str]], seen: Mapp
             if f is None or not hit or looked.get(path) == hit:
                 continue
             looked[path] = frozenset(hit)
-            if facts[path].stars:  # a star import passes every changed name on
+            if _has_star(facts, path):  # a star import passes every changed name on
                 for name in list(names.plain) + list(names.qualified):
                     grown |= names.add(f.module, name)
             for name, inner in _memo(memo, "exported", oids[path], facts[path], _exported_tokens).items():
@@ -346,33 +370,78 @@ def _spread(names: _ChangedNames, candidates: Callable[[], set[str]], seen: Mapp
                 looked.clear()
 
 
-def _mention_index(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
+class TextMentions:
+    """The mentions of a file read without its full facts: every name its text has as a word
+    (what Python reads of it, :func:`~wsaudit.engine.mentions.searchable`, as the candidate
+    search reads it), and the modules its relative imports name. More than
+    :func:`mentioned_names` gives, never less (a name in the facts is a word of the text):
+    a file detected again for nothing costs its full parse, never a row.
+
+    It answers what :class:`_ChangedNames` asks of a mention set (``&``, ``isdisjoint``).
+    """
+
+    __slots__ = ("text", "named")
+
+    def __init__(self, data: bytes, imports: FileFacts, module: str, is_package: bool):
+        self.text = searchable(data)  # None: not decodable; its facts' tokens are all there is
+        named: set[str] = set()
+        for imp in imports.imports:
+            if imp.level:
+                base = absolute_module(module, is_package, imp.level, imp.module)
+                if base:
+                    named.update(base.split("."))
+        if self.text is None:
+            named |= mentioned_names(imports, module, is_package)
+        self.named = frozenset(named)
+
+    def has(self, name: str) -> bool:
+        return name in self.named or (self.text is not None and has_word(self.text, words((name,))[0]))
+
+    def __and__(self, names: Iterable[str]) -> set[str]:
+        return {n for n in names if self.has(n)}
+
+    def isdisjoint(self, names: Iterable[str]) -> bool:
+        return not any(self.has(n) for n in names)
+
+
+def _mention_index(previous: TreeAudit, oids: Mapping[str, str], facts: CommitFacts,
                    table: ModuleTable, key: tuple, changed: set[str], memo: dict
-                   ) -> tuple[dict[str, frozenset[str]], dict[str, set[str]]]:
-    """Every file's mentions, and the inverted index ``name -> paths``, kept up to date from one
-    commit to the next (rebuilt when the module table changes: mentions depend on a file's module)."""
+                   ) -> tuple[dict[str, frozenset[str] | TextMentions], dict[str, set[str]], set[str]]:
+    """Every file's mentions, the inverted index ``name -> paths`` of the files with full facts,
+    and the files without (searched by their text, :class:`TextMentions`), kept up to date
+    from one commit to the next (rebuilt when the module table changes: mentions depend on a
+    file's module). No file is parsed in full for its mentions."""
     kept = memo.get("index")
     # the index must be the previous commit's (a full audit in between does not keep it up to date)
     if kept is not None and kept[0] is previous.oids and previous.table_key == key:
-        _, seen, index = kept
+        _, seen, index, textual = kept
         for path in changed:
-            for name in seen.pop(path, ()):
+            found = seen.pop(path, ())
+            if isinstance(found, TextMentions):
+                textual.discard(path)
+                continue
+            for name in found:
                 index[name].discard(path)
         todo = [p for p in changed if p in facts]
     else:
-        seen, index = {}, {}
+        seen, index, textual = {}, {}, set()
         todo = list(facts)
     module_of = {f.path: f for f in table.files.values()}
     for path in todo:
         f = module_of.get(path)
         module, package = (f.module, f.is_package) if f is not None else ("", False)
+        if not facts.has_full(path):
+            seen[path] = _memo(memo, "text", f"{oids[path]}\0{module}\0{package}", facts.loaded(path),
+                               lambda ff, p=path, m=module, k=package: TextMentions(facts.data(p), ff, m, k))
+            textual.add(path)
+            continue
         found = _memo(memo, "mentions", f"{oids[path]}\0{module}\0{package}", facts[path],
                       lambda ff, m=module, k=package: mentioned_names(ff, m, k))
         seen[path] = found
         for name in found:
             index.setdefault(name, set()).add(path)
-    memo["index"] = (oids, seen, index)
-    return seen, index
+    memo["index"] = (oids, seen, index, textual)
+    return seen, index, textual
 
 
 def _group_imports(records: list[DirectImport]) -> dict[str, list[DirectImport]]:
@@ -382,24 +451,80 @@ def _group_imports(records: list[DirectImport]) -> dict[str, list[DirectImport]]
     return out
 
 
-def _full(config: Config, files: list[SourceFile], oids: dict[str, str], facts: dict[str, FileFacts],
+class _SearchStore:
+    """What the candidate search (:func:`~wsaudit.engine.candidates.select_candidates`) reads a
+    tree through, as it reads a folder's :class:`~wsaudit.engine.store.FactStore`: the bytes of
+    every readable file (``blobs``), and the facts loaded so far (``facts``: full ones where
+    asked for, else imports-only), over a commit's blobs."""
+
+    def __init__(self, facts: CommitFacts):
+        self.view = facts
+        self.blobs = {p: facts.data(p) for p in facts}
+        self.facts: dict[str, FileFacts] = {}
+
+    def has_full(self, path: str) -> bool:
+        found = self.facts.get(path)
+        return found is not None and found.complete
+
+    def load(self, paths: Iterable[str]) -> None:
+        paths = [p for p in dict.fromkeys(paths) if p in self.view and not self.has_full(p)]
+        self.view.load(paths)
+        for p in paths:
+            self.facts[p] = self.view[p]
+
+    def load_imports(self, paths: Iterable[str]) -> None:
+        paths = [p for p in dict.fromkeys(paths) if p in self.view and p not in self.facts]
+        self.view.load((p for p in paths if not self.view.has_full(p)), full=False)
+        for p in paths:
+            self.facts[p] = self.view.loaded(p)
+
+    def get(self, path: str) -> FileFacts | None:
+        if path not in self.view:
+            return None
+        if not self.has_full(path):
+            self.load([path])
+        return self.facts[path]
+
+
+def _full(config: Config, files: list[SourceFile], oids: dict[str, str], facts: CommitFacts,
           base_diagnostics: list[Diagnostic], table: ModuleTable, key: tuple, memo: dict) -> TreeAudit:
-    """The engine's audit of every file (:func:`wsaudit.engine.session.audit_tree`), and the graph."""
-    found = audit_tree(Tree(tuple(files), tuple(base_diagnostics), facts=facts), config)
-    imports = found.graph.records()
-    graph = build_graph(files, facts, imports, config.golden_path.modules, table)
+    """The audit of every file as a scan makes it (``engine.session``'s candidate search): the
+    files that can hold a violation parsed in full, the others for their imports only (full
+    facts of a module name resolution looks into are parsed then); and the graph."""
+    store = _SearchStore(facts)
+    resolver = Resolver(table, store.get)
+    names = select_candidates(files, store, config.rules, resolver)
+    checked = [f for f in files if store.has_full(f.path)]
+    found = detect(checked, store.facts, config.rules, NameFilter(resolver, names))
+    store.load_imports(p for p in facts)  # every file's imports: the records, the closest names of a quiet rule
+    found.notices = unmatched(config.rules, found, table, files, store.facts)
+    imports, import_problems = direct_imports(files, store.facts, table)
+    problems = _file_problems(facts)
+    kept, suppressed, unused = suppress(found.violations, _suppressions(facts))
+    diagnostics = sorted([*base_diagnostics, *problems, *import_problems, *found.problems, *unused],
+                         key=Diagnostic.sort_key)
+    graph = build_graph(files, _loc(facts), imports, config.golden_path.modules, table)
     problems_of: dict[str, list[Diagnostic]] = {}
-    for d in found.diagnostics:
-        if d.kind == IMPORT_PROBLEM:
-            problems_of.setdefault(d.path, []).append(d)
-    return TreeAudit(config, files, oids, facts, list(found.diagnostics), list(found.violations),
-                     list(found.definitions), list(found.suspects), dict(found.targets), imports, graph, table,
-                     list(found.notices), "full", True, list(base_diagnostics), _group_imports(imports), problems_of,
-                     key, memo, len(files), list(found.suppressed))
+    for d in import_problems:
+        problems_of.setdefault(d.path, []).append(d)
+    return TreeAudit(config, files, oids, facts, diagnostics, list(kept), list(found.definitions),
+                     list(found.suspects), dict(found.targets), imports, graph, table, list(found.notices), "full", True,
+                     list(base_diagnostics), _group_imports(imports), problems_of, key, memo, len(files),
+                     list(suppressed))
 
 
-def _file_problems(facts: Mapping[str, FileFacts]) -> list[Diagnostic]:
-    return [Diagnostic(path, kind, line, message) for path, ff in facts.items() for kind, line, message in ff.problems]
+def _loc(facts: CommitFacts) -> dict[str, int]:
+    return {p: facts.loaded(p).loc for p in facts}
+
+
+def _suppressions(facts: CommitFacts) -> list[tuple[str, Suppression]]:
+    """The suppression comments of the tree: a file that holds one is parsed in full by the
+    candidate search (and a changed file always is), so the files with full facts have them all."""
+    return [(p, s) for p in sorted(facts) if facts.has_full(p) for s in facts[p].suppressions]
+
+
+def _file_problems(facts: CommitFacts) -> list[Diagnostic]:
+    return [Diagnostic(path, kind, line, message) for path in facts for kind, line, message in facts.loaded(path).problems]
 
 
 def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], oids: dict[str, str],
@@ -407,7 +532,7 @@ def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], o
                  changed: set[str], again: set[str], table_changed: bool) -> TreeAudit | None:
     by_path = {f.path: f for f in files}
     redo = [by_path[p] for p in sorted(again) if p in by_path and p in facts]
-    broken = [f for f in files if f.path not in again and (ff := facts.get(f.path)) is not None and ff.unparsed]
+    broken = [f for f in files if f.path not in again and f.path in facts and facts.loaded(f.path).unparsed]
     # every row detection found, the suppressed ones too: a comment is per file, and an edit of
     # another file can change what a suppressed row is (as engine.session's patch does)
     every = replace(previous, violations=sorted([*previous.violations, *(v for v, _ in previous.suppressed)],
@@ -428,9 +553,9 @@ def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], o
         problems_of.setdefault(d.path, []).append(d)
     owned = {f.path: m for m, f in table.files.items()}
     graph = previous.graph
-    graph_changed = _patch_graph(graph, [owned[p] for p in sorted(remade) if p in owned], imports_of, facts, config,
+    graph_changed = _patch_graph(graph, [owned[p] for p in sorted(remade) if p in owned], imports_of, _Loc(facts), config,
                                  table, previous.table) or table_changed
-    kept, suppressed, unused = suppress(found.violations, suppressions_of(facts))
+    kept, suppressed, unused = suppress(found.violations, _suppressions(facts))
     diagnostics = sorted(base_diagnostics + _file_problems(facts)
                          + unused + [d for ds in problems_of.values() for d in ds], key=Diagnostic.sort_key)
     return TreeAudit(config, files, oids, facts, diagnostics, kept, found.definitions, found.suspects,
@@ -438,12 +563,30 @@ def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], o
                      imports_of, problems_of, key, previous.memo, len(redo), suppressed)
 
 
+class _Loc(Mapping[str, int]):
+    """Path -> lines of code, read when asked for (the graph asks for a few files' only)."""
+
+    def __init__(self, facts: CommitFacts):
+        self.facts = facts
+
+    def __getitem__(self, path: str) -> int:
+        if path not in self.facts:
+            raise KeyError(path)
+        return self.facts.loaded(path).loc
+
+    def __iter__(self):
+        return iter(self.facts)
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+
 def _edges_of(G: nx.DiGraph, module: str) -> dict[str, tuple]:
     return {t: (d["context"], d["contexts"], d["implicit"]) for t, d in G.adj[module].items()}
 
 
 def _patch_graph(G: nx.DiGraph, modules: list[str], imports_of: Mapping[str, list[DirectImport]],
-                 facts: Mapping[str, FileFacts], config: Config, table: ModuleTable, before: ModuleTable) -> bool:
+                 facts: Mapping[str, int], config: Config, table: ModuleTable, before: ModuleTable) -> bool:
     """Make ``G`` the graph of ``table``: nodes of modules that went (or changed files) removed,
     new ones added, and the out-edges and attributes of ``modules`` replaced with what
     :func:`~wsaudit.engine.graph.build_graph` gives for them; whether any edge changed other
