@@ -383,7 +383,8 @@ def _audit_selected(root: Path, fixed: Config | None, selected: list[str], cache
             records, tracker = _audit_commits(reader, commits, selected, said, progress)  # pass 3
         finally:
             blobs.close()
-    return records, {"blobs_parsed": blobs.parsed, "blobs": len(blobs), "rankings": tracker.rankings,
+    return records, {"blobs_parsed": blobs.parsed, "blobs_parsed_imports": blobs.parsed_imports, "blobs": len(blobs),
+                     "rankings": tracker.rankings,
                      "incremental": sum(1 for r in records if r.mode == "incremental")}
 
 

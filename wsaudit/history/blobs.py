@@ -42,11 +42,13 @@ class BlobFacts(Mapping[str, FileFacts]):
     root : Path, optional
         The repository holding ``cache_folder``: no folder between them may be a link.
     parse : callable, optional
-        What parses a batch (``parse_many``'s signature): the tests count the parses with it.
+        What parses a batch (``parse_many``'s signature), by default
+        :func:`~wsaudit.engine.store.parse_many` (looked up when called: the tests count the
+        parses by replacing it).
     """
 
     def __init__(self, cache_folder: Path | None, *, jobs: int | None = None, progress: bool = False,
-                 scheduler: Any = None, root: Path | None = None, parse: Callable[..., list[FileFacts]] = parse_many):
+                 scheduler: Any = None, root: Path | None = None, parse: Callable[..., list[FileFacts]] | None = None):
         self._data: dict[str, bytes] = {}
         self._full: dict[str, FileFacts] = {}
         self._imports: dict[str, FileFacts] = {}
@@ -82,7 +84,9 @@ class BlobFacts(Mapping[str, FileFacts]):
         keys = {oid: key(self._data[oid], full) for oid in todo}
         known = self._cache.get_many(keys.values()) if self._cache is not None else {}
         fresh_oids = list(dict.fromkeys(oid for oid in todo if keys[oid] not in known))
-        fresh = self._parse([self._data[oid] for oid in fresh_oids], self.jobs, None, full, scheduler=self.scheduler)
+        parse = self._parse if self._parse is not None else parse_many
+        fresh = parse([self._data[oid] for oid in fresh_oids], self.jobs, None, full, scheduler=self.scheduler) \
+            if fresh_oids else []
         if full:
             self.parsed += len(fresh)
         else:
