@@ -1,8 +1,10 @@
 """Audit one commit after another, detecting again only what a commit can have changed.
 
 :func:`audit_commit_tree` does for a commit's tree what :func:`wsaudit.api.audit` does for a
-folder (the engine's front door, :func:`wsaudit.engine.session.audit_tree`, over the facts of
-its blobs; then the graph) and returns a :class:`TreeAudit`. Given the previous commit's
+folder (the engine's candidate search, detection and import records, as
+:func:`wsaudit.engine.session.audit_tree` runs them on a folder, over its blobs; then the
+graph) and returns a :class:`TreeAudit`. A blob is parsed in full only when asked for
+(:class:`~wsaudit.history.blobs.CommitFacts`). Given the previous commit's
 :class:`TreeAudit`, it reuses what cannot have changed:
 
 * **incremental** when the configuration is the same, no deprecated module (or its top
@@ -15,8 +17,11 @@ its blobs; then the graph) and returns a :class:`TreeAudit`. Given the previous 
   files with star imports are detected again, by :func:`wsaudit.engine.patch.redetect` (which
   also makes the definitions and the suspects again, and gives up when the deprecated objects
   changed: then the audit is full). The changed files' import records are made again and
-  their edges patched into the graph;
-* **full** otherwise: everything is detected again, from facts that are already parsed.
+  their edges patched into the graph. A file the audit has no full facts of is read by its
+  text for the names it mentions (:class:`TextMentions`), and parsed in full only when it is
+  detected again;
+* **full** otherwise (and for the first commit): the candidate search of a scan, the files that
+  cannot hold a violation read for their imports only (a blob parsed before is not parsed again).
 
 Either way the records are those a full audit gives (``tests/functional/test_history.py``
 checks every commit of its repositories against a scan of a checkout).
