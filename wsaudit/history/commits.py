@@ -303,7 +303,8 @@ def _affected(previous: TreeAudit, config: Config, oids: Mapping[str, str], fact
         every = names.every()
         out = {p for name in every for p in index.get(name, ())}
         if every and textual:
-            out |= {p for p in textual if not seen[p].isdisjoint(every)}
+            wanted = words(every)  # folded and encoded once, not once per file
+            out |= {p for p in textual if seen[p].any_of(every, wanted)}
         return out
 
     _spread(names, candidates, seen, module_of, oids, facts, memo)
@@ -407,6 +408,14 @@ class TextMentions:
 
     def isdisjoint(self, names: Iterable[str]) -> bool:
         return not any(self.has(n) for n in names)
+
+    def any_of(self, names: set[str], wanted: list[bytes]) -> bool:
+        """Whether it mentions one of ``names``, ``wanted`` being their words
+        (:func:`~wsaudit.engine.mentions.words`)."""
+        if not self.named.isdisjoint(names):
+            return True
+        text = self.text
+        return text is not None and any(has_word(text, w) for w in wanted)
 
 
 def _mention_index(previous: TreeAudit, oids: Mapping[str, str], facts: CommitFacts,
