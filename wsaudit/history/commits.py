@@ -30,6 +30,7 @@ checks every commit of its repositories against a scan of a checkout).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+import functools
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -303,8 +304,7 @@ def _affected(previous: TreeAudit, config: Config, oids: Mapping[str, str], fact
         every = names.every()
         out = {p for name in every for p in index.get(name, ())}
         if every and textual:
-            wanted = words(every)  # folded and encoded once, not once per file
-            out |= {p for p in textual if seen[p].any_of(every, wanted)}
+            out |= {p for p in textual if seen[p].any_of(every)}
         return out
 
     _spread(names, candidates, seen, module_of, oids, facts, memo)
@@ -352,7 +352,7 @@ def _bindings_changed(previous: TreeAudit, oids: Mapping[str, str], facts: Mappi
 
 
 def _spread(names: _ChangedNames, candidates: Callable[[], set[str]], seen: Mapping[str, frozenset[str]],
-            module_of: Mapping[str, SourceFile], oids: Mapping[str, str], facts: Mapping[str, FileFacts],
+            module_of: Mapping[str, SourceFile], oids: Mapping[str, str], facts: CommitFacts,
             memo: dict) -> None:
     """Add to ``names``, to a fixed point, what the modules reaching a changed name re-export:
     their names bound to one (and, through a star import, every changed name)."""
@@ -360,7 +360,11 @@ def _spread(names: _ChangedNames, candidates: Callable[[], set[str]], seen: Mapp
     grown = bool(names)
     while grown:
         grown = False
-        for path in sorted(candidates()):
+        todo = sorted(candidates())
+        # the full facts this round reads, parsed as one batch (on every core) rather than one by one
+        facts.load(p for p in todo if p in module_of and ("exported", oids[p]) not in memo
+                   and not facts.has_full(p) and names.reached(seen[p]))
+        for path in todo:
             f = module_of.get(path)
             hit = names.reached(seen[path])
             if f is None or not hit or looked.get(path) == hit:
@@ -386,7 +390,7 @@ class TextMentions:
     It answers what :class:`_ChangedNames` asks of a mention set (``&``, ``isdisjoint``).
     """
 
-    __slots__ = ("text", "named")
+    __slots__ = ("text", "named", "answers")
 
     def __init__(self, data: bytes, imports: FileFacts, module: str, is_package: bool):
         self.text = searchable(data)  # None: not decodable; its facts' tokens are all there is
@@ -399,9 +403,16 @@ class TextMentions:
         if self.text is None:
             named |= mentioned_names(imports, module, is_package)
         self.named = frozenset(named)
+        # name -> whether the text has it: the same names are asked about again and again (a
+        # fixed point's rounds, the next commits), and a search of the text costs a pass over it
+        self.answers: dict[str, bool] = {}
 
     def has(self, name: str) -> bool:
-        return name in self.named or (self.text is not None and has_word(self.text, words((name,))[0]))
+        found = self.answers.get(name)
+        if found is None:
+            found = name in self.named or (self.text is not None and has_word(self.text, _word(name)))
+            self.answers[name] = found
+        return found
 
     def __and__(self, names: Iterable[str]) -> set[str]:
         return {n for n in names if self.has(n)}
@@ -409,13 +420,15 @@ class TextMentions:
     def isdisjoint(self, names: Iterable[str]) -> bool:
         return not any(self.has(n) for n in names)
 
-    def any_of(self, names: set[str], wanted: list[bytes]) -> bool:
-        """Whether it mentions one of ``names``, ``wanted`` being their words
-        (:func:`~wsaudit.engine.mentions.words`)."""
-        if not self.named.isdisjoint(names):
-            return True
-        text = self.text
-        return text is not None and any(has_word(text, w) for w in wanted)
+    def any_of(self, names: Iterable[str]) -> bool:
+        """Whether it mentions one of ``names``."""
+        return any(self.has(n) for n in names)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word(name: str) -> bytes:
+    """``name`` as the search looks for it (:func:`~wsaudit.engine.mentions.words`), made once."""
+    return words((name,))[0]
 
 
 def _mention_index(previous: TreeAudit, oids: Mapping[str, str], facts: CommitFacts,
