@@ -491,4 +491,19 @@ def test_a_file_read_by_its_text_mentions_at_least_what_its_facts_name():
                    b"def broken(:\n    factory.make()\n"):
         text = TextMentions(source, parse_imports(source), "pkg.sub.mod", False)
         named = mentioned_names(parse_source(source), "pkg.sub.mod", False)
-        assert text & named == set(named) and not text.isdisjoint(named)
+        exotic = frozenset(n for n in named if not (n.isascii() and n.isidentifier()))
+        assert text.among(named, exotic) == set(named) and all(text.has(n) for n in named)
+
+
+def test_a_file_read_by_its_text_has_a_name_exactly_when_the_text_search_finds_it():
+    # the words of the text answer for the search (:func:`has_word`): same answer for every
+    # ASCII name, inside a longer identifier, beside non-ASCII letters, in a comment
+    from wsaudit.engine.imports_only import parse_imports
+    from wsaudit.engine.mentions import has_word, searchable
+    from wsaudit.history.commits import TextMentions
+
+    source = "import a_make\nx = make_a + \u00e9make\u00e9 + b.make2  # make3\n'_make4'\n".encode()
+    text = TextMentions(source, parse_imports(source), "pkg.mod", False)
+    for name in ("make", "a_make", "make_a", "make2", "make3", "_make4", "make4", "mak", "b", "x", "a"):
+        assert text.has(name) == has_word(searchable(source), name.encode()), name
+    assert text.has("make") and not text.has("mak") and text.among({"make3", "nope"}, frozenset()) == {"make3"}

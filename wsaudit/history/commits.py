@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 import functools
+import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -253,6 +254,11 @@ class _ChangedNames:
     def __init__(self, plain: set[str] | None = None):
         self.plain = plain or set()
         self.qualified: dict[str, set[str]] = {}  # name -> last names of the modules whose binding of it changed
+        self.added = 0  # how many times :meth:`add` was new
+        # the names and module names that are not ASCII identifiers (rare): a file read by its
+        # text is searched for those, the others are looked up in its words
+        self._exotic: set[str] = set()
+        self._exotic_plain: tuple[int, frozenset[str]] = (0, frozenset())
 
     def __bool__(self) -> bool:
         return bool(self.plain or self.qualified)
@@ -264,18 +270,33 @@ class _ChangedNames:
         if seg in segs:
             return False
         segs.add(seg)
+        self.added += 1
+        self._exotic.update(n for n in (name, seg) if not _plain_word(n))
         return True
 
     def every(self) -> set[str]:
         return self.plain | self.qualified.keys()
 
-    def reached(self, mentions: frozenset[str]) -> set[str]:
+    def exotic(self) -> frozenset[str]:
+        """Every name and module name that is not an ASCII identifier."""
+        if self._exotic_plain[0] != len(self.plain):  # ``plain`` only grows
+            self._exotic_plain = (len(self.plain), frozenset(n for n in self.plain if not _plain_word(n)))
+        return self._exotic_plain[1] | self._exotic
+
+    def reached(self, mentions: frozenset[str] | TextMentions) -> set[str]:
         """The changed names that a file with ``mentions`` can reach."""
+        if isinstance(mentions, TextMentions):
+            return mentions.reached(self.plain, self.qualified, self.exotic())
         out = set(mentions & self.plain)
         for name in mentions & self.qualified.keys():
             if not mentions.isdisjoint(self.qualified[name]):
                 out.add(name)
         return out
+
+
+def _plain_word(name: str) -> bool:
+    """Whether ``name`` is an ASCII identifier (a word :class:`TextMentions` looks up)."""
+    return name.isascii() and name.isidentifier()
 
 
 def _affected(previous: TreeAudit, config: Config, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
@@ -304,22 +325,28 @@ def _affected(previous: TreeAudit, config: Config, oids: Mapping[str, str], fact
         every = names.every()
         out = {p for name in every for p in index.get(name, ())}
         if every and textual:
-            out |= {p for p in textual if seen[p].any_of(every)}
+            out |= textual.having(every)
         return out
 
     _spread(names, candidates, seen, module_of, oids, facts, memo)
     again = {p for p in changed if p in facts}
     if names:
         again |= {p for p in candidates() if names.reached(seen[p])}
-        again |= {p for p in facts if _has_star(facts, p)}
+        again |= {p for p in facts if _has_star(facts, p, memo)}
     return changed, again, table_changed
 
 
-def _has_star(facts: CommitFacts, path: str) -> bool:
+def _has_star(facts: CommitFacts, path: str, memo: dict) -> bool:
     """Whether ``path`` has a star import, from the facts read without a full parse (a star
-    import is an import statement: imports-only facts list it)."""
-    ff = facts.loaded(path)
-    return bool(ff.stars) if ff.complete else any(name == "*" for imp in ff.imports for name, _ in imp.names)
+    import is an import statement: imports-only facts list it); kept by blob id, as every
+    commit asks it of every file."""
+    key = ("star", facts.oids[path])
+    found = memo.get(key)
+    if found is None:
+        ff = facts.loaded(path)
+        found = memo[key] = bool(ff.stars) if ff.complete else any(
+            name == "*" for imp in ff.imports for name, _ in imp.names)
+    return found
 
 
 def _bindings_changed(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
@@ -361,16 +388,19 @@ def _spread(names: _ChangedNames, candidates: Callable[[], set[str]], seen: Mapp
     while grown:
         grown = False
         todo = sorted(candidates())
+        size = names.added
+        hits = {p: names.reached(seen[p]) for p in todo}
         # the full facts this round reads, parsed as one batch (on every core) rather than one by one
         facts.load(p for p in todo if p in module_of and ("exported", oids[p]) not in memo
-                   and not facts.has_full(p) and names.reached(seen[p]))
+                   and not facts.has_full(p) and hits[p])
         for path in todo:
             f = module_of.get(path)
-            hit = names.reached(seen[path])
+            # what a path reaches changes only when the names grew since this round began
+            hit = hits[path] if names.added == size else names.reached(seen[path])
             if f is None or not hit or looked.get(path) == hit:
                 continue
             looked[path] = frozenset(hit)
-            if _has_star(facts, path):  # a star import passes every changed name on
+            if _has_star(facts, path, memo):  # a star import passes every changed name on
                 for name in list(names.plain) + list(names.qualified):
                     grown |= names.add(f.module, name)
             for name, inner in _memo(memo, "exported", oids[path], facts[path], _exported_tokens).items():
@@ -387,10 +417,10 @@ class TextMentions:
     :func:`mentioned_names` gives, never less (a name in the facts is a word of the text):
     a file detected again for nothing costs its full parse, never a row.
 
-    It answers what :class:`_ChangedNames` asks of a mention set (``&``, ``isdisjoint``).
+    :meth:`_ChangedNames.reached` asks it through :meth:`reached`.
     """
 
-    __slots__ = ("text", "named", "answers")
+    __slots__ = ("text", "words", "exotic")
 
     def __init__(self, data: bytes, imports: FileFacts, module: str, is_package: bool):
         self.text = searchable(data)  # None: not decodable; its facts' tokens are all there is
@@ -402,27 +432,87 @@ class TextMentions:
                     named.update(base.split("."))
         if self.text is None:
             named |= mentioned_names(imports, module, is_package)
-        self.named = frozenset(named)
-        # name -> whether the text has it: the same names are asked about again and again (a
-        # fixed point's rounds, the next commits), and a search of the text costs a pass over it
-        self.answers: dict[str, bool] = {}
+        # every run of ASCII word characters of the text: an ASCII name is a whole word of the
+        # text (:func:`~wsaudit.engine.mentions.has_word`) exactly when it is one of them, and a
+        # set answers many names at once (a history asks about thousands, commit after commit)
+        runs = _ASCII_RUN.findall(self.text) if self.text is not None else ()
+        self.words = named.union(r.decode("ascii") for r in runs)
+        self.exotic: dict[str, bool] = {}  # a non-ASCII name -> whether the text has it as a word
 
-    def has(self, name: str) -> bool:
-        found = self.answers.get(name)
+    def _search(self, name: str) -> bool:
+        """Whether the text has ``name`` (not an ASCII identifier) as a word."""
+        found = self.exotic.get(name)
         if found is None:
-            found = name in self.named or (self.text is not None and has_word(self.text, _word(name)))
-            self.answers[name] = found
+            found = self.exotic[name] = name in self.words or (
+                self.text is not None and has_word(self.text, _word(name)))
         return found
 
-    def __and__(self, names: Iterable[str]) -> set[str]:
-        return {n for n in names if self.has(n)}
+    def has(self, name: str) -> bool:
+        return name in self.words if _plain_word(name) else self._search(name)
 
-    def isdisjoint(self, names: Iterable[str]) -> bool:
-        return not any(self.has(n) for n in names)
+    def among(self, names: Iterable[str], exotic: frozenset[str]) -> set[str]:
+        """Those of ``names`` it mentions; ``exotic``: those of ``names`` (at least) that are
+        not ASCII identifiers (:meth:`_ChangedNames.exotic`)."""
+        found = self.words.intersection(names)
+        if exotic:
+            names = names if isinstance(names, (set, frozenset, type({}.keys()))) else set(names)
+            found |= {n for n in exotic if n in names and self._search(n)}
+        return found
+
+    def reached(self, plain: set[str], qualified: Mapping[str, set[str]], exotic: frozenset[str]) -> set[str]:
+        """:meth:`_ChangedNames.reached` for a file read by its text."""
+        out = self.among(plain, exotic)
+        for name in self.among(qualified.keys(), exotic):
+            if self.among(qualified[name], exotic):
+                out.add(name)
+        return out
 
     def any_of(self, names: Iterable[str]) -> bool:
         """Whether it mentions one of ``names``."""
         return any(self.has(n) for n in names)
+
+
+_ASCII_RUN = re.compile(rb"[A-Za-z0-9_]+")
+
+
+class _TextIndex:
+    """The files read by their text (each a :class:`TextMentions` in ``seen``), with the answer
+    to "which of them mention this name" kept per name asked: along a history the same names
+    are asked about commit after commit, and the files read by their text only leave the set."""
+
+    def __init__(self, seen: Mapping[str, "TextMentions | frozenset[str]"]):
+        self.seen = seen
+        self.paths: set[str] = set()
+        self.by_name: dict[str, set[str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.paths)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.paths
+
+    def add(self, path: str) -> None:
+        self.paths.add(path)
+        mentions = self.seen[path]
+        for name, found in self.by_name.items():
+            if mentions.has(name):
+                found.add(path)
+
+    def discard(self, path: str) -> None:
+        if path in self.paths:
+            self.paths.discard(path)
+            for found in self.by_name.values():
+                found.discard(path)
+
+    def having(self, names: Iterable[str]) -> set[str]:
+        """The files that mention one of ``names``."""
+        out: set[str] = set()
+        for name in names:
+            found = self.by_name.get(name)
+            if found is None:
+                found = self.by_name[name] = {p for p in self.paths if self.seen[p].has(name)}
+            out |= found
+        return out
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -433,7 +523,7 @@ def _word(name: str) -> bytes:
 
 def _mention_index(previous: TreeAudit, oids: Mapping[str, str], facts: CommitFacts,
                    table: ModuleTable, key: tuple, changed: set[str], memo: dict
-                   ) -> tuple[dict[str, frozenset[str] | TextMentions], dict[str, set[str]], set[str]]:
+                   ) -> tuple[dict[str, frozenset[str] | TextMentions], dict[str, set[str]], _TextIndex]:
     """Every file's mentions, the inverted index ``name -> paths`` of the files with full facts,
     and the files without (searched by their text, :class:`TextMentions`), kept up to date
     from one commit to the next (rebuilt when the module table changes: mentions depend on a
@@ -451,7 +541,8 @@ def _mention_index(previous: TreeAudit, oids: Mapping[str, str], facts: CommitFa
                 index[name].discard(path)
         todo = [p for p in changed if p in facts]
     else:
-        seen, index, textual = {}, {}, set()
+        seen, index = {}, {}
+        textual = _TextIndex(seen)
         todo = list(facts)
     module_of = {f.path: f for f in table.files.values()}
     for path in todo:
