@@ -420,7 +420,7 @@ class TextMentions:
     :meth:`_ChangedNames.reached` asks it through :meth:`reached`.
     """
 
-    __slots__ = ("text", "words", "exotic")
+    __slots__ = ("text", "named", "_words", "answers")
 
     def __init__(self, data: bytes, imports: FileFacts, module: str, is_package: bool):
         self.text = searchable(data)  # None: not decodable; its facts' tokens are all there is
@@ -432,28 +432,46 @@ class TextMentions:
                     named.update(base.split("."))
         if self.text is None:
             named |= mentioned_names(imports, module, is_package)
-        # every run of ASCII word characters of the text: an ASCII name is a whole word of the
-        # text (:func:`~wsaudit.engine.mentions.has_word`) exactly when it is one of them, and a
-        # set answers many names at once (a history asks about thousands, commit after commit)
-        runs = _ASCII_RUN.findall(self.text) if self.text is not None else ()
-        self.words = named.union(r.decode("ascii") for r in runs)
-        self.exotic: dict[str, bool] = {}  # a non-ASCII name -> whether the text has it as a word
+        self.named = frozenset(named)
+        self._words: set[str] | None = None
+        # name -> whether the text has it as a word: the few names asked about first are
+        # searched for one by one; past that, the names that are ASCII identifiers are answered
+        # by the set of the text's words (:meth:`words`), the others are still searched for
+        self.answers: dict[str, bool] = {}
+
+    def words(self) -> set[str]:
+        """Every run of ASCII word characters of the text (and the names of its relative
+        imports): an ASCII identifier is a whole word of the text
+        (:func:`~wsaudit.engine.mentions.has_word`) exactly when it is one of them. Made when
+        first needed: a set answers many names at once (a history asks about thousands)."""
+        if self._words is None:
+            # latin-1 maps each byte to one character: the ASCII runs are the same, no copy per run
+            text = self.text.decode("latin-1") if self.text is not None else ""
+            self._words = set(_ASCII_RUN.findall(text))
+            self._words |= self.named
+        return self._words
 
     def _search(self, name: str) -> bool:
-        """Whether the text has ``name`` (not an ASCII identifier) as a word."""
-        found = self.exotic.get(name)
+        found = self.answers.get(name)
         if found is None:
-            found = self.exotic[name] = name in self.words or (
+            found = self.answers[name] = name in self.named or (
                 self.text is not None and has_word(self.text, _word(name)))
         return found
 
     def has(self, name: str) -> bool:
-        return name in self.words if _plain_word(name) else self._search(name)
+        if self._words is not None and _plain_word(name):
+            return name in self._words
+        if self._words is None and len(self.answers) >= _SEARCHES:
+            self.words()
+            return self.has(name)
+        return self._search(name)
 
     def among(self, names: Iterable[str], exotic: frozenset[str]) -> set[str]:
         """Those of ``names`` it mentions; ``exotic``: those of ``names`` (at least) that are
         not ASCII identifiers (:meth:`_ChangedNames.exotic`)."""
-        found = self.words.intersection(names)
+        if self._words is None and len(self.answers) + len(names) <= _SEARCHES:  # type: ignore[arg-type]
+            return {n for n in names if self._search(n)}
+        found = self.words().intersection(names)
         if exotic:
             names = names if isinstance(names, (set, frozenset, type({}.keys()))) else set(names)
             found |= {n for n in exotic if n in names and self._search(n)}
@@ -472,7 +490,8 @@ class TextMentions:
         return any(self.has(n) for n in names)
 
 
-_ASCII_RUN = re.compile(rb"[A-Za-z0-9_]+")
+_ASCII_RUN = re.compile(r"[A-Za-z0-9_]+")
+_SEARCHES = 8  # names searched for one by one in a text before its words are collected
 
 
 class _TextIndex:
