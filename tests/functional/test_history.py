@@ -420,3 +420,90 @@ def test_the_progress_bar_is_drawn_only_on_a_terminal(story_repo, tmp_path):
     assert piped.returncode == 0 and piped.stderr == ""
     code, drawn = _stderr_on_a_terminal(args)
     assert code == 0 and "commits" in drawn and "/11" in drawn
+
+
+# ---------------------------------------------------------------------------- what is parsed, and how often
+
+
+def _plain(i: int) -> str:
+    return f"import os\n\n\ndef helper_{i}():\n    return os.sep\n"
+
+
+def _reuse_history() -> list[SampleCommit]:
+    """A tree of plain modules (none names the deprecated factory) beside the story's base; then
+    one plain module edited, and a module that starts to re-export the factory under the name an
+    unchanged plain file already imports from it (``make``)."""
+    day = "2024-07-{:02d}T10:00:00+00:00".format
+    plain = {f"pkg/plain/mod_{i}.py": _plain(i) for i in range(12)}
+    return [
+        SampleCommit("p0 start", day(1), {**BASE, "pkg/plain/__init__.py": "", **plain,
+                                          "pkg/plain/shapes.py": "def make():\n    return 1\n",
+                                          "pkg/plain/uses_make.py": "from pkg.plain.shapes import make\n\nmake()\n"}),
+        SampleCommit("p1 edit a plain module", day(2), {"pkg/plain/mod_3.py": _plain(3) + "\n\nX = 1\n"}),
+        SampleCommit("p2 shapes re-exports the factory as make", day(3),
+                     {"pkg/plain/shapes.py": "from pkg.core import create_websocket_manager as make\n"}),
+        SampleCommit("p3 edit another plain module", day(4), {"pkg/plain/mod_5.py": _plain(5) + "\n\nY = 2\n"}),
+    ]
+
+
+def test_a_blob_is_parsed_in_full_only_when_asked_for_and_each_pass_once(tmp_path, monkeypatch):
+    import wsaudit.history.blobs as blobs
+
+    parsed: list[tuple[bytes, bool]] = []
+    real = blobs.parse_many
+
+    def counting(data, jobs=None, bar=None, full=True, *, scheduler=None):
+        parsed.extend((d, full) for d in data)
+        return real(data, jobs, bar, full, scheduler=scheduler)
+
+    monkeypatch.setattr(blobs, "parse_many", counting)
+    repo = write_repository(tmp_path / "repo", _reuse_history())
+    result = history(repo, cache=False)
+    # every blob once per kind of parse along the whole history: a blob id answers for every commit
+    assert len(parsed) == len(set(parsed))
+    full = {d for d, f in parsed if f}
+    imports_only = {d for d, f in parsed if not f}
+    assert result.stats["blobs_parsed"] == len(full) and result.stats["blobs_parsed_imports"] == len(imports_only)
+    # the first commit as a scan reads it: the plain modules for their imports only, never in full
+    untouched = {_plain(i).encode() for i in range(12) if i not in (3, 5)}
+    assert untouched <= imports_only and not untouched & full
+    # the files that name the factory are parsed in full; a changed blob is parsed in full once
+    assert BASE["pkg/app/users.py"].encode() in full
+    assert (_plain(3) + "\n\nX = 1\n").encode() in full and (_plain(5) + "\n\nY = 2\n").encode() in full
+    assert result.stats["incremental"] == 3
+    # and the rows are a scan's: uses_make.py (unchanged, read by its imports only) calls the
+    # factory from p2 on, found by its text naming both ``make`` and ``shapes``
+    doc = result.document()
+    assert [r["violations"] for r in doc["commits"]] == [20, 20, 23, 23]
+    assert _history_rows_equal_checkout_scans(repo, doc, tmp_path) == 4
+    monkeypatch.setattr(engine_commits, "_affected", lambda *args: None)  # every commit audited in full
+    assert history(repo, cache=False).document() == doc
+
+
+def test_a_file_read_by_its_text_mentions_at_least_what_its_facts_name():
+    from wsaudit.engine.imports_only import parse_imports
+    from wsaudit.engine.parse import parse_source
+    from wsaudit.history.commits import TextMentions, mentioned_names
+
+    for source in (b"from ..shapes import make as m\nm().go.on\n'pkg.mod.thing'\n",
+                   "caf\u00e9 = 1\n\uff4d\uff41\uff4b\uff45()\n".encode(),
+                   b"# coding: utf-7\nx = +AG0-ake()\n",
+                   b"def broken(:\n    factory.make()\n"):
+        text = TextMentions(source, parse_imports(source), "pkg.sub.mod", False)
+        named = mentioned_names(parse_source(source), "pkg.sub.mod", False)
+        exotic = frozenset(n for n in named if not (n.isascii() and n.isidentifier()))
+        assert text.among(named, exotic) == set(named) and all(text.has(n) for n in named)
+
+
+def test_a_file_read_by_its_text_has_a_name_exactly_when_the_text_search_finds_it():
+    # the words of the text answer for the search (:func:`has_word`): same answer for every
+    # ASCII name, inside a longer identifier, beside non-ASCII letters, in a comment
+    from wsaudit.engine.imports_only import parse_imports
+    from wsaudit.engine.mentions import has_word, searchable
+    from wsaudit.history.commits import TextMentions
+
+    source = "import a_make\nx = make_a + \u00e9make\u00e9 + b.make2  # make3\n'_make4'\n".encode()
+    text = TextMentions(source, parse_imports(source), "pkg.mod", False)
+    for name in ("make", "a_make", "make_a", "make2", "make3", "_make4", "make4", "mak", "b", "x", "a"):
+        assert text.has(name) == has_word(searchable(source), name.encode()), name
+    assert text.has("make") and not text.has("mak") and text.among({"make3", "nope"}, frozenset()) == {"make3"}

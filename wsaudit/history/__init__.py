@@ -7,7 +7,8 @@ The modules, in the order data flows through them:
   ``ls-tree``, ``diff-tree``) behind :class:`~wsaudit.history.git.Repository`;
 - :mod:`~wsaudit.history.trees`: a commit's files and configuration, discovered from its tree
   as a scan of a checkout would discover them;
-- :mod:`~wsaudit.history.blobs`: each distinct blob's facts, parsed once (through the cache);
+- :mod:`~wsaudit.history.blobs`: each distinct blob read once, its full or imports-only facts
+  parsed at most once each, when asked for (through the cache);
 - :mod:`~wsaudit.history.commits`: the engine's audit of one commit's tree after another,
   detecting again only what a commit can have changed;
 - :mod:`~wsaudit.history.steps`: a step from one commit to the next explained (fixed,

@@ -8,15 +8,17 @@ audits commit after commit, incrementally where exact) with the analyses (tiers 
 
 It runs in three passes: (1) walk the commits: each tree is listed once (``ls-tree`` for the
 first, ``diff-tree`` from one commit to the next) with its configuration and the files to audit;
-(2) read and parse every distinct blob needed, in one batch (on every core, or as Dask tasks);
-(3) audit the commits in order and explain each step. Nothing is checked out and nothing is
+(2) read every distinct blob needed, and parse in full, in one batch (on every core, or as Dask
+tasks), the blobs that later commits bring (a changed file is always read in full); (3) audit
+the commits in order and explain each step. The first commit's blobs are parsed as a scan
+parses a tree: in full where a violation can be, for their imports only elsewhere. Nothing is checked out and nothing is
 written into the repository but the facts cache (``--no-cache``: not even that).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +32,7 @@ from wsaudit.history.steps import (
     pair_renames,
 )
 from wsaudit.config import Config, load
-from wsaudit.history.blobs import BlobFacts
+from wsaudit.history.blobs import BlobFacts, CommitFacts
 from wsaudit.history.commits import TreeAudit, audit_commit_tree
 from wsaudit.history.git import GITLINK_MODE, LINK_MODE, Change, Commit, Entry, Repository
 from wsaudit.history.trees import LINK_TARGET_MAX, LINK_TOO_LONG, TreeDiscovery, missing_blob, tree_config
@@ -236,10 +238,12 @@ class _Reader:
                 out[f.path] = oid
         return out
 
-    def parse(self, oids: list[str]) -> None:
-        """Read and parse the blobs not parsed yet, in batches of at most :data:`_READ_BATCH`
-        blobs and :data:`_READ_BYTES` bytes (each blob is within max_file_size already, but a
-        commit's configuration may raise that, and thousands of large blobs compress to little)."""
+    def parse(self, oids: list[str], full: Iterable[str] = ()) -> None:
+        """Read the blobs not read yet, and make the full facts of those of ``full``, in batches
+        of at most :data:`_READ_BATCH` blobs and :data:`_READ_BYTES` bytes (each blob is within
+        max_file_size already, but a commit's configuration may raise that, and thousands of
+        large blobs compress to little)."""
+        full = set(full)
         todo = [o for o in dict.fromkeys(oids) if o not in self.blobs]
         while todo:
             size = 0
@@ -251,7 +255,9 @@ class _Reader:
                 count = len(todo[:_READ_BATCH])
             chunk, todo = todo[:count], todo[count:]
             data = self.repo.read(chunk)
-            self.blobs.add({o: b for o, b in data.items() if b is not None})
+            read = {o: b for o, b in data.items() if b is not None}
+            self.blobs.add(read)
+            self.blobs.load(o for o in read if o in full)
             for o in chunk:  # the clone lost it between the size check and the read
                 if data.get(o) is None:
                     self.missing.add(o)
@@ -359,6 +365,7 @@ def _audit_selected(root: Path, fixed: Config | None, selected: list[str], cache
             commits = [infos[o] for o in selected]
             said: list = []
             needed: list[str] = []
+            first: set[str] | None = None  # the blobs of the first commit audited: searched as a scan searches
             for tree in _walk(repo, commits, selected, record=said):  # pass 1: trees, configurations, files
                 if tree.entries is None:
                     continue
@@ -367,12 +374,17 @@ def _audit_selected(root: Path, fixed: Config | None, selected: list[str], cache
                 except ConfigError:
                     continue
                 files, _, oids = reader.tree_files(tree.entries, cfg)
-                needed += reader.readable(files, oids, cfg).values()
-            reader.parse(needed)  # pass 2: every distinct blob, once
+                readable = reader.readable(files, oids, cfg).values()
+                if first is None:
+                    first = set(readable)
+                needed += readable
+            # pass 2: every distinct blob read once; those the first commit has not, parsed in full
+            reader.parse(needed, full=(o for o in needed if first is not None and o not in first))
             records, tracker = _audit_commits(reader, commits, selected, said, progress)  # pass 3
         finally:
             blobs.close()
-    return records, {"blobs_parsed": blobs.parsed, "blobs": len(blobs), "rankings": tracker.rankings,
+    return records, {"blobs_parsed": blobs.parsed, "blobs_parsed_imports": blobs.parsed_imports, "blobs": len(blobs),
+                     "rankings": tracker.rankings,
                      "incremental": sum(1 for r in records if r.mode == "incremental")}
 
 
@@ -433,7 +445,7 @@ def _audit_one(reader: _Reader, entries: dict[str, Entry], config: Config, previ
     files, diagnostics, oids = reader.tree_files(entries, config)
     readable = reader.readable(files, oids, config)
     reader.parse(list(readable.values()))  # anything pass 2 did not know (nothing, normally)
-    facts = {p: reader.blobs[o] for p, o in readable.items() if o in reader.blobs}
+    facts = CommitFacts({p: o for p, o in readable.items() if o in reader.blobs}, reader.blobs)
     for f in files:  # read in pass 1, gone from the clone by now
         if f.path in readable and f.path not in facts:
             diagnostics.append(missing_blob(f.path, oids[f.path]))
@@ -468,6 +480,6 @@ def audit_commit(path: str | Path, commit: str = "HEAD", config: Config | str | 
                         tuple(audited.definitions), tuple(audited.suspects), audited.targets, (),
                         tuple(f.path for f in audited.files if f.path not in audited.facts),
                         graph=GraphPart(records=audited.import_records(),
-                                        loc={p: ff.loc for p, ff in audited.facts.items()}),
+                                        loc=audited.loc()),
                         facts=audited.facts, how="given", table=audited.table)
     return Audit(root, cfg, result, notices, graph=audited.graph)

@@ -1,8 +1,10 @@
 """Audit one commit after another, detecting again only what a commit can have changed.
 
 :func:`audit_commit_tree` does for a commit's tree what :func:`wsaudit.api.audit` does for a
-folder (the engine's front door, :func:`wsaudit.engine.session.audit_tree`, over the facts of
-its blobs; then the graph) and returns a :class:`TreeAudit`. Given the previous commit's
+folder (the engine's candidate search, detection and import records, as
+:func:`wsaudit.engine.session.audit_tree` runs them on a folder, over its blobs; then the
+graph) and returns a :class:`TreeAudit`. A blob is parsed in full only when asked for
+(:class:`~wsaudit.history.blobs.CommitFacts`). Given the previous commit's
 :class:`TreeAudit`, it reuses what cannot have changed:
 
 * **incremental** when the configuration is the same, no deprecated module (or its top
@@ -15,8 +17,11 @@ its blobs; then the graph) and returns a :class:`TreeAudit`. Given the previous 
   files with star imports are detected again, by :func:`wsaudit.engine.patch.redetect` (which
   also makes the definitions and the suspects again, and gives up when the deprecated objects
   changed: then the audit is full). The changed files' import records are made again and
-  their edges patched into the graph;
-* **full** otherwise: everything is detected again, from facts that are already parsed.
+  their edges patched into the graph. A file the audit has no full facts of is read by its
+  text for the names it mentions (:class:`TextMentions`), and parsed in full only when it is
+  detected again;
+* **full** otherwise (and for the first commit): the candidate search of a scan, the files that
+  cannot hold a violation read for their imports only (a blob parsed before is not parsed again).
 
 Either way the records are those a full audit gives (``tests/functional/test_history.py``
 checks every commit of its repositories against a scan of a checkout).
@@ -24,20 +29,25 @@ checks every commit of its repositories against a scan of a checkout).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+import functools
+import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import networkx as nx
 
 from wsaudit.config import Config
+from wsaudit.engine.candidates import NameFilter, select_candidates
+from wsaudit.engine.detect import detect, unmatched
 from wsaudit.engine.graph import build_graph
 from wsaudit.engine.imports import IMPORT_PROBLEM, direct_imports
+from wsaudit.engine.mentions import has_word, searchable, words
 from wsaudit.engine.modules import ModuleTable, absolute_module
 from wsaudit.engine.patch import redetect
 from wsaudit.engine.resolve import Canon, Resolver
-from wsaudit.engine.session import Tree, audit_tree, suppressions_of
 from wsaudit.engine.suppress import suppress
+from wsaudit.history.blobs import CommitFacts
 from wsaudit.model import (
     Definition,
     Diagnostic,
@@ -45,6 +55,7 @@ from wsaudit.model import (
     FileFacts,
     Notice,
     SourceFile,
+    Suppression,
     Violation,
 )
 
@@ -62,7 +73,7 @@ class TreeAudit:
     config: Config
     files: list[SourceFile]
     oids: dict[str, str]  # path -> blob id of every file
-    facts: dict[str, FileFacts]  # path -> facts of every readable file
+    facts: CommitFacts  # path -> full facts of every readable file (parsed when asked for)
     diagnostics: list[Diagnostic]  # sorted, as in a scan
     violations: list[Violation]  # sorted
     definitions: list[Definition]
@@ -93,7 +104,12 @@ class TreeAudit:
     @cached_property
     def parsed(self) -> frozenset[str]:
         """Paths of the files that were read and parse."""
-        return frozenset(p for p, ff in self.facts.items() if not any(k in _PARSE_FAILURES for k, _, _ in ff.problems))
+        return frozenset(p for p in self.facts
+                         if not any(k in _PARSE_FAILURES for k, _, _ in self.facts.loaded(p).problems))
+
+    def loc(self) -> dict[str, int]:
+        """Path -> lines of code of every readable file (no full parse)."""
+        return {p: self.facts.loaded(p).loc for p in self.facts}
 
 
 def _table_key(table: ModuleTable) -> tuple:
@@ -166,10 +182,14 @@ def mentioned_names(facts: FileFacts, module: str = "", is_package: bool = False
     return frozenset(out)
 
 
-def audit_commit_tree(config: Config, files: list[SourceFile], oids: dict[str, str], facts: dict[str, FileFacts],
+def audit_commit_tree(config: Config, files: list[SourceFile], oids: dict[str, str], facts: CommitFacts,
                base_diagnostics: list[Diagnostic], previous: TreeAudit | None = None) -> TreeAudit:
     """The audit of a tree whose files, facts and discovery/read diagnostics are given;
-    incremental over ``previous`` (the audit of the commit before) where that is exact."""
+    incremental over ``previous`` (the audit of the commit before) where that is exact.
+
+    ``facts`` parses a file in full only when asked for: a full audit searches for the files
+    that can hold a violation as a scan does, and an incremental one reads the full facts of
+    the changed files and of those it detects again."""
     table = ModuleTable.of(files, facts)
     key = _table_key(table)
     memo = previous.memo if previous is not None else {}
@@ -234,6 +254,11 @@ class _ChangedNames:
     def __init__(self, plain: set[str] | None = None):
         self.plain = plain or set()
         self.qualified: dict[str, set[str]] = {}  # name -> last names of the modules whose binding of it changed
+        self.added = 0  # how many times :meth:`add` was new
+        # the names and module names that are not ASCII identifiers (rare): a file read by its
+        # text is searched for those, the others are looked up in its words
+        self._exotic: set[str] = set()
+        self._exotic_plain: tuple[int, frozenset[str]] = (0, frozenset())
 
     def __bool__(self) -> bool:
         return bool(self.plain or self.qualified)
@@ -245,18 +270,33 @@ class _ChangedNames:
         if seg in segs:
             return False
         segs.add(seg)
+        self.added += 1
+        self._exotic.update(n for n in (name, seg) if not _plain_word(n))
         return True
 
     def every(self) -> set[str]:
         return self.plain | self.qualified.keys()
 
-    def reached(self, mentions: frozenset[str]) -> set[str]:
+    def exotic(self) -> frozenset[str]:
+        """Every name and module name that is not an ASCII identifier."""
+        if self._exotic_plain[0] != len(self.plain):  # ``plain`` only grows
+            self._exotic_plain = (len(self.plain), frozenset(n for n in self.plain if not _plain_word(n)))
+        return self._exotic_plain[1] | self._exotic
+
+    def reached(self, mentions: frozenset[str] | TextMentions) -> set[str]:
         """The changed names that a file with ``mentions`` can reach."""
+        if isinstance(mentions, TextMentions):
+            return mentions.reached(self.plain, self.qualified, self.exotic())
         out = set(mentions & self.plain)
         for name in mentions & self.qualified.keys():
             if not mentions.isdisjoint(self.qualified[name]):
                 out.add(name)
         return out
+
+
+def _plain_word(name: str) -> bool:
+    """Whether ``name`` is an ASCII identifier (a word :class:`TextMentions` looks up)."""
+    return name.isascii() and name.isidentifier()
 
 
 def _affected(previous: TreeAudit, config: Config, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
@@ -279,17 +319,34 @@ def _affected(previous: TreeAudit, config: Config, oids: Mapping[str, str], fact
     module_of = {f.path: f for f in table.files.values()}
     if not _bindings_changed(previous, oids, facts, changed, module_of, names, memo):
         return None
-    seen, index = _mention_index(previous, oids, facts, table, key, changed, memo)
+    seen, index, textual = _mention_index(previous, oids, facts, table, key, changed, memo)
 
     def candidates() -> set[str]:
-        return {p for name in names.every() for p in index.get(name, ())}
+        every = names.every()
+        out = {p for name in every for p in index.get(name, ())}
+        if every and textual:
+            out |= textual.having(every)
+        return out
 
     _spread(names, candidates, seen, module_of, oids, facts, memo)
     again = {p for p in changed if p in facts}
     if names:
         again |= {p for p in candidates() if names.reached(seen[p])}
-        again |= {p for p, ff in facts.items() if ff.stars}
+        again |= {p for p in facts if _has_star(facts, p, memo)}
     return changed, again, table_changed
+
+
+def _has_star(facts: CommitFacts, path: str, memo: dict) -> bool:
+    """Whether ``path`` has a star import, from the facts read without a full parse (a star
+    import is an import statement: imports-only facts list it); kept by blob id, as every
+    commit asks it of every file."""
+    key = ("star", facts.oids[path])
+    found = memo.get(key)
+    if found is None:
+        ff = facts.loaded(path)
+        found = memo[key] = bool(ff.stars) if ff.complete else any(
+            name == "*" for imp in ff.imports for name, _ in imp.names)
+    return found
 
 
 def _bindings_changed(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
@@ -322,7 +379,7 @@ def _bindings_changed(previous: TreeAudit, oids: Mapping[str, str], facts: Mappi
 
 
 def _spread(names: _ChangedNames, candidates: Callable[[], set[str]], seen: Mapping[str, frozenset[str]],
-            module_of: Mapping[str, SourceFile], oids: Mapping[str, str], facts: Mapping[str, FileFacts],
+            module_of: Mapping[str, SourceFile], oids: Mapping[str, str], facts: CommitFacts,
             memo: dict) -> None:
     """Add to ``names``, to a fixed point, what the modules reaching a changed name re-export:
     their names bound to one (and, through a star import, every changed name)."""
@@ -330,13 +387,20 @@ def _spread(names: _ChangedNames, candidates: Callable[[], set[str]], seen: Mapp
     grown = bool(names)
     while grown:
         grown = False
-        for path in sorted(candidates()):
+        todo = sorted(candidates())
+        size = names.added
+        hits = {p: names.reached(seen[p]) for p in todo}
+        # the full facts this round reads, parsed as one batch (on every core) rather than one by one
+        facts.load(p for p in todo if p in module_of and ("exported", oids[p]) not in memo
+                   and not facts.has_full(p) and hits[p])
+        for path in todo:
             f = module_of.get(path)
-            hit = names.reached(seen[path])
+            # what a path reaches changes only when the names grew since this round began
+            hit = hits[path] if names.added == size else names.reached(seen[path])
             if f is None or not hit or looked.get(path) == hit:
                 continue
             looked[path] = frozenset(hit)
-            if facts[path].stars:  # a star import passes every changed name on
+            if _has_star(facts, path, memo):  # a star import passes every changed name on
                 for name in list(names.plain) + list(names.qualified):
                     grown |= names.add(f.module, name)
             for name, inner in _memo(memo, "exported", oids[path], facts[path], _exported_tokens).items():
@@ -346,33 +410,175 @@ def _spread(names: _ChangedNames, candidates: Callable[[], set[str]], seen: Mapp
                 looked.clear()
 
 
-def _mention_index(previous: TreeAudit, oids: Mapping[str, str], facts: Mapping[str, FileFacts],
+class TextMentions:
+    """The mentions of a file read without its full facts: every name its text has as a word
+    (what Python reads of it, :func:`~wsaudit.engine.mentions.searchable`, as the candidate
+    search reads it), and the modules its relative imports name. More than
+    :func:`mentioned_names` gives, never less (a name in the facts is a word of the text):
+    a file detected again for nothing costs its full parse, never a row.
+
+    :meth:`_ChangedNames.reached` asks it through :meth:`reached`.
+    """
+
+    __slots__ = ("text", "named", "_words", "answers")
+
+    def __init__(self, data: bytes, imports: FileFacts, module: str, is_package: bool):
+        self.text = searchable(data)  # None: not decodable; its facts' tokens are all there is
+        named: set[str] = set()
+        for imp in imports.imports:
+            if imp.level:
+                base = absolute_module(module, is_package, imp.level, imp.module)
+                if base:
+                    named.update(base.split("."))
+        if self.text is None:
+            named |= mentioned_names(imports, module, is_package)
+        self.named = frozenset(named)
+        self._words: set[str] | None = None
+        # name -> whether the text has it as a word: the few names asked about first are
+        # searched for one by one; past that, the names that are ASCII identifiers are answered
+        # by the set of the text's words (:meth:`words`), the others are still searched for
+        self.answers: dict[str, bool] = {}
+
+    def words(self) -> set[str]:
+        """Every run of ASCII word characters of the text (and the names of its relative
+        imports): an ASCII identifier is a whole word of the text
+        (:func:`~wsaudit.engine.mentions.has_word`) exactly when it is one of them. Made when
+        first needed: a set answers many names at once (a history asks about thousands)."""
+        if self._words is None:
+            # latin-1 maps each byte to one character: the ASCII runs are the same, no copy per run
+            text = self.text.decode("latin-1") if self.text is not None else ""
+            self._words = set(_ASCII_RUN.findall(text))
+            self._words |= self.named
+        return self._words
+
+    def _search(self, name: str) -> bool:
+        found = self.answers.get(name)
+        if found is None:
+            found = self.answers[name] = name in self.named or (
+                self.text is not None and has_word(self.text, _word(name)))
+        return found
+
+    def has(self, name: str) -> bool:
+        if self._words is not None and _plain_word(name):
+            return name in self._words
+        if self._words is None and len(self.answers) >= _SEARCHES:
+            self.words()
+            return self.has(name)
+        return self._search(name)
+
+    def among(self, names: Iterable[str], exotic: frozenset[str]) -> set[str]:
+        """Those of ``names`` it mentions; ``exotic``: those of ``names`` (at least) that are
+        not ASCII identifiers (:meth:`_ChangedNames.exotic`)."""
+        if self._words is None and len(self.answers) + len(names) <= _SEARCHES:  # type: ignore[arg-type]
+            return {n for n in names if self._search(n)}
+        found = self.words().intersection(names)
+        if exotic:
+            names = names if isinstance(names, (set, frozenset, type({}.keys()))) else set(names)
+            found |= {n for n in exotic if n in names and self._search(n)}
+        return found
+
+    def reached(self, plain: set[str], qualified: Mapping[str, set[str]], exotic: frozenset[str]) -> set[str]:
+        """:meth:`_ChangedNames.reached` for a file read by its text."""
+        out = self.among(plain, exotic)
+        for name in self.among(qualified.keys(), exotic):
+            if self.among(qualified[name], exotic):
+                out.add(name)
+        return out
+
+    def any_of(self, names: Iterable[str]) -> bool:
+        """Whether it mentions one of ``names``."""
+        return any(self.has(n) for n in names)
+
+
+_ASCII_RUN = re.compile(r"[A-Za-z0-9_]+")
+_SEARCHES = 8  # names searched for one by one in a text before its words are collected
+
+
+class _TextIndex:
+    """The files read by their text (each a :class:`TextMentions` in ``seen``), with the answer
+    to "which of them mention this name" kept per name asked: along a history the same names
+    are asked about commit after commit, and the files read by their text only leave the set."""
+
+    def __init__(self, seen: Mapping[str, "TextMentions | frozenset[str]"]):
+        self.seen = seen
+        self.paths: set[str] = set()
+        self.by_name: dict[str, set[str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.paths)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.paths
+
+    def add(self, path: str) -> None:
+        self.paths.add(path)
+        mentions = self.seen[path]
+        for name, found in self.by_name.items():
+            if mentions.has(name):
+                found.add(path)
+
+    def discard(self, path: str) -> None:
+        if path in self.paths:
+            self.paths.discard(path)
+            for found in self.by_name.values():
+                found.discard(path)
+
+    def having(self, names: Iterable[str]) -> set[str]:
+        """The files that mention one of ``names``."""
+        out: set[str] = set()
+        for name in names:
+            found = self.by_name.get(name)
+            if found is None:
+                found = self.by_name[name] = {p for p in self.paths if self.seen[p].has(name)}
+            out |= found
+        return out
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word(name: str) -> bytes:
+    """``name`` as the search looks for it (:func:`~wsaudit.engine.mentions.words`), made once."""
+    return words((name,))[0]
+
+
+def _mention_index(previous: TreeAudit, oids: Mapping[str, str], facts: CommitFacts,
                    table: ModuleTable, key: tuple, changed: set[str], memo: dict
-                   ) -> tuple[dict[str, frozenset[str]], dict[str, set[str]]]:
-    """Every file's mentions, and the inverted index ``name -> paths``, kept up to date from one
-    commit to the next (rebuilt when the module table changes: mentions depend on a file's module)."""
+                   ) -> tuple[dict[str, frozenset[str] | TextMentions], dict[str, set[str]], _TextIndex]:
+    """Every file's mentions, the inverted index ``name -> paths`` of the files with full facts,
+    and the files without (searched by their text, :class:`TextMentions`), kept up to date
+    from one commit to the next (rebuilt when the module table changes: mentions depend on a
+    file's module). No file is parsed in full for its mentions."""
     kept = memo.get("index")
     # the index must be the previous commit's (a full audit in between does not keep it up to date)
     if kept is not None and kept[0] is previous.oids and previous.table_key == key:
-        _, seen, index = kept
+        _, seen, index, textual = kept
         for path in changed:
-            for name in seen.pop(path, ()):
+            found = seen.pop(path, ())
+            if isinstance(found, TextMentions):
+                textual.discard(path)
+                continue
+            for name in found:
                 index[name].discard(path)
         todo = [p for p in changed if p in facts]
     else:
         seen, index = {}, {}
+        textual = _TextIndex(seen)
         todo = list(facts)
     module_of = {f.path: f for f in table.files.values()}
     for path in todo:
         f = module_of.get(path)
         module, package = (f.module, f.is_package) if f is not None else ("", False)
+        if not facts.has_full(path):
+            seen[path] = _memo(memo, "text", f"{oids[path]}\0{module}\0{package}", facts.loaded(path),
+                               lambda ff, p=path, m=module, k=package: TextMentions(facts.data(p), ff, m, k))
+            textual.add(path)
+            continue
         found = _memo(memo, "mentions", f"{oids[path]}\0{module}\0{package}", facts[path],
                       lambda ff, m=module, k=package: mentioned_names(ff, m, k))
         seen[path] = found
         for name in found:
             index.setdefault(name, set()).add(path)
-    memo["index"] = (oids, seen, index)
-    return seen, index
+    memo["index"] = (oids, seen, index, textual)
+    return seen, index, textual
 
 
 def _group_imports(records: list[DirectImport]) -> dict[str, list[DirectImport]]:
@@ -382,24 +588,80 @@ def _group_imports(records: list[DirectImport]) -> dict[str, list[DirectImport]]
     return out
 
 
-def _full(config: Config, files: list[SourceFile], oids: dict[str, str], facts: dict[str, FileFacts],
+class _SearchStore:
+    """What the candidate search (:func:`~wsaudit.engine.candidates.select_candidates`) reads a
+    tree through, as it reads a folder's :class:`~wsaudit.engine.store.FactStore`: the bytes of
+    every readable file (``blobs``), and the facts loaded so far (``facts``: full ones where
+    asked for, else imports-only), over a commit's blobs."""
+
+    def __init__(self, facts: CommitFacts):
+        self.view = facts
+        self.blobs = {p: facts.data(p) for p in facts}
+        self.facts: dict[str, FileFacts] = {}
+
+    def has_full(self, path: str) -> bool:
+        found = self.facts.get(path)
+        return found is not None and found.complete
+
+    def load(self, paths: Iterable[str]) -> None:
+        paths = [p for p in dict.fromkeys(paths) if p in self.view and not self.has_full(p)]
+        self.view.load(paths)
+        for p in paths:
+            self.facts[p] = self.view[p]
+
+    def load_imports(self, paths: Iterable[str]) -> None:
+        paths = [p for p in dict.fromkeys(paths) if p in self.view and p not in self.facts]
+        self.view.load((p for p in paths if not self.view.has_full(p)), full=False)
+        for p in paths:
+            self.facts[p] = self.view.loaded(p)
+
+    def get(self, path: str) -> FileFacts | None:
+        if path not in self.view:
+            return None
+        if not self.has_full(path):
+            self.load([path])
+        return self.facts[path]
+
+
+def _full(config: Config, files: list[SourceFile], oids: dict[str, str], facts: CommitFacts,
           base_diagnostics: list[Diagnostic], table: ModuleTable, key: tuple, memo: dict) -> TreeAudit:
-    """The engine's audit of every file (:func:`wsaudit.engine.session.audit_tree`), and the graph."""
-    found = audit_tree(Tree(tuple(files), tuple(base_diagnostics), facts=facts), config)
-    imports = found.graph.records()
-    graph = build_graph(files, facts, imports, config.golden_path.modules, table)
+    """The audit of every file as a scan makes it (``engine.session``'s candidate search): the
+    files that can hold a violation parsed in full, the others for their imports only (full
+    facts of a module name resolution looks into are parsed then); and the graph."""
+    store = _SearchStore(facts)
+    resolver = Resolver(table, store.get)
+    names = select_candidates(files, store, config.rules, resolver)
+    checked = [f for f in files if store.has_full(f.path)]
+    found = detect(checked, store.facts, config.rules, NameFilter(resolver, names))
+    store.load_imports(p for p in facts)  # every file's imports: the records, the closest names of a quiet rule
+    found.notices = unmatched(config.rules, found, table, files, store.facts)
+    imports, import_problems = direct_imports(files, store.facts, table)
+    problems = _file_problems(facts)
+    kept, suppressed, unused = suppress(found.violations, _suppressions(facts))
+    diagnostics = sorted([*base_diagnostics, *problems, *import_problems, *found.problems, *unused],
+                         key=Diagnostic.sort_key)
+    graph = build_graph(files, _loc(facts), imports, config.golden_path.modules, table)
     problems_of: dict[str, list[Diagnostic]] = {}
-    for d in found.diagnostics:
-        if d.kind == IMPORT_PROBLEM:
-            problems_of.setdefault(d.path, []).append(d)
-    return TreeAudit(config, files, oids, facts, list(found.diagnostics), list(found.violations),
-                     list(found.definitions), list(found.suspects), dict(found.targets), imports, graph, table,
-                     list(found.notices), "full", True, list(base_diagnostics), _group_imports(imports), problems_of,
-                     key, memo, len(files), list(found.suppressed))
+    for d in import_problems:
+        problems_of.setdefault(d.path, []).append(d)
+    return TreeAudit(config, files, oids, facts, diagnostics, list(kept), list(found.definitions),
+                     list(found.suspects), dict(found.targets), imports, graph, table, list(found.notices), "full", True,
+                     list(base_diagnostics), _group_imports(imports), problems_of, key, memo, len(files),
+                     list(suppressed))
 
 
-def _file_problems(facts: Mapping[str, FileFacts]) -> list[Diagnostic]:
-    return [Diagnostic(path, kind, line, message) for path, ff in facts.items() for kind, line, message in ff.problems]
+def _loc(facts: CommitFacts) -> dict[str, int]:
+    return {p: facts.loaded(p).loc for p in facts}
+
+
+def _suppressions(facts: CommitFacts) -> list[tuple[str, Suppression]]:
+    """The suppression comments of the tree: a file that holds one is parsed in full by the
+    candidate search (and a changed file always is), so the files with full facts have them all."""
+    return [(p, s) for p in sorted(facts) if facts.has_full(p) for s in facts[p].suppressions]
+
+
+def _file_problems(facts: CommitFacts) -> list[Diagnostic]:
+    return [Diagnostic(path, kind, line, message) for path in facts for kind, line, message in facts.loaded(path).problems]
 
 
 def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], oids: dict[str, str],
@@ -407,7 +669,7 @@ def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], o
                  changed: set[str], again: set[str], table_changed: bool) -> TreeAudit | None:
     by_path = {f.path: f for f in files}
     redo = [by_path[p] for p in sorted(again) if p in by_path and p in facts]
-    broken = [f for f in files if f.path not in again and (ff := facts.get(f.path)) is not None and ff.unparsed]
+    broken = [f for f in files if f.path not in again and f.path in facts and facts.loaded(f.path).unparsed]
     # every row detection found, the suppressed ones too: a comment is per file, and an edit of
     # another file can change what a suppressed row is (as engine.session's patch does)
     every = replace(previous, violations=sorted([*previous.violations, *(v for v, _ in previous.suppressed)],
@@ -428,9 +690,9 @@ def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], o
         problems_of.setdefault(d.path, []).append(d)
     owned = {f.path: m for m, f in table.files.items()}
     graph = previous.graph
-    graph_changed = _patch_graph(graph, [owned[p] for p in sorted(remade) if p in owned], imports_of, facts, config,
+    graph_changed = _patch_graph(graph, [owned[p] for p in sorted(remade) if p in owned], imports_of, _Loc(facts), config,
                                  table, previous.table) or table_changed
-    kept, suppressed, unused = suppress(found.violations, suppressions_of(facts))
+    kept, suppressed, unused = suppress(found.violations, _suppressions(facts))
     diagnostics = sorted(base_diagnostics + _file_problems(facts)
                          + unused + [d for ds in problems_of.values() for d in ds], key=Diagnostic.sort_key)
     return TreeAudit(config, files, oids, facts, diagnostics, kept, found.definitions, found.suspects,
@@ -438,12 +700,30 @@ def _incremental(previous: TreeAudit, config: Config, files: list[SourceFile], o
                      imports_of, problems_of, key, previous.memo, len(redo), suppressed)
 
 
+class _Loc(Mapping[str, int]):
+    """Path -> lines of code, read when asked for (the graph asks for a few files' only)."""
+
+    def __init__(self, facts: CommitFacts):
+        self.facts = facts
+
+    def __getitem__(self, path: str) -> int:
+        if path not in self.facts:
+            raise KeyError(path)
+        return self.facts.loaded(path).loc
+
+    def __iter__(self):
+        return iter(self.facts)
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+
 def _edges_of(G: nx.DiGraph, module: str) -> dict[str, tuple]:
     return {t: (d["context"], d["contexts"], d["implicit"]) for t, d in G.adj[module].items()}
 
 
 def _patch_graph(G: nx.DiGraph, modules: list[str], imports_of: Mapping[str, list[DirectImport]],
-                 facts: Mapping[str, FileFacts], config: Config, table: ModuleTable, before: ModuleTable) -> bool:
+                 facts: Mapping[str, int], config: Config, table: ModuleTable, before: ModuleTable) -> bool:
     """Make ``G`` the graph of ``table``: nodes of modules that went (or changed files) removed,
     new ones added, and the out-edges and attributes of ``modules`` replaced with what
     :func:`~wsaudit.engine.graph.build_graph` gives for them; whether any edge changed other
