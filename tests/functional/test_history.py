@@ -144,13 +144,13 @@ def test_generated_history_equals_scans_and_a_full_audit_of_every_commit(generat
     flags = [r["step"]["flag"] for r in doc["commits"] if r["step"]]
     assert {"deletion", "reintroduction"} <= set(flags)
     assert _history_rows_equal_checkout_scans(generated_repo, doc, tmp_path) == 24
-    monkeypatch.setattr(engine_commits, "_affected", lambda *args: None)  # every commit audited in full
+    monkeypatch.setattr(engine_commits, "affected", lambda *args: None)  # every commit audited in full
     full = history(generated_repo, cache=False)
     assert full.stats["incremental"] == 0 and full.document() == doc
 
 
 def test_the_incremental_engine_equals_a_full_audit_on_the_story(story_repo, story_doc, monkeypatch):
-    monkeypatch.setattr(engine_commits, "_affected", lambda *args: None)
+    monkeypatch.setattr(engine_commits, "affected", lambda *args: None)
     assert history(story_repo, cache=False).document() == story_doc
 
 
@@ -178,7 +178,7 @@ def test_modules_that_appear_go_or_shadow_each_other(tmp_path, monkeypatch):
     # billing.py's import and call, star.py's and test_b.py's calls stay, as pattern rows
     assert [r["violations"] for r in doc["commits"]] == [29, 30, 30, 29, 28, 28]
     assert _history_rows_equal_checkout_scans(repo, doc, tmp_path) == 6
-    monkeypatch.setattr(engine_commits, "_affected", lambda *args: None)
+    monkeypatch.setattr(engine_commits, "affected", lambda *args: None)
     assert history(repo, cache=False).document() == doc
 
 
@@ -476,14 +476,14 @@ def test_a_blob_is_parsed_in_full_only_when_asked_for_and_each_pass_once(tmp_pat
     doc = result.document()
     assert [r["violations"] for r in doc["commits"]] == [20, 20, 23, 23]
     assert _history_rows_equal_checkout_scans(repo, doc, tmp_path) == 4
-    monkeypatch.setattr(engine_commits, "_affected", lambda *args: None)  # every commit audited in full
+    monkeypatch.setattr(engine_commits, "affected", lambda *args: None)  # every commit audited in full
     assert history(repo, cache=False).document() == doc
 
 
 def test_a_file_read_by_its_text_mentions_at_least_what_its_facts_name():
     from wsaudit.engine.imports_only import parse_imports
     from wsaudit.engine.parse import parse_source
-    from wsaudit.history.commits import TextMentions, mentioned_names
+    from wsaudit.history.affected import TextMentions, mentioned_names
 
     for source in (b"from ..shapes import make as m\nm().go.on\n'pkg.mod.thing'\n",
                    "caf\u00e9 = 1\n\uff4d\uff41\uff4b\uff45()\n".encode(),
@@ -500,7 +500,7 @@ def test_a_file_read_by_its_text_has_a_name_exactly_when_the_text_search_finds_i
     # ASCII name, inside a longer identifier, beside non-ASCII letters, in a comment
     from wsaudit.engine.imports_only import parse_imports
     from wsaudit.engine.mentions import has_word, searchable
-    from wsaudit.history.commits import TextMentions
+    from wsaudit.history.affected import TextMentions
 
     source = "import a_make\nx = make_a + \u00e9make\u00e9 + b.make2  # make3\n'_make4'\n".encode()
     text = TextMentions(source, parse_imports(source), "pkg.mod", False)

@@ -9,6 +9,8 @@ The modules, in the order data flows through them:
   as a scan of a checkout would discover them;
 - :mod:`~wsaudit.history.blobs`: each distinct blob read once, its full or imports-only facts
   parsed at most once each, when asked for (through the cache);
+- :mod:`~wsaudit.history.affected`: which files a commit can have affected (the names whose
+  binding changed, spread over re-exports; the files mentioning them, by facts or by text);
 - :mod:`~wsaudit.history.commits`: the engine's audit of one commit's tree after another,
   detecting again only what a commit can have changed;
 - :mod:`~wsaudit.history.steps`: a step from one commit to the next explained (fixed,
