@@ -105,6 +105,7 @@ def run_notebook(name: str, output_dir: Path, parameters: dict[str, Any], kernel
     if not source.is_file():
         raise ReportError(f"{source}: notebook not found (give --notebooks DIR)")
     target = output_dir / f"{name}.ipynb"
+    parameters = parameters_for(source, parameters)
     try:
         # the kernel starts in the notebook's folder (nbclient's resources), not this process:
         # papermill's cwd= changes the process's folder, and notebooks run side by side in
@@ -122,6 +123,33 @@ def run_notebook(name: str, output_dir: Path, parameters: dict[str, Any], kernel
                           f"(partial notebook written to {target})") from None
     without_timing(target)
     return target
+
+
+# Inputs the report gives only the notebooks that declare them in their parameters cell:
+# papermill warns of every parameter a notebook does not declare ("Passed unknown parameter"),
+# which is news when a user's -p names none, noise when the report's own input is meant for
+# other notebooks.
+OPTIONAL_INPUTS = ("plan_inputs_path",)
+
+
+def parameters_for(source: Path, parameters: dict[str, Any]) -> dict[str, Any]:
+    """``parameters`` without those of :data:`OPTIONAL_INPUTS` the notebook ``source`` does not
+    declare (a user's own parameters are passed on as given).
+
+    >>> from wsaudit.report.runner import notebooks_dir
+    >>> given = {"audit_path": "a.json", "plan_inputs_path": "p.json", "mine": 1}
+    >>> sorted(parameters_for(notebooks_dir() / "01_import_graph.ipynb", given))
+    ['audit_path', 'mine']
+    >>> sorted(parameters_for(notebooks_dir() / "04_migration.ipynb", given))
+    ['audit_path', 'mine', 'plan_inputs_path']
+    """
+    optional = [k for k in OPTIONAL_INPUTS if k in parameters]
+    if not optional:
+        return parameters
+    import papermill as pm
+
+    declared = pm.inspect_notebook(str(source))
+    return {k: v for k, v in parameters.items() if k not in optional or k in declared}
 
 
 # what papermill and nbclient stamp on an executed notebook that is not the notebook's output:
