@@ -16,7 +16,7 @@ import libcst as cst
 
 from wsaudit.codemod.calls import CallRewrite, rewrite_call
 from wsaudit.codemod.context import FileContext, by_position, violation_key
-from wsaudit.codemod.edits import ApplyEdits, Edits
+from wsaudit.codemod.edits import ApplyEdits, Edits, is_empty
 from wsaudit.codemod.exports import all_list, without
 from wsaudit.codemod.module_imports import ImportEdit, rewrite_import, with_aliases
 from wsaudit.codemod.orphans import orphaned_imports
@@ -207,7 +207,9 @@ class FileRewriter:
             edits.replace[id(listed)] = without(listed, unexport)
         for_calls = {a.need for a in pending[:calls_pending]}
         self.needs = [n for n in place_imports(ctx, syntax, edits, pending) if n in for_calls]
-        new = module.visit(ApplyEdits(edits))
+        if is_empty(edits):  # every violation left to a person: libcst prints a module as it read it
+            return self._outcome(ctx.text)
+        new = module.visit(ApplyEdits(edits, syntax.parents))
         return self._outcome(new.code)
 
     @staticmethod
