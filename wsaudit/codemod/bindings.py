@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - exercised by a test that hides it
 
 IMPORT, OTHER = "import", "other"
 UNDEFINED_KINDS = ("UndefinedName", "UndefinedLocal", "UndefinedExport")
+TOO_DEEP_TO_CHECK = "nested too deeply for pyflakes to check its names (it recurses once per level)"
 NO_PYFLAKES = "pyflakes is not installed (pip install pyflakes): the undefined-name check cannot run"
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
@@ -163,11 +164,20 @@ def undefined_names(text: str, filename: str = "<file>") -> Counter:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return Counter()
     found: Counter = Counter()
-    for message in _pyflakes.Checker(tree, filename=filename).messages:
+    try:
+        messages = _pyflakes.Checker(tree, filename=filename).messages
+    except RecursionError:  # pyflakes recurses once per level: a tree ast could build may be too deep
+        raise UncheckedNames(TOO_DEEP_TO_CHECK) from None
+    for message in messages:
         if type(message).__name__ in UNDEFINED_KINDS:
             found[(type(message).__name__, message.message_args[0])] += 1
     return found
 
 
-class MissingPyflakes(RuntimeError):
+class UncheckedNames(RuntimeError):
+    """The undefined-name check could not run on a text: a rewrite of it is not shown to leave
+    no name undefined, so it is not made."""
+
+
+class MissingPyflakes(UncheckedNames):
     """pyflakes is not installed: a rewrite cannot be shown to leave no name undefined."""

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from wsaudit.codemod.bindings import MissingPyflakes, dropped_rebindings, undefined_names
+from wsaudit.codemod.bindings import UncheckedNames, dropped_rebindings, undefined_names
 from wsaudit.codemod.context import FileContext
 from wsaudit.codemod.encoding import encode
 from wsaudit.codemod.placement import Need
@@ -261,11 +261,13 @@ def _new_imports(ctx: FileContext, before: FileFacts, patched: list[tuple[str, s
 
 
 def _bindings_kept(ctx: FileContext, before_text: str, before: FileFacts) -> Check:
-    problems = dropped_rebindings(before_text, ctx.text)
     try:
+        problems = dropped_rebindings(before_text, ctx.text)
         undefined = undefined_names(ctx.text, ctx.path) - undefined_names(before_text, ctx.path)
-    except MissingPyflakes as exc:
+    except UncheckedNames as exc:
         return Check("bindings-kept", False, str(exc))
+    except RecursionError:  # the walk of the bindings: a tree as deep as the interpreter allows
+        return Check("bindings-kept", False, "nested too deeply to compare the bindings before and after")
     for kind, name in sorted(undefined):
         what = "listed in __all__ but" if kind == "UndefinedExport" else "used but"
         problems.append(f"{name!r} is {what} no longer defined (pyflakes {kind})")

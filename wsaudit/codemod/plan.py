@@ -11,6 +11,10 @@ rewrites may have counted on it.
 from __future__ import annotations
 
 import difflib
+import functools
+import gc
+import itertools
+import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +29,7 @@ from wsaudit.codemod.encoding import Encoding, decode, encode, encoding_of
 from wsaudit.codemod.environment import Environment, environment_for, search_path
 from wsaudit.codemod.placement import Need
 from wsaudit.codemod.records import Check, FileResult, ManualItem, Migration
-from wsaudit.codemod.rewrite import NO_REWRITE, FileRewriter, too_large
+from wsaudit.codemod.rewrite import NO_REWRITE, FileOutcome, FileRewriter, too_large
 from wsaudit.codemod.select import root_relative
 from wsaudit.codemod.snapshot import TreeSnapshot
 from wsaudit.config import Config
@@ -74,11 +78,8 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
         initial = tree.initial_importers
         changed = False
         reasons = {}
-        for path in selected:
-            if path not in tree.violations:
-                continue
-            outcome = FileRewriter(FileContext.of(tree, by_path[path], texts[path], encodings[path], by_id),
-                                   syntaxes).run()
+        todo = [path for path in selected if path in tree.violations]
+        for path, outcome in zip(todo, _rewrites(tree, todo, by_path, texts, encodings, by_id, syntaxes)):
             reasons[path] = outcome.reasons
             if outcome.text != texts[path]:
                 changed = True
@@ -95,6 +96,51 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
             return _Passes(texts, claimed, needs, patched, reasons, tree, number, origins)
     tree = TreeSnapshot.build(files, facts, rules, env, initial)
     return _Passes(texts, claimed, needs, patched, reasons, tree, MAX_PASSES, origins)
+
+
+# Files whose libcst tree a pass must make (none kept from an earlier pass) below which they are
+# rewritten in this process: starting workers costs more than it saves.
+PARALLEL_REWRITES = 16
+# What forked workers rewrite from, by call: they inherit it when forked, as the parser's do
+# (:data:`wsaudit.engine.store._INHERITED`), so the tree snapshot never goes through a pipe.
+_FORKED: dict[int, tuple] = {}
+_CALLS = itertools.count()
+
+
+def _rewrite_forked(call: int, path: str) -> FileOutcome:
+    tree, by_path, texts, encodings, by_id = _FORKED[call]
+    return FileRewriter(FileContext.of(tree, by_path[path], texts[path], encodings[path], by_id), {}).run()
+
+
+def _rewrites(tree: TreeSnapshot, todo: list[str], by_path: dict[str, SourceFile], texts: dict[str, str],
+              encodings: dict[str, Encoding], by_id: dict[str, Rule], syntaxes: dict) -> list[FileOutcome]:
+    """One pass's outcome for each of ``todo``, in order. The files whose libcst tree is kept
+    from an earlier pass (``syntaxes``) are rewritten here; the others, when there are many,
+    on every core (forked workers: libcst's parse and print of a file is most of its rewrite,
+    0.3 s for a large module), and their trees are not kept. Either way an outcome is what
+    :class:`FileRewriter` makes of the file: the same text, claims and reasons."""
+    fresh = [p for p in todo if syntaxes.get(p, (None,))[0] != texts[p]]
+    workers = os.cpu_count() or 1
+    out: dict[str, FileOutcome] = {}
+    if workers > 1 and len(fresh) >= PARALLEL_REWRITES and os.name == "posix":
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        call = next(_CALLS)
+        _FORKED[call] = (tree, by_path, texts, encodings, by_id)
+        order = sorted(fresh, key=lambda p: (-len(texts[p]), p))  # the largest first: the workers end together
+        gc.freeze()  # a forked worker's collections would copy the pages it inherited
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                out.update(zip(order, pool.map(functools.partial(_rewrite_forked, call), order)))
+        finally:
+            _FORKED.pop(call, None)
+            gc.unfreeze()
+    for path in todo:
+        if path not in out:
+            out[path] = FileRewriter(FileContext.of(tree, by_path[path], texts[path], encodings[path], by_id),
+                                     syntaxes).run()
+    return [out[p] for p in todo]
 
 
 def line_map(old: str, new: str) -> dict[int, int]:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wsaudit.api import audit as run_audit
-from wsaudit.codemod.bindings import MissingPyflakes, undefined_names
+from wsaudit.codemod.bindings import UncheckedNames, undefined_names
 from wsaudit.codemod.encoding import decode
 from wsaudit.codemod.records import ManualItem, Migration
 from wsaudit.model import Violation
@@ -114,7 +114,7 @@ def validate(m: Migration, written: list[str], *, reaudit: bool = True) -> Valid
         try:
             before = undefined_names(decode(by_path[path].before), path)
             after = undefined_names(decode(data), path)
-        except MissingPyflakes as exc:
+        except UncheckedNames as exc:
             done.compile_errors.append((path, str(exc)))  # not shown to be sound: undone
             continue
         done.undefined_before += sum(before.values())
