@@ -39,11 +39,11 @@ def calibration(result, rows: list[dict] | str, seed: int = 0):
     return fit(rows, result.config.simulate, seed=seed)
 
 
-def _automation(result):
-    """What ``wsaudit migrate`` (a dry run) does per file of ``result``'s tree."""
+def _automation(result, jobs: int | None = None):
+    """What ``wsaudit migrate`` (a dry run) does per file of ``result``'s tree (``jobs``: its processes)."""
     from wsaudit.codemod.automation import automation
 
-    return automation(result)
+    return automation(result, jobs)
 
 
 def simulation(result, *, seed: int = 0, runs: int | None = None, codemod: bool = True, calibrated=None):
@@ -74,7 +74,7 @@ def plan_inputs(result, *, codemod: bool = True, calibrate: bool | None = None, 
     from wsaudit.analysis.work import plan_inputs_document
     from wsaudit.history.calibrate import defaults
 
-    automation = _automation(result) if codemod else None
+    automation = _automation(result, (store or {}).get("jobs")) if codemod else None
     if calibrate is False:
         fitted = defaults(result.config.simulate, "not asked for (--no-calibrate)")
     elif calibrate or repository_top(result.root):

@@ -79,3 +79,24 @@ def test_without_the_codemod_the_report_says_so(tree, cli):
     result = cli("simulate", tree(SHOP, base=False), "--runs", "3", "--no-cache", "--no-codemod")
     assert "The codemod's plan was not consulted" in result.out
     assert "wsaudit migrate --wave" not in result.out
+
+
+def test_the_codemod_rewrites_the_same_on_every_core_as_in_one_process(tree):
+    """A pass with many files to parse rewrites them in worker processes; ``jobs=1`` keeps it in
+    this one. Both give the same migration, text for text and reason for reason."""
+    from wsaudit.codemod import plan as planning
+
+    files = dict(SHOP)
+    for i in range(planning.PARALLEL_REWRITES + 4):  # enough files for the workers
+        files[f"shop/user_{i:02d}.py"] = (SHOP["shop/orders.py"] if i % 3 else SHOP["shop/registry.py"])
+    a = audit(tree(files, base=False), cache=False)
+    before = next(planning._CALLS)
+    alone = planning.plan(a.root, audit=a, jobs=1)
+    assert next(planning._CALLS) == before + 1  # no worker was started
+    shared = planning.plan(a.root, audit=a, jobs=2)
+    assert next(planning._CALLS) > before + 2  # the workers rewrote
+    assert [(f.path, f.proposed, f.rewritten, [c.ok for c in f.checks]) for f in shared.files] == \
+        [(f.path, f.proposed, f.rewritten, [c.ok for c in f.checks]) for f in alone.files]
+    # registry.py and its 7 copies: the import and the value, each left for a person
+    assert shared.manual == alone.manual and len(alone.manual) == 2 * 8
+    assert sum(1 for f in alone.files if f.proposed != f.before) == 2 + 13  # orders, billing, 13 copies

@@ -43,9 +43,9 @@ def _whole(record: Automation, total: int) -> bool:
     return total > 0 and sum(record.automated) >= total
 
 
-def automation(a: Audit) -> dict[str, Automation]:
+def automation(a: Audit, jobs: int | None = None) -> dict[str, Automation]:
     """Per path with violations: what ``wsaudit migrate`` (a dry run) rewrites there and why it
-    leaves the rest.
+    leaves the rest. ``jobs``: as for :func:`~wsaudit.codemod.plan.plan`.
 
     A dry run over every file says what the codemod can do; the files it rewrites whole form the
     codemod's wave, which is then planned again on its own (``migrate --wave 1`` selects only
@@ -62,10 +62,10 @@ def automation(a: Audit) -> dict[str, Automation]:
     (14, 0)
     """
     totals = Counter(v.path for v in a.violation_records)
-    out = _records(a, plan(a.root, audit=a), totals)
+    out = _records(a, plan(a.root, audit=a, jobs=jobs), totals)
     wave = {p for p, r in out.items() if _whole(r, totals[p])}
     while wave:
-        restricted = _records(a, plan(a.root, audit=a, files=sorted(wave)), wave)
+        restricted = _records(a, plan(a.root, audit=a, files=sorted(wave), jobs=jobs), wave)
         out.update(restricted)
         left = {p for p in wave if not _whole(restricted[p], totals[p])}
         if not left:

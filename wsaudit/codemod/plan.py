@@ -59,7 +59,7 @@ class _Passes:
 
 def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts], originals: dict[str, str],
                        encodings: dict[str, Encoding], selected: list[str], rules: tuple[Rule, ...],
-                       env: Environment, syntaxes: dict | None = None) -> _Passes:
+                       env: Environment, syntaxes: dict | None = None, jobs: int | None = None) -> _Passes:
     """Rewrite ``selected`` pass after pass, each on a fresh snapshot of the tree as the last
     left it, until a pass changes nothing (or :data:`MAX_PASSES`)."""
     texts = dict(originals)
@@ -79,7 +79,7 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
         changed = False
         reasons = {}
         todo = [path for path in selected if path in tree.violations]
-        for path, outcome in zip(todo, _rewrites(tree, todo, by_path, texts, encodings, by_id, syntaxes)):
+        for path, outcome in zip(todo, _rewrites(tree, todo, by_path, texts, encodings, by_id, syntaxes, jobs)):
             reasons[path] = outcome.reasons
             if outcome.text != texts[path]:
                 changed = True
@@ -113,14 +113,16 @@ def _rewrite_forked(call: int, path: str) -> FileOutcome:
 
 
 def _rewrites(tree: TreeSnapshot, todo: list[str], by_path: dict[str, SourceFile], texts: dict[str, str],
-              encodings: dict[str, Encoding], by_id: dict[str, Rule], syntaxes: dict) -> list[FileOutcome]:
+              encodings: dict[str, Encoding], by_id: dict[str, Rule], syntaxes: dict,
+              jobs: int | None = None) -> list[FileOutcome]:
     """One pass's outcome for each of ``todo``, in order. The files whose libcst tree is kept
     from an earlier pass (``syntaxes``) are rewritten here; the others, when there are many,
     on every core (forked workers: libcst's parse and print of a file is most of its rewrite,
     0.3 s for a large module), and their trees are not kept. Either way an outcome is what
-    :class:`FileRewriter` makes of the file: the same text, claims and reasons."""
+    :class:`FileRewriter` makes of the file: the same text, claims and reasons. ``jobs``: at most
+    that many workers (default: every core)."""
     fresh = [p for p in todo if syntaxes.get(p, (None,))[0] != texts[p]]
-    workers = os.cpu_count() or 1
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
     out: dict[str, FileOutcome] = {}
     if workers > 1 and len(fresh) >= PARALLEL_REWRITES and os.name == "posix":
         import multiprocessing
@@ -195,9 +197,10 @@ def _unwritable(root: Path, path: str) -> str | None:
 
 
 def plan(root: str | Path, config: Config | str | Path | None = None, files: Iterable[str] | None = None, *,
-         audit: Audit | None = None, cache: bool = True) -> Migration:
+         audit: Audit | None = None, cache: bool = True, jobs: int | None = None) -> Migration:
     """Compute the migration of ``files`` (root-relative paths; default: every file with a
-    violation) in memory, with the checks of each file. Nothing is written.
+    violation) in memory, with the checks of each file. Nothing is written. ``jobs``: processes
+    that rewrite files side by side (default: every core).
 
     >>> from pathlib import Path
     >>> from wsaudit.render.migrate import migration_diff
@@ -241,7 +244,7 @@ def plan(root: str | Path, config: Config | str | Path | None = None, files: Ite
     syntaxes: dict = {}  # libcst trees, shared by every run of the passes
     while True:
         active = [p for p in candidates if p not in excluded]
-        run = _migrate_in_memory(a.files, a.facts, texts, encodings, active, a.config.rules, env, syntaxes)
+        run = _migrate_in_memory(a.files, a.facts, texts, encodings, active, a.config.rules, env, syntaxes, jobs)
         results: dict[str, FileResult] = {}
         newly = False
         for p in active:
