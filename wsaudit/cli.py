@@ -258,7 +258,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     rows, source = None, args.plan
     if args.wave is not None:
         if args.plan is None:
-            rows, strategy = _recommended_plan(result)
+            rows, strategy = _recommended_plan(result, args.jobs)
             source = f"the recommended wave plan ({strategy})"
         else:
             rows = read_plan(args.plan)
@@ -277,7 +277,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             continue
         if number and args.apply:
             result = _audit(args)  # the second phase starts from what the first one wrote
-        m = plan(root, audit=result, files=chosen)
+        m = plan(root, audit=result, files=chosen, jobs=args.jobs)
         if not args.apply:
             texts.append(render_migration(args.format, m))
             if not args.quiet:
@@ -296,12 +296,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return code
 
 
-def _recommended_plan(result) -> tuple[list[dict], str]:
+def _recommended_plan(result, jobs: int | None = None) -> tuple[list[dict], str]:
     """The wave plan ``wsaudit simulate --plan`` writes (the recommended strategy, seed 0, the
     codemod's plan consulted so that its waves come first), computed in memory, and its strategy."""
     from wsaudit.planning import simulation as simulated
 
-    simulation = simulated(result, seed=0)
+    simulation = simulated(result, seed=0, jobs=jobs)
     strategy = simulation.recommended()
     return simulation.plan_rows(strategy), strategy
 
@@ -352,7 +352,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     calibration = calibrated(result, history_rows(result.root, _history_config(args), _store_options(args)),
                              args.seed) if args.calibrate else None
     simulation = simulated(result, seed=args.seed, runs=args.runs, codemod=not args.no_codemod,
-                           calibrated=calibration)
+                           calibrated=calibration, jobs=args.jobs)
     doc = simulation.document()
     if calibration is not None:
         doc["calibration"] = calibration.document()

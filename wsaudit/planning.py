@@ -46,10 +46,11 @@ def _automation(result, jobs: int | None = None):
     return automation(result, jobs)
 
 
-def simulation(result, *, seed: int = 0, runs: int | None = None, codemod: bool = True, calibrated=None):
-    """The simulation of ``result``'s tree: the codemod's plan consulted when ``codemod``, the
-    calibrated model when one fitted on history is given."""
-    automation = _automation(result) if codemod else None
+def simulation(result, *, seed: int = 0, runs: int | None = None, codemod: bool = True, calibrated=None,
+               jobs: int | None = None):
+    """The simulation of ``result``'s tree: the codemod's plan consulted when ``codemod`` (with
+    ``jobs`` processes), the calibrated model when one fitted on history is given."""
+    automation = _automation(result, jobs) if codemod else None
     fitted = {"settings": calibrated.settings, "category_hours": calibrated.category_hours} \
         if calibrated is not None and calibrated.source == "history" else {}
     return result.simulate(seed=seed, runs=runs, automation=automation, **fitted)
@@ -108,8 +109,9 @@ def backtest(path: str | Path, rev: str, *, config: Any = None, history_config: 
         export_tree(path, oid, tree)
         result = audit(tree, config, cache=False, jobs=jobs)
         fitted = calibration(result, rows[: at + 1], seed)
-        plans = {"default": simulation(result, seed=seed, runs=runs, codemod=codemod),
-                 "calibrated": simulation(result, seed=seed, runs=runs, codemod=codemod, calibrated=fitted)}
+        plans = {"default": simulation(result, seed=seed, runs=runs, codemod=codemod, jobs=jobs),
+                 "calibrated": simulation(result, seed=seed, runs=runs, codemod=codemod, calibrated=fitted,
+                                          jobs=jobs)}
     return _compare(rows, at, result, plans, fitted, strategy, figure)
 
 

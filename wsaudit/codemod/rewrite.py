@@ -145,17 +145,9 @@ class FileRewriter:
             for v in ctx.violations:
                 self.reasons[violation_key(v)] = copy
             return self._outcome(ctx.text)
-        cached = self.cache.get(ctx.path)
-        if cached is not None and cached[0] == ctx.text:
-            syntax = cached[1]  # a file no pass changed: its tree and index are the same
-        else:
-            try:
-                syntax = Syntax(cst.parse_module(ctx.text))
-            except cst.ParserSyntaxError as exc:  # ast accepted it, libcst did not
-                for v in ctx.violations:
-                    self.reasons[violation_key(v)] = f"libcst cannot parse this file ({exc.message})"
-                return self._outcome(ctx.text)
-            self.cache[ctx.path] = (ctx.text, syntax)
+        syntax = self._syntax()
+        if syntax is None:
+            return self._outcome(ctx.text)
         module = syntax.module
         edits = Edits()
         pending: list[Anchored] = []
@@ -211,6 +203,23 @@ class FileRewriter:
             return self._outcome(ctx.text)
         new = module.visit(ApplyEdits(edits, syntax.parents))
         return self._outcome(new.code)
+
+    def _syntax(self) -> Syntax | None:
+        """The file's libcst tree and index: kept from an earlier pass when its text is the
+        same, else parsed (and kept); None when libcst cannot parse it (each violation then
+        has that reason)."""
+        ctx = self.ctx
+        cached = self.cache.get(ctx.path)
+        if cached is not None and cached[0] == ctx.text:
+            return cached[1]  # a file no pass changed: its tree and index are the same
+        try:
+            syntax = Syntax(cst.parse_module(ctx.text))
+        except cst.ParserSyntaxError as exc:  # ast accepted it, libcst did not
+            for v in ctx.violations:
+                self.reasons[violation_key(v)] = f"libcst cannot parse this file ({exc.message})"
+            return None
+        self.cache[ctx.path] = (ctx.text, syntax)
+        return syntax
 
     @staticmethod
     def _take_call(call: CallRewrite, edits: Edits, pending: list[Anchored]) -> None:
