@@ -85,16 +85,17 @@ def test_the_codemod_rewrites_the_same_on_every_core_as_in_one_process(tree):
     """A pass with many files to parse rewrites them in worker processes; ``jobs=1`` keeps it in
     this one. Both give the same migration, text for text and reason for reason."""
     from wsaudit.codemod import plan as planning
+    from wsaudit.engine import store  # its forked_map counts the calls that started workers
 
     files = dict(SHOP)
     for i in range(planning.PARALLEL_REWRITES + 4):  # enough files for the workers
         files[f"shop/user_{i:02d}.py"] = (SHOP["shop/orders.py"] if i % 3 else SHOP["shop/registry.py"])
     a = audit(tree(files, base=False), cache=False)
-    before = next(planning._CALLS)
+    before = next(store._CALLS)
     alone = planning.plan(a.root, audit=a, jobs=1)
-    assert next(planning._CALLS) == before + 1  # no worker was started
+    assert next(store._CALLS) == before + 1  # no worker was started
     shared = planning.plan(a.root, audit=a, jobs=2)
-    assert next(planning._CALLS) > before + 2  # the workers rewrote
+    assert next(store._CALLS) > before + 2  # the workers rewrote
     assert [(f.path, f.proposed, f.rewritten, [c.ok for c in f.checks]) for f in shared.files] == \
         [(f.path, f.proposed, f.rewritten, [c.ok for c in f.checks]) for f in alone.files]
     # registry.py and its 7 copies: the import and the value, each left for a person

@@ -11,9 +11,6 @@ rewrites may have counted on it.
 from __future__ import annotations
 
 import difflib
-import functools
-import gc
-import itertools
 import os
 from collections import Counter
 from collections.abc import Iterable
@@ -34,6 +31,7 @@ from wsaudit.codemod.select import root_relative
 from wsaudit.codemod.snapshot import TreeSnapshot
 from wsaudit.config import Config
 from wsaudit.engine.parse import parse_source
+from wsaudit.engine.store import forked_map
 from wsaudit.errors import InputError, UnsafePathError
 from wsaudit.model import FileFacts, Rule, SourceFile
 
@@ -101,15 +99,15 @@ def _migrate_in_memory(files: list[SourceFile], base_facts: dict[str, FileFacts]
 # Files whose libcst tree a pass must make (none kept from an earlier pass) below which they are
 # rewritten in this process: starting workers costs more than it saves.
 PARALLEL_REWRITES = 16
-# What forked workers rewrite from, by call: they inherit it when forked, as the parser's do
-# (:data:`wsaudit.engine.store._INHERITED`), so the tree snapshot never goes through a pipe.
-_FORKED: dict[int, tuple] = {}
-_CALLS = itertools.count()
 
 
-def _rewrite_forked(call: int, path: str) -> FileOutcome:
-    tree, by_path, texts, encodings, by_id = _FORKED[call]
-    return FileRewriter(FileContext.of(tree, by_path[path], texts[path], encodings[path], by_id), {}).run()
+def _rewrite(tree: TreeSnapshot, by_path: dict[str, SourceFile], texts: dict[str, str],
+             encodings: dict[str, Encoding], by_id: dict[str, Rule], syntaxes: dict, path: str) -> FileOutcome:
+    return FileRewriter(FileContext.of(tree, by_path[path], texts[path], encodings[path], by_id), syntaxes).run()
+
+
+def _rewrite_inherited(one_pass: tuple, path: str) -> FileOutcome:
+    return _rewrite(*one_pass, {}, path)
 
 
 def _rewrites(tree: TreeSnapshot, todo: list[str], by_path: dict[str, SourceFile], texts: dict[str, str],
@@ -117,31 +115,19 @@ def _rewrites(tree: TreeSnapshot, todo: list[str], by_path: dict[str, SourceFile
               jobs: int | None = None) -> list[FileOutcome]:
     """One pass's outcome for each of ``todo``, in order. The files whose libcst tree is kept
     from an earlier pass (``syntaxes``) are rewritten here; the others, when there are many,
-    on every core (forked workers: libcst's parse and print of a file is most of its rewrite,
-    0.3 s for a large module), and their trees are not kept. Either way an outcome is what
-    :class:`FileRewriter` makes of the file: the same text, claims and reasons. ``jobs``: at most
-    that many workers (default: every core)."""
+    on every core (forked workers that inherit the pass's snapshot, :func:`~wsaudit.engine.store.forked_map`:
+    libcst's parse and print of a file is most of its rewrite, 0.3 s for a large module), and
+    their trees are not kept. Either way an outcome is what :class:`FileRewriter` makes of the
+    file: the same text, claims and reasons. ``jobs``: at most that many workers (default: every core)."""
     fresh = [p for p in todo if syntaxes.get(p, (None,))[0] != texts[p]]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     out: dict[str, FileOutcome] = {}
     if workers > 1 and len(fresh) >= PARALLEL_REWRITES and os.name == "posix":
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        call = next(_CALLS)
-        _FORKED[call] = (tree, by_path, texts, encodings, by_id)
         order = sorted(fresh, key=lambda p: (-len(texts[p]), p))  # the largest first: the workers end together
-        gc.freeze()  # a forked worker's collections would copy the pages it inherited
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                out.update(zip(order, pool.map(functools.partial(_rewrite_forked, call), order)))
-        finally:
-            _FORKED.pop(call, None)
-            gc.unfreeze()
+        out.update(zip(order, forked_map(_rewrite_inherited, (tree, by_path, texts, encodings, by_id), order, workers)))
     for path in todo:
         if path not in out:
-            out[path] = FileRewriter(FileContext.of(tree, by_path[path], texts[path], encodings[path], by_id),
-                                     syntaxes).run()
+            out[path] = _rewrite(tree, by_path, texts, encodings, by_id, syntaxes, path)
     return [out[p] for p in todo]
 
 

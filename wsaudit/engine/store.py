@@ -15,7 +15,7 @@ import itertools
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,15 +94,50 @@ def read_file(root: str, f: SourceFile, limit: int) -> tuple[bytes | None, Diagn
     return data, None
 
 
-# The blobs of each parse_many call on forked workers, by call: a worker inherits them when it
-# is forked and parses them by index, so the bytes never go through the pool's pipes (on
-# 10,000 files, 17 MB pickled, written and read back: 50 ms of CPU of the parent and workers).
-_INHERITED: dict[int, list[bytes]] = {}
+# What the workers of each forked_map call inherit, by call: a worker holds it from the moment
+# it is forked, so it never goes through the pool's pipes (the bytes of 10,000 files are 17 MB:
+# pickled, written and read back, 50 ms of CPU of the parent and the workers).
+_INHERITED: dict[int, Any] = {}
 _CALLS = itertools.count()
 
 
-def _parse_inherited(full: bool, call: int, index: int) -> FileFacts:
-    return uncollected(parse_source if full else parse_imports, _INHERITED[call][index])
+def _inherited(function: Callable[[Any, Any], Any], call: int, item: Any) -> Any:
+    return function(_INHERITED[call], item)
+
+
+def forked_map(function: Callable[[Any, Any], Any], shared: Any, items: Iterable[Any], workers: int,
+               chunksize: int = 1) -> Iterator[Any]:
+    """``function(shared, item)`` for each of ``items``, in order, on ``workers`` processes forked
+    once ``shared`` is registered: they inherit it, and only the items go through the pipes.
+    ``function`` is a module-level function (a worker finds it by name). POSIX only (fork)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    call = next(_CALLS)
+    _INHERITED[call] = shared
+    # A forked worker's collections would walk every object it inherited, and writing their
+    # headers copies the parent's pages into the worker: frozen, the collector leaves them be.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(functools.partial(_inherited, function, call), items, chunksize=chunksize)
+    finally:
+        _INHERITED.pop(call, None)
+        gc.unfreeze()
+
+
+def _parse_inherited(full: bool, blobs: list[bytes], index: int) -> FileFacts:
+    return uncollected(parse_source if full else parse_imports, blobs[index])
+
+
+def _advancing(results: Iterable[FileFacts], bar: Any) -> list[FileFacts]:
+    """``results`` as a list, ``bar`` (a tqdm bar, or None) advanced one step per result."""
+    out = []
+    for facts in results:
+        out.append(facts)
+        if bar is not None:
+            bar.update()
+    return out
 
 
 def parse_many(blobs: list[bytes], jobs: int | None = None, bar: Any = None, full: bool = True, *,
@@ -125,36 +160,15 @@ def parse_many(blobs: list[bytes], jobs: int | None = None, bar: Any = None, ful
     parse = functools.partial(uncollected, parse_source if full else parse_imports)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(blobs) < PARALLEL_THRESHOLD:
-        out = []
-        for data in blobs:
-            out.append(parse(data))
-            if bar is not None:
-                bar.update()
-        return out
+        return _advancing(map(parse, blobs), bar)
+    if os.name == "posix":  # forked workers parse the blobs they inherited, by index
+        return _advancing(forked_map(functools.partial(_parse_inherited, full), blobs, range(len(blobs)), workers,
+                                     chunksize=32), bar)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    # A forked worker's collections would walk every object it inherited, and writing their
-    # headers copies the parent's pages into the worker: frozen, the collector leaves them be.
-    gc.freeze()
-    call = next(_CALLS)
-    if os.name == "posix":  # forked: the workers are made after this, and hold the blobs
-        _INHERITED[call] = blobs
-        parse, todo = functools.partial(_parse_inherited, full, call), range(len(blobs))
-    else:
-        todo = blobs
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            out = []
-            for facts in pool.map(parse, todo, chunksize=32):
-                out.append(facts)
-                if bar is not None:
-                    bar.update()
-            return out
-    finally:
-        _INHERITED.pop(call, None)
-        gc.unfreeze()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return _advancing(pool.map(parse, blobs, chunksize=32), bar)
 
 
 class FactStore:
