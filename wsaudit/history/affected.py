@@ -159,7 +159,7 @@ class _ChangedNames:
         # the names and module names that are not ASCII identifiers (rare): a file read by its
         # text is searched for those, the others are looked up in its words
         self._exotic: set[str] = set()
-        self._exotic_plain: tuple[int, frozenset[str]] = (0, frozenset())
+        self._exotic_all: tuple[tuple[int, int], frozenset[str]] = ((0, 0), frozenset())
 
     def __bool__(self) -> bool:
         return bool(self.plain or self.qualified)
@@ -180,9 +180,10 @@ class _ChangedNames:
 
     def exotic(self) -> frozenset[str]:
         """Every name and module name that is not an ASCII identifier."""
-        if self._exotic_plain[0] != len(self.plain):  # ``plain`` only grows
-            self._exotic_plain = (len(self.plain), frozenset(n for n in self.plain if not _plain_word(n)))
-        return self._exotic_plain[1] | self._exotic
+        key = (len(self.plain), len(self._exotic))  # both only grow
+        if self._exotic_all[0] != key:
+            self._exotic_all = (key, frozenset(n for n in self.plain if not _plain_word(n)) | self._exotic)
+        return self._exotic_all[1]
 
     def reached(self, mentions: frozenset[str] | TextMentions) -> set[str]:
         """The changed names that a file with ``mentions`` can reach."""
@@ -386,10 +387,6 @@ class TextMentions:
                 out.add(name)
         return out
 
-    def any_of(self, names: Iterable[str]) -> bool:
-        """Whether it mentions one of ``names``."""
-        return any(self.has(n) for n in names)
-
 
 _ASCII_RUN = re.compile(r"[A-Za-z0-9_]+")
 _SEARCHES = 8  # names searched for one by one in a text before its words are collected
@@ -407,9 +404,6 @@ class _TextIndex:
 
     def __bool__(self) -> bool:
         return bool(self.paths)
-
-    def __contains__(self, path: object) -> bool:
-        return path in self.paths
 
     def add(self, path: str) -> None:
         self.paths.add(path)
