@@ -192,7 +192,7 @@ def trend_figure(rows: Sequence[dict[str, Any]], plan: Sequence[tuple[float, int
                 label=f"plan at {rows[0]['run']}")
     same_day = len({r["date"] for r in rows}) < len(rows)
     ax.set_xlabel(f"working days since {rows[0]['date']}"
-                  + (" (the runs of one day side by side, in the order they ran)" if same_day else ""))
+                  + ("\n(the runs of one day side by side, in the order they ran)" if same_day else ""))
     ax.set_ylabel("violations")
     ax.set_ylim(bottom=0)
     ax.set_title("Violations per tier over the kept runs")
